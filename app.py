@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""The secure-sagemaker baseline as a CDK app: `cdk synth` needs no AWS account.
+
+Settings come from `cdk.json` context (see secure_sagemaker/config.py); every nag pack is
+registered, so synth fails on any unacknowledged error finding.
+"""
+
+import aws_cdk as cdk
+
+from secure_sagemaker.baseline import SecureSageMakerStack
+from secure_sagemaker.config import BaselineConfig
+from secure_sagemaker.nag import add_all_packs
+
+app = cdk.App()
+config = BaselineConfig.from_context(app.node)
+SecureSageMakerStack(
+    app,
+    config.stack_name,
+    config=config,
+    description="secure-sagemaker: hardened SageMaker baseline (keys, buckets, private network)",
+)
+add_all_packs(app)
+app.synth()

@@ -1,0 +1,53 @@
+"""Construct-time validation helpers.
+
+Every message names the construct, the prop, the bad value and the fix, so that bad input fails
+at `cdk synth` with something a user can act on, never later in CloudFormation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import aws_cdk as cdk
+
+
+class PropError(ValueError):
+    """A construct prop has a value the construct cannot accept."""
+
+
+def fail(construct: str, prop: str, value: Any, problem: str, fix: str) -> PropError:
+    """Build the error for ``prop`` of ``construct``; the caller raises it."""
+    return PropError(f"{construct}: {prop}={value!r} {problem}. Fix: {fix}.")
+
+
+def is_token(value: Any) -> bool:
+    """True when ``value`` is (or contains) an unresolved CDK token, which cannot be checked now."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    return cdk.Token.is_unresolved(value)
+
+
+def require_type(construct: str, prop: str, value: Any, expected: type | tuple[type, ...], fix: str) -> None:
+    """Fail unless ``value`` is an instance of ``expected`` (bool is not accepted as int)."""
+    expected_tuple = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in expected_tuple:
+        ok = False
+    else:
+        ok = isinstance(value, expected_tuple)
+    if not ok:
+        names = " or ".join(t.__name__ for t in expected_tuple)
+        raise fail(construct, prop, value, f"is a {type(value).__name__}, not a {names}", fix)
+
+
+def require_one_of(construct: str, existing: tuple[str, Any], props: Iterable[tuple[str, Any]]) -> None:
+    """Fail when both an existing resource and the props to make one are given."""
+    existing_name, existing_value = existing
+    if existing_value is None:
+        return
+    given = [name for name, value in props if value is not None]
+    if given:
+        raise PropError(
+            f"{construct}: both {existing_name} and {', '.join(given)} were given, but the "
+            f"latter only shape a resource the construct creates. Fix: drop "
+            f"{', '.join(given)} to use {existing_name}, or drop {existing_name} to create one."
+        )

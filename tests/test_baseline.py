@@ -1,0 +1,191 @@
+"""Security properties of the synthesized baseline (app.py as `cdk synth` runs it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.conftest import resources
+
+STOCK_PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
+
+
+def _report(assembly: Path) -> dict:
+    return json.loads((assembly / "validation-report.json").read_text())
+
+
+def test_every_stock_pack_ran_and_found_nothing_unacknowledged(baseline_assembly):
+    reports = {r["pluginName"]: r for r in _report(baseline_assembly)["pluginReports"]}
+    assert STOCK_PACKS <= set(reports)
+    leftover = {
+        name: [(v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]]) for v in r["violations"]]
+        for name, r in reports.items()
+        if r["violations"]
+    }
+    assert leftover == {}
+
+
+def test_every_acknowledgment_has_a_reason(baseline_assembly):
+    for plugin in _report(baseline_assembly)["pluginReports"]:
+        for ack in plugin["suppressedViolations"]:
+            assert len(ack["reason"]) >= 40, ack["acknowledgedId"]
+
+
+def test_no_dummy_availability_zones(baseline_template):
+    assert "dummy" not in json.dumps(baseline_template)
+
+
+def test_every_key_rotates_and_is_retained(baseline_template):
+    keys = resources(baseline_template, "AWS::KMS::Key")
+    assert len(keys) >= 3
+    for logical_id, key in keys.items():
+        props = key["Properties"]
+        assert props["EnableKeyRotation"] is True, logical_id
+        assert props["RotationPeriodInDays"] == 365, logical_id
+        assert props["PendingWindowInDays"] == 30, logical_id
+        assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain", logical_id
+        for statement in props["KeyPolicy"]["Statement"]:
+            assert statement["Action"] != "kms:*", (logical_id, statement)
+
+
+def _policy_statements(template: dict, bucket_id: str) -> list[dict]:
+    policies = [
+        p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    assert len(policies) == 1, bucket_id
+    return policies[0]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _access_log_targets(template: dict) -> set[str]:
+    return {
+        b["Properties"]["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+        for b in resources(template, "AWS::S3::Bucket").values()
+        if "LoggingConfiguration" in b["Properties"]
+    }
+
+
+def test_every_bucket_is_private_tls_only_versioned_and_retained(baseline_template):
+    buckets = resources(baseline_template, "AWS::S3::Bucket")
+    assert len(buckets) >= 3
+    for logical_id, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain", logical_id
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, logical_id
+        assert props["VersioningConfiguration"] == {"Status": "Enabled"}, logical_id
+        assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}], logical_id
+        statements = _policy_statements(baseline_template, logical_id)
+        denies = [s for s in statements if s["Effect"] == "Deny"]
+        assert any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), logical_id
+        assert any(
+            s.get("Condition") == {"NumericLessThan": {"s3:TlsVersion": "1.2"}} for s in denies
+        ), logical_id
+
+
+def test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged(baseline_template):
+    targets = _access_log_targets(baseline_template)
+    keys = resources(baseline_template, "AWS::KMS::Key")
+    data_buckets = {k: v for k, v in resources(baseline_template, "AWS::S3::Bucket").items() if k not in targets}
+    assert len(data_buckets) >= 2
+    for logical_id, bucket in data_buckets.items():
+        props = bucket["Properties"]
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["BucketKeyEnabled"] is True
+        default = rule["ServerSideEncryptionByDefault"]
+        assert default["SSEAlgorithm"] == "aws:kms", logical_id
+        key_id = default["KMSMasterKeyID"]["Fn::GetAtt"][0]
+        assert keys[key_id]["Properties"]["EnableKeyRotation"] is True
+        assert props["LoggingConfiguration"]["DestinationBucketName"]["Ref"] in targets
+
+
+def test_access_log_buckets_are_sse_s3_because_s3_logging_cannot_target_kms(baseline_template):
+    targets = _access_log_targets(baseline_template)
+    assert len(targets) == 1
+    for logical_id in targets:
+        bucket = resources(baseline_template, "AWS::S3::Bucket")[logical_id]
+        (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+def test_no_route_to_the_internet(baseline_template):
+    for forbidden in ("AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EgressOnlyInternetGateway"):
+        assert resources(baseline_template, forbidden) == {}, forbidden
+    for logical_id, route in resources(baseline_template, "AWS::EC2::Route").items():
+        props = route["Properties"]
+        assert props.get("DestinationCidrBlock") != "0.0.0.0/0", logical_id
+        assert props.get("DestinationIpv6CidrBlock") != "::/0", logical_id
+    subnets = resources(baseline_template, "AWS::EC2::Subnet")
+    assert len(subnets) >= 2
+    assert all(s["Properties"]["MapPublicIpOnLaunch"] is False for s in subnets.values())
+
+
+def _service_name(endpoint: dict) -> str:
+    name = endpoint["Properties"]["ServiceName"]
+    text = json.dumps(name)
+    return re.sub(r'[^a-z.\-]|Ref|AWS::Region|Fn::Join', "", text.lower()).strip(".")
+
+
+def test_interface_endpoints_cover_the_sagemaker_apis(baseline_template):
+    endpoints = resources(baseline_template, "AWS::EC2::VPCEndpoint")
+    names = " ".join(json.dumps(e["Properties"]["ServiceName"]) for e in endpoints.values())
+    for service in (
+        ".sagemaker.api", ".sagemaker.runtime", "aws.sagemaker.", ".studio", ".notebook", ".sts", ".logs",
+        ".monitoring", ".ecr.api", ".ecr.dkr", ".kms", ".ssm", ".s3",
+    ):
+        assert service in names, service
+    for endpoint in endpoints.values():
+        props = endpoint["Properties"]
+        if props.get("VpcEndpointType") == "Interface":
+            assert props["PrivateDnsEnabled"] is True
+
+
+def test_flow_logs_capture_all_traffic_of_the_vpc(baseline_template):
+    (vpc_id,) = resources(baseline_template, "AWS::EC2::VPC")
+    (flow_log,) = resources(baseline_template, "AWS::EC2::FlowLog").values()
+    props = flow_log["Properties"]
+    assert props["ResourceId"] == {"Ref": vpc_id}
+    assert props["TrafficType"] == "ALL"
+    assert props.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
+
+
+def test_every_log_group_is_encrypted_with_retention_and_retained(baseline_template):
+    keys = resources(baseline_template, "AWS::KMS::Key")
+    groups = resources(baseline_template, "AWS::Logs::LogGroup")
+    assert groups
+    for logical_id, group in groups.items():
+        assert group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0] in keys, logical_id
+        assert group["Properties"]["RetentionInDays"] == 365, logical_id
+        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain", logical_id
+
+
+STATEFUL_TYPES = ("AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup")
+
+
+def test_stateful_logical_ids_are_stable(baseline_template):
+    """A changed logical id replaces the resource on deploy: changing this list is a breaking change."""
+    stateful = sorted(
+        logical_id
+        for t in STATEFUL_TYPES
+        for logical_id in resources(baseline_template, t)
+    )
+    assert stateful == EXPECTED_STATEFUL_IDS
+
+
+EXPECTED_STATEFUL_IDS: list[str] = []
+
+
+_ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def test_snapshot(baseline_template, snapshot):
+    """The whole template; asset hashes are the only thing normalised."""
+    normalised = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(baseline_template)))
+    assert normalised == snapshot(extension_class=JSONSnapshotExtension)
