@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml
 
 synth: $(STAMP)
 	rm -rf cdk.out
-	cdk synth --quiet --no-notices
-	$(BIN)/secure-sagemaker summary cdk.out
+	@# The summary runs even when a pack fails synth, so the failure comes with its counts.
+	status=0; cdk synth --quiet --no-notices || status=$$?; \
+	if [ -f cdk.out/manifest.json ]; then $(BIN)/secure-sagemaker summary cdk.out || status=1; fi; \
+	exit $$status
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
