@@ -10,7 +10,7 @@ export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: synth test install clean
+.PHONY: synth test install docs clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ synth: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Regenerates the documents that tests compare with the code (after `make synth`).
+docs: $(STAMP)
+	$(BIN)/secure-sagemaker acknowledgments cdk.out > docs/acknowledgments.md
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache

@@ -1,0 +1,12 @@
+"""Documents generated from the code stay in step with it."""
+
+from __future__ import annotations
+
+from secure_sagemaker.report import acknowledgments_markdown
+from tests.conftest import ROOT
+
+
+def test_acknowledgments_doc_lists_every_acknowledgment_of_the_baseline(baseline_assembly):
+    expected = acknowledgments_markdown(baseline_assembly)
+    actual = (ROOT / "docs" / "acknowledgments.md").read_text()
+    assert actual == expected, "docs/acknowledgments.md is stale: run `make docs`"
