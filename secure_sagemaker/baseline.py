@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from secure_sagemaker.acknowledgments import acknowledge
-from secure_sagemaker.config import BaselineConfig
+from secure_sagemaker.config import BaselineConfig, log_retention
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
@@ -86,7 +86,11 @@ class SecureSageMakerBaseline(Construct):
         for bucket in (self.data_bucket, self.models_bucket, self.access_logs):
             acknowledge(
                 bucket.bucket,
-                ["NIST.800.53.R5-S3BucketReplicationEnabled", "PCI.DSS.321-S3BucketReplicationEnabled"],
+                [
+                    "HIPAA.Security-S3BucketReplicationEnabled",
+                    "NIST.800.53.R5-S3BucketReplicationEnabled",
+                    "PCI.DSS.321-S3BucketReplicationEnabled",
+                ],
                 _REPLICATION_REASON,
             )
 
@@ -108,16 +112,6 @@ class SecureSageMakerStack(cdk.Stack):
             vpc_cidr=config.vpc_cidr,
             max_azs=config.max_azs,
             s3_prefix_list_id=config.s3_prefix_list_id,
-            log_retention=_retention(config.log_retention_days),
+            log_retention=log_retention(config.log_retention_days),
         )
 
-
-def _retention(days: int) -> logs.RetentionDays:
-    """The RetentionDays member for ``days``, or an error listing the values CloudWatch Logs accepts."""
-    for member in logs.RetentionDays:
-        if member.value == days:
-            return member
-    accepted = sorted(m.value for m in logs.RetentionDays if m.value and m.value < 10_000)
-    raise ValueError(
-        f"logRetentionDays={days!r} is not a retention CloudWatch Logs accepts. Fix: use one of {accepted}."
-    )

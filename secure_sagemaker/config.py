@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import aws_logs as logs
 from constructs import Node
 
 from secure_sagemaker._validation import PropError
@@ -50,6 +51,30 @@ class BaselineConfig:
                 continue
             values[name] = _coerce(key, raw, field_def.default)
         return cls(**values)
+
+
+# CloudWatch Logs accepts only these retentions; jsii enum values are member names, not days.
+_RETENTION_DAYS = dict(
+    zip(
+        (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653),
+        (
+            "ONE_DAY", "THREE_DAYS", "FIVE_DAYS", "ONE_WEEK", "TWO_WEEKS", "ONE_MONTH", "TWO_MONTHS",
+            "THREE_MONTHS", "FOUR_MONTHS", "FIVE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "THIRTEEN_MONTHS",
+            "EIGHTEEN_MONTHS", "TWO_YEARS", "THREE_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS",
+            "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS",
+        ),
+    )
+)
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The retention member for ``days``, or an error that lists what CloudWatch Logs accepts."""
+    if days not in _RETENTION_DAYS:
+        raise PropError(
+            f"context {PREFIX}logRetentionDays={days!r} is not a retention CloudWatch Logs accepts. "
+            f"Fix: use one of {sorted(_RETENTION_DAYS)}."
+        )
+    return logs.RetentionDays[_RETENTION_DAYS[days]]
 
 
 def _camel(name: str) -> str:

@@ -96,7 +96,7 @@ def render_summary(summary: AssemblySummary) -> str:
     if not summary.packs:
         lines.append("No nag packs ran (no validation-report.json).")
         return "\n".join(lines)
-    lines.append("Nag findings per pack (unacknowledged / acknowledged):")
+    lines.append("Nag findings per pack (unacknowledged / acknowledged; a pack with none is not listed):")
     width = max(len(p.name) for p in summary.packs)
     for pack in summary.packs:
         detail = ", ".join(f"{n} {sev}" for sev, n in sorted(pack.by_severity.items()))

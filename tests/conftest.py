@@ -25,10 +25,10 @@ def cdk_json_context() -> dict[str, Any]:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
-def new_app(**extra_context: Any) -> cdk.App:
+def new_app(outdir: Path | None = None, **extra_context: Any) -> cdk.App:
     """An App with cdk.json's context, so tests see the same feature flags as `cdk synth`."""
     context = {**cdk_json_context(), **extra_context}
-    return cdk.App(context=context, analytics_reporting=False)
+    return cdk.App(context=context, analytics_reporting=False, outdir=str(outdir) if outdir else None)
 
 
 def new_stack(name: str = "Test") -> cdk.Stack:

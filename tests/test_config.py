@@ -38,3 +38,14 @@ def test_command_line_strings_are_parsed():
 def test_bad_context_names_the_key(key, value):
     with pytest.raises(PropError, match=key):
         _config(**{key: value})
+
+
+def test_log_retention_maps_days_to_what_cloudwatch_accepts():
+    from aws_cdk import aws_logs as logs
+
+    from secure_sagemaker.config import log_retention
+
+    assert log_retention(365) is logs.RetentionDays.ONE_YEAR
+    assert log_retention(3653) is logs.RetentionDays.TEN_YEARS
+    with pytest.raises(PropError, match="logRetentionDays=366"):
+        log_retention(366)

@@ -66,5 +66,4 @@ def test_not_an_assembly_is_a_usage_error(tmp_path, capsys):
 def test_the_baseline_summary(baseline_assembly, capsys):
     assert main(["summary", str(baseline_assembly)]) == 0
     out = capsys.readouterr().out
-    for pack in ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-        assert pack in out
+    assert "SecureSageMakerBaseline:" in out and "OK: no unacknowledged findings." in out

@@ -1,0 +1,318 @@
+"""KeyRing and new_customer_managed_key: rotation, retention, aliases, key policies, bad input."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import cdk_nag
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from conftest import cdk_json_context, new_stack, resources
+from secure_sagemaker._validation import PropError
+from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
+
+ACCOUNT = {"Ref": "AWS::AccountId"}
+REGION = {"Ref": "AWS::Region"}
+PARTITION = {"Ref": "AWS::Partition"}
+ROOT = {"Fn::Join": ["", ["arn:", PARTITION, ":iam::", ACCOUNT, ":root"]]}
+CRYPTO_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant"}
+
+# Pinned: a changed logical id replaces (and, with Retain, orphans) a key in every deployment.
+DEFAULT_KEY_IDS = {"data": "KeysDataKey8F3FE3A4", "models": "KeysModelsKeyBBEE4091", "logs": "KeysLogsKeyD24E82DB"}
+
+
+def via(service: str) -> dict:
+    return {"Fn::Join": ["", [f"{service}.", REGION, ".", {"Ref": "AWS::URLSuffix"}]]}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module")
+def synth() -> tuple[dict, dict, dict[str, str]]:
+    """One synth: a default KeyRing, a customised one with an extra key, the four stock packs."""
+    outdir = tempfile.mkdtemp(prefix="test-encryption-")
+    app = cdk.App(context=cdk_json_context(), outdir=outdir, analytics_reporting=False)
+    stack = cdk.Stack(app, "Test")
+    KeyRing(stack, "Keys")
+    custom = KeyRing(
+        stack,
+        "Custom",
+        alias_prefix="team-a/ml",
+        rotation_period=cdk.Duration.days(730),
+        pending_window=cdk.Duration.days(7),
+    )
+    alerts = custom.add_key("alerts", description="alert topics", via_services=["sns"])
+    custom.allow_service(
+        "alerts",
+        "cloudwatch.amazonaws.com",
+        ["kms:Decrypt", "kms:GenerateDataKey*"],
+        {"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
+        sid="CloudWatchAlarms",
+    )
+    ids = {f"custom-{p}": stack.resolve(stack.get_logical_id(k.node.default_child)) for p, k in custom.keys.items()}
+    assert alerts is custom.key("alerts")
+    cdk.Validations.of(app).add_plugins(
+        cdk_nag.AwsSolutionsChecks(app),
+        cdk_nag.HIPAASecurityChecks(app),
+        cdk_nag.NIST80053R5Checks(app),
+        cdk_nag.PCIDSS321Checks(app),
+    )
+    app.synth()  # raises ValidationFailed on any unacknowledged error finding
+    template = json.loads((Path(outdir) / "Test.template.json").read_text())
+    report = json.loads((Path(outdir) / "validation-report.json").read_text())
+    return template, report, {**DEFAULT_KEY_IDS, **ids}
+
+
+@pytest.fixture(scope="module")
+def template(synth) -> dict:
+    return synth[0]
+
+
+@pytest.fixture(scope="module")
+def key_ids(synth) -> dict[str, str]:
+    return synth[2]
+
+
+def statements(template: dict, logical_id: str) -> list[dict]:
+    return template["Resources"][logical_id]["Properties"]["KeyPolicy"]["Statement"]
+
+
+def by_sid(template: dict, logical_id: str) -> dict[str, dict]:
+    return {s.get("Sid"): s for s in statements(template, logical_id)}
+
+
+def test_stock_packs_report_nothing_on_key_rings(synth):
+    _, report, _ = synth
+    findings = [
+        (v["ruleName"], c["constructPath"])
+        for plugin in report["pluginReports"]
+        for kind in ("violations", "suppressedViolations")
+        for v in plugin.get(kind, [])
+        for c in v["violatingConstructs"]
+    ]
+    assert findings == []
+
+
+def test_default_key_logical_ids_are_stable(template):
+    keys = resources(template, "AWS::KMS::Key")
+    assert set(DEFAULT_KEY_IDS.values()) <= set(keys)
+
+
+def test_every_key_rotates_with_the_configured_period(template, key_ids):
+    keys = resources(template, "AWS::KMS::Key")
+    assert len(keys) == 7
+    expected = {key_ids[p]: 365 for p in ("data", "models", "logs")}
+    expected |= {key_ids[f"custom-{p}"]: 730 for p in ("data", "models", "logs", "alerts")}
+    assert {k: (v["Properties"]["EnableKeyRotation"], v["Properties"]["RotationPeriodInDays"]) for k, v in keys.items()} == {
+        k: (True, days) for k, days in expected.items()
+    }
+
+
+def test_every_key_is_retained_with_its_pending_window(template, key_ids):
+    for logical_id, key in resources(template, "AWS::KMS::Key").items():
+        assert key["DeletionPolicy"] == "Retain"
+        assert key["UpdateReplacePolicy"] == "Retain"
+        window = 7 if logical_id.startswith("Custom") else 30
+        assert key["Properties"]["PendingWindowInDays"] == window, logical_id
+
+
+def test_every_key_has_its_alias(template, key_ids):
+    aliases = {
+        a["Properties"]["AliasName"]: a["Properties"]["TargetKeyId"]["Fn::GetAtt"][0]
+        for a in resources(template, "AWS::KMS::Alias").values()
+    }
+    assert aliases == {
+        "alias/secure-sagemaker/data": key_ids["data"],
+        "alias/secure-sagemaker/models": key_ids["models"],
+        "alias/secure-sagemaker/logs": key_ids["logs"],
+        "alias/team-a/ml/data": key_ids["custom-data"],
+        "alias/team-a/ml/models": key_ids["custom-models"],
+        "alias/team-a/ml/logs": key_ids["custom-logs"],
+        "alias/team-a/ml/alerts": key_ids["custom-alerts"],
+    }
+
+
+def test_no_key_policy_grants_kms_star_or_any_principal(template):
+    for logical_id in resources(template, "AWS::KMS::Key"):
+        for statement in statements(template, logical_id):
+            assert statement["Effect"] == "Allow"
+            actions = set(as_list(statement["Action"]))
+            assert not actions & {"kms:*", "*"}, (logical_id, statement)
+            assert statement["Principal"] not in ("*", {"AWS": "*"}), (logical_id, statement)
+
+
+def test_administration_has_no_cryptographic_actions(template):
+    for logical_id in resources(template, "AWS::KMS::Key"):
+        admin = by_sid(template, logical_id)["KeyAdministration"]
+        assert admin["Principal"] == {"AWS": ROOT}
+        actions = set(as_list(admin["Action"]))
+        assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:EnableKeyRotation"} <= actions
+        assert not actions & (CRYPTO_ACTIONS | {"kms:DisableKeyRotation"}), logical_id
+        assert not any(a.endswith("*") for a in actions), "families such as Create* include CreateGrant"
+        assert "Condition" not in admin
+
+
+def test_every_other_statement_is_conditioned(template):
+    for logical_id in resources(template, "AWS::KMS::Key"):
+        for sid, statement in by_sid(template, logical_id).items():
+            if sid != "KeyAdministration":
+                assert statement.get("Condition"), (logical_id, sid)
+
+
+@pytest.mark.parametrize(
+    "purpose, services",
+    [
+        ("data", ["s3", "sagemaker", "elasticfilesystem", "ec2"]),
+        ("models", ["s3", "sagemaker", "ec2"]),
+        ("custom-alerts", ["sns"]),
+    ],
+)
+def test_use_only_through_services_of_this_account(template, key_ids, purpose, services):
+    policy = by_sid(template, key_ids[purpose])
+    use, grants = policy["UseThroughAwsServices"], policy["GrantsForAwsResources"]
+    scope = {"kms:CallerAccount": ACCOUNT, "kms:ViaService": [via(s) for s in services]}
+    assert use["Principal"] == grants["Principal"] == {"AWS": ROOT}
+    assert set(use["Action"]) == {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+    assert use["Condition"] == {"StringEquals": scope}
+    assert set(grants["Action"]) == {"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+    assert grants["Condition"] == {"StringEquals": scope, "Bool": {"kms:GrantIsForAWSResource": "true"}}
+
+
+def test_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only(template, key_ids):
+    for logs_key in (key_ids["logs"], key_ids["custom-logs"]):
+        policy = by_sid(template, logs_key)
+        assert set(policy) == {"KeyAdministration", "CloudWatchLogsOfThisAccountAndRegion"}
+        logs = policy["CloudWatchLogsOfThisAccountAndRegion"]
+        assert logs["Principal"] == {"Service": via("logs")}
+        assert set(logs["Action"]) == {
+            "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"
+        }
+        assert logs["Condition"] == {
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": {
+                    "Fn::Join": ["", ["arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":*"]]
+                }
+            }
+        }
+
+
+def test_allow_service_adds_a_scoped_statement(template, key_ids):
+    statement = by_sid(template, key_ids["custom-alerts"])["CloudWatchAlarms"]
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_cdk_grants_land_in_the_role_policy_and_leave_the_key_policy_alone():
+    stack = new_stack()
+    ring = KeyRing(stack, "Keys")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket = s3.Bucket(stack, "Bucket", encryption_key=ring.data_key)
+    bucket.grant_read(role)
+    template = Template.from_stack(stack).to_json()
+    key_id = stack.resolve(stack.get_logical_id(ring.data_key.node.default_child))
+    assert set(by_sid(template, key_id)) == {"KeyAdministration", "UseThroughAwsServices", "GrantsForAwsResources"}
+    (policy,) = resources(template, "AWS::IAM::Policy").values()
+    kms_statements = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "kms:Decrypt" in as_list(s["Action"])
+    ]
+    assert [s["Resource"] for s in kms_statements] == [{"Fn::GetAtt": [key_id, "Arn"]}]
+
+
+def test_new_customer_managed_key_shares_the_key_shape():
+    stack = new_stack()
+    key = new_customer_managed_key(stack, "Key", description="own", alias="alias/own/key", via_services=["s3"])
+    template = Template.from_stack(stack).to_json()
+    (resource,) = resources(template, "AWS::KMS::Key").values()
+    props = resource["Properties"]
+    assert (props["EnableKeyRotation"], props["RotationPeriodInDays"], props["PendingWindowInDays"]) == (True, 365, 30)
+    assert resource["DeletionPolicy"] == "Retain"
+    key_id = stack.resolve(stack.get_logical_id(key.node.default_child))
+    assert by_sid(template, key_id)["UseThroughAwsServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [via("s3")]
+    (alias,) = resources(template, "AWS::KMS::Alias").values()
+    assert alias["Properties"]["AliasName"] == "alias/own/key"
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "props, prop",
+    [
+        ({"rotation_period": cdk.Duration.days(89)}, "rotation_period"),
+        ({"rotation_period": cdk.Duration.days(2561)}, "rotation_period"),
+        ({"rotation_period": 365}, "rotation_period"),
+        ({"rotation_period": cdk.Duration.hours(90 * 24 + 1)}, "rotation_period"),
+        ({"pending_window": cdk.Duration.days(6)}, "pending_window"),
+        ({"pending_window": cdk.Duration.days(31)}, "pending_window"),
+        ({"pending_window": "30"}, "pending_window"),
+        ({"alias_prefix": "aws-team"}, "alias_prefix"),
+        ({"alias_prefix": "AWS/team"}, "alias_prefix"),
+        ({"alias_prefix": "alias/team"}, "alias_prefix"),
+        ({"alias_prefix": "team prefix"}, "alias_prefix"),
+        ({"alias_prefix": "team/"}, "alias_prefix"),
+        ({"alias_prefix": "/team"}, "alias_prefix"),
+        ({"alias_prefix": "team//ml"}, "alias_prefix"),
+        ({"alias_prefix": ""}, "alias_prefix"),
+        ({"alias_prefix": "a" * 218}, "alias_prefix"),
+        ({"alias_prefix": 7}, "alias_prefix"),
+    ],
+)
+def test_bad_props_fail_naming_the_prop(props, prop):
+    with pytest.raises(PropError) as error:
+        KeyRing(new_stack(), "Keys", **props)
+    message = str(error.value)
+    assert f"{prop}=" in message and "Fix:" in message and "KeyRing(Test/Keys)" in message
+
+
+@pytest.mark.parametrize("days", [90, 2560])
+def test_rotation_period_limits_are_accepted(days):
+    ring = KeyRing(new_stack(), "Keys", rotation_period=cdk.Duration.days(days), alias_prefix="a" * 217)
+    assert ring.data_key.node.default_child.rotation_period_in_days == days
+
+
+def test_new_customer_managed_key_validates_rotation():
+    with pytest.raises(PropError, match="rotation_period="):
+        new_customer_managed_key(new_stack(), "Key", description="x", rotation_period=cdk.Duration.days(2561))
+
+
+@pytest.mark.parametrize("purpose", ["Alerts", "1st", "a_b", "", "data", "x" * 33])
+def test_add_key_rejects_bad_or_taken_purposes(purpose):
+    ring = KeyRing(new_stack(), "Keys")
+    with pytest.raises(PropError, match="purpose="):
+        ring.add_key(purpose, description="x")
+
+
+def test_unknown_purpose_names_the_known_ones():
+    ring = KeyRing(new_stack(), "Keys")
+    with pytest.raises(KeyError, match="data"):
+        ring.key("audit")
+
+
+@pytest.mark.parametrize(
+    "actions, conditions, prop",
+    [
+        (["kms:Decrypt"], {}, "conditions="),
+        (["kms:*"], {"StringEquals": {"aws:SourceAccount": "1"}}, "actions="),
+        ([], {"StringEquals": {"aws:SourceAccount": "1"}}, "actions="),
+    ],
+)
+def test_allow_service_refuses_unscoped_or_kms_star(actions, conditions, prop):
+    ring = KeyRing(new_stack(), "Keys")
+    with pytest.raises(PropError, match=prop):
+        ring.allow_service("data", "sns.amazonaws.com", actions, conditions)
+
+
+def test_allow_service_refuses_a_key_of_another_ring():
+    stack = new_stack()
+    ring, other = KeyRing(stack, "Keys"), KeyRing(stack, "Other", alias_prefix="other")
+    with pytest.raises(PropError, match="purpose_or_key="):
+        ring.allow_service(other.data_key, "sns.amazonaws.com", ["kms:Decrypt"], {"StringEquals": {"aws:SourceAccount": "1"}})
