@@ -16,10 +16,11 @@ from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 
 _REPLICATION_REASON = (
-    "Cross-region replication needs a destination bucket and key in a second region, which a "
-    "single-region baseline does not own; durability comes from versioning with retained "
-    "noncurrent versions and the Retain deletion policy. Add replication where the recovery "
-    "objective demands it."
+    "Cross-Region replication is a disaster-recovery choice: it needs a second Region with a "
+    "destination bucket and key there, which this single-Region baseline does not own. Within the "
+    "Region, objects are protected by S3's multi-AZ durability, versioning with retained noncurrent "
+    "versions, the Retain deletion policy and deny-by-default bucket policies. Deployments with a "
+    "Region-level recovery objective add replication and drop this acknowledgment."
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from conftest import cdk_json_context, new_stack, resources
+from conftest import new_app, new_stack, resources
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
 
@@ -37,10 +36,10 @@ def as_list(value: Any) -> list:
 
 
 @pytest.fixture(scope="module")
-def synth() -> tuple[dict, dict, dict[str, str]]:
+def synth(tmp_path_factory) -> tuple[dict, dict, dict[str, str]]:
     """One synth: a default KeyRing, a customised one with an extra key, the four stock packs."""
-    outdir = tempfile.mkdtemp(prefix="test-encryption-")
-    app = cdk.App(context=cdk_json_context(), outdir=outdir, analytics_reporting=False)
+    outdir = tmp_path_factory.mktemp("encryption")
+    app = new_app(outdir=outdir)
     stack = cdk.Stack(app, "Test")
     KeyRing(stack, "Keys")
     custom = KeyRing(

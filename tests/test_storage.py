@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import cdk_nag
 import pytest
 from aws_cdk import aws_kms as kms
 
-from conftest import cdk_json_context, new_stack, resources
+from conftest import new_app, new_stack, resources
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
@@ -37,10 +36,10 @@ def as_list(value: Any) -> list:
 
 
 @pytest.fixture(scope="module")
-def synth() -> tuple[dict, dict, dict[str, str]]:
+def synth(tmp_path_factory) -> tuple[dict, dict, dict[str, str]]:
     """One synth of every variant, with the four stock packs registered."""
-    outdir = tempfile.mkdtemp(prefix="test-storage-")
-    app = cdk.App(context=cdk_json_context(), outdir=outdir, analytics_reporting=False)
+    outdir = tmp_path_factory.mktemp("storage")
+    app = new_app(outdir=outdir)
     stack = cdk.Stack(app, "Test")
     ring = KeyRing(stack, "Keys")
     data = SecureBucket(stack, "Data", encryption_key=ring.data_key)

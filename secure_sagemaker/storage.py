@@ -1,0 +1,409 @@
+"""Encrypted, TLS-only, versioned, logged and retained S3 buckets.
+
+``SecureBucket`` holds ML data and artifacts under a customer-managed KMS key;
+``AccessLogBucket`` receives the S3 server access logs of such buckets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from secure_sagemaker._validation import fail, is_token, require_one_of, require_type
+from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker.encryption import (
+    MAX_ROTATION_DAYS,
+    MIN_ROTATION_DAYS,
+    new_customer_managed_key,
+    validate_duration_days,
+)
+
+#: Multipart uploads that never complete are deleted after this many days.
+ABORT_INCOMPLETE_UPLOADS_DAYS = 7
+#: Requests with an older TLS version are denied on every bucket here.
+MINIMUM_TLS_VERSION = 1.2
+
+_BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
+_FORBIDDEN_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
+_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$")
+_PREFIX_UNSAFE = re.compile(r"[^A-Za-z0-9/_.-]")
+
+
+def _describe(construct: Construct) -> str:
+    return f"{type(construct).__name__}({construct.node.path})"
+
+
+def validate_bucket_name(construct: str, prop: str, value: Any) -> None:
+    """Fail unless ``value`` follows the S3 general purpose bucket naming rules (tokens pass)."""
+    fix = (
+        "use 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit "
+        "(see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)"
+    )
+    require_type(construct, prop, value, str, fix)
+    if is_token(value):
+        return
+    problems = []
+    if not 3 <= len(value) <= 63:
+        problems.append(f"is {len(value)} characters long, not 3 to 63")
+    if not _BUCKET_CHARS.match(value):
+        problems.append("has characters other than lowercase letters, digits, '.' and '-'")
+    if value and not (value[0].isalnum() and value[-1].isalnum()):
+        problems.append("does not start and end with a letter or digit")
+    if ".." in value:
+        problems.append("has two adjacent periods")
+    try:
+        ipaddress.IPv4Address(value)
+        problems.append("is formatted as an IP address")
+    except ValueError:
+        pass
+    problems += [f"starts with the reserved prefix {p!r}" for p in _FORBIDDEN_PREFIXES if value.startswith(p)]
+    problems += [f"ends with the reserved suffix {s!r}" for s in _FORBIDDEN_SUFFIXES if value.endswith(s)]
+    if problems:
+        raise fail(construct, prop, value, "; ".join(problems), fix)
+
+
+def validate_min_days(construct: str, prop: str, value: Any, minimum: int = 1) -> None:
+    """Fail unless ``value`` is a Duration of at least ``minimum`` whole days."""
+    fix = f"pass cdk.Duration.days(n) with n >= {minimum}"
+    require_type(construct, prop, value, cdk.Duration, fix)
+    if value.is_unresolved():
+        return
+    days = value.to_days(integral=False)
+    if days != int(days) or days < minimum:
+        raise fail(construct, prop, value.to_human_string(), f"is not a whole number of days >= {minimum}", fix)
+
+
+def _require_interface(construct: str, prop: str, value: Any, attribute: str, fix: str) -> None:
+    # jsii interfaces (kms.IKey, s3.IBucket) are not runtime-checkable protocols.
+    if isinstance(value, (str, bytes)) or not hasattr(value, attribute):
+        raise fail(construct, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
+
+
+def _non_empty_strings(construct: str, prop: str, value: Any, fix: str) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise fail(construct, prop, value, "is not a list of strings", fix)
+    if not value:
+        raise fail(construct, prop, value, "is empty", fix)
+    for item in value:
+        require_type(construct, prop, item, str, fix)
+    return list(value)
+
+
+class AccessLogBucket(Construct):
+    """The dedicated target of S3 server access logs.
+
+    Encrypted with SSE-S3, because S3 server access logging supports default encryption on the
+    target bucket only with Amazon S3 managed keys: "Default server-side encryption with AWS Key
+    Management Service (AWS KMS) keys (SSE-KMS) is not supported" (Amazon S3 User Guide,
+    *Enabling Amazon S3 server access logging*,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    The same page advises that the target bucket should not itself have server access logging.
+    Both findings are acknowledged on ``.bucket``; every other control is on: TLS 1.2+ only,
+    versioned, all public access blocked, ACLs disabled (bucket owner enforced), retained on stack
+    deletion, and incomplete multipart uploads aborted after 7 days.
+
+    Log delivery is admitted by a bucket policy statement that CDK adds for each bucket naming
+    this one as ``server_access_logs_bucket``: ``s3:PutObject`` for ``logging.s3.amazonaws.com``
+    on that bucket's prefix only, with ``aws:SourceArn`` (the source bucket) and
+    ``aws:SourceAccount`` (this account) conditions.
+
+    Keyword-only props:
+
+    :param bucket_name: physical name, validated against the S3 naming rules.
+        Default: generated by CloudFormation.
+    :param log_expiration: delete log objects this long after delivery. Default: never; how long
+        access logs must be kept is a compliance decision (PCI DSS asks for at least a year), so
+        the construct does not guess.
+    :param noncurrent_version_expiration: keep overwritten or deleted log objects recoverable for
+        this long. Default: ``Duration.days(365)``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        bucket_name: str | None = None,
+        log_expiration: cdk.Duration | None = None,
+        noncurrent_version_expiration: cdk.Duration = cdk.Duration.days(365),
+    ) -> None:
+        super().__init__(scope, id)
+        me = _describe(self)
+        if bucket_name is not None:
+            validate_bucket_name(me, "bucket_name", bucket_name)
+        if log_expiration is not None:
+            validate_min_days(me, "log_expiration", log_expiration)
+        validate_min_days(me, "noncurrent_version_expiration", noncurrent_version_expiration)
+
+        self._bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=MINIMUM_TLS_VERSION,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            auto_delete_objects=False,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireLogs",
+                    expiration=log_expiration,
+                    noncurrent_version_expiration=noncurrent_version_expiration,
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
+                )
+            ],
+        )
+        acknowledge(
+            self._bucket,
+            [
+                "AwsSolutions-S1",
+                "HIPAA.Security-S3BucketLoggingEnabled",
+                "NIST.800.53.R5-S3BucketLoggingEnabled",
+                "PCI.DSS.321-S3BucketLoggingEnabled",
+            ],
+            "This bucket is the target of S3 server access logs. AWS advises that a log target "
+            "bucket should not log itself (each delivery would log a delivery, without end); "
+            "requests to it are recorded by CloudTrail instead.",
+        )
+        acknowledge(
+            self._bucket,
+            [
+                "HIPAA.Security-S3DefaultEncryptionKMS",
+                "NIST.800.53.R5-S3DefaultEncryptionKMS",
+                "PCI.DSS.321-S3DefaultEncryptionKMS",
+            ],
+            "S3 server access logging supports only SSE-S3 default encryption on its target "
+            "bucket; SSE-KMS is not supported (Amazon S3 User Guide, Enabling Amazon S3 server "
+            "access logging). Objects are encrypted at rest with SSE-S3 (AES-256).",
+        )
+
+    @property
+    def bucket(self) -> s3.Bucket:
+        """The log target bucket."""
+        return self._bucket
+
+
+class SecureBucket(Construct):
+    """An S3 bucket for ML data or artifacts with every protection of the baseline on.
+
+    - SSE-KMS with ``encryption_key`` (or a new customer-managed key) and S3 Bucket Keys.
+    - Uploads that ask for another encryption type, or name another KMS key, are denied.
+      Uploads without encryption headers are allowed: the bucket's default encryption applies
+      our key to them, so requiring the headers would only break ordinary clients. A key named
+      in the header must be given as its full ARN (a key id or alias is denied).
+    - Requests without TLS and with TLS older than 1.2 are denied.
+    - All public access blocked; ACLs disabled (bucket owner enforced).
+    - Versioned; noncurrent versions expire after ``noncurrent_version_expiration``;
+      incomplete multipart uploads are aborted after 7 days.
+    - Server access logs go to ``access_log_bucket`` (or a new :class:`AccessLogBucket`).
+    - Retained on stack deletion; objects are never deleted automatically.
+    - Optionally reachable only through given VPC endpoints (``allowed_vpc_endpoint_ids``).
+
+    Keyword-only props:
+
+    :param encryption_key: the KMS key for SSE-KMS. Default: a new customer-managed key (child id
+        ``Key``) that rotates, is retained and may be used only through S3 in this region.
+    :param key_alias: alias of the key created when ``encryption_key`` is not given, as
+        ``alias/...``. Default: no alias. Conflicts with ``encryption_key``.
+    :param key_rotation_period: rotation period of the created key, 90 to 2560 whole days.
+        Default: ``Duration.days(365)``. Conflicts with ``encryption_key``.
+    :param bucket_name: physical name, validated against the S3 naming rules unless it is a
+        token. Default: generated by CloudFormation.
+    :param access_log_bucket: where server access logs go. It must admit
+        ``logging.s3.amazonaws.com``; CDK adds that statement only to buckets defined in this app.
+        Default: a new :class:`AccessLogBucket` (child id ``AccessLogs``).
+    :param access_log_prefix: key prefix of this bucket's logs in the log bucket.
+        Default: this construct's path followed by ``/``.
+    :param noncurrent_version_expiration: how long overwritten or deleted object versions stay
+        recoverable, at least one day. Default: ``Duration.days(90)``.
+    :param allowed_vpc_endpoint_ids: when given, every S3 request to this bucket and its objects
+        is denied unless it comes through one of these VPC endpoints (``aws:SourceVpce``), is made
+        by one of ``break_glass_principal_arns`` or by an AWS service principal. Ids look like
+        ``vpce-0123456789abcdef0``. Default: no restriction.
+    :param break_glass_principal_arns: IAM role or user ARNs exempt from the VPC endpoint
+        restriction (``ArnNotLike aws:PrincipalArn``, wildcards allowed); required with
+        ``allowed_vpc_endpoint_ids`` so that someone can still repair the bucket policy. Include
+        the CloudFormation execution role that deploys this stack (for the CDK bootstrap,
+        ``arn:aws:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>``), or stack
+        updates to the bucket are denied. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        encryption_key: kms.IKey | None = None,
+        key_alias: str | None = None,
+        key_rotation_period: cdk.Duration | None = None,
+        bucket_name: str | None = None,
+        access_log_bucket: s3.IBucket | None = None,
+        access_log_prefix: str | None = None,
+        noncurrent_version_expiration: cdk.Duration = cdk.Duration.days(90),
+        allowed_vpc_endpoint_ids: Sequence[str] | None = None,
+        break_glass_principal_arns: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        me = _describe(self)
+        require_one_of(
+            me,
+            ("encryption_key", encryption_key),
+            [("key_alias", key_alias), ("key_rotation_period", key_rotation_period)],
+        )
+        if encryption_key is not None:
+            _require_interface(me, "encryption_key", encryption_key, "key_arn", "pass a kms.Key or kms.Key.from_key_arn(...)")
+            if hasattr(encryption_key, "alias_name"):
+                # An alias ARN would never equal the key ARN that S3 sees in the upload header.
+                raise fail(me, "encryption_key", encryption_key.node.path, "is a KMS alias, not a key", "pass the key itself (alias.alias_target_key or kms.Key.from_key_arn)")
+        if key_rotation_period is not None:
+            validate_duration_days(me, "key_rotation_period", key_rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
+        if bucket_name is not None:
+            validate_bucket_name(me, "bucket_name", bucket_name)
+        if access_log_bucket is not None:
+            _require_interface(me, "access_log_bucket", access_log_bucket, "bucket_name", "pass an s3.Bucket, e.g. AccessLogBucket(...).bucket")
+        if access_log_prefix is not None:
+            require_type(me, "access_log_prefix", access_log_prefix, str, "pass a key prefix such as 'data/'")
+        validate_min_days(me, "noncurrent_version_expiration", noncurrent_version_expiration)
+        vpce_ids, break_glass = self._validate_vpc_endpoint_mode(me, allowed_vpc_endpoint_ids, break_glass_principal_arns)
+
+        self._key = encryption_key or new_customer_managed_key(
+            self,
+            "Key",
+            description=f"secure-sagemaker: objects of bucket {self.node.path}",
+            alias=key_alias,
+            rotation_period=key_rotation_period,
+            via_services=("s3",),
+        )
+        self._access_log_bucket = access_log_bucket or AccessLogBucket(self, "AccessLogs").bucket
+        if access_log_prefix is None:
+            access_log_prefix = _PREFIX_UNSAFE.sub("-", self.node.path) + "/"
+
+        self._bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self._key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            minimum_tls_version=MINIMUM_TLS_VERSION,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self._access_log_bucket,
+            server_access_logs_prefix=access_log_prefix,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            auto_delete_objects=False,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions",
+                    noncurrent_version_expiration=noncurrent_version_expiration,
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
+                )
+            ],
+        )
+        self._deny_other_encryption()
+        if vpce_ids:
+            self._deny_outside_vpc_endpoints(vpce_ids, break_glass)
+
+    @staticmethod
+    def _validate_vpc_endpoint_mode(
+        me: str, vpce_ids: Sequence[str] | None, break_glass: Sequence[str] | None
+    ) -> tuple[list[str], list[str]]:
+        if vpce_ids is None:
+            if break_glass is not None:
+                raise fail(
+                    me,
+                    "break_glass_principal_arns",
+                    break_glass,
+                    "only applies together with allowed_vpc_endpoint_ids",
+                    "drop break_glass_principal_arns, or also pass allowed_vpc_endpoint_ids",
+                )
+            return [], []
+        ids = _non_empty_strings(me, "allowed_vpc_endpoint_ids", vpce_ids, "pass ids such as ['vpce-0123456789abcdef0'], or None for no restriction")
+        for vpce in ids:
+            if not is_token(vpce) and not _VPCE_ID.match(vpce):
+                raise fail(me, "allowed_vpc_endpoint_ids", vpce, "is not a VPC endpoint id", "pass ids of the form vpce-0123456789abcdef0")
+        if break_glass is None:
+            raise fail(
+                me,
+                "allowed_vpc_endpoint_ids",
+                ids,
+                "is given without break_glass_principal_arns, so a mistake in the endpoint list would "
+                "lock everyone out of the bucket, its policy included",
+                "also pass break_glass_principal_arns with the ARN of an administrator role and of the "
+                "CloudFormation execution role",
+            )
+        arns = _non_empty_strings(me, "break_glass_principal_arns", break_glass, "pass IAM role ARNs such as ['arn:aws:iam::123456789012:role/Admin']")
+        for arn in arns:
+            if not is_token(arn) and not _PRINCIPAL_ARN.match(arn):
+                raise fail(me, "break_glass_principal_arns", arn, "is not an IAM principal ARN", "pass ARNs such as arn:aws:iam::123456789012:role/Admin")
+        return ids, arns
+
+    def _deny_other_encryption(self) -> None:
+        objects = self._bucket.arn_for_objects("*")
+        self._bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyUploadsWithOtherEncryption",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[objects],
+                conditions={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            )
+        )
+        self._bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyUploadsWithOtherKmsKey",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[objects],
+                conditions={
+                    "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}
+                },
+            )
+        )
+
+    def _deny_outside_vpc_endpoints(self, vpce_ids: list[str], break_glass: list[str]) -> None:
+        self._bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyAccessOutsideVpcEndpoints",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:*"],
+                resources=[self._bucket.bucket_arn, self._bucket.arn_for_objects("*")],
+                conditions={
+                    "StringNotEquals": {"aws:SourceVpce": vpce_ids},
+                    "ArnNotLike": {"aws:PrincipalArn": break_glass},
+                    "Bool": {"aws:PrincipalIsAWSService": "false"},
+                },
+            )
+        )
+
+    @property
+    def bucket(self) -> s3.Bucket:
+        """The data bucket."""
+        return self._bucket
+
+    @property
+    def key(self) -> kms.IKey:
+        """The KMS key that encrypts the bucket's objects (given or created)."""
+        return self._key
+
+    @property
+    def access_log_bucket(self) -> s3.IBucket:
+        """The bucket that receives this bucket's server access logs (given or created)."""
+        return self._access_log_bucket
