@@ -34,7 +34,27 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> Handler:
     return run
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [_add_summary]
+def _add_acknowledgments(subparsers: argparse._SubParsersAction) -> Handler:
+    parser = subparsers.add_parser(
+        "acknowledgments",
+        help="list the acknowledged nag findings of a cloud assembly as Markdown (docs/acknowledgments.md)",
+    )
+    parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly folder (default: cdk.out)")
+
+    def run(args: argparse.Namespace) -> int:
+        from secure_sagemaker.report import AssemblyError, acknowledgments_markdown
+
+        try:
+            print(acknowledgments_markdown(args.assembly), end="")
+        except AssemblyError as exc:
+            print(f"secure-sagemaker acknowledgments: {exc}", file=sys.stderr)
+            return 2
+        return 0
+
+    return run
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [_add_summary, _add_acknowledgments]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -185,7 +185,15 @@ def test_stateful_logical_ids_are_stable(baseline_template):
     assert stateful == EXPECTED_STATEFUL_IDS
 
 
-EXPECTED_STATEFUL_IDS: list[str] = []
+EXPECTED_STATEFUL_IDS = [
+    "BaselineAccessLogsBucket80F91B8B",
+    "BaselineDataBucket84344E3C",
+    "BaselineKeysDataKey00DAA84A",
+    "BaselineKeysLogsKeyCD1155EF",
+    "BaselineKeysModelsKey4C2D8115",
+    "BaselineModelsBucket9499875E",
+    "BaselineNetworkFlowLogGroup5D69D648",
+]
 
 
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
