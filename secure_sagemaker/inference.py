@@ -1,0 +1,671 @@
+"""SageMaker models and real-time endpoints that stay private, encrypted and watched.
+
+``SecureModel`` runs its container network-isolated in the isolated subnets of a
+:class:`~secure_sagemaker.network.PrivateNetwork`, from an image in an ECR repository the caller
+names, with model data from an encrypted bucket. ``SecureEndpoint`` serves it on at least two
+instances under a customer-managed key, captures requests and responses to an encrypted bucket,
+and raises CloudWatch alarms on client and server errors, latency and unusual invocation volume
+(a model-extraction signal) to an alert topic.
+
+As in :mod:`secure_sagemaker.studio`, the controls without a legitimate exception are checked
+again at synthesis, so later edits of the exposed L1 resources fail ``cdk synth``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from secure_sagemaker._validation import fail, is_token, require_one_of, require_type
+from secure_sagemaker.network import PrivateNetwork
+from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker.studio import enforce
+
+#: Environment variables whose value names a model the container fetches itself unless it is a
+#: local path: the Hugging Face inference toolkit and TGI (``HF_MODEL_ID``), DJL/LMI
+#: (``OPTION_MODEL_ID``).
+MODEL_ID_VARIABLES = ("HF_MODEL_ID", "OPTION_MODEL_ID")
+#: Environment variables that only make sense with access to the Hugging Face Hub.
+HUB_TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
+_REMOTE_VALUE = re.compile(r"^\s*(https?|s3|ftp)://", re.IGNORECASE)
+
+#: CloudWatch namespace of SageMaker endpoint invocation metrics.
+SAGEMAKER_NAMESPACE = "AWS/SageMaker"
+_ALARM_PERIOD = cdk.Duration.minutes(5)
+
+# Placeholders for intrinsics when a resolved value is flattened to a string (see _flatten).
+_MARK = "\x00"
+_URL_SUFFIX = _MARK + json.dumps({"Ref": "AWS::URLSuffix"}) + _MARK
+_URL_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
+
+
+def _describe(construct: Construct) -> str:
+    return f"{type(construct).__name__}({construct.node.path})"
+
+
+def _flatten(value: Any) -> str:
+    """A resolved CloudFormation value as one string, each intrinsic as a marked JSON placeholder.
+
+    Two values built from the same tokens (``repository.repository_uri`` and
+    ``repository.repository_uri_for_tag("v1")``) flatten to strings where one is a prefix of the
+    other, which is how images and model data are matched against what the caller named.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict) and set(value) == {"Fn::Join"} and value["Fn::Join"][0] == "":
+        return "".join(_flatten(part) for part in value["Fn::Join"][1])
+    return _MARK + json.dumps(value, sort_keys=True) + _MARK
+
+
+def _rendered(scope: Construct, value: str) -> str:
+    return _flatten(cdk.Stack.of(scope).resolve(value))
+
+
+def _require_attribute(me: str, prop: str, value: Any, attribute: str, fix: str) -> None:
+    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, attribute):
+        raise fail(me, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
+
+
+def environment_problems(environment: Mapping[str, str]) -> list[str]:
+    """What in a container ``environment`` needs network access that isolation takes away.
+
+    Detected (values that are tokens are skipped):
+
+    - ``SAGEMAKER_SUBMIT_DIRECTORY`` (or any other variable) whose value is an ``s3://``,
+      ``http(s)://`` or ``ftp://`` URL: the container would download it itself. SageMaker's own
+      download of ``ModelDataUrl`` into ``/opt/ml/model`` is not affected by isolation; the
+      SageMaker Python SDK repacks inference code into the model archive and sets
+      ``SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code`` for network-isolated models.
+    - ``HF_MODEL_ID`` / ``OPTION_MODEL_ID`` that is not an absolute path: a Hub model id (or S3 URL)
+      the container would download at start-up.
+    - ``HF_TOKEN``, ``HUGGING_FACE_HUB_TOKEN``, ``HF_API_TOKEN``: credentials for the Hub, which an
+      isolated container cannot reach.
+
+    Not detected: downloads coded into the image or the inference script, variables of other
+    serving stacks, or values assembled at run time. An isolated container that needs the network
+    fails its health check at deployment, so those mistakes are loud, only later.
+    """
+    problems = []
+    for name, value in environment.items():
+        if not isinstance(value, str) or is_token(value):
+            continue
+        if name in HUB_TOKEN_VARIABLES:
+            problems.append(f"{name} is set, which only serves downloads from the Hugging Face Hub")
+        elif name in MODEL_ID_VARIABLES and not value.startswith("/"):
+            problems.append(f"{name}={value!r} makes the container download the model at start-up")
+        elif _REMOTE_VALUE.match(value):
+            problems.append(f"{name}={value!r} makes the container fetch from the network")
+    return problems
+
+
+class SecureModel(Construct):
+    """A SageMaker model whose container has no network access and comes from a named repository.
+
+    - ``EnableNetworkIsolation: true`` unless ``allow_network_access=True``: the container can make
+      no outbound call at all (SageMaker itself still downloads the model data). An environment
+      that visibly needs the network (see :func:`environment_problems`) is a PropError.
+    - ``VpcConfig`` (enforced) in the isolated subnets of ``network`` with its workload security
+      group. A model without a VPC is a PropError, isolated or not.
+    - ``ExecutionRoleArn``: ``execution_role``. It needs read access to the model data (bucket
+      and key) and pull access to the image's repository; this construct grants nothing, the
+      role's own construct does (the ``model_data_bucket`` and ``repositories`` attributes say
+      what to grant).
+    - The image must be in one of ``repositories``: its registry and repository path must be a
+      repository's URI followed by ``:tag`` or ``@digest``. Pass
+      ``repository.repository_uri_for_tag("v1")`` (or ``..._for_digest``) for a repository defined
+      in the app, or a literal URI with ``ecr.Repository.from_repository_arn`` (literal ARN) for
+      one outside it, such as an AWS Deep Learning Container repository.
+    - Model data must be inside ``model_data_bucket`` (an encrypted bucket): ``model_data_url``
+      starts with ``s3://<that bucket's name>/``. A URL ending in ``/`` is an uncompressed prefix
+      (``ModelDataSource``), any other an archive (``ModelDataUrl``).
+
+    Keyword-only props:
+
+    :param network: the PrivateNetwork whose isolated subnets and workload security group the
+        model's containers use. Required (None is a PropError).
+    :param execution_role: the model's execution role (an ``iam.IRole`` assumed by
+        ``sagemaker.amazonaws.com``). Required.
+    :param image_uri: the container image, from one of ``repositories``. Required.
+    :param repositories: the ECR repositories images may come from. Required, at least one.
+    :param model_data_url: ``s3://`` URL of the model archive (``.tar.gz``) or, ending in ``/``, an
+        uncompressed prefix. Default: none (the image carries the model).
+    :param model_data_bucket: the bucket holding the model data: a SecureBucket, or an
+        ``s3.IBucket`` together with ``model_data_encryption_key`` (or imported with
+        ``encryption_key``). Required with ``model_data_url``.
+    :param model_data_encryption_key: the KMS key of an ``s3.IBucket`` given as
+        ``model_data_bucket``. Default: the bucket's ``encryption_key``. Conflicts with a
+        SecureBucket, which has its own.
+    :param environment: environment variables of the container (no secrets: they are visible in
+        the model's description). Default: none.
+    :param allow_network_access: ``True`` gives up network isolation: the container may call
+        whatever the workload security group and the VPC endpoints allow (never the internet,
+        which the isolated subnets do not reach). Default ``False``. The template then carries
+        ``EnableNetworkIsolation: false``, which the nag pack reports until acknowledged.
+
+    Read-only attributes: ``model`` (the ``CfnModel``), ``model_name``, ``model_arn``,
+    ``execution_role``, ``network``, ``image_uri``, ``repositories``, ``model_data_url``,
+    ``model_data_bucket`` (an ``s3.IBucket`` or None), ``model_data_encryption_key``,
+    ``network_isolation``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        network: PrivateNetwork | None,
+        execution_role: iam.IRole,
+        image_uri: str,
+        repositories: Sequence[ecr.IRepository],
+        model_data_url: str | None = None,
+        model_data_bucket: SecureBucket | s3.IBucket | None = None,
+        model_data_encryption_key: kms.IKey | None = None,
+        environment: Mapping[str, str] | None = None,
+        allow_network_access: bool = False,
+    ) -> None:
+        super().__init__(scope, id)
+        me = _describe(self)
+        require_type(me, "allow_network_access", allow_network_access, bool, "pass True or False")
+        if not isinstance(network, PrivateNetwork):
+            problem = "is missing" if network is None else "is not a PrivateNetwork"
+            if not allow_network_access:
+                problem += ": a network-isolated model still runs in a VPC here, so that its traffic to SageMaker stays private"
+            raise fail(me, "network", network, problem, "pass the PrivateNetwork whose isolated subnets the model should use")
+        _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com")
+        self._repositories = self._check_repositories(me, repositories)
+        self._check_image(me, image_uri)
+        bucket, key = self._check_model_data(me, model_data_url, model_data_bucket, model_data_encryption_key)
+        environment = dict(environment or {})
+        for name, value in environment.items():
+            require_type(me, "environment", name, str, "pass a mapping of variable names to strings")
+            require_type(me, f"environment[{name!r}]", value, str, "pass string values")
+        if not allow_network_access:
+            problems = environment_problems(environment)
+            if problems:
+                raise fail(
+                    me, "environment", environment,
+                    "asks a network-isolated container to reach the network (" + "; ".join(problems) + ")",
+                    "package the model and code in model_data_url (SageMaker extracts it to /opt/ml/model; set "
+                    "HF_MODEL_ID=/opt/ml/model and SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code), or pass "
+                    "allow_network_access=True for S3 URLs reached through the VPC's gateway endpoint",
+                )
+
+        self._network = network
+        self._execution_role = execution_role
+        self._image_uri = image_uri
+        self._model_data_url = model_data_url
+        self._bucket = bucket
+        self._key = key
+        self._network_isolation = not allow_network_access
+        container: dict[str, Any] = {"image": image_uri}
+        if environment:
+            container["environment"] = environment
+        if model_data_url is not None:
+            if not is_token(model_data_url) and model_data_url.endswith("/"):
+                container["model_data_source"] = sagemaker.CfnModel.ModelDataSourceProperty(
+                    s3_data_source=sagemaker.CfnModel.S3DataSourceProperty(
+                        s3_uri=model_data_url, s3_data_type="S3Prefix", compression_type="None"
+                    )
+                )
+            else:
+                container["model_data_url"] = model_data_url
+        subnets = [s.subnet_id for s in network.subnets.subnets or []]
+        sg_id = network.workload_security_group.security_group_id
+        self._model = sagemaker.CfnModel(
+            self,
+            "Model",
+            execution_role_arn=execution_role.role_arn,
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(**container),
+            enable_network_isolation=self._network_isolation,
+            vpc_config=sagemaker.CfnModel.VpcConfigProperty(security_group_ids=[sg_id], subnets=subnets),
+        )
+        stack = cdk.Stack.of(self)
+        checks = [
+            ("VpcConfig in the isolated subnets",
+             lambda p: p["VpcConfig"]["Subnets"] == stack.resolve(subnets)
+             and p["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(sg_id)]),
+            ("the image from a named repository", lambda p: p["PrimaryContainer"]["Image"] == stack.resolve(image_uri)),
+        ]
+        if self._network_isolation:
+            checks.append((
+                "EnableNetworkIsolation: true (opt-out: allow_network_access=True)",
+                lambda p: p["EnableNetworkIsolation"] is True,
+            ))
+        enforce(self, self._model, checks)
+
+    # --- validation -----------------------------------------------------------------------
+
+    @staticmethod
+    def _check_repositories(me: str, repositories: Any) -> list[ecr.IRepository]:
+        fix = "pass the ECR repositories images may come from, e.g. [ecr.Repository.from_repository_arn(...)]"
+        if isinstance(repositories, (str, bytes)) or not isinstance(repositories, Sequence) or not repositories:
+            raise fail(me, "repositories", repositories, "is not a non-empty list of ECR repositories", fix)
+        for repository in repositories:
+            _require_attribute(me, "repositories", repository, "repository_uri", fix)
+            name = repository.repository_name
+            if not is_token(name) and ("*" in name or not name):
+                raise fail(me, "repositories", name, "is a wildcard, not a repository", "name each repository exactly")
+        return list(repositories)
+
+    def _check_image(self, me: str, image_uri: Any) -> None:
+        fix = (
+            "pass repository.repository_uri_for_tag('<tag>') (or _for_digest) of one of repositories, or add "
+            "the image's repository to repositories"
+        )
+        require_type(me, "image_uri", image_uri, str, fix)
+        image = _rendered(self, image_uri)
+        literal = _MARK not in image
+        for repository in self._repositories:
+            base = _rendered(self, repository.repository_uri)
+            candidates = [base]
+            if literal and _URL_SUFFIX in base:
+                candidates += [base.replace(_URL_SUFFIX, suffix) for suffix in _URL_SUFFIXES]
+            for candidate in candidates:
+                if image.startswith(candidate) and image[len(candidate):len(candidate) + 1] in (":", "@"):
+                    reference = image[len(candidate) + 1:]
+                    if reference and "/" not in reference.split(_MARK)[0]:
+                        return
+        shown = image_uri if literal else cdk.Stack.of(self).resolve(image_uri)
+        raise fail(me, "image_uri", shown, "is not an image (repository:tag or repository@digest) of any of repositories", fix)
+
+    def _check_model_data(
+        self, me: str, url: Any, bucket: Any, key: Any
+    ) -> tuple[s3.IBucket | None, kms.IKey | None]:
+        if url is None:
+            for given, value in (("model_data_bucket", bucket), ("model_data_encryption_key", key)):
+                if value is not None:
+                    shown = value.node.path if hasattr(value, "node") else value
+                    raise fail(me, given, shown, "is given without model_data_url", f"pass model_data_url too, or drop {given}")
+            return None, None
+        fix = "pass an s3:// URL built from the bucket, e.g. f's3://{bucket.bucket_name}/models/model.tar.gz'"
+        require_type(me, "model_data_url", url, str, fix)
+        if bucket is None:
+            raise fail(
+                me, "model_data_bucket", None, "is missing, so nothing shows that the model data is encrypted",
+                "pass the SecureBucket (or s3.IBucket with model_data_encryption_key) that holds model_data_url",
+            )
+        if isinstance(bucket, SecureBucket):
+            require_one_of(me, ("model_data_bucket", bucket), [("model_data_encryption_key", key)])
+            s3_bucket, key = bucket.bucket, bucket.key
+        else:
+            _require_attribute(me, "model_data_bucket", bucket, "bucket_name", "pass a SecureBucket or an s3.IBucket")
+            s3_bucket = bucket
+            key = key if key is not None else bucket.encryption_key
+            if key is None:
+                raise fail(
+                    me, "model_data_encryption_key", None,
+                    f"is missing and bucket {bucket.node.path} has no known encryption key, so its objects may not be "
+                    "encrypted with a customer-managed key",
+                    "pass model_data_encryption_key, import the bucket with encryption_key, or use a SecureBucket",
+                )
+            _require_attribute(me, "model_data_encryption_key", key, "key_arn", "pass a kms.IKey")
+        rendered_url = _rendered(self, url)
+        prefix = "s3://" + _rendered(self, s3_bucket.bucket_name) + "/"
+        if not rendered_url.startswith(prefix) or len(rendered_url) == len(prefix):
+            shown = url if _MARK not in rendered_url else cdk.Stack.of(self).resolve(url)
+            raise fail(me, "model_data_url", shown, f"is not an object or prefix in bucket {s3_bucket.node.path}", fix)
+        return s3_bucket, key
+
+    # --- attributes -----------------------------------------------------------------------
+
+    @property
+    def model(self) -> sagemaker.CfnModel:
+        """The ``AWS::SageMaker::Model`` resource."""
+        return self._model
+
+    @property
+    def model_name(self) -> str:
+        """The model's name (generated by CloudFormation)."""
+        return self._model.attr_model_name
+
+    @property
+    def model_arn(self) -> str:
+        """The model's ARN."""
+        return self._model.attr_model_arn
+
+    @property
+    def execution_role(self) -> iam.IRole:
+        """The model's execution role."""
+        return self._execution_role
+
+    @property
+    def network(self) -> PrivateNetwork:
+        """The private network the model's containers run in."""
+        return self._network
+
+    @property
+    def image_uri(self) -> str:
+        """The container image."""
+        return self._image_uri
+
+    @property
+    def repositories(self) -> list[ecr.IRepository]:
+        """The repositories images may come from (the role needs pull access to them)."""
+        return list(self._repositories)
+
+    @property
+    def model_data_url(self) -> str | None:
+        """The model data location, or None."""
+        return self._model_data_url
+
+    @property
+    def model_data_bucket(self) -> s3.IBucket | None:
+        """The bucket of the model data (the role needs read access to it), or None."""
+        return self._bucket
+
+    @property
+    def model_data_encryption_key(self) -> kms.IKey | None:
+        """The KMS key of the model data (the role needs kms:Decrypt through S3), or None."""
+        return self._key
+
+    @property
+    def network_isolation(self) -> bool:
+        """Whether the container runs network-isolated."""
+        return self._network_isolation
+
+
+class SecureEndpoint(Construct):
+    """A real-time SageMaker endpoint for a SecureModel: encrypted, redundant, captured, alarmed.
+
+    - Endpoint configuration with ``KmsKeyId`` (enforced): ``encryption_key`` encrypts the ML
+      storage volumes of the instances. Instance types with local NVMe storage (for example
+      ``ml.g5``, ``ml.p4d``, ``ml.m5d``) do not accept a key and encrypt their volumes in hardware;
+      SageMaker rejects them at deployment, so use EBS-backed types with this construct.
+    - One production variant with ``instance_count`` instances, at least 2 by default so that
+      SageMaker spreads them over availability zones; 1 only with ``accept_single_instance=True``,
+      below 1 never.
+    - Data capture (enforced) of requests and responses, ``sampling_percentage`` percent of them,
+      to ``data_capture_bucket`` (or a new SecureBucket encrypted with ``encryption_key``) under
+      ``data_capture_prefix``, with that bucket's KMS key. The model's execution role writes the
+      captured data, so it needs ``s3:PutObject`` on the prefix and the key through S3; this
+      construct grants nothing (``data_capture_bucket`` and ``data_capture_prefix`` say what).
+    - CloudWatch alarms, each sending ALARM and OK notifications to ``alarm_topic``:
+      ``Invocation4XXErrors`` (probing, malformed or adversarial input), ``Invocation5XXErrors``,
+      ``ModelLatency`` (p99) and an anomaly-detection band on ``Invocations`` that fires when the
+      volume rises above what the model has learned (a model-extraction or denial-of-service
+      signal). All are per variant (dimensions ``EndpointName`` and ``VariantName``) over 5-minute
+      periods, missing data not breaching.
+
+    Keyword-only props:
+
+    :param model: the SecureModel to serve. Required.
+    :param encryption_key: customer-managed KMS key of the instances' volumes (the models key of a
+        KeyRing). Required.
+    :param alarm_topic: the SNS topic that receives the alarms (KMS-encrypted; its key must let
+        ``cloudwatch.amazonaws.com`` use it). Required: an alarm nobody receives is no control.
+    :param instance_type: ``ml.*`` instance type. Default ``"ml.m5.large"``.
+    :param instance_count: initial instance count. Default 2.
+    :param accept_single_instance: ``True`` gives up availability: one instance, so one instance or
+        zone failure takes the endpoint down. Default ``False``.
+    :param variant_name: the production variant's name. Default ``"AllTraffic"``.
+    :param data_capture_bucket: SecureBucket receiving captured data. Default: a new SecureBucket
+        (child id ``DataCapture``) encrypted with ``encryption_key``.
+    :param data_capture_access_log_bucket: where the created data-capture bucket logs, as
+        SecureBucket's ``access_log_bucket``. Default: a new AccessLogBucket. Conflicts with
+        ``data_capture_bucket``.
+    :param data_capture_prefix: key prefix of captured data. Default ``"data-capture"``.
+    :param sampling_percentage: whole percentage of requests captured, 0 to 100. Default 100.
+    :param client_error_threshold: 4XX errors per variant in 5 minutes that raise the alarm, at
+        least 1. Default 50.
+    :param server_error_threshold: 5XX errors per variant in 5 minutes that raise the alarm, at
+        least 1. Default 1.
+    :param latency_threshold: p99 model latency that raises the alarm when exceeded in two
+        consecutive 5-minute periods. Default ``Duration.seconds(1)``.
+    :param invocation_anomaly_std_devs: width of the anomaly band on invocations in standard
+        deviations, above 0. Default 3 (alarm after three consecutive 5-minute periods above it).
+
+    Read-only attributes: ``endpoint`` (``CfnEndpoint``), ``endpoint_config``
+    (``CfnEndpointConfig``), ``endpoint_name``, ``endpoint_arn``, ``variant_name``, ``model``,
+    ``encryption_key``, ``data_capture_bucket`` (SecureBucket), ``data_capture_prefix``,
+    ``alarm_topic``, ``alarms`` (read-only mapping: ``"ClientErrors"``, ``"ServerErrors"``,
+    ``"ModelLatency"``, ``"InvocationAnomaly"``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: SecureModel,
+        encryption_key: kms.IKey,
+        alarm_topic: sns.ITopic,
+        instance_type: str = "ml.m5.large",
+        instance_count: int = 2,
+        accept_single_instance: bool = False,
+        variant_name: str = "AllTraffic",
+        data_capture_bucket: SecureBucket | None = None,
+        data_capture_access_log_bucket: s3.IBucket | None = None,
+        data_capture_prefix: str = "data-capture",
+        sampling_percentage: int = 100,
+        client_error_threshold: int = 50,
+        server_error_threshold: int = 1,
+        latency_threshold: cdk.Duration = cdk.Duration.seconds(1),
+        invocation_anomaly_std_devs: float = 3,
+    ) -> None:
+        super().__init__(scope, id)
+        me = _describe(self)
+        if not isinstance(model, SecureModel):
+            raise fail(me, "model", model, "is not a SecureModel", "pass the SecureModel to serve")
+        _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)")
+        _require_attribute(me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts")
+        require_one_of(me, ("data_capture_bucket", data_capture_bucket), [("data_capture_access_log_bucket", data_capture_access_log_bucket)])
+        if data_capture_bucket is not None and not isinstance(data_capture_bucket, SecureBucket):
+            raise fail(me, "data_capture_bucket", data_capture_bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to create one")
+        require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.m5.large'")
+        if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", instance_type):
+            raise fail(me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.large'")
+        self._check_count(me, instance_count, accept_single_instance)
+        require_type(me, "variant_name", variant_name, str, "pass a name such as 'AllTraffic'")
+        if not re.match(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", variant_name):
+            raise fail(me, "variant_name", variant_name, "is not a valid variant name", "use 1-63 letters, digits and single hyphens")
+        require_type(me, "data_capture_prefix", data_capture_prefix, str, "pass a key prefix such as 'data-capture'")
+        if not is_token(data_capture_prefix) and (
+            not data_capture_prefix or data_capture_prefix.startswith("/") or "://" in data_capture_prefix
+        ):
+            raise fail(me, "data_capture_prefix", data_capture_prefix, "is not an S3 key prefix", "pass a prefix such as 'data-capture'")
+        require_type(me, "sampling_percentage", sampling_percentage, int, "pass a whole percentage from 0 to 100")
+        if not 0 <= sampling_percentage <= 100:
+            raise fail(me, "sampling_percentage", sampling_percentage, "is outside 0..100", "pass a whole percentage from 0 to 100")
+        for prop, value in (("client_error_threshold", client_error_threshold), ("server_error_threshold", server_error_threshold)):
+            require_type(me, prop, value, int, "pass a whole number of errors, at least 1")
+            if value < 1:
+                raise fail(me, prop, value, "is below 1, so the alarm would always fire", "pass a whole number of errors, at least 1")
+        require_type(me, "latency_threshold", latency_threshold, cdk.Duration, "pass cdk.Duration.millis(n) with n > 0")
+        latency_us = latency_threshold.to_milliseconds(integral=False) * 1000
+        if latency_us <= 0:
+            raise fail(me, "latency_threshold", latency_threshold.to_human_string(), "is not positive", "pass cdk.Duration.millis(n) with n > 0")
+        require_type(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, (int, float), "pass a number above 0, such as 3")
+        if invocation_anomaly_std_devs <= 0:
+            raise fail(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, "is not above 0", "pass a number above 0, such as 3")
+
+        self._model = model
+        self._key = encryption_key
+        self._topic = alarm_topic
+        self._variant_name = variant_name
+        self._capture_prefix = data_capture_prefix.strip("/") if not is_token(data_capture_prefix) else data_capture_prefix
+        self._capture_bucket = data_capture_bucket or SecureBucket(
+            self, "DataCapture", encryption_key=encryption_key, access_log_bucket=data_capture_access_log_bucket
+        )
+        capture_key_arn = self._capture_bucket.key.key_arn
+        self._config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            kms_key_id=encryption_key.key_arn,
+            production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=variant_name,
+                    model_name=model.model_name,
+                    instance_type=instance_type,
+                    initial_instance_count=instance_count,
+                    initial_variant_weight=1,
+                )
+            ],
+            data_capture_config=sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+                enable_capture=True,
+                initial_sampling_percentage=sampling_percentage,
+                destination_s3_uri=f"s3://{self._capture_bucket.bucket.bucket_name}/{self._capture_prefix}",
+                kms_key_id=capture_key_arn,
+                capture_options=[
+                    sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode="Input"),
+                    sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode="Output"),
+                ],
+            ),
+        )
+        self._endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=self._config.attr_endpoint_config_name)
+        stack = cdk.Stack.of(self)
+        checks = [
+            ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
+            ("DataCaptureConfig with EnableCapture and the bucket's KmsKeyId",
+             lambda p: p["DataCaptureConfig"]["EnableCapture"] is True
+             and p["DataCaptureConfig"]["KmsKeyId"] == stack.resolve(capture_key_arn)),
+        ]
+        if not accept_single_instance:
+            checks.append((
+                "InitialInstanceCount >= 2 (opt-out: accept_single_instance=True)",
+                lambda p: all(v["InitialInstanceCount"] >= 2 for v in p["ProductionVariants"]),
+            ))
+        enforce(self, self._config, checks)
+        self._alarms = self._create_alarms(
+            client_error_threshold, server_error_threshold, latency_us, latency_threshold, invocation_anomaly_std_devs
+        )
+
+    @staticmethod
+    def _check_count(me: str, count: Any, accept_single_instance: Any) -> None:
+        require_type(me, "accept_single_instance", accept_single_instance, bool, "pass True or False")
+        require_type(me, "instance_count", count, int, "pass a whole number of instances, 2 or more")
+        if count < 1:
+            raise fail(me, "instance_count", count, "is below 1, so the endpoint could serve nothing", "pass 2 or more")
+        if count == 1 and not accept_single_instance:
+            raise fail(
+                me, "instance_count", count, "is a single instance, so one instance or zone failure takes the endpoint down",
+                "pass 2 or more, or pass accept_single_instance=True to give up availability",
+            )
+
+    def _metric(self, name: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=SAGEMAKER_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"EndpointName": self._endpoint.attr_endpoint_name, "VariantName": self._variant_name},
+            statistic=statistic,
+            period=_ALARM_PERIOD,
+        )
+
+    def _create_alarms(
+        self, client_errors: int, server_errors: int, latency_us: float, latency: cdk.Duration, std_devs: float
+    ) -> Mapping[str, cloudwatch.Alarm]:
+        gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
+        alarms: dict[str, cloudwatch.Alarm] = {
+            "ClientErrors": cloudwatch.Alarm(
+                self, "ClientErrorsAlarm", metric=self._metric("Invocation4XXErrors", "Sum"),
+                threshold=client_errors, evaluation_periods=1, comparison_operator=gte, treat_missing_data=quiet,
+                alarm_description=f"{self.node.path}: {client_errors}+ client (4XX) errors in 5 minutes: probing, "
+                "malformed or adversarial requests, or a broken client",
+            ),
+            "ServerErrors": cloudwatch.Alarm(
+                self, "ServerErrorsAlarm", metric=self._metric("Invocation5XXErrors", "Sum"),
+                threshold=server_errors, evaluation_periods=1, comparison_operator=gte, treat_missing_data=quiet,
+                alarm_description=f"{self.node.path}: {server_errors}+ server (5XX) errors in 5 minutes",
+            ),
+            "ModelLatency": cloudwatch.Alarm(
+                self, "ModelLatencyAlarm", metric=self._metric("ModelLatency", "p99"),
+                threshold=latency_us, evaluation_periods=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treat_missing_data=quiet,
+                alarm_description=f"{self.node.path}: p99 model latency above {latency.to_human_string()} "
+                "(ModelLatency is in microseconds) for 10 minutes: overload, denial of service or a degraded model",
+            ),
+            "InvocationAnomaly": cloudwatch.AnomalyDetectionAlarm(
+                self, "InvocationAnomalyAlarm", metric=self._metric("Invocations", "Sum"),
+                std_devs=std_devs, evaluation_periods=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD, treat_missing_data=quiet,
+                alarm_description=f"{self.node.path}: invocations above the learned band for 15 minutes: "
+                "possible model extraction (systematic querying) or denial of service",
+            ),
+        }
+        action = cw_actions.SnsAction(self._topic)
+        for alarm in alarms.values():
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+        return MappingProxyType(alarms)
+
+    # --- attributes -----------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> sagemaker.CfnEndpoint:
+        """The ``AWS::SageMaker::Endpoint`` resource."""
+        return self._endpoint
+
+    @property
+    def endpoint_config(self) -> sagemaker.CfnEndpointConfig:
+        """The ``AWS::SageMaker::EndpointConfig`` resource."""
+        return self._config
+
+    @property
+    def endpoint_name(self) -> str:
+        """The endpoint's name (generated by CloudFormation)."""
+        return self._endpoint.attr_endpoint_name
+
+    @property
+    def endpoint_arn(self) -> str:
+        """The endpoint's ARN."""
+        return self._endpoint.attr_endpoint_arn
+
+    @property
+    def variant_name(self) -> str:
+        """The production variant's name."""
+        return self._variant_name
+
+    @property
+    def model(self) -> SecureModel:
+        """The model served."""
+        return self._model
+
+    @property
+    def encryption_key(self) -> kms.IKey:
+        """The KMS key of the instances' volumes."""
+        return self._key
+
+    @property
+    def data_capture_bucket(self) -> SecureBucket:
+        """The bucket receiving captured requests and responses (given or created)."""
+        return self._capture_bucket
+
+    @property
+    def data_capture_prefix(self) -> str:
+        """The key prefix of captured data in ``data_capture_bucket`` (no leading or trailing '/')."""
+        return self._capture_prefix
+
+    @property
+    def alarm_topic(self) -> sns.ITopic:
+        """The topic the alarms notify."""
+        return self._topic
+
+    @property
+    def alarms(self) -> Mapping[str, cloudwatch.Alarm]:
+        """The alarms by purpose: ClientErrors, ServerErrors, ModelLatency, InvocationAnomaly."""
+        return self._alarms
+
+
+__all__ = [
+    "HUB_TOKEN_VARIABLES",
+    "MODEL_ID_VARIABLES",
+    "SAGEMAKER_NAMESPACE",
+    "SecureEndpoint",
+    "SecureModel",
+    "environment_problems",
+]
