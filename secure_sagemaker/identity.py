@@ -1,0 +1,907 @@
+"""Least-privilege SageMaker execution roles, and guardrails for the people who launch workloads.
+
+:class:`ExecutionRole` is the role SageMaker assumes to run a job, notebook, model or Studio app.
+It is trusted by ``sagemaker.amazonaws.com`` of this account and region only (confused-deputy
+conditions), and its one customer-managed policy is built from what it is given: buckets and
+prefixes, keys, ECR repositories, its log groups, metric namespaces, subnets and security groups.
+
+:class:`Guardrails` is a customer-managed policy of ``Deny`` statements for data-scientist roles:
+SageMaker workloads created through the API must run in the approved subnets and security groups,
+use the approved keys, isolate their network, encrypt traffic between containers, keep notebooks
+off the internet and without root, and only the listed execution roles may be passed, to SageMaker
+only. Every (action, condition key) pair it relies on is in :data:`GUARDRAIL_CONDITIONS`, taken
+from the Service Authorization Reference for SageMaker; ``docs/identity.md`` explains them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence, Union
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from secure_sagemaker._validation import PropError, fail, is_token
+from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker.storage import validate_bucket_name
+
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+
+# --- ExecutionRole ----------------------------------------------------------------------------
+
+#: Every action the execution role is allowed on ``Resource: "*"``, with the reason. These APIs
+#: have no resource type in the Service Authorization Reference, so IAM accepts no narrower
+#: resource for them. ``docs/identity.md`` lists the same table.
+RESOURCE_STAR_ACTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "ecr:GetAuthorizationToken": "returns a registry login token; ECR defines no resource for it. "
+        "Image pulls themselves are allowed only on the named repositories.",
+        "cloudwatch:PutMetricData": "CloudWatch metrics have no ARN; the cloudwatch:namespace "
+        "condition limits the role to the listed namespaces.",
+        "ec2:DescribeDhcpOptions": "EC2 Describe* calls support no resource-level permissions; "
+        "SageMaker reads the VPC's DNS settings before placing network interfaces.",
+        "ec2:DescribeNetworkInterfaces": "EC2 Describe* calls support no resource-level permissions; "
+        "SageMaker tracks the interfaces it created.",
+        "ec2:DescribeSecurityGroups": "EC2 Describe* calls support no resource-level permissions; "
+        "SageMaker checks the security groups it was given.",
+        "ec2:DescribeSubnets": "EC2 Describe* calls support no resource-level permissions; "
+        "SageMaker checks the subnets it was given.",
+        "ec2:DescribeVpcs": "EC2 Describe* calls support no resource-level permissions; "
+        "SageMaker checks the VPC of the subnets it was given.",
+    }
+)
+
+#: Log groups SageMaker writes to for training (and tuning), processing, batch transform,
+#: real-time endpoints (one group per endpoint), notebook instances and Studio.
+DEFAULT_LOG_GROUPS = (
+    "/aws/sagemaker/TrainingJobs",
+    "/aws/sagemaker/ProcessingJobs",
+    "/aws/sagemaker/TransformJobs",
+    "/aws/sagemaker/Endpoints/*",
+    "/aws/sagemaker/NotebookInstances",
+    "/aws/sagemaker/studio",
+)
+#: CloudWatch namespaces the role may publish metrics to.
+DEFAULT_METRIC_NAMESPACES = (
+    "/aws/sagemaker/TrainingJobs",
+    "/aws/sagemaker/ProcessingJobs",
+    "/aws/sagemaker/TransformJobs",
+    "/aws/sagemaker/Endpoints",
+)
+
+S3_READ_OBJECT_ACTIONS = ("s3:GetObject",)
+# Write prefixes are read-write: checkpoints are read back on resume. No s3:DeleteObject; SageMaker
+# jobs do not need it, and the buckets are versioned.
+S3_WRITE_OBJECT_ACTIONS = ("s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject")
+S3_BUCKET_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket")
+KMS_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+LOGS_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+ENI_MANAGE_ACTIONS = (
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
+EC2_DESCRIBE_ACTIONS = tuple(a for a in RESOURCE_STAR_ACTIONS if a.startswith("ec2:"))
+
+_LOG_GROUP = re.compile(r"^/aws/sagemaker/[A-Za-z0-9._#-]+(/[A-Za-z0-9._#-]+)*(/\*)?$")
+_NAMESPACE = re.compile(r"^[A-Za-z0-9./_#:-]{1,255}$")
+_REPOSITORY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository/[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+)
+_SAGEMAKER_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:\S+$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+_WILDCARDS = ("*", "?")
+
+BucketRef = Union[s3.IBucket, str]
+
+
+@dataclass(frozen=True)
+class S3Prefix:
+    """A key prefix in one bucket, e.g. ``S3Prefix(data.bucket, "datasets/train/")``.
+
+    :param bucket: the bucket, as an ``s3.IBucket`` or a bucket name in this partition.
+    :param prefix: the key prefix, without a leading ``/`` and without wildcards. A trailing
+        ``/`` is added when missing, so ``"train"`` never also matches ``"training/"``.
+    """
+
+    bucket: BucketRef
+    prefix: str
+
+
+def _describe(construct: Construct) -> str:
+    return f"{type(construct).__name__}({construct.node.path})"
+
+
+def _resolved(scope: Construct, value: Any) -> str:
+    """A stable text form of ``value`` with tokens resolved, to compare and to search for ``*``."""
+    return json.dumps(cdk.Stack.of(scope).resolve(value), sort_keys=True)
+
+
+def _as_list(me: str, prop: str, value: Any, fix: str, *, allow_empty: bool = True) -> list:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise fail(me, prop, value, "is not a list", fix)
+    if not value and not allow_empty:
+        raise fail(me, prop, list(value), "is empty", fix)
+    return list(value)
+
+
+def _no_wildcard(me: str, prop: str, shown: Any, text: str, what: str, fix: str) -> None:
+    if any(w in text for w in _WILDCARDS):
+        raise fail(me, prop, shown, f"contains a wildcard, so it names every {what} that matches, not one", fix)
+
+
+def _subnet_ids(me: str, prop: str, value: Any, *, required: bool) -> list[str]:
+    if isinstance(value, ec2.SubnetSelection):
+        if value.subnets is None:
+            raise fail(me, prop, value, "selects subnets by type or group, not by id", "pass the subnets themselves, e.g. network.subnets.subnets")
+        value = value.subnets
+    fix = "pass the isolated subnets (ec2.ISubnet or 'subnet-...' ids), e.g. network.subnets.subnets"
+    ids = []
+    for item in _as_list(me, prop, value, fix, allow_empty=not required):
+        subnet_id = item if isinstance(item, str) else getattr(item, "subnet_id", None)
+        if not isinstance(subnet_id, str) or not (is_token(subnet_id) or _SUBNET_ID.match(subnet_id)):
+            raise fail(me, prop, item, "is not a subnet or subnet id", fix)
+        ids.append(subnet_id)
+    return ids
+
+
+def _security_group_ids(me: str, prop: str, value: Any, *, required: bool) -> list[str]:
+    fix = "pass security groups (ec2.ISecurityGroup or 'sg-...' ids), e.g. [network.workload_security_group]"
+    ids = []
+    for item in _as_list(me, prop, value, fix, allow_empty=not required):
+        group_id = item if isinstance(item, str) else getattr(item, "security_group_id", None)
+        if not isinstance(group_id, str) or not (is_token(group_id) or _SECURITY_GROUP_ID.match(group_id)):
+            raise fail(me, prop, item, "is not a security group or security group id", fix)
+        ids.append(group_id)
+    return ids
+
+
+def _key_arns(scope: Construct, me: str, prop: str, value: Any, *, required: bool) -> list[str]:
+    fix = "pass kms.IKey objects (a KeyRing key, or kms.Key.from_key_arn with a full key ARN)"
+    arns = []
+    for key in _as_list(me, prop, value, fix, allow_empty=not required):
+        if hasattr(key, "alias_name"):  # checked first: an imported alias raises on key_arn
+            raise fail(me, prop, key.node.path, "is a KMS alias, which IAM does not match against the key",
+                       "pass the key itself (alias.alias_target_key)")
+        if isinstance(key, str) or not hasattr(key, "key_arn"):
+            raise fail(me, prop, key, "is not a KMS key", fix)
+        _no_wildcard(me, prop, key.node.path, _resolved(scope, key.key_arn), "key", "pass one key per entry, by its full ARN")
+        arns.append(key.key_arn)
+    return arns
+
+
+_STAR_REASON = (
+    "Resource '*' only for actions that have no resource-level permissions in the Service "
+    "Authorization Reference (RESOURCE_STAR_ACTIONS, listed with reasons in docs/identity.md): "
+    "EC2 Describe* calls, ecr:GetAuthorizationToken, and cloudwatch:PutMetricData, which a "
+    "cloudwatch:namespace condition limits to the SageMaker namespaces."
+)
+_PREFIX_REASON = (
+    "Objects under a named prefix of a named bucket (bucket/prefix/*): SageMaker reads and writes "
+    "keys it generates under the prefix the caller configured, so no policy can enumerate them."
+)
+_LOGS_REASON = (
+    "Log groups under /aws/sagemaker/ named by the caller and their log streams (group:*): "
+    "SageMaker names a stream per job or instance, and a group per endpoint under Endpoints/."
+)
+_ENI_REASON = (
+    "Network interfaces SageMaker creates for VPC placement have no id before they exist; "
+    "creation is limited to the given subnets and security groups, every other interface action "
+    "to interfaces in the given subnets (ec2:Subnet)."
+)
+#: Why each statement of the execution role's policy may hold a wildcard resource.
+_WILDCARD_REASONS = {
+    "ReadObjects": _PREFIX_REASON,
+    "ReadWriteObjects": _PREFIX_REASON,
+    "EcrLogin": _STAR_REASON,
+    "WriteLogs": _LOGS_REASON,
+    "PutMetrics": _STAR_REASON,
+    "CreateInterfacesInGivenSubnets": _ENI_REASON,
+    "ManageInterfacesInGivenSubnets": _ENI_REASON,
+    "DescribeNetwork": _STAR_REASON,
+}
+
+
+def _flatten_for_nag(node: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag flattens it in finding ids (``<Id.Arn>``, ``<AWS::Region>``)."""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict) and "Fn::Join" in node:
+        delimiter, items = node["Fn::Join"]
+        return delimiter.join(_flatten_for_nag(i) for i in items)
+    if isinstance(node, dict) and "Fn::GetAtt" in node:
+        resource, attribute = node["Fn::GetAtt"]
+        return f"<{_flatten_for_nag(resource)}.{_flatten_for_nag(attribute)}>"
+    if isinstance(node, dict) and "Ref" in node:
+        return f"<{_flatten_for_nag(node['Ref'])}>"
+    return json.dumps(node)
+
+
+class ExecutionRole(Construct):
+    """A SageMaker execution role whose permissions come only from its props.
+
+    Trust: ``sagemaker.amazonaws.com`` may assume it only with ``aws:SourceAccount`` equal to this
+    account and ``aws:SourceArn`` like ``source_arns`` (confused-deputy protection).
+
+    Permissions, in one customer-managed policy (never an inline or AWS managed policy, never an
+    action with ``*``):
+
+    - ``s3:GetObject`` under ``read_buckets``; read and write (``GetObject``, ``PutObject``,
+      multipart upload parts and aborts; no delete) under ``write_prefixes``; ``s3:ListBucket``
+      (restricted to the prefixes with ``s3:prefix``) and ``s3:GetBucketLocation`` on their buckets.
+    - ``kms:Decrypt``, ``Encrypt``, ``GenerateDataKey``, ``DescribeKey`` and, for AWS resources
+      only (``kms:GrantIsForAWSResource``), ``kms:CreateGrant`` on ``keys`` and on the encryption
+      key of every bucket given as an ``s3.IBucket`` that has one.
+    - Image pulls from ``ecr_repositories``, plus ``ecr:GetAuthorizationToken`` (``Resource: "*"``).
+    - Writing to ``log_groups`` (log group and its streams).
+    - ``cloudwatch:PutMetricData`` (``Resource: "*"``) only in ``metric_namespaces``.
+    - With ``subnets`` and ``security_groups``: ``ec2:CreateNetworkInterface`` only in those
+      subnets with those security groups; creating and deleting interface permissions and deleting
+      interfaces only for interfaces in those subnets (``ec2:Subnet``); and the Describe calls
+      SageMaker makes first (``Resource: "*"``).
+
+    Every ``Resource: "*"`` action is in :data:`RESOURCE_STAR_ACTIONS` with its reason.
+
+    Keyword-only props:
+
+    :param read_buckets: read-only locations: an ``s3.IBucket`` or bucket name for the whole
+        bucket, or an :class:`S3Prefix` for one prefix. Default: none.
+    :param write_prefixes: read-write locations, each an :class:`S3Prefix` with a non-empty prefix
+        (write access to a whole bucket is refused). A write prefix that equals, contains or lies
+        inside a ``read_buckets`` location is an error, since that location is read-only.
+        Default: none.
+    :param keys: further KMS keys the role may use (e.g. a volume or output key). Default: none.
+    :param ecr_repositories: repositories to pull images from, as ``ecr.IRepository`` or
+        repository ARNs, without wildcards. Default: none (and no ECR permission at all).
+    :param log_groups: log group names under ``/aws/sagemaker/``; a final ``/*`` covers groups
+        named per resource (endpoints). Default: :data:`DEFAULT_LOG_GROUPS`.
+    :param metric_namespaces: CloudWatch namespaces for ``PutMetricData``; pass ``()`` for none.
+        Default: :data:`DEFAULT_METRIC_NAMESPACES`.
+    :param subnets: the subnets SageMaker may place network interfaces in, as ``ec2.ISubnet``,
+        ``subnet-...`` ids or a ``SubnetSelection`` of explicit subnets. Requires
+        ``security_groups``. Default: none (and no EC2 permission at all).
+    :param security_groups: the security groups those interfaces may use, as
+        ``ec2.ISecurityGroup`` or ``sg-...`` ids. Requires ``subnets``. Default: none.
+    :param source_arns: ``aws:SourceArn`` patterns allowed to assume the role, narrower when the
+        caller is known (e.g. ``arn:aws:sagemaker:eu-west-1:111122223333:training-job/*``).
+        Default: any SageMaker resource of this account and region.
+    :param permissions_boundary: a managed policy capping the role's permissions. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        read_buckets: Sequence[BucketRef | S3Prefix] = (),
+        write_prefixes: Sequence[S3Prefix] = (),
+        keys: Sequence[kms.IKey] = (),
+        ecr_repositories: Sequence[ecr.IRepository | str] = (),
+        log_groups: Sequence[str] = DEFAULT_LOG_GROUPS,
+        metric_namespaces: Sequence[str] = DEFAULT_METRIC_NAMESPACES,
+        subnets: Sequence[ec2.ISubnet | str] | ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup | str] | None = None,
+        source_arns: Sequence[str] | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self._me = _describe(self)
+        stack = cdk.Stack.of(self)
+
+        reads = [self._location("read_buckets", item, prefix_required=False) for item in
+                 _as_list(self._me, "read_buckets", read_buckets, "pass buckets or S3Prefix values")]
+        writes = [self._location("write_prefixes", item, prefix_required=True) for item in
+                  _as_list(self._me, "write_prefixes", write_prefixes, "pass S3Prefix values")]
+        self._check_overlaps(reads, writes)
+        key_arns = _key_arns(self, self._me, "keys", keys, required=False)
+        key_arns += [b.encryption_key.key_arn for b, _ in reads + writes
+                     if not isinstance(b, str) and b.encryption_key is not None]
+        repository_arns = self._repositories(ecr_repositories)
+        log_group_names = self._log_groups(log_groups)
+        namespaces = self._namespaces(metric_namespaces)
+        subnet_ids, group_ids = self._network(subnets, security_groups)
+        if permissions_boundary is not None and not hasattr(permissions_boundary, "managed_policy_arn"):
+            raise fail(self._me, "permissions_boundary", permissions_boundary, "is not a managed policy", "pass an iam.IManagedPolicy, or None")
+        if source_arns is None:
+            source_arns = [stack.format_arn(service="sagemaker", resource="*", arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)]
+        else:
+            source_arns = self._source_arns(source_arns)
+
+        self._role = iam.Role(
+            self,
+            "Role",
+            description=f"secure-sagemaker: SageMaker execution role {self.node.path}",
+            assumed_by=iam.ServicePrincipal(
+                SAGEMAKER_SERVICE,
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": source_arns},
+                },
+            ),
+            permissions_boundary=permissions_boundary,
+        )
+        statements = (
+            self._s3_statements(reads, writes)
+            + self._kms_statements(_unique(self, key_arns))
+            + self._ecr_statements(repository_arns)
+            + self._logs_statements(log_group_names)
+            + self._metrics_statements(namespaces)
+            + self._network_statements(subnet_ids, group_ids)
+        )
+        if not statements:
+            raise PropError(
+                f"{self._me}: every permission prop is empty (log_groups and metric_namespaces included), "
+                "so the role could do nothing. Fix: give it the locations, log groups or namespaces it needs."
+            )
+        self._policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description=f"secure-sagemaker: permissions of execution role {self.node.path}",
+            document=_within_size_limit(
+                self, self._me, statements,
+                "give the role fewer locations, repositories or log groups, or split its work across two roles",
+            ),
+        )
+        self._role.add_managed_policy(self._policy)
+        self._acknowledge_inherent_wildcards(statements)
+
+    @property
+    def role(self) -> iam.Role:
+        """The execution role. Prefer props over ``grant_*`` calls, which add an inline policy."""
+        return self._role
+
+    @property
+    def policy(self) -> iam.ManagedPolicy:
+        """The customer-managed policy holding all of the role's permissions."""
+        return self._policy
+
+    def _acknowledge_inherent_wildcards(self, statements: list[iam.PolicyStatement]) -> None:
+        """Acknowledge AwsSolutions-IAM5 for exactly the wildcard resources built here, one by one.
+
+        A wildcard that a later ``policy.add_statements`` brings in is not acknowledged and fails
+        the pack. Finding ids are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
+        """
+        by_reason: dict[str, list[str]] = {}
+        for statement in statements:
+            reason = _WILDCARD_REASONS.get(statement.sid or "")
+            for resource in statement.resources:
+                flat = _flatten_for_nag(cdk.Stack.of(self).resolve(resource))
+                if "*" in flat and reason:
+                    by_reason.setdefault(reason, []).append(f"AwsSolutions-IAM5[Resource::{flat}]")
+        seen: set[str] = set()
+        for reason, rules in by_reason.items():
+            fresh = [r for r in dict.fromkeys(rules) if r not in seen]
+            seen.update(fresh)
+            acknowledge(self._policy, fresh, reason)
+
+    # --- validation -------------------------------------------------------------------------
+
+    def _bucket(self, prop: str, bucket: Any) -> BucketRef:
+        fix = "name one bucket, as an s3.IBucket or a plain bucket name"
+        if isinstance(bucket, str):
+            _no_wildcard(self._me, prop, bucket, bucket, "bucket", fix)
+            validate_bucket_name(self._me, prop, bucket)
+            return bucket
+        if not hasattr(bucket, "bucket_arn"):
+            raise fail(self._me, prop, bucket, "is not a bucket", fix)
+        _no_wildcard(self._me, prop, bucket.node.path, _resolved(self, bucket.bucket_arn), "bucket", fix)
+        return bucket
+
+    def _location(self, prop: str, item: Any, *, prefix_required: bool) -> tuple[BucketRef, str]:
+        """(bucket, normalised prefix); the prefix is "" for a whole bucket."""
+        if not isinstance(item, S3Prefix):
+            if prefix_required:
+                raise fail(self._me, prop, item, "is not an S3Prefix",
+                           "pass S3Prefix(bucket, 'prefix/') values; write access to a whole bucket is refused")
+            return self._bucket(prop, item), ""
+        bucket = self._bucket(prop, item.bucket)
+        prefix = item.prefix
+        shown = f"S3Prefix({bucket if isinstance(bucket, str) else bucket.node.path}, {prefix!r})"
+        if not isinstance(prefix, str) or is_token(prefix):
+            raise fail(self._me, prop, shown, "has a prefix that is not a literal string",
+                       "pass a literal key prefix so that overlaps can be checked")
+        if not prefix.strip("/"):
+            fix = ("name a prefix such as 'models/output/'; write access to a whole bucket is refused" if prefix_required
+                   else "name a prefix, or pass the bucket itself for read access to all of it")
+            raise fail(self._me, prop, shown, "has an empty prefix, which means the whole bucket", fix)
+        _no_wildcard(self._me, prop, shown, prefix, "key", "name a literal prefix; the policy adds the '/*' itself")
+        if prefix.startswith("/") or "//" in prefix:
+            raise fail(self._me, prop, shown, "has a prefix with a leading or doubled '/', which no S3 key written by SageMaker has",
+                       "write prefixes like 'datasets/train/'")
+        return bucket, prefix if prefix.endswith("/") else prefix + "/"
+
+    def _check_overlaps(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> None:
+        def show(bucket: BucketRef, prefix: str) -> str:
+            name = bucket if isinstance(bucket, str) else bucket.node.path
+            return f"{name}/{prefix}" if prefix else f"{name} (whole bucket)"
+
+        seen: dict[tuple[str, str], str] = {}
+        for prop, locations in (("read_buckets", reads), ("write_prefixes", writes)):
+            for bucket, prefix in locations:
+                identity = (self._bucket_identity(bucket), prefix)
+                if identity in seen:
+                    raise fail(self._me, prop, show(bucket, prefix), f"is already listed in {seen[identity]}", "list each location once")
+                seen[identity] = prop
+        for w_bucket, w_prefix in writes:
+            for r_bucket, r_prefix in reads:
+                if self._bucket_identity(w_bucket) != self._bucket_identity(r_bucket):
+                    continue
+                if w_prefix.startswith(r_prefix) or r_prefix.startswith(w_prefix):
+                    raise fail(
+                        self._me,
+                        "write_prefixes",
+                        show(w_bucket, w_prefix),
+                        f"overlaps {show(r_bucket, r_prefix)}, which read_buckets makes read-only",
+                        "write to a prefix outside every read-only location, or narrow read_buckets to prefixes "
+                        "that do not contain the write prefix",
+                    )
+
+    def _bucket_identity(self, bucket: BucketRef) -> str:
+        return json.dumps(bucket) if isinstance(bucket, str) else _resolved(self, bucket.bucket_name)
+
+    def _repositories(self, repositories: Any) -> list[str]:
+        fix = "pass ecr.IRepository objects or ARNs like arn:aws:ecr:eu-west-1:111122223333:repository/team/image"
+        arns = []
+        for repository in _as_list(self._me, "ecr_repositories", repositories, fix):
+            if isinstance(repository, str):
+                if is_token(repository):
+                    arns.append(repository)
+                    continue
+                _no_wildcard(self._me, "ecr_repositories", repository, repository, "repository", fix)
+                if not _REPOSITORY_ARN.match(repository):
+                    raise fail(self._me, "ecr_repositories", repository, "is not an ECR repository ARN", fix)
+                arns.append(repository)
+            elif hasattr(repository, "repository_arn"):
+                _no_wildcard(self._me, "ecr_repositories", repository.node.path, _resolved(self, repository.repository_arn), "repository", fix)
+                arns.append(repository.repository_arn)
+            else:
+                raise fail(self._me, "ecr_repositories", repository, "is not a repository", fix)
+        return arns
+
+    def _log_groups(self, names: Any) -> list[str]:
+        fix = "name groups under /aws/sagemaker/, e.g. '/aws/sagemaker/TrainingJobs' or '/aws/sagemaker/Endpoints/*'"
+        checked = _as_list(self._me, "log_groups", names, fix)
+        for name in checked:
+            if not isinstance(name, str) or not _LOG_GROUP.match(name):
+                raise fail(self._me, "log_groups", name, "is not a log group name under /aws/sagemaker/ (a '*' only as a final '/*')", fix)
+        return checked
+
+    def _namespaces(self, namespaces: Any) -> list[str]:
+        fix = "name CloudWatch namespaces such as '/aws/sagemaker/TrainingJobs', without wildcards"
+        checked = _as_list(self._me, "metric_namespaces", namespaces, fix)
+        for namespace in checked:
+            if not isinstance(namespace, str) or not _NAMESPACE.match(namespace) or namespace.startswith("AWS/"):
+                raise fail(self._me, "metric_namespaces", namespace, "is not a custom CloudWatch namespace", fix)
+        return checked
+
+    def _network(self, subnets: Any, security_groups: Any) -> tuple[list[str], list[str]]:
+        if subnets is None and security_groups is None:
+            return [], []
+        if subnets is None or security_groups is None:
+            given, missing = ("subnets", "security_groups") if security_groups is None else ("security_groups", "subnets")
+            raise fail(self._me, given, subnets if security_groups is None else security_groups,
+                       f"is given without {missing}", f"pass both subnets and security_groups, or neither")
+        return (_subnet_ids(self._me, "subnets", subnets, required=True),
+                _security_group_ids(self._me, "security_groups", security_groups, required=True))
+
+    def _source_arns(self, arns: Any) -> list[str]:
+        fix = "pass SageMaker ARNs of this account, e.g. arn:aws:sagemaker:eu-west-1:111122223333:training-job/*"
+        checked = _as_list(self._me, "source_arns", arns, fix, allow_empty=False)
+        for arn in checked:
+            if not isinstance(arn, str) or not (is_token(arn) or _SAGEMAKER_ARN.match(arn)):
+                raise fail(self._me, "source_arns", arn, "is not a SageMaker ARN", fix)
+        return checked
+
+    # --- statements -------------------------------------------------------------------------
+
+    def _bucket_arn(self, bucket: BucketRef) -> str:
+        if isinstance(bucket, str):
+            return cdk.Stack.of(self).format_arn(service="s3", region="", account="", resource=bucket, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+        return bucket.bucket_arn
+
+    def _s3_statements(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> list[iam.PolicyStatement]:
+        statements = []
+        for sid, actions, locations in (("ReadObjects", S3_READ_OBJECT_ACTIONS, reads),
+                                        ("ReadWriteObjects", S3_WRITE_OBJECT_ACTIONS, writes)):
+            if locations:
+                statements.append(iam.PolicyStatement(
+                    sid=sid,
+                    actions=list(actions),
+                    resources=[f"{self._bucket_arn(b)}/{p}*" for b, p in locations],
+                ))
+        # s3:ListBucket is per bucket: whole-bucket reads list freely, prefixes only under themselves.
+        by_bucket: dict[str, tuple[BucketRef, list[str]]] = {}
+        for bucket, prefix in reads + writes:
+            by_bucket.setdefault(self._bucket_identity(bucket), (bucket, []))[1].append(prefix)
+        for index, (bucket, prefixes) in enumerate(by_bucket.values()):
+            conditions = None
+            if "" not in prefixes:
+                patterns = sorted({p for prefix in prefixes for p in (prefix + "*", prefix.rstrip("/"))})
+                conditions = {"StringLike": {"s3:prefix": patterns}}
+            statements.append(iam.PolicyStatement(
+                sid=f"ListBucket{index}",
+                actions=list(S3_BUCKET_ACTIONS),
+                resources=[self._bucket_arn(bucket)],
+                conditions=conditions,
+            ))
+        return statements
+
+    def _kms_statements(self, key_arns: list[str]) -> list[iam.PolicyStatement]:
+        if not key_arns:
+            return []
+        return [
+            iam.PolicyStatement(sid="UseKeys", actions=list(KMS_USE_ACTIONS), resources=key_arns),
+            iam.PolicyStatement(
+                sid="GrantKeysToAwsResources",
+                actions=["kms:CreateGrant"],
+                resources=key_arns,
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+        ]
+
+    def _ecr_statements(self, repository_arns: list[str]) -> list[iam.PolicyStatement]:
+        if not repository_arns:
+            return []
+        return [
+            iam.PolicyStatement(sid="PullImages", actions=list(ECR_PULL_ACTIONS), resources=_unique(self, repository_arns)),
+            # Resource "*": ecr:GetAuthorizationToken has no resource type (RESOURCE_STAR_ACTIONS).
+            iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+        ]
+
+    def _logs_statements(self, names: list[str]) -> list[iam.PolicyStatement]:
+        if not names:
+            return []
+        stack = cdk.Stack.of(self)
+        arns = []
+        for name in names:
+            group = stack.format_arn(service="logs", resource="log-group", resource_name=name, arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+            arns += [group, f"{group}:*"]  # the group itself, and its log streams
+        return [iam.PolicyStatement(sid="WriteLogs", actions=list(LOGS_ACTIONS), resources=arns)]
+
+    def _metrics_statements(self, namespaces: list[str]) -> list[iam.PolicyStatement]:
+        if not namespaces:
+            return []
+        # Resource "*": CloudWatch metrics have no ARN (RESOURCE_STAR_ACTIONS); the namespace
+        # condition is what scopes this statement.
+        return [iam.PolicyStatement(
+            sid="PutMetrics",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": namespaces}},
+        )]
+
+    def _network_statements(self, subnet_ids: list[str], group_ids: list[str]) -> list[iam.PolicyStatement]:
+        if not subnet_ids:
+            return []
+        stack = cdk.Stack.of(self)
+        subnet_arns = [stack.format_arn(service="ec2", resource="subnet", resource_name=s) for s in subnet_ids]
+        group_arns = [stack.format_arn(service="ec2", resource="security-group", resource_name=g) for g in group_ids]
+        interfaces = stack.format_arn(service="ec2", resource="network-interface", resource_name="*")
+        return [
+            # CreateNetworkInterface is authorised against the new interface, its subnet and its
+            # security groups; the interface id does not exist yet, the other two are ours.
+            iam.PolicyStatement(
+                sid="CreateInterfacesInGivenSubnets",
+                actions=["ec2:CreateNetworkInterface"],
+                resources=[*subnet_arns, *group_arns, interfaces],
+            ),
+            iam.PolicyStatement(
+                sid="ManageInterfacesInGivenSubnets",
+                actions=list(ENI_MANAGE_ACTIONS),
+                resources=[interfaces],
+                conditions={"ArnEquals": {"ec2:Subnet": subnet_arns}},
+            ),
+            # Resource "*": EC2 Describe* calls have no resource-level permissions (RESOURCE_STAR_ACTIONS).
+            iam.PolicyStatement(sid="DescribeNetwork", actions=list(EC2_DESCRIBE_ACTIONS), resources=["*"]),
+        ]
+
+
+#: Characters IAM allows in a managed policy document, whitespace excluded.
+MANAGED_POLICY_LIMIT = 6144
+# Shortest deploy-time values of tokens, so that the estimate below never exceeds the real size.
+_PSEUDO_LENGTHS = {"AWS::Partition": 3, "AWS::Region": 9, "AWS::AccountId": 12, "AWS::URLSuffix": 13}
+
+
+def _lower_bound(node: Any) -> Any:
+    """``node`` (a resolved policy) with each intrinsic replaced by a string no longer than its value."""
+    if isinstance(node, list):
+        return [_lower_bound(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"}:
+        return "x" * _PSEUDO_LENGTHS.get(node["Ref"], 1)
+    if set(node) == {"Fn::GetAtt"}:
+        return "x"
+    if set(node) == {"Fn::Join"}:
+        delimiter, items = node["Fn::Join"]
+        return delimiter.join(str(_lower_bound(i)) for i in items)
+    return {k: _lower_bound(v) for k, v in node.items()}
+
+
+def _within_size_limit(scope: Construct, me: str, statements: list[iam.PolicyStatement], fix: str) -> iam.PolicyDocument:
+    """The document of ``statements``; fails when it would exceed IAM's managed-policy size for sure."""
+    document = iam.PolicyDocument(statements=statements)
+    size = len(json.dumps(_lower_bound(cdk.Stack.of(scope).resolve(document)), separators=(",", ":")))
+    if size > MANAGED_POLICY_LIMIT:
+        raise PropError(
+            f"{me}: its props make a policy of at least {size} characters, more than the "
+            f"{MANAGED_POLICY_LIMIT} IAM allows in a managed policy, so the deployment would fail. Fix: {fix}."
+        )
+    return document
+
+
+def _unique(scope: Construct, values: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(_resolved(scope, value), value)
+    return list(seen.values())
+
+
+# --- Guardrails -------------------------------------------------------------------------------
+
+#: The key must be in the request and have an approved value; its absence is denied.
+REQUIRED = "required"
+#: The key is checked only when the request carries it (the setting is optional in that API, or
+#: the resource inherits it from one that is itself guarded).
+IF_PRESENT = "if-present"
+
+VPC_SUBNETS, VPC_SECURITY_GROUPS = "sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"
+VOLUME_KEY, OUTPUT_KEY = "sagemaker:VolumeKmsKey", "sagemaker:OutputKmsKey"
+SHARING_KEY = "sagemaker:DomainSharingOutputKmsKey"
+NETWORK_ISOLATION = "sagemaker:NetworkIsolation"
+TRAFFIC_ENCRYPTION = "sagemaker:InterContainerTrafficEncryption"
+INTERNET_ACCESS, ROOT_ACCESS = "sagemaker:DirectInternetAccess", "sagemaker:RootAccess"
+IMDS_VERSION = "sagemaker:MinimumInstanceMetadataServiceVersion"
+APP_NETWORK = "sagemaker:AppNetworkAccessType"
+PASSED_TO_SERVICE = "iam:PassedToService"
+
+_R, _P = REQUIRED, IF_PRESENT
+_JOB = {VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, VOLUME_KEY: _R, OUTPUT_KEY: _R, TRAFFIC_ENCRYPTION: _R}
+
+#: Every (action, condition key) pair the guardrail policy relies on, and whether the key is
+#: REQUIRED or checked IF_PRESENT. Each action supports each of its keys according to the Service
+#: Authorization Reference (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html);
+#: ``docs/identity.md`` explains the choices. This table is the single source of the policy.
+GUARDRAIL_CONDITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "sagemaker:CreateTrainingJob": {**_JOB, NETWORK_ISOLATION: _R},
+    "sagemaker:CreateHyperParameterTuningJob": {**_JOB, NETWORK_ISOLATION: _R},
+    "sagemaker:CreateProcessingJob": {**_JOB, NETWORK_ISOLATION: _R},
+    # AutoML has no network-isolation key; its candidates run as guarded training jobs.
+    "sagemaker:CreateAutoMLJob": dict(_JOB),
+    "sagemaker:CreateAutoMLJobV2": dict(_JOB),
+    # A transform job runs in the VPC and isolation of its (guarded) model; only keys are its own.
+    "sagemaker:CreateTransformJob": {VOLUME_KEY: _R, OUTPUT_KEY: _R},
+    "sagemaker:CreateModel": {VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, NETWORK_ISOLATION: _R},
+    # Endpoint configs take VPC and isolation settings only for inference components; models
+    # carry their own, so these keys are checked when present.
+    "sagemaker:CreateEndpointConfig": {VOLUME_KEY: _R, VPC_SUBNETS: _P, VPC_SECURITY_GROUPS: _P, NETWORK_ISOLATION: _P},
+    "sagemaker:CreateNotebookInstance": {
+        VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, VOLUME_KEY: _R,
+        INTERNET_ACCESS: _R, ROOT_ACCESS: _R, IMDS_VERSION: _R,
+    },
+    "sagemaker:UpdateNotebookInstance": {ROOT_ACCESS: _P, IMDS_VERSION: _P},
+    "sagemaker:CreateDomain": {
+        VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, VOLUME_KEY: _R, APP_NETWORK: _R, SHARING_KEY: _P,
+    },
+    "sagemaker:UpdateDomain": {VPC_SUBNETS: _P, VPC_SECURITY_GROUPS: _P, APP_NETWORK: _P, SHARING_KEY: _P},
+    # User profiles inherit the (guarded) domain's settings unless they override them.
+    "sagemaker:CreateUserProfile": {VPC_SECURITY_GROUPS: _P, SHARING_KEY: _P},
+    "sagemaker:UpdateUserProfile": {VPC_SECURITY_GROUPS: _P, SHARING_KEY: _P},
+    "iam:PassRole": {PASSED_TO_SERVICE: _R},
+})
+
+#: The value each single-valued setting must have.
+REQUIRED_SETTINGS: Mapping[str, str] = MappingProxyType({
+    NETWORK_ISOLATION: "true",
+    TRAFFIC_ENCRYPTION: "true",
+    INTERNET_ACCESS: "Disabled",
+    ROOT_ACCESS: "Disabled",
+    IMDS_VERSION: "2",
+    APP_NETWORK: "VpcOnly",
+})
+
+
+#: The (action, condition key) pairs of :data:`GUARDRAIL_CONDITIONS`.
+GUARDRAIL_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    (action, key) for action, keys in GUARDRAIL_CONDITIONS.items() for key in keys
+)
+
+
+def _actions(key: str, mode: str | None = None) -> list[str]:
+    return sorted(a for a, keys in GUARDRAIL_CONDITIONS.items() if key in keys and mode in (None, keys[key]))
+
+
+#: Short statement ids: the policy must stay under IAM's size limit. ``Require<name>`` denies a
+#: request without the setting (and, for single values, with a wrong one); ``Check<name>``
+#: denies a request that carries a wrong value.
+_SHORT_NAMES = MappingProxyType({
+    VPC_SUBNETS: "Subnets", VPC_SECURITY_GROUPS: "SecurityGroups", VOLUME_KEY: "VolumeKey",
+    OUTPUT_KEY: "OutputKey", SHARING_KEY: "SharingKey", NETWORK_ISOLATION: "Isolation",
+    TRAFFIC_ENCRYPTION: "TrafficEncryption", INTERNET_ACCESS: "NoInternet", ROOT_ACCESS: "NoRoot",
+    IMDS_VERSION: "Imdsv2", APP_NETWORK: "VpcOnly",
+})
+
+
+def _sid(key: str, mode: str) -> str:
+    return ("Require" if mode == REQUIRED else "Check") + _SHORT_NAMES[key]
+
+
+class Guardrails(Construct):
+    """A managed policy that denies SageMaker workloads outside the approved network, keys and settings.
+
+    Attach ``policy`` to data-scientist roles (``role.add_managed_policy(guardrails.policy)``): its
+    ``Deny`` statements override any ``Allow``. It governs what CloudFormation cannot: training,
+    tuning, processing, AutoML and transform jobs, models, endpoint configs, notebook instances,
+    Studio domains and user profiles created (or updated) through the API. For each action in
+    :data:`GUARDRAIL_CONDITIONS` it denies the request unless:
+
+    - ``sagemaker:VpcSubnets`` are all in ``subnets`` and ``sagemaker:VpcSecurityGroupIds`` all in
+      ``security_groups`` (and, where REQUIRED, present at all: a ``Null`` check denies absence);
+    - ``sagemaker:VolumeKmsKey`` is one of ``volume_keys``; ``sagemaker:OutputKmsKey`` and
+      ``sagemaker:DomainSharingOutputKmsKey`` are among ``output_keys`` (requests must name keys
+      by their key ARN; ids and aliases are denied);
+    - network isolation and inter-container traffic encryption are on; notebooks have direct
+      internet access and root access disabled and require IMDSv2; domains are ``VpcOnly``;
+
+    and it denies ``iam:PassRole`` for every role except ``execution_roles``, and passing those to
+    any service but SageMaker (``iam:PassedToService``).
+
+    Statement ids: ``Require<setting>`` denies a request without the setting (and, for a single
+    value, with a wrong one); ``Check<setting>`` denies a request that carries a wrong value;
+    ``PassOnlyExecutionRoles`` and ``PassOnlyToSageMaker`` govern ``iam:PassRole``.
+
+    To use the policy as a permissions boundary, add the ``Allow`` statements the boundary should
+    permit (``policy.add_statements(...)``): a boundary with only ``Deny`` statements allows nothing.
+    IAM caps a managed policy at 6,144 characters; the construct fails when its props would exceed
+    that for certain. A realistic setup (three subnets, two security groups, two volume keys and
+    an output key, four roles) takes about 5,800.
+
+    Keyword-only props (all required, none may be empty):
+
+    :param subnets: approved subnets, as ``ec2.ISubnet``, ``subnet-...`` ids or a
+        ``SubnetSelection`` of explicit subnets.
+    :param security_groups: approved security groups, as ``ec2.ISecurityGroup`` or ``sg-...`` ids.
+    :param volume_keys: KMS keys approved for storage volumes (and Studio's EFS).
+    :param output_keys: KMS keys approved for job outputs and Studio notebook sharing.
+    :param execution_roles: the roles that may be passed, to SageMaker only, as ``iam.IRole`` or
+        :class:`ExecutionRole`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        subnets: Sequence[ec2.ISubnet | str] | ec2.SubnetSelection,
+        security_groups: Sequence[ec2.ISecurityGroup | str],
+        volume_keys: Sequence[kms.IKey],
+        output_keys: Sequence[kms.IKey],
+        execution_roles: Sequence[iam.IRole | ExecutionRole],
+    ) -> None:
+        super().__init__(scope, id)
+        me = _describe(self)
+        approved = {
+            VPC_SUBNETS: _subnet_ids(me, "subnets", subnets, required=True),
+            VPC_SECURITY_GROUPS: _security_group_ids(me, "security_groups", security_groups, required=True),
+            VOLUME_KEY: _unique(self, _key_arns(self, me, "volume_keys", volume_keys, required=True)),
+            OUTPUT_KEY: _unique(self, _key_arns(self, me, "output_keys", output_keys, required=True)),
+        }
+        approved[SHARING_KEY] = approved[OUTPUT_KEY]
+        role_arns = _unique(self, self._role_arns(me, execution_roles))
+
+        statements = [*self._list_statements(approved), *self._key_statements(approved),
+                      *self._setting_statements(), *self._pass_role_statements(role_arns)]
+        self._policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description=f"secure-sagemaker: guardrails {self.node.path} for roles that create SageMaker workloads",
+            document=_within_size_limit(
+                self, me, statements,
+                "approve fewer subnets, security groups, keys or roles, or split the data scientists into groups "
+                "with their own Guardrails",
+            ),
+        )
+
+    @property
+    def policy(self) -> iam.ManagedPolicy:
+        """The guardrail policy (``Deny`` statements only, until you add a boundary's ``Allow``)."""
+        return self._policy
+
+    @staticmethod
+    def _role_arns(me: str, roles: Any) -> list[str]:
+        fix = "pass the execution roles (iam.IRole or ExecutionRole) that data scientists may hand to SageMaker"
+        arns = []
+        for role in _as_list(me, "execution_roles", roles, fix, allow_empty=False):
+            role = role.role if isinstance(role, ExecutionRole) else role
+            arn = getattr(role, "role_arn", None)
+            if not isinstance(arn, str):
+                raise fail(me, "execution_roles", role, "is not a role", fix)
+            if not is_token(arn) and any(w in arn for w in _WILDCARDS):
+                raise fail(me, "execution_roles", arn, "contains a wildcard, so it admits every role that matches", "pass one role per entry")
+            arns.append(arn)
+        return arns
+
+    @staticmethod
+    def _list_statements(approved: Mapping[str, list[str]]) -> list[iam.PolicyStatement]:
+        statements = []
+        for key in (VPC_SUBNETS, VPC_SECURITY_GROUPS):
+            # ForAnyValue is false for an absent key, so absence needs its own Null statement.
+            statements.append(iam.PolicyStatement(
+                sid=_sid(key, REQUIRED), effect=iam.Effect.DENY, actions=_actions(key, REQUIRED), resources=["*"],
+                conditions={"Null": {key: "true"}},
+            ))
+            statements.append(iam.PolicyStatement(
+                sid=_sid(key, IF_PRESENT), effect=iam.Effect.DENY, actions=_actions(key), resources=["*"],
+                conditions={"ForAnyValue:StringNotEquals": {key: approved[key]}},
+            ))
+        return statements
+
+    @staticmethod
+    def _key_statements(approved: Mapping[str, list[str]]) -> list[iam.PolicyStatement]:
+        # A negated operator (ArnNotEquals) is true when the key is absent, so the REQUIRED
+        # statement also denies requests without a key; IF_PRESENT adds "Null": false.
+        statements = []
+        for key in (VOLUME_KEY, OUTPUT_KEY, SHARING_KEY):
+            for mode, extra in ((REQUIRED, {}), (IF_PRESENT, {"Null": {key: "false"}})):
+                actions = _actions(key, mode)
+                if actions:
+                    statements.append(iam.PolicyStatement(
+                        sid=_sid(key, mode), effect=iam.Effect.DENY, actions=actions, resources=["*"],
+                        conditions={"ArnNotEquals": {key: approved[key]}, **extra},
+                    ))
+        return statements
+
+    @staticmethod
+    def _setting_statements() -> list[iam.PolicyStatement]:
+        statements = []
+        for key, value in REQUIRED_SETTINGS.items():
+            if value == "true":  # Bool keys: BoolIfExists is true when absent, so absence is denied
+                required = {"BoolIfExists": {key: "false"}}
+                given = {"Bool": {key: "false"}}
+            else:
+                required = {"StringNotEquals": {key: value}}
+                given = {"StringNotEquals": {key: value}, "Null": {key: "false"}}
+            for mode, conditions in ((REQUIRED, required), (IF_PRESENT, given)):
+                actions = _actions(key, mode)
+                if actions:
+                    statements.append(iam.PolicyStatement(
+                        sid=_sid(key, mode), effect=iam.Effect.DENY, actions=actions, resources=["*"],
+                        conditions=conditions,
+                    ))
+        return statements
+
+    @staticmethod
+    def _pass_role_statements(role_arns: list[str]) -> list[iam.PolicyStatement]:
+        # The first statement leaves only the execution roles, so the second needs no role list.
+        return [
+            iam.PolicyStatement(
+                sid="PassOnlyExecutionRoles", effect=iam.Effect.DENY, actions=["iam:PassRole"], not_resources=role_arns,
+            ),
+            iam.PolicyStatement(
+                sid="PassOnlyToSageMaker", effect=iam.Effect.DENY, actions=["iam:PassRole"], resources=["*"],
+                conditions={"StringNotEquals": {PASSED_TO_SERVICE: SAGEMAKER_SERVICE}},
+            ),
+        ]
+
+
+__all__ = [
+    "DEFAULT_LOG_GROUPS",
+    "DEFAULT_METRIC_NAMESPACES",
+    "GUARDRAIL_CONDITIONS",
+    "RESOURCE_STAR_ACTIONS",
+    "REQUIRED_SETTINGS",
+    "ExecutionRole",
+    "Guardrails",
+    "S3Prefix",
+    "GUARDRAIL_PAIRS",
+]
