@@ -317,18 +317,25 @@ class ExecutionRole(Construct):
         else:
             source_arns = self._source_arns(source_arns)
 
+        trust_conditions = {
+            "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": source_arns},
+        }
         self._role = iam.Role(
             self,
             "Role",
             description=f"secure-sagemaker: SageMaker execution role {self.node.path}",
-            assumed_by=iam.ServicePrincipal(
-                SAGEMAKER_SERVICE,
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
-                    "ArnLike": {"aws:SourceArn": source_arns},
-                },
-            ),
+            assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE, conditions=trust_conditions),
             permissions_boundary=permissions_boundary,
+        )
+        # Studio domains record who acted (ExecutionRoleIdentityConfig USER_PROFILE_NAME) by setting
+        # the source identity when they assume the role; CloudTrail then names the user profile.
+        self._role.assume_role_policy.add_statements(
+            iam.PolicyStatement(
+                actions=["sts:SetSourceIdentity"],
+                principals=[iam.ServicePrincipal(SAGEMAKER_SERVICE)],
+                conditions=trust_conditions,
+            )
         )
         statements = (
             self._s3_statements(reads, writes)

@@ -261,12 +261,21 @@ def by_sid(template: dict, logical_id: str) -> dict[str, dict]:
 # --- ExecutionRole: trust ---------------------------------------------------------------------
 
 
+def _trust(role: dict) -> dict:
+    """Trust statements by action; both must carry the same principal and conditions."""
+    statements = role["AssumeRolePolicyDocument"]["Statement"]
+    by_action = {s["Action"]: s for s in statements}
+    assert set(by_action) == {"sts:AssumeRole", "sts:SetSourceIdentity"}, statements
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert by_action["sts:AssumeRole"]["Condition"] == by_action["sts:SetSourceIdentity"]["Condition"]
+    return by_action["sts:AssumeRole"]
+
+
 def test_trust_admits_sagemaker_of_this_account_and_region_only(template, ids):
     role = template["Resources"][ids["role"]]["Properties"]
-    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
-    assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Effect"] == "Allow"
+    statement = _trust(role)
     assert statement["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
         "ArnLike": {"aws:SourceArn": [arn("sagemaker", "*")]},
@@ -276,7 +285,7 @@ def test_trust_admits_sagemaker_of_this_account_and_region_only(template, ids):
 
 def test_trust_narrows_to_given_source_arns_and_takes_a_boundary(template, ids):
     role = template["Resources"][ids["narrow"]]["Properties"]
-    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    statement = _trust(role)
     assert statement["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
         "ArnLike": {"aws:SourceArn": ["arn:aws:sagemaker:eu-west-1:111122223333:training-job/*"]},
