@@ -1,4 +1,4 @@
-"""The composed baseline: keys, buckets and the private network, in one construct and one stack."""
+"""The composed baseline: keys, buckets, private network, identity, workloads and audit."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker.audit import AlertTopic, AuditTrail, ComplianceRules, ThreatDetection
 from secure_sagemaker.config import BaselineConfig, log_retention
 from secure_sagemaker.encryption import KeyRing
+from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
+from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
+from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
 
+_REPLICATION_RULES = (
+    "HIPAA.Security-S3BucketReplicationEnabled",
+    "NIST.800.53.R5-S3BucketReplicationEnabled",
+    "PCI.DSS.321-S3BucketReplicationEnabled",
+)
 _REPLICATION_REASON = (
     "Cross-Region replication is a disaster-recovery choice: it needs a second Region with a "
     "destination bucket and key there, which this single-Region baseline does not own. Within the "
@@ -23,24 +33,39 @@ _REPLICATION_REASON = (
     "Region-level recovery objective add replication and drop this acknowledgment."
 )
 
+#: S3 key prefixes the baseline's roles are scoped to.
+RAW_DATA_PREFIX = "raw"
+WORK_PREFIX = "work"
+MODELS_PREFIX = "models"
+DATA_CAPTURE_PREFIX = "data-capture"
+
 
 class SecureSageMakerBaseline(Construct):
-    """The hardened SageMaker data plane: customer-managed keys, encrypted buckets, a private VPC.
+    """The hardened SageMaker environment, composed from this library's constructs.
 
-    Read-only attributes: ``keys`` (:class:`KeyRing`), ``network`` (:class:`PrivateNetwork`),
-    ``access_logs`` (:class:`AccessLogBucket`), ``data_bucket`` and ``models_bucket``
-    (:class:`SecureBucket`, encrypted with the data and models keys).
+    Data plane: a :class:`KeyRing` (data, models, logs, alerts and audit keys), an
+    :class:`AccessLogBucket`, the ``data_bucket`` and ``models_bucket`` (:class:`SecureBucket`), a
+    :class:`PrivateNetwork` and a KMS-encrypted ECR repository for model images.
+    Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets,
+    and :class:`Guardrails` for data-scientist roles.
+    Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
+    :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
+    behind a :class:`SecureEndpoint`.
+    Audit: an :class:`AlertTopic`, an :class:`AuditTrail`, :class:`ThreatDetection` and
+    :class:`ComplianceRules`, each switchable for organizations that run it centrally.
 
-    :param key_alias_prefix: KMS aliases are ``alias/<prefix>/<purpose>``. Default ``"secure-sagemaker"``.
-    :param key_rotation_period: rotation period of every key (always on). Default 365 days.
-    :param vpc_cidr: CIDR of the VPC created here. Default ``"10.0.0.0/16"`` (by PrivateNetwork).
-    :param max_azs: availability zones for the isolated subnets. Default 2 (by PrivateNetwork).
-    :param availability_zones: explicit zones instead of ``max_azs``. Default none.
-    :param vpc: an existing VPC to use instead of creating one. Default none.
+    Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
+    ``model_repository``, ``studio_role``, ``inference_role``, ``guardrails``, ``studio`` and
+    ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
+    ``endpoint`` (None without the demo endpoint), ``alerts``, ``audit_trail`` (None when the
+    organization runs CloudTrail), ``threat_detection``, ``compliance`` (None when the organization
+    runs Config rules).
+
+    :param config: the settings (see :class:`BaselineConfig`, one field per ``cdk.json`` context key).
+        Default: ``BaselineConfig()``.
+    :param vpc: an existing VPC to use instead of creating one. Default: none (a new VPC from
+        ``config.vpc_cidr`` and ``config.max_azs``).
     :param subnets: isolated subnets of ``vpc`` for SageMaker. Default: the VPC's isolated subnets.
-    :param s3_prefix_list_id: the region's S3 managed prefix list, so workloads reach S3 through
-        the gateway endpoint. Default none (no S3 egress rule; see PrivateNetwork).
-    :param log_retention: retention of the log groups created here. Default one year.
     """
 
     def __init__(
@@ -48,34 +73,42 @@ class SecureSageMakerBaseline(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        key_alias_prefix: str = "secure-sagemaker",
-        key_rotation_period: cdk.Duration | None = None,
-        vpc_cidr: str | None = None,
-        max_azs: int | None = None,
-        availability_zones: Sequence[str] | None = None,
+        config: BaselineConfig | None = None,
         vpc: ec2.IVpc | None = None,
         subnets: Sequence[ec2.ISubnet] | None = None,
-        s3_prefix_list_id: str | None = None,
-        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, construct_id)
+        config = config or BaselineConfig()
+        retention = log_retention(config.log_retention_days)
+        self._data_plane(config, retention, vpc, subnets)
+        self._identity()
+        self._audit(config, retention)
+        self._workloads(config)
+
+    def _data_plane(
+        self,
+        config: BaselineConfig,
+        retention: logs.RetentionDays,
+        vpc: ec2.IVpc | None,
+        subnets: Sequence[ec2.ISubnet] | None,
+    ) -> None:
         self.keys = KeyRing(
             self,
             "Keys",
-            alias_prefix=key_alias_prefix,
-            rotation_period=key_rotation_period or cdk.Duration.days(365),
+            alias_prefix=config.key_alias_prefix,
+            rotation_period=cdk.Duration.days(config.key_rotation_days),
         )
+        own_vpc = vpc is None
         self.network = PrivateNetwork(
             self,
             "Network",
             logs_key=self.keys.logs_key,
-            cidr=vpc_cidr,
-            max_azs=max_azs,
-            availability_zones=availability_zones,
+            cidr=config.vpc_cidr if own_vpc else None,
+            max_azs=config.max_azs if own_vpc else None,
             vpc=vpc,
             subnets=subnets,
-            s3_prefix_list_id=s3_prefix_list_id,
-            flow_log_retention=log_retention,
+            s3_prefix_list_id=config.s3_prefix_list_id,
+            flow_log_retention=retention,
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.data_bucket = SecureBucket(
@@ -85,14 +118,123 @@ class SecureSageMakerBaseline(Construct):
             self, "ModelsBucket", encryption_key=self.keys.models_key, access_log_bucket=self.access_logs.bucket
         )
         for bucket in (self.data_bucket, self.models_bucket, self.access_logs):
-            acknowledge(
-                bucket.bucket,
-                [
-                    "HIPAA.Security-S3BucketReplicationEnabled",
-                    "NIST.800.53.R5-S3BucketReplicationEnabled",
-                    "PCI.DSS.321-S3BucketReplicationEnabled",
-                ],
-                _REPLICATION_REASON,
+            acknowledge(bucket.bucket, _REPLICATION_RULES, _REPLICATION_REASON)
+        self.model_repository = ecr.Repository(
+            self,
+            "ModelImages",
+            encryption=ecr.RepositoryEncryption.KMS,
+            encryption_key=self.keys.models_key,
+            image_scan_on_push=True,
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+    def _identity(self) -> None:
+        network = dict(subnets=self.network.subnets, security_groups=[self.network.workload_security_group])
+        self.studio_role = ExecutionRole(
+            self,
+            "StudioExecutionRole",
+            read_buckets=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
+            write_prefixes=[
+                S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
+                S3Prefix(self.models_bucket.bucket, MODELS_PREFIX),
+            ],
+            ecr_repositories=[self.model_repository],
+            **network,
+        )
+        self.inference_role = ExecutionRole(
+            self,
+            "InferenceExecutionRole",
+            read_buckets=[S3Prefix(self.models_bucket.bucket, MODELS_PREFIX)],
+            write_prefixes=[S3Prefix(self.data_bucket.bucket, DATA_CAPTURE_PREFIX)],
+            ecr_repositories=[self.model_repository],
+            **network,
+        )
+        self.guardrails = Guardrails(
+            self,
+            "Guardrails",
+            volume_keys=[self.keys.data_key, self.keys.models_key],
+            output_keys=[self.keys.data_key, self.keys.models_key],
+            execution_roles=[self.studio_role, self.inference_role],
+            **network,
+        )
+
+    def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
+        self.alerts = AlertTopic(self, "Alerts", keys=self.keys, email=config.alert_email)
+        self.audit_trail = None
+        if not config.organization_runs_cloud_trail:
+            self.audit_trail = AuditTrail(
+                self,
+                "AuditTrail",
+                keys=self.keys,
+                alert_topic=self.alerts.topic,
+                access_log_bucket=self.access_logs.bucket,
+                data_event_buckets=[self.data_bucket, self.models_bucket],
+                log_retention=retention,
+            )
+            acknowledge(self.audit_trail.bucket.bucket, _REPLICATION_RULES, _REPLICATION_REASON)
+        self.threat_detection = ThreatDetection(
+            self,
+            "ThreatDetection",
+            alert_topic=self.alerts.topic,
+            use_existing_detector=config.organization_runs_guard_duty,
+        )
+        self.compliance = None
+        if not config.organization_runs_config_rules:
+            recorder = (
+                {"keys": self.keys, "access_log_bucket": self.access_logs.bucket}
+                if config.create_config_recorder
+                else {}
+            )
+            self.compliance = ComplianceRules(
+                self, "ComplianceRules", create_recorder=config.create_config_recorder, **recorder
+            )
+            if self.compliance.bucket is not None:
+                acknowledge(self.compliance.bucket.bucket, _REPLICATION_RULES, _REPLICATION_REASON)
+
+    def _workloads(self, config: BaselineConfig) -> None:
+        self.studio = self.user_profile = self.notebook = self.model = self.endpoint = None
+        if config.studio:
+            self.studio = SecureStudioDomain(
+                self,
+                "Studio",
+                network=self.network,
+                execution_role=self.studio_role.role,
+                encryption_key=self.keys.data_key,
+            )
+            self.user_profile = SecureUserProfile(
+                self, "UserProfile", domain=self.studio, user_profile_name=config.user_profile_name
+            )
+        if config.notebook:
+            self.notebook = SecureNotebookInstance(
+                self,
+                "Notebook",
+                network=self.network,
+                execution_role=self.studio_role.role,
+                encryption_key=self.keys.data_key,
+            )
+        if config.demo_endpoint:
+            self.model = SecureModel(
+                self,
+                "DemoModel",
+                network=self.network,
+                execution_role=self.inference_role.role,
+                image_uri=self.model_repository.repository_uri_for_tag(config.model_image_tag),
+                repositories=[self.model_repository],
+                model_data_url=self.models_bucket.bucket.s3_url_for_object(
+                    f"{MODELS_PREFIX}/{config.model_data_key}"
+                ),
+                model_data_bucket=self.models_bucket,
+            )
+            self.endpoint = SecureEndpoint(
+                self,
+                "DemoEndpoint",
+                model=self.model,
+                encryption_key=self.keys.models_key,
+                alarm_topic=self.alerts.topic,
+                data_capture_bucket=self.data_bucket,
+                data_capture_prefix=DATA_CAPTURE_PREFIX,
+                sampling_percentage=config.data_capture_sampling_percentage,
             )
 
 
@@ -100,19 +242,12 @@ class SecureSageMakerStack(cdk.Stack):
     """The baseline as a deployable, environment-agnostic stack configured from `cdk.json` context.
 
     Read-only attribute: ``baseline`` (:class:`SecureSageMakerBaseline`).
+
+    :param config: the settings. Default: read from the app's context (``BaselineConfig.from_context``).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        config = config or BaselineConfig.from_context(self.node)
         self.baseline = SecureSageMakerBaseline(
-            self,
-            "Baseline",
-            key_alias_prefix=config.key_alias_prefix,
-            key_rotation_period=cdk.Duration.days(config.key_rotation_days),
-            vpc_cidr=config.vpc_cidr,
-            max_azs=config.max_azs,
-            s3_prefix_list_id=config.s3_prefix_list_id,
-            log_retention=log_retention(config.log_retention_days),
+            self, "Baseline", config=config or BaselineConfig.from_context(self.node)
         )
-

@@ -39,6 +39,37 @@ class BaselineConfig:
     #: ``s3PrefixListId``: the region's S3 managed prefix list (``pl-...``), which lets SageMaker
     #: workloads reach S3 through the gateway endpoint. Default unset (no S3 egress rule).
     s3_prefix_list_id: str | None = None
+    #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
+    alert_email: str | None = None
+    #: ``organizationRunsCloudTrail``: the organization's trail already records this account, so no
+    #: trail, trail bucket or trail alarms are created here. Default false.
+    organization_runs_cloud_trail: bool = False
+    #: ``organizationRunsGuardDuty``: a GuardDuty detector already exists in this region (GuardDuty
+    #: allows one), so only the alerts on its findings are wired. Default false.
+    organization_runs_guard_duty: bool = False
+    #: ``organizationRunsConfigRules``: the organization deploys Config rules (conformance packs),
+    #: so none are created here. Default false.
+    organization_runs_config_rules: bool = False
+    #: ``createConfigRecorder``: create the AWS Config recorder and delivery channel, for accounts
+    #: that have none (a second recorder fails the deployment). Default false.
+    create_config_recorder: bool = False
+    #: ``studio``: create the VpcOnly Studio domain and one user profile. Default true.
+    studio: bool = True
+    #: ``userProfileName``: name of the Studio user profile. Default ``data-scientist``.
+    user_profile_name: str = "data-scientist"
+    #: ``notebook``: create a hardened notebook instance. Default true.
+    notebook: bool = True
+    #: ``demoEndpoint``: create the demo model and its endpoint. Default true.
+    demo_endpoint: bool = True
+    #: ``modelImageTag``: tag of the demo model's image in the baseline's ECR repository (tags are
+    #: immutable). Default ``v1``.
+    model_image_tag: str = "v1"
+    #: ``modelDataKey``: key of the demo model archive under ``models/`` in the models bucket.
+    #: Default ``demo/model.tar.gz``.
+    model_data_key: str = "demo/model.tar.gz"
+    #: ``dataCaptureSamplingPercentage``: share of demo endpoint requests captured, 0..100.
+    #: Default 100.
+    data_capture_sampling_percentage: int = 100
 
     @classmethod
     def from_context(cls, node: Node) -> "BaselineConfig":
@@ -49,7 +80,7 @@ class BaselineConfig:
             raw = node.try_get_context(key)
             if raw is None:
                 continue
-            values[name] = _coerce(key, raw, field_def.default)
+            values[name] = _coerce(key, raw, str(field_def.type), field_def.default)
         return cls(**values)
 
 
@@ -82,8 +113,15 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _coerce(key: str, raw: Any, default: Any) -> Any:
-    if isinstance(default, int) and not isinstance(default, bool):
+def _coerce(key: str, raw: Any, kind: str, default: Any) -> Any:
+    """``raw`` as the field's type: JSON gives bools and numbers, `cdk synth -c` gives strings."""
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise PropError(f"context {key}={raw!r} is not true or false. Fix: set {key} to true or false.")
+    if kind == "int":
         if isinstance(raw, bool):
             raise PropError(f"context {key}={raw!r} is not a whole number. Fix: set {key} to a number such as {default}.")
         try:

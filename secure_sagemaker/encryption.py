@@ -82,7 +82,7 @@ LOGS_ACTIONS = ("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDa
 DEFAULT_VIA_SERVICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "data": ("s3", "sagemaker", "elasticfilesystem", "ec2"),
-        "models": ("s3", "sagemaker", "ec2"),
+        "models": ("s3", "sagemaker", "ec2", "ecr"),
         "logs": (),
     }
 )
@@ -274,7 +274,8 @@ class KeyRing(Construct):
 
     - ``data``: training and processing data in S3, SageMaker volumes, Studio EFS; usable through
       S3, SageMaker, EFS and EC2 (EBS).
-    - ``models``: model artifacts and endpoint volumes; usable through S3, SageMaker and EC2.
+    - ``models``: model artifacts, model images and endpoint volumes; usable through S3,
+      SageMaker, EC2 and ECR.
     - ``logs``: CloudWatch Logs log groups of this account and region; no IAM principal may use
       it directly (CloudWatch Logs decrypts for readers under its own service principal).
 

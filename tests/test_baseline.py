@@ -110,7 +110,6 @@ def test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged(baseli
     for logical_id, bucket in data_buckets.items():
         props = bucket["Properties"]
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        assert rule["BucketKeyEnabled"] is True
         default = rule["ServerSideEncryptionByDefault"]
         assert default["SSEAlgorithm"] == "aws:kms", logical_id
         key_id = default["KMSMasterKeyID"]["Fn::GetAtt"][0]
@@ -172,28 +171,99 @@ def test_every_log_group_is_encrypted_with_retention_and_retained(baseline_templ
         assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain", logical_id
 
 
-STATEFUL_TYPES = ("AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup")
+STATEFUL_TYPES = (
+    "AWS::KMS::Key",
+    "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::ECR::Repository",
+    "AWS::SageMaker::Domain",
+    "AWS::GuardDuty::Detector",
+)
 
 
-def test_stateful_logical_ids_are_stable(baseline_template):
+def test_stateful_resources_are_retained_under_stable_logical_ids(baseline_template):
     """A changed logical id replaces the resource on deploy: changing this list is a breaking change."""
-    stateful = sorted(
-        logical_id
-        for t in STATEFUL_TYPES
-        for logical_id in resources(baseline_template, t)
-    )
-    assert stateful == EXPECTED_STATEFUL_IDS
+    stateful = {
+        logical_id: resource
+        for logical_id, resource in baseline_template["Resources"].items()
+        if resource["Type"] in STATEFUL_TYPES
+    }
+    assert sorted(stateful) == EXPECTED_STATEFUL_IDS
+    for logical_id, resource in stateful.items():
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", logical_id
 
 
 EXPECTED_STATEFUL_IDS = [
     "BaselineAccessLogsBucket80F91B8B",
+    "BaselineAuditTrailBucket6BD3EF84",
+    "BaselineAuditTrailLogGroup4DC54905",
     "BaselineDataBucket84344E3C",
+    "BaselineKeysAlertsKey7A4B6AAC",
+    "BaselineKeysAuditKey973430FD",
     "BaselineKeysDataKey00DAA84A",
     "BaselineKeysLogsKeyCD1155EF",
     "BaselineKeysModelsKey4C2D8115",
+    "BaselineModelImagesC9DB6BCA",
     "BaselineModelsBucket9499875E",
     "BaselineNetworkFlowLogGroup5D69D648",
+    "BaselineStudioDomain6074BE3D",
+    "BaselineThreatDetectionDetector23060D8C",
 ]
+
+
+def _isolated_subnet_refs(template: dict) -> list[dict]:
+    return [{"Ref": k} for k in resources(template, "AWS::EC2::Subnet")]
+
+
+def _workload_sg(template: dict) -> dict:
+    groups = [k for k, v in resources(template, "AWS::EC2::SecurityGroup").items() if "Workload" in k]
+    assert len(groups) == 1, groups
+    return {"Fn::GetAtt": [groups[0], "GroupId"]}
+
+
+def test_sagemaker_workloads_run_in_the_isolated_subnets_with_the_workload_group(baseline_template):
+    subnets = _isolated_subnet_refs(baseline_template)
+    group = _workload_sg(baseline_template)
+    (model,) = resources(baseline_template, "AWS::SageMaker::Model").values()
+    assert model["Properties"]["EnableNetworkIsolation"] is True
+    assert sorted(map(json.dumps, model["Properties"]["VpcConfig"]["Subnets"])) == sorted(map(json.dumps, subnets))
+    assert model["Properties"]["VpcConfig"]["SecurityGroupIds"] == [group]
+    (domain,) = resources(baseline_template, "AWS::SageMaker::Domain").values()
+    assert domain["Properties"]["AppNetworkAccessType"] == "VpcOnly"
+    assert domain["Properties"]["DefaultUserSettings"]["SecurityGroups"] == [group]
+    (notebook,) = resources(baseline_template, "AWS::SageMaker::NotebookInstance").values()
+    assert notebook["Properties"]["SubnetId"] in subnets
+    assert notebook["Properties"]["SecurityGroupIds"] == [group]
+    assert notebook["Properties"]["DirectInternetAccess"] == "Disabled"
+    assert notebook["Properties"]["RootAccess"] == "Disabled"
+
+
+def test_sagemaker_storage_uses_the_baselines_keys(baseline_template):
+    keys = {k: v for k, v in resources(baseline_template, "AWS::KMS::Key").items()}
+    data_key = next(k for k in keys if "DataKey" in k)
+    models_key = next(k for k in keys if "ModelsKey" in k)
+    (config,) = resources(baseline_template, "AWS::SageMaker::EndpointConfig").values()
+    assert config["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [models_key, "Arn"]}
+    capture = config["Properties"]["DataCaptureConfig"]
+    assert capture["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
+    (domain,) = resources(baseline_template, "AWS::SageMaker::Domain").values()
+    assert domain["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
+    (notebook,) = resources(baseline_template, "AWS::SageMaker::NotebookInstance").values()
+    assert notebook["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
+
+
+def test_the_endpoint_serves_from_at_least_two_instances_with_alarms_to_the_alert_topic(baseline_template):
+    (config,) = resources(baseline_template, "AWS::SageMaker::EndpointConfig").values()
+    assert all(v["InitialInstanceCount"] >= 2 for v in config["Properties"]["ProductionVariants"])
+    (topic,) = resources(baseline_template, "AWS::SNS::Topic")
+    endpoint_alarms = [
+        a for a in resources(baseline_template, "AWS::CloudWatch::Alarm").values()
+        if "Endpoint" in json.dumps(a["Properties"].get("Metrics", a["Properties"].get("Dimensions", "")))
+        or a["Properties"].get("Namespace") == "AWS/SageMaker"
+    ]
+    assert len(endpoint_alarms) >= 4
+    for alarm in resources(baseline_template, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
 
 
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")

@@ -49,3 +49,19 @@ def test_log_retention_maps_days_to_what_cloudwatch_accepts():
     assert log_retention(3653) is logs.RetentionDays.TEN_YEARS
     with pytest.raises(PropError, match="logRetentionDays=366"):
         log_retention(366)
+
+
+def test_switches_accept_json_booleans_and_command_line_strings():
+    config = _config(**{"secure-sagemaker:notebook": False, "secure-sagemaker:organizationRunsGuardDuty": "true"})
+    assert (config.notebook, config.organization_runs_guard_duty) == (False, True)
+    with pytest.raises(PropError, match="secure-sagemaker:studio"):
+        _config(**{"secure-sagemaker:studio": "yes"})
+
+
+def test_cdk_json_sets_every_setting_so_users_see_them():
+    from secure_sagemaker.config import PREFIX, _camel
+
+    keys = {PREFIX + _camel(name) for name in BaselineConfig.__dataclass_fields__}
+    optional = {PREFIX + "s3PrefixListId", PREFIX + "alertEmail"}
+    assert keys - optional <= set(cdk_json_context())
+    assert {k for k in cdk_json_context() if k.startswith(PREFIX)} <= keys

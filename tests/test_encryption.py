@@ -171,7 +171,7 @@ def test_every_other_statement_is_conditioned(template):
     "purpose, services",
     [
         ("data", ["s3", "sagemaker", "elasticfilesystem", "ec2"]),
-        ("models", ["s3", "sagemaker", "ec2"]),
+        ("models", ["s3", "sagemaker", "ec2", "ecr"]),
         ("custom-alerts", ["sns"]),
     ],
 )
