@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import aws_cdk as cdk
+from constructs import Construct
+
+
+def describe(construct: Construct) -> str:
+    """How error messages name a construct: its class and path, e.g. ``SecureBucket(Stack/Data)``."""
+    return f"{type(construct).__name__}({construct.node.path})"
 
 
 class PropError(ValueError):

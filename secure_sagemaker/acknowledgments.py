@@ -7,9 +7,11 @@ a test compares that list with what the baseline records.
 
 from __future__ import annotations
 
-from typing import Iterable
+import json
+from typing import Any, Iterable
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 #: The stock cdk-nag packs, by the prefix their rule ids carry.
@@ -31,3 +33,47 @@ def acknowledge(construct: IConstruct, rules: Iterable[str], reason: str) -> Non
     acks = [cdk.Acknowledgment(id=rule_id(r), reason=reason) for r in rules]
     if acks:
         cdk.Validations.of(construct).acknowledge(*acks)
+
+
+def flatten_cfn_reference(node: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag writes it in finding ids (its flattenCfnReference)."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict) and "Fn::Join" in node:
+        delimiter, items = node["Fn::Join"]
+        return delimiter.join(flatten_cfn_reference(i) for i in items)
+    if isinstance(node, dict) and "Fn::Sub" in node:
+        return flatten_cfn_reference(node["Fn::Sub"])
+    if isinstance(node, dict) and "Fn::GetAtt" in node:
+        resource, attribute = node["Fn::GetAtt"]
+        return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
+    if isinstance(node, dict) and "Fn::ImportValue" in node:
+        return flatten_cfn_reference(node["Fn::ImportValue"])
+    if isinstance(node, dict) and "Ref" in node:
+        return f"<{flatten_cfn_reference(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
+
+
+def acknowledge_wildcard_resources(policy: iam.ManagedPolicy, reason: str) -> list[str]:
+    """Acknowledge AwsSolutions-IAM5 for each wildcard resource of ``policy``, by its finding id.
+
+    cdk-nag reports one finding per wildcard (``AwsSolutions-IAM5[Resource::<flattened ARN>]``) and
+    an acknowledgment must name it exactly, logical ids included; deriving the ids from the policy
+    keeps them right when construct paths change. Call it once the policy is complete. Wildcard
+    *actions* are never acknowledged here. Returns the acknowledged rule ids.
+    """
+    document = cdk.Stack.of(policy).resolve(policy.document)
+    findings: list[str] = []
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        resources = statement.get("Resource", [])
+        for resource in resources if isinstance(resources, list) else [resources]:
+            flat = flatten_cfn_reference(resource)
+            rule = f"AwsSolutions-IAM5[Resource::{flat}]"
+            if "*" in flat and rule not in findings:
+                findings.append(rule)
+    acknowledge(policy, findings, reason)
+    return findings

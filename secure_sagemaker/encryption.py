@@ -31,7 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from secure_sagemaker._validation import fail, is_token, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_type
 
 #: Rotation periods KMS accepts (``RotationPeriodInDays``).
 MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 90, 2560
@@ -91,9 +91,6 @@ _ALIAS_PREFIX = re.compile(r"^[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*$")
 _PURPOSE = re.compile(r"^[a-z][a-z0-9-]*$")
 _SERVICE = re.compile(r"^[a-z][a-z0-9-]*$")
 
-
-def _describe(construct: Construct) -> str:
-    return f"{type(construct).__name__}({construct.node.path})"
 
 
 def validate_duration_days(
@@ -203,7 +200,7 @@ def new_customer_managed_key(
     :param via_services: service names (``"s3"``, ``"sagemaker"``, ...) through which IAM
         principals of the account may use the key in the stack's region. Default: none.
     """
-    owner = _describe(scope)
+    owner = describe(scope)
     rotation_period = rotation_period if rotation_period is not None else cdk.Duration.days(365)
     pending_window = pending_window if pending_window is not None else cdk.Duration.days(30)
     validate_duration_days(owner, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
@@ -238,7 +235,7 @@ def allow_service_on_key(
     ``aws:SourceArn`` or an encryption-context condition could use the key for any account's
     resources (the confused-deputy problem).
     """
-    owner = _describe(key)
+    owner = describe(key)
     if not conditions:
         raise fail(
             owner,
@@ -302,7 +299,7 @@ class KeyRing(Construct):
         pending_window: cdk.Duration = cdk.Duration.days(30),
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         validate_alias_prefix(me, "alias_prefix", alias_prefix)
         validate_duration_days(me, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
         validate_duration_days(me, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion")
@@ -358,7 +355,7 @@ class KeyRing(Construct):
         try:
             return self._keys[purpose]
         except KeyError:
-            raise KeyError(f"{_describe(self)} has no key for purpose {purpose!r}; it has {sorted(self._keys)}") from None
+            raise KeyError(f"{describe(self)} has no key for purpose {purpose!r}; it has {sorted(self._keys)}") from None
 
     def add_key(self, purpose: str, *, description: str, via_services: Sequence[str] = ()) -> kms.Key:
         """Add a key for ``purpose`` (construct id ``<Purpose>Key``, alias ``alias/<prefix>/<purpose>``).
@@ -370,7 +367,7 @@ class KeyRing(Construct):
         :param via_services: services through which IAM principals of the account may use the
             key in this region (``"s3"``, ``"sns"``, ...). Default: none.
         """
-        me = _describe(self)
+        me = describe(self)
         fix = f"use lowercase letters, digits and '-', starting with a letter, at most {MAX_PURPOSE_LENGTH} characters"
         require_type(me, "purpose", purpose, str, fix)
         if not _PURPOSE.match(purpose) or len(purpose) > MAX_PURPOSE_LENGTH:
@@ -412,5 +409,5 @@ class KeyRing(Construct):
         """
         key = self.key(purpose_or_key) if isinstance(purpose_or_key, str) else purpose_or_key
         if key not in self._keys.values():
-            raise fail(_describe(self), "purpose_or_key", key.node.path, "is not a key of this ring", "pass a purpose or a key of this KeyRing")
+            raise fail(describe(self), "purpose_or_key", key.node.path, "is not a key of this ring", "pass a purpose or a key of this KeyRing")
         return allow_service_on_key(key, service_principal, actions, conditions, sid=sid)

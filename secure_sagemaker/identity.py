@@ -29,8 +29,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, fail, is_token
-from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker._validation import PropError, describe, fail, is_token
+from secure_sagemaker.acknowledgments import acknowledge, flatten_cfn_reference
 from secure_sagemaker.storage import validate_bucket_name
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
@@ -117,9 +117,6 @@ class S3Prefix:
     bucket: BucketRef
     prefix: str
 
-
-def _describe(construct: Construct) -> str:
-    return f"{type(construct).__name__}({construct.node.path})"
 
 
 def _resolved(scope: Construct, value: Any) -> str:
@@ -212,21 +209,6 @@ _WILDCARD_REASONS = {
 }
 
 
-def _flatten_for_nag(node: Any) -> str:
-    """A resolved CloudFormation value as cdk-nag flattens it in finding ids (``<Id.Arn>``, ``<AWS::Region>``)."""
-    if isinstance(node, str):
-        return node.replace("${", "<").replace("}", ">")
-    if isinstance(node, dict) and "Fn::Join" in node:
-        delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten_for_nag(i) for i in items)
-    if isinstance(node, dict) and "Fn::GetAtt" in node:
-        resource, attribute = node["Fn::GetAtt"]
-        return f"<{_flatten_for_nag(resource)}.{_flatten_for_nag(attribute)}>"
-    if isinstance(node, dict) and "Ref" in node:
-        return f"<{_flatten_for_nag(node['Ref'])}>"
-    return json.dumps(node)
-
-
 class ExecutionRole(Construct):
     """A SageMaker execution role whose permissions come only from its props.
 
@@ -295,7 +277,7 @@ class ExecutionRole(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self._me = _describe(self)
+        self._me = describe(self)
         stack = cdk.Stack.of(self)
 
         reads = [self._location("read_buckets", item, prefix_required=False) for item in
@@ -382,7 +364,7 @@ class ExecutionRole(Construct):
         for statement in statements:
             reason = _WILDCARD_REASONS.get(statement.sid or "")
             for resource in statement.resources:
-                flat = _flatten_for_nag(cdk.Stack.of(self).resolve(resource))
+                flat = flatten_cfn_reference(cdk.Stack.of(self).resolve(resource))
                 if "*" in flat and reason:
                     by_reason.setdefault(reason, []).append(f"AwsSolutions-IAM5[Resource::{flat}]")
         seen: set[str] = set()
@@ -497,7 +479,7 @@ class ExecutionRole(Construct):
         if subnets is None or security_groups is None:
             given, missing = ("subnets", "security_groups") if security_groups is None else ("security_groups", "subnets")
             raise fail(self._me, given, subnets if security_groups is None else security_groups,
-                       f"is given without {missing}", f"pass both subnets and security_groups, or neither")
+                       f"is given without {missing}", "pass both subnets and security_groups, or neither")
         return (_subnet_ids(self._me, "subnets", subnets, required=True),
                 _security_group_ids(self._me, "security_groups", security_groups, required=True))
 
@@ -796,7 +778,7 @@ class Guardrails(Construct):
         execution_roles: Sequence[iam.IRole | ExecutionRole],
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         approved = {
             VPC_SUBNETS: _subnet_ids(me, "subnets", subnets, required=True),
             VPC_SECURITY_GROUPS: _security_group_ids(me, "security_groups", security_groups, required=True),

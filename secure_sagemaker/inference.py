@@ -29,7 +29,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_one_of, require_type
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 from secure_sagemaker.studio import enforce
@@ -51,9 +51,6 @@ _MARK = "\x00"
 _URL_SUFFIX = _MARK + json.dumps({"Ref": "AWS::URLSuffix"}) + _MARK
 _URL_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 
-
-def _describe(construct: Construct) -> str:
-    return f"{type(construct).__name__}({construct.node.path})"
 
 
 def _flatten(value: Any) -> str:
@@ -179,7 +176,7 @@ class SecureModel(Construct):
         allow_network_access: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         require_type(me, "allow_network_access", allow_network_access, bool, "pass True or False")
         if not isinstance(network, PrivateNetwork):
             problem = "is missing" if network is None else "is not a PrivateNetwork"
@@ -458,7 +455,7 @@ class SecureEndpoint(Construct):
         invocation_anomaly_std_devs: float = 3,
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         if not isinstance(model, SecureModel):
             raise fail(me, "model", model, "is not a SecureModel", "pass the SecureModel to serve")
         _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)")

@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_one_of, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 
 _S = ec2.InterfaceVpcEndpointAwsService
@@ -176,7 +176,7 @@ class PrivateNetwork(Construct):
         create_flow_log: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        self._name = f"PrivateNetwork '{self.node.path}'"
+        self._name = describe(self)
         if logs_key is None or not hasattr(logs_key, "key_arn"):
             raise self._fail("logs_key", logs_key, "is not a KMS key", "pass the logs key of a KeyRing (a kms.IKey)")
         require_one_of(

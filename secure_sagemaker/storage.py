@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from secure_sagemaker._validation import fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_one_of, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.encryption import (
     MAX_ROTATION_DAYS,
@@ -37,9 +37,6 @@ _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$")
 _PREFIX_UNSAFE = re.compile(r"[^A-Za-z0-9/_.-]")
 
-
-def _describe(construct: Construct) -> str:
-    return f"{type(construct).__name__}({construct.node.path})"
 
 
 def validate_bucket_name(construct: str, prop: str, value: Any) -> None:
@@ -137,7 +134,7 @@ class AccessLogBucket(Construct):
         noncurrent_version_expiration: cdk.Duration = cdk.Duration.days(365),
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         if bucket_name is not None:
             validate_bucket_name(me, "bucket_name", bucket_name)
         if log_expiration is not None:
@@ -256,7 +253,7 @@ class SecureBucket(Construct):
         break_glass_principal_arns: Sequence[str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         require_one_of(
             me,
             ("encryption_key", encryption_key),

@@ -38,7 +38,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import fail, is_token, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_type
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 
@@ -69,9 +69,6 @@ _PIP_INSTALL = re.compile(r"\b(?:pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\b
 _CONDA_INSTALL = re.compile(r"\b(?:conda|mamba|micromamba)\s+(?:install|create|update)\b[^\n;&|]*", re.IGNORECASE)
 _NPM_INSTALL = re.compile(r"\b(?:npm\s+(?:install|i|ci)|yarn\s+add|pnpm\s+add)\b[^\n;&|]*", re.IGNORECASE)
 
-
-def _describe(construct: Construct) -> str:
-    return f"{type(construct).__name__}({construct.node.path})"
 
 
 def _require_attribute(me: str, prop: str, value: Any, attribute: str, fix: str) -> None:
@@ -233,7 +230,7 @@ class _Enforced:
 
 def enforce(construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]) -> None:
     """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized."""
-    construct.node.add_validation(_Enforced(_describe(construct), resource, checks))
+    construct.node.add_validation(_Enforced(describe(construct), resource, checks))
 
 
 class SecureStudioDomain(Construct):
@@ -316,7 +313,7 @@ class SecureStudioDomain(Construct):
         max_space_volume_gb: int = 100,
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         self._network = _require_network(me, network)
         _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com")
         _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
@@ -521,7 +518,7 @@ class SecureUserProfile(Construct):
         execution_role: iam.IRole | None = None,
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         if not isinstance(domain, SecureStudioDomain):
             raise fail(me, "domain", domain, "is not a SecureStudioDomain", "pass the SecureStudioDomain the user belongs to")
         _validate_name(me, "user_profile_name", user_profile_name)
@@ -650,7 +647,7 @@ class SecureNotebookInstance(Construct):
         allow_root_access: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        me = _describe(self)
+        me = describe(self)
         self._network = _require_network(me, network)
         _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com")
         _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")

@@ -493,7 +493,7 @@ def test_bad_input_fails_at_construct_time_naming_the_prop(prop: str, problem: s
     with pytest.raises(PropError) as raised:
         PrivateNetwork(stack, "Network", **props)
     message = str(raised.value)
-    assert message.startswith(f"PrivateNetwork 'Test/Network': {prop}=")
+    assert message.startswith(f"PrivateNetwork(Test/Network): {prop}=")
     assert problem in message and "Fix: " in message
 
 
@@ -501,7 +501,7 @@ def test_bad_input_fails_at_construct_time_naming_the_prop(prop: str, problem: s
 def test_subnets_must_be_isolated_subnets_of_vpc_in_two_zones(index: int) -> None:
     stack = new_stack()
     problem, props = _subnet_cases(stack)[index]
-    with pytest.raises(PropError, match=rf"'Test/Network': subnets=.*{re.escape(problem)}.*Fix: "):
+    with pytest.raises(PropError, match=rf"\(Test/Network\): subnets=.*{re.escape(problem)}.*Fix: "):
         PrivateNetwork(stack, "Network", logs_key=kms.Key(stack, "LogsKey", enable_key_rotation=True), **props)
 
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from secure_sagemaker._validation import PropError, fail
-from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.encryption import KeyRing
 
 ACCOUNT, REGION, PARTITION = cdk.Aws.ACCOUNT_ID, cdk.Aws.REGION, cdk.Aws.PARTITION
-
-
-def describe(construct: Construct) -> str:
-    return f"{type(construct).__name__}({construct.node.path})"
 
 
 def arn(service: str, resource: str, *, region: str | None = REGION, account: str | None = ACCOUNT) -> str:
@@ -100,49 +94,3 @@ AUDIT_KEY_PURPOSE = "audit"
 def audit_key(keys: KeyRing) -> kms.Key:
     """The ring's ``audit`` key, usable by IAM principals of the account through S3 only."""
     return ring_key(keys, AUDIT_KEY_PURPOSE, description="secure-sagemaker: audit records (CloudTrail, AWS Config)", via_services=("s3",))
-
-
-def _flatten_cfn_reference(node: Any) -> str:
-    """A resolved CloudFormation value as cdk-nag writes it in finding ids (its flattenCfnReference)."""
-    if node is None:
-        return ""
-    if isinstance(node, str):
-        return node.replace("${", "<").replace("}", ">")
-    if isinstance(node, dict) and "Fn::Join" in node:
-        delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten_cfn_reference(i) for i in items)
-    if isinstance(node, dict) and "Fn::Sub" in node:
-        return _flatten_cfn_reference(node["Fn::Sub"])
-    if isinstance(node, dict) and "Fn::GetAtt" in node:
-        resource, attribute = node["Fn::GetAtt"]
-        return f"<{_flatten_cfn_reference(resource)}.{_flatten_cfn_reference(attribute)}>"
-    if isinstance(node, dict) and "Fn::ImportValue" in node:
-        return _flatten_cfn_reference(node["Fn::ImportValue"])
-    if isinstance(node, dict) and "Ref" in node:
-        return f"<{_flatten_cfn_reference(node['Ref'])}>"
-    import json
-
-    return json.dumps(node, separators=(",", ":"))
-
-
-def acknowledge_resource_wildcards(policy: iam.ManagedPolicy, reason: str) -> list[str]:
-    """Acknowledge AwsSolutions-IAM5 for each wildcard resource of ``policy``, by its finding id.
-
-    cdk-nag reports one finding per wildcard (``AwsSolutions-IAM5[Resource::<flattened ARN>]``) and
-    an acknowledgment must name it exactly, logical ids included; deriving the ids from the policy
-    keeps them right when construct paths change. Call it once the policy is complete. Wildcard
-    *actions* are never acknowledged here. Returns the acknowledged rule ids.
-    """
-    document = cdk.Stack.of(policy).resolve(policy.document)
-    findings: list[str] = []
-    for statement in document.get("Statement", []):
-        if statement.get("Effect") != "Allow":
-            continue
-        resources = statement.get("Resource", [])
-        for resource in resources if isinstance(resources, list) else [resources]:
-            flat = _flatten_cfn_reference(resource)
-            rule = f"AwsSolutions-IAM5[Resource::{flat}]"
-            if "*" in flat and rule not in findings:
-                findings.append(rule)
-    acknowledge(policy, findings, reason)
-    return findings

@@ -10,11 +10,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import fail, is_token, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_type
 from secure_sagemaker.audit._common import (
     ACCOUNT,
     arn,
-    describe,
     key_once,
     require_keyring,
     require_one_key_source,

@@ -12,14 +12,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, fail, require_type
-from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker._validation import PropError, describe, fail, require_type
+from secure_sagemaker.acknowledgments import acknowledge, acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import (
-    acknowledge_resource_wildcards,
     ACCOUNT,
     arn,
     audit_key,
-    describe,
     require_keyring,
     require_one_key_source,
 )
@@ -302,7 +300,7 @@ class ComplianceRules(Construct):
                 ),
             ],
         )
-        acknowledge_resource_wildcards(
+        acknowledge_wildcard_resources(
             delivery,
             "AWS Config names its snapshot and history objects itself under AWSLogs/<account>/Config/; the "
             "wildcard covers only that prefix of the delivery bucket (AWS Config Developer Guide, IAM role "

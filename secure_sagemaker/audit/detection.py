@@ -13,8 +13,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import fail, require_type
-from secure_sagemaker.audit._common import acknowledge_resource_wildcards, arn, as_buckets, describe, require_topic
+from secure_sagemaker._validation import describe, fail, require_type
+from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
+from secure_sagemaker.audit._common import arn, as_buckets, require_topic
 from secure_sagemaker.storage import SecureBucket
 
 #: GuardDuty finding severities run from 1.0 to 10.0: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9
@@ -214,7 +215,7 @@ class ThreatDetection(Construct):
             description="Malware Protection for S3: scan, tag and watch the protected buckets only",
             statements=statements,
         )
-        acknowledge_resource_wildcards(
+        acknowledge_wildcard_resources(
             policy,
             "Malware Protection for S3 scans and tags any new object of the protected buckets, so object ARNs "
             "end in '*', and manages an EventBridge rule whose name GuardDuty chooses under the "

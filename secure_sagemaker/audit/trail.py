@@ -17,14 +17,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, fail, is_token, require_type
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type
+from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import (
-    acknowledge_resource_wildcards,
     ACCOUNT,
     audit_key,
     arn,
     as_buckets,
-    describe,
     key_once,
     require_keyring,
     require_one_key_source,
@@ -344,7 +343,7 @@ class AuditTrail(Construct):
                 )
             ],
         )
-        acknowledge_resource_wildcards(
+        acknowledge_wildcard_resources(
             policy,
             "CloudTrail names its log streams itself (<account>_CloudTrail_<region> for each Region of a "
             "multi-Region trail, <organization id>_* for member accounts), so the streams are matched by "
