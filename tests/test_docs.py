@@ -10,3 +10,13 @@ def test_acknowledgments_doc_lists_every_acknowledgment_of_the_baseline(baseline
     expected = acknowledgments_markdown(baseline_assembly)
     actual = (ROOT / "docs" / "acknowledgments.md").read_text()
     assert actual == expected, "docs/acknowledgments.md is stale: run `make docs`"
+
+
+def test_readme_documents_every_context_key():
+    from secure_sagemaker.config import PREFIX, BaselineConfig, _camel
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [
+        PREFIX + _camel(name) for name in BaselineConfig.__dataclass_fields__ if f"`{PREFIX}{_camel(name)}`" not in readme
+    ]
+    assert missing == []
