@@ -76,7 +76,7 @@ class BaselineConfig:
         """Read every field from ``node``'s context, keeping the default where a key is absent."""
         values: dict[str, Any] = {}
         for name, field_def in cls.__dataclass_fields__.items():
-            key = PREFIX + _camel(name)
+            key = context_key(name)
             raw = node.try_get_context(key)
             if raw is None:
                 continue
@@ -108,9 +108,10 @@ def log_retention(days: int) -> logs.RetentionDays:
     return logs.RetentionDays[_RETENTION_DAYS[days]]
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+def context_key(field_name: str) -> str:
+    """The context key of a :class:`BaselineConfig` field (``max_azs`` -> ``secure-sagemaker:maxAzs``)."""
+    head, *rest = field_name.split("_")
+    return PREFIX + head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _coerce(key: str, raw: Any, kind: str, default: Any) -> Any:

@@ -59,9 +59,9 @@ def test_switches_accept_json_booleans_and_command_line_strings():
 
 
 def test_cdk_json_sets_every_setting_so_users_see_them():
-    from secure_sagemaker.config import PREFIX, _camel
+    from secure_sagemaker.config import PREFIX, context_key
 
-    keys = {PREFIX + _camel(name) for name in BaselineConfig.__dataclass_fields__}
+    keys = {context_key(name) for name in BaselineConfig.__dataclass_fields__}
     optional = {PREFIX + "s3PrefixListId", PREFIX + "alertEmail"}
     assert keys - optional <= set(cdk_json_context())
     assert {k for k in cdk_json_context() if k.startswith(PREFIX)} <= keys

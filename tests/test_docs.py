@@ -13,10 +13,10 @@ def test_acknowledgments_doc_lists_every_acknowledgment_of_the_baseline(baseline
 
 
 def test_readme_documents_every_context_key():
-    from secure_sagemaker.config import PREFIX, BaselineConfig, _camel
+    from secure_sagemaker.config import BaselineConfig, context_key
 
     readme = (ROOT / "README.md").read_text()
     missing = [
-        PREFIX + _camel(name) for name in BaselineConfig.__dataclass_fields__ if f"`{PREFIX}{_camel(name)}`" not in readme
+        context_key(name) for name in BaselineConfig.__dataclass_fields__ if f"`{context_key(name)}`" not in readme
     ]
     assert missing == []
