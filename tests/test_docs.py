@@ -20,3 +20,10 @@ def test_readme_documents_every_context_key():
         context_key(name) for name in BaselineConfig.__dataclass_fields__ if f"`{context_key(name)}`" not in readme
     ]
     assert missing == []
+
+
+def test_architecture_doc_is_the_diagram_of_the_baseline(baseline_assembly):
+    from secure_sagemaker.diagram import markdown
+
+    actual = (ROOT / "docs" / "architecture.md").read_text()
+    assert actual == markdown(baseline_assembly), "docs/architecture.md is stale: run `make docs`"
