@@ -56,6 +56,11 @@ def _add_acknowledgments(subparsers: argparse._SubParsersAction) -> Handler:
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [_add_summary, _add_acknowledgments]
 
+# `audit` and `rules` (the SageMakerSecurity rule engine; pure Python, no CDK import).
+from secure_sagemaker.nag.commands import add_audit, add_rules  # noqa: E402
+
+COMMANDS += [add_audit, add_rules]
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secure-sagemaker", description=__doc__.splitlines()[0])

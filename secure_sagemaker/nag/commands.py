@@ -1,0 +1,95 @@
+"""The `audit` and `rules` sub-commands of `secure-sagemaker` (registered in ``cli.COMMANDS``).
+
+Neither imports the CDK: `audit` reads templates with the pure-Python rule engine, so it needs
+no Node.js and no CDK app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+from secure_sagemaker.nag.rule import Level
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"secure-sagemaker {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
+    parser = subparsers.add_parser(
+        "audit",
+        help="check CloudFormation templates (JSON, YAML or a cdk.out folder) against the SageMakerSecurity rules",
+        description=(
+            "Check CloudFormation templates against the SageMakerSecurity rules, without Node.js or a CDK app. "
+            "Exit status: 0 when no unacknowledged error, 1 when there is one, 2 for usage errors or unreadable input."
+        ),
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="template files, folders, or cloud assemblies (cdk.out)")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--min-level",
+        choices=[level.value for level in Level],
+        default=Level.WARNING.value,
+        help="hide findings below this level (default: warning); errors always set the exit status",
+    )
+    parser.add_argument(
+        "--account",
+        metavar="ID",
+        help="the 12-digit account the templates deploy to, to compare literal account ids with",
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return _audit(args)
+        except KeyboardInterrupt:
+            return _fail("audit", "interrupted")
+        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+            return _fail("audit", f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+
+    return run
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from secure_sagemaker.nag.engine import check_template
+    from secure_sagemaker.nag.loader import TemplateError, load_paths
+    from secure_sagemaker.nag.output import AuditReport, render_json, render_sarif, render_text
+    from secure_sagemaker.nag.template import Template
+
+    if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
+        return _fail("audit", f"--account {args.account!r} is not a 12-digit AWS account id")
+    try:
+        loaded = load_paths(args.paths, account=args.account)
+    except TemplateError as exc:
+        return _fail("audit", str(exc))
+    findings = []
+    resources = 0
+    for item in loaded:
+        template = Template(item.body, name=item.display, account=item.account, lines=item.lines)
+        resources += len(template.resources)
+        findings.extend(check_template(template))
+    report = AuditReport(templates=loaded, resources=resources, findings=findings, min_level=Level(args.min_level))
+    render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]
+    print(render(report))
+    return report.exit_code
+
+
+def add_rules(subparsers: argparse._SubParsersAction) -> Handler:
+    parser = subparsers.add_parser(
+        "rules",
+        help="list the SageMakerSecurity rules (docs/RULES.md is `rules --format markdown`)",
+    )
+    parser.add_argument("--format", choices=("text", "markdown"), default="text", help="output format (default: text)")
+
+    def run(args: argparse.Namespace) -> int:
+        from secure_sagemaker.nag.output import render_rules_markdown, render_rules_text
+
+        text = render_rules_markdown() if args.format == "markdown" else render_rules_text()
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return 0
+
+    return run

@@ -1,0 +1,243 @@
+"""Rules for the VPC that SageMaker resources run in."""
+
+from __future__ import annotations
+
+import re
+
+from secure_sagemaker.nag.rule import ERROR, WARNING, Verdict, fail, rule, unverifiable
+from secure_sagemaker.nag.rules._common import cached, referenced
+from secure_sagemaker.nag.template import Resource, Template, Unresolved
+
+VPC = "AWS::EC2::VPC"
+SUBNET = "AWS::EC2::Subnet"
+ROUTE = "AWS::EC2::Route"
+ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
+INTERNET_GATEWAY = "AWS::EC2::InternetGateway"
+FLOW_LOG = "AWS::EC2::FlowLog"
+VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
+SECURITY_GROUP = "AWS::EC2::SecurityGroup"
+
+#: Interface (or gateway, for S3) endpoints a VPC needs once SageMaker runs in it.
+REQUIRED_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "s3")
+#: Endpoints for the other APIs SageMaker workloads in isolated subnets usually call.
+WORKLOAD_ENDPOINTS = ("sts", "logs", "ecr.api", "ecr.dkr", "kms")
+
+_SERVICE = re.compile(
+    r"^(?:[a-z0-9-]+\.)*?(?:com\.amazonaws|aws\.sagemaker)\.(?:\$\{AWS::Region\}|[a-z0-9-]+)\.(?P<service>.+)$",
+    re.IGNORECASE,
+)
+
+
+def sagemaker_subnets(template: Template) -> dict[str, list[str]]:
+    """Subnets of the template that SageMaker resources use, with the resources using each."""
+
+    def compute() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for resource in template.resources.values():
+            if resource.type.startswith("AWS::SageMaker::"):
+                for subnet in referenced(resource, template, SUBNET):
+                    found.setdefault(subnet.logical_id, []).append(resource.logical_id)
+        return found
+
+    return cached(template, "vpc.sagemaker_subnets", compute)
+
+
+def sagemaker_vpcs(template: Template) -> dict[str, list[str]]:
+    """VPCs of the template in which SageMaker resources run, with those resources."""
+
+    def compute() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for resource in template.resources.values():
+            if not resource.type.startswith("AWS::SageMaker::"):
+                continue
+            vpcs = set()
+            for item in referenced(resource, template, SUBNET, SECURITY_GROUP, VPC):
+                if item.type == VPC:
+                    vpcs.add(item.logical_id)
+                else:
+                    vpc = template.target(item.prop("VpcId"), VPC)
+                    if vpc is not None:
+                        vpcs.add(vpc.logical_id)
+            for vpc_id in vpcs:
+                found.setdefault(vpc_id, []).append(resource.logical_id)
+        return found
+
+    return cached(template, "vpc.sagemaker_vpcs", compute)
+
+
+@rule(
+    "VpcFlowLogs",
+    ERROR,
+    VPC,
+    info="The VPC does not record flow logs of all traffic.",
+    explanation=(
+        "Flow logs are the record of which addresses talked to which, needed to spot exfiltration, "
+        "crypto mining and scanning from ML workloads and to investigate afterwards."
+    ),
+    fix="Add an AWS::EC2::FlowLog with ResourceType VPC, ResourceId the VPC and TrafficType ALL, to a KMS-encrypted log group with retention.",
+    practices=("P11", "P15", "P16"),
+    threats=("T3", "T9"),
+)
+def vpc_flow_logs(r: Resource) -> Verdict | None:
+    """A VPC has a flow log that records all traffic."""
+    t = r.template
+    partial, unknown = [], False
+    for flow_log in t.of_type(FLOW_LOG):
+        target = t.target(flow_log.prop("ResourceId"), VPC)
+        if target is not r:
+            if target is None and isinstance(t.resolve(flow_log.prop("ResourceId")), Unresolved):
+                unknown = True
+            continue
+        traffic = t.string(flow_log.prop("TrafficType"))
+        if traffic == "ALL":
+            return None
+        if isinstance(traffic, Unresolved):
+            unknown = True
+        else:
+            partial.append(f"{flow_log.logical_id} records {traffic or 'no'} traffic only")
+    if partial:
+        return fail("; ".join(partial))
+    if unknown:
+        return unverifiable("a flow log of the template names a resource or traffic type that cannot be resolved")
+    return fail("no AWS::EC2::FlowLog records this VPC")
+
+
+@rule(
+    "SageMakerSubnetNoInternetRoute",
+    ERROR,
+    SUBNET,
+    info="A subnet SageMaker resources run in has a route to the internet.",
+    explanation=(
+        "SageMaker models, notebooks, domains and jobs belong in isolated subnets: a route to an "
+        "internet gateway, a NAT gateway or an egress-only gateway (or public IPs on launch) lets "
+        "a compromised workload reach the internet around VPC endpoints. Only subnets that a "
+        "SageMaker resource of the template references are checked."
+    ),
+    fix="Place SageMaker resources in subnets whose route table has only local routes and VPC endpoint routes.",
+    practices=("P8", "P9"),
+    threats=("T3", "T9", "C2"),
+)
+def sagemaker_subnet_no_internet_route(r: Resource) -> list[Verdict]:
+    """A subnet that SageMaker resources use has no route to the internet."""
+    t = r.template
+    users = sagemaker_subnets(t).get(r.logical_id)
+    if not users:
+        return []
+    failures, unknown = [], []
+    if t.boolean(r.prop("MapPublicIpOnLaunch")) is True:
+        failures.append("MapPublicIpOnLaunch is true")
+    for association in t.of_type(ROUTE_TABLE_ASSOCIATION):
+        if t.target(association.prop("SubnetId"), SUBNET) is not r:
+            continue
+        table = t.target(association.prop("RouteTableId"))
+        if table is None:
+            unknown.append(f"{association.logical_id} associates a route table that cannot be resolved")
+            continue
+        for route in t.referrers(table.logical_id, ROUTE):
+            if t.target(route.prop("RouteTableId")) is not table:
+                continue
+            destination = t.string(route.prop("DestinationCidrBlock")) or t.string(route.prop("DestinationIpv6CidrBlock"))
+            where = f"route {route.logical_id} ({destination if isinstance(destination, str) else '?'})"
+            gateway = route.prop("GatewayId")
+            if gateway is not None:
+                igw = t.target(gateway, INTERNET_GATEWAY)
+                text = t.string(gateway)
+                if igw is not None or (isinstance(text, str) and text.startswith("igw-")):
+                    failures.append(f"{where} goes to an internet gateway")
+                elif isinstance(text, Unresolved) and t.target(gateway) is None:
+                    unknown.append(f"{where} goes to a gateway that cannot be resolved")
+            if route.prop("NatGatewayId") is not None:
+                failures.append(f"{where} goes to a NAT gateway")
+            if route.prop("EgressOnlyInternetGatewayId") is not None:
+                failures.append(f"{where} goes to an egress-only internet gateway")
+    used_by = ", ".join(users[:3]) + ("..." if len(users) > 3 else "")
+    if failures:
+        return [fail(f"used by {used_by}: " + "; ".join(failures))]
+    if unknown:
+        return [unverifiable(f"used by {used_by}: " + "; ".join(unknown))]
+    return []
+
+
+def _endpoint_services(r: Resource) -> tuple[dict[str, Resource], bool]:
+    """Endpoint service suffix (``sagemaker.api``, ``s3``...) -> endpoint, and whether some name is unknown."""
+    t = r.template
+    services: dict[str, Resource] = {}
+    unknown = False
+    for endpoint in t.of_type(VPC_ENDPOINT):
+        if t.target(endpoint.prop("VpcId"), VPC) is not r:
+            continue
+        name = t.render(endpoint.prop("ServiceName"))
+        if not isinstance(name, str):
+            unknown = True
+            continue
+        match = _SERVICE.match(name)
+        if match:
+            services.setdefault(match.group("service").lower(), endpoint)
+    return services, unknown
+
+
+def _missing_endpoints(r: Resource, wanted: tuple[str, ...]) -> list[Verdict]:
+    t = r.template
+    users = sagemaker_vpcs(t).get(r.logical_id)
+    if not users:
+        return []
+    services, unknown = _endpoint_services(r)
+    missing = [s for s in wanted if s not in services]
+    failures = []
+    for service in wanted:
+        endpoint = services.get(service)
+        if endpoint is None or service == "s3":
+            continue
+        kind = t.string(endpoint.prop("VpcEndpointType"))
+        private_dns = t.boolean(endpoint.prop("PrivateDnsEnabled"))
+        if kind == "Interface" and private_dns is not True and not isinstance(private_dns, Unresolved):
+            failures.append(f"the {service} endpoint {endpoint.logical_id} has private DNS disabled")
+    if missing:
+        message = f"no VPC endpoint for {', '.join(missing)} (SageMaker runs here: {', '.join(users[:3])})"
+        failures.insert(0, message)
+    if failures and (not unknown or not missing):
+        return [fail("; ".join(failures))]
+    if failures:
+        return [unverifiable("; ".join(failures) + ", and some endpoint service names cannot be resolved")]
+    return []
+
+
+@rule(
+    "VpcSageMakerEndpoints",
+    ERROR,
+    VPC,
+    info="The VPC SageMaker runs in lacks endpoints for the SageMaker API, the SageMaker runtime or S3.",
+    explanation=(
+        "In isolated subnets the SageMaker API, runtime and S3 (model artifacts, data) are reachable "
+        "only through VPC endpoints; without them workloads fail or traffic is pushed to public "
+        "networks. Interface endpoints need private DNS so SDKs use them. Applies to VPCs whose "
+        "subnets or security groups SageMaker resources of the template use."
+    ),
+    fix=(
+        "Add interface endpoints com.amazonaws.<region>.sagemaker.api and .sagemaker.runtime with "
+        "PrivateDnsEnabled true, and an S3 gateway endpoint, each with an endpoint policy."
+    ),
+    practices=("P9",),
+    threats=("C2", "C4"),
+)
+def vpc_sagemaker_endpoints(r: Resource) -> list[Verdict]:
+    """A VPC that SageMaker runs in has endpoints for the SageMaker API, the SageMaker runtime and S3."""
+    return _missing_endpoints(r, REQUIRED_ENDPOINTS)
+
+
+@rule(
+    "VpcWorkloadEndpoints",
+    WARNING,
+    VPC,
+    info="The VPC SageMaker runs in lacks endpoints for APIs workloads usually call (STS, Logs, ECR, KMS).",
+    explanation=(
+        "Without NAT, containers pull images from ECR, write logs, fetch credentials and use keys "
+        "only through interface endpoints; missing ones break workloads or tempt teams to add a NAT gateway."
+    ),
+    fix="Add interface endpoints for sts, logs, ecr.api, ecr.dkr and kms with private DNS.",
+    practices=("P9",),
+    threats=("C2",),
+)
+def vpc_workload_endpoints(r: Resource) -> list[Verdict]:
+    """A VPC that SageMaker runs in has endpoints for STS, CloudWatch Logs, ECR and KMS."""
+    return _missing_endpoints(r, WORKLOAD_ENDPOINTS)

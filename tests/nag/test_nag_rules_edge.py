@@ -1,0 +1,208 @@
+"""API Gateway, AWS WAF, CloudTrail, GuardDuty, log group and topic rules on template fragments."""
+
+from __future__ import annotations
+
+import pytest
+
+from _nagcases import IMPORT, KEY_ARN, PARAM, cases_params, resource, template, verdict, with_props
+
+# ------------------------------------------------------------------------------------------
+# API Gateway in front of SageMaker, and AWS WAF
+# ------------------------------------------------------------------------------------------
+
+API = resource("AWS::ApiGateway::RestApi", {"Name": "inference"})
+SM_URI = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, ":runtime.sagemaker:path/endpoints/e/invocations"]]}
+METHOD = resource(
+    "AWS::ApiGateway::Method",
+    {
+        "RestApiId": {"Ref": "Api"},
+        "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+        "HttpMethod": "POST",
+        "AuthorizationType": "AWS_IAM",
+        "Integration": {"Type": "AWS", "IntegrationHttpMethod": "POST", "Uri": SM_URI},
+    },
+)
+STAGE = resource(
+    "AWS::ApiGateway::Stage",
+    {
+        "RestApiId": {"Ref": "Api"},
+        "StageName": "prod",
+        "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["ApiLogs", "Arn"]}, "Format": "$context.requestId"},
+        "MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}],
+    },
+)
+RATE_RULE = {
+    "Name": "rate",
+    "Priority": 1,
+    "Action": {"Block": {}},
+    "Statement": {"RateBasedStatement": {"Limit": 100, "AggregateKeyType": "IP"}},
+    "VisibilityConfig": {},
+}
+ACL = resource("AWS::WAFv2::WebACL", {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "Rules": [RATE_RULE]})
+STAGE_ARN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, "::/restapis/", {"Ref": "Api"}, "/stages/", {"Ref": "Target"}]]}
+ASSOCIATION = resource("AWS::WAFv2::WebACLAssociation", {"ResourceArn": STAGE_ARN, "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]}})
+WAF_LOGGING = resource(
+    "AWS::WAFv2::LoggingConfiguration",
+    {
+        "ResourceArn": {"Fn::GetAtt": ["Target", "Arn"]},
+        "LogDestinationConfigs": [{"Fn::GetAtt": ["WafLogs", "Arn"]}],
+        "RedactedFields": [{"SingleHeader": {"Name": "authorization"}}],
+    },
+)
+
+
+def api(target: dict, **others) -> dict:
+    """A template with an API in front of SageMaker (a method integrating with the runtime)."""
+    resources = {"Api": API, "Method": METHOD, "Stage": STAGE, "Acl": ACL, "Assoc": ASSOCIATION}
+    resources.update(others)
+    return template(target, **{k: v for k, v in resources.items() if k not in others or others[k] is not None})
+
+
+def stage(**changes) -> dict:
+    return api(with_props(STAGE, **changes), Stage=None)
+
+
+def acl(**changes) -> dict:
+    return api(STAGE, Acl=with_props(ACL, **changes), Stage=None)
+
+
+API_CASES = {
+    "ApiMethodAuthorization": {
+        "pass": [
+            api(METHOD, Method=None),
+            api(with_props(METHOD, HttpMethod="OPTIONS", AuthorizationType="NONE"), Method=None),
+            template(with_props(METHOD, AuthorizationType="NONE", Integration={"Type": "MOCK"}), Api=API),
+        ],
+        "fail": [
+            api(with_props(METHOD, AuthorizationType="NONE"), Method=None),
+            template(with_props(METHOD, AuthorizationType=None, Integration={"Type": "MOCK"}), Api=API, Endpoint=resource("AWS::SageMaker::Endpoint", {})),
+        ],
+        "unverifiable": [api(with_props(METHOD, AuthorizationType=PARAM), Method=None)],
+    },
+    "ApiStageWafAssociation": {
+        "pass": [
+            stage(),
+            api(STAGE, Stage=None, Assoc=with_props(ASSOCIATION, ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/prod"})),
+            template(STAGE, Api=API),
+        ],
+        "fail": [
+            api(STAGE, Stage=None, Assoc=None),
+            api(STAGE, Stage=None, Other=with_props(STAGE, StageName="dev"),
+                Assoc=with_props(ASSOCIATION, ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/${Other}"})),
+        ],
+        "unverifiable": [api(STAGE, Stage=None, Assoc=with_props(ASSOCIATION, ResourceArn=PARAM))],
+    },
+    "ApiWafRateBasedRule": {
+        "pass": [
+            acl(),
+            acl(Rules=[{**RATE_RULE, "Statement": {"RuleGroupReferenceStatement": {"Arn": {"Fn::GetAtt": ["Group", "Arn"]}}}, "Action": None, "OverrideAction": {"None": {}}}])
+            | {"Resources": {**acl()["Resources"], "Acl": with_props(ACL, Rules=[{"Name": "g", "Statement": {"RuleGroupReferenceStatement": {"Arn": {"Fn::GetAtt": ["Group", "Arn"]}}}}]),
+                              "Group": resource("AWS::WAFv2::RuleGroup", {"Rules": [{**RATE_RULE, "Action": {"Block": {}}}]})}},
+            api(STAGE, Stage=None, Assoc=None),
+        ],
+        "fail": [acl(Rules=[{**RATE_RULE, "Action": {"Count": {}}}]), acl(Rules=[])],
+        "unverifiable": [api(STAGE, Stage=None, Assoc=with_props(ASSOCIATION, WebACLArn=IMPORT))],
+    },
+    "ApiStageAccessLogs": {
+        "pass": [stage(), stage(AccessLogSetting={"DestinationArn": PARAM})],
+        "fail": [stage(AccessLogSetting=None)],
+        "unverifiable": [],
+    },
+    "ApiStageThrottling": {
+        "pass": [stage()],
+        "fail": [stage(MethodSettings=None), stage(MethodSettings=[{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10}])],
+        "unverifiable": [stage(MethodSettings=PARAM)],
+    },
+    "WafLogging": {
+        "pass": [template(ACL, Logging=WAF_LOGGING)],
+        "fail": [template(ACL), template(ACL, Other=ACL, Logging=with_props(WAF_LOGGING, ResourceArn={"Fn::GetAtt": ["Other", "Arn"]}))],
+        "unverifiable": [template(ACL, Logging=with_props(WAF_LOGGING, ResourceArn=PARAM))],
+    },
+    "WafLogRedaction": {
+        "pass": [template(ACL, Logging=WAF_LOGGING), template(ACL)],
+        "fail": [template(ACL, Logging=with_props(WAF_LOGGING, RedactedFields=None))],
+        "unverifiable": [],
+    },
+}
+
+# ------------------------------------------------------------------------------------------
+# CloudTrail, GuardDuty, log groups, topics
+# ------------------------------------------------------------------------------------------
+
+TRAIL = resource(
+    "AWS::CloudTrail::Trail",
+    {
+        "IsLogging": True,
+        "S3BucketName": {"Ref": "TrailBucket"},
+        "IsMultiRegionTrail": True,
+        "EnableLogFileValidation": True,
+        "KMSKeyId": KEY_ARN,
+        "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["TrailLogs", "Arn"]},
+        "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["TrailRole", "Arn"]},
+        "EventSelectors": [{"DataResources": [{"Type": "AWS::S3::Object", "Values": [{"Fn::Sub": "${Data.Arn}/"}]}], "ReadWriteType": "All"}],
+    },
+)
+ADVANCED = [{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]
+DETECTOR = resource("AWS::GuardDuty::Detector", {"Enable": True, "Features": [{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]})
+LOG_GROUP = resource("AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN, "RetentionInDays": 365})
+TOPIC = resource("AWS::SNS::Topic", {"KmsMasterKeyId": {"Ref": "Key"}})
+
+MONITORING_CASES = {
+    "TrailMultiRegion": {
+        "pass": [template(TRAIL)],
+        "fail": [template(with_props(TRAIL, IsMultiRegionTrail=None)), template(with_props(TRAIL, IsMultiRegionTrail=False))],
+        "unverifiable": [template(with_props(TRAIL, IsMultiRegionTrail=PARAM))],
+    },
+    "TrailLogValidation": {
+        "pass": [template(TRAIL)],
+        "fail": [template(with_props(TRAIL, EnableLogFileValidation=None))],
+        "unverifiable": [template(with_props(TRAIL, EnableLogFileValidation=PARAM))],
+    },
+    "TrailKms": {
+        "pass": [template(TRAIL)],
+        "fail": [template(with_props(TRAIL, KMSKeyId=None))],
+        "unverifiable": [template(with_props(TRAIL, KMSKeyId=IMPORT))],
+    },
+    "TrailCloudWatchLogs": {
+        "pass": [template(TRAIL), template(with_props(TRAIL, CloudWatchLogsLogGroupArn=PARAM, CloudWatchLogsRoleArn=PARAM))],
+        "fail": [template(with_props(TRAIL, CloudWatchLogsLogGroupArn=None)), template(with_props(TRAIL, CloudWatchLogsRoleArn=None))],
+        "unverifiable": [],
+    },
+    "TrailS3DataEvents": {
+        "pass": [template(TRAIL), template(with_props(TRAIL, EventSelectors=None, AdvancedEventSelectors=ADVANCED))],
+        "fail": [template(with_props(TRAIL, EventSelectors=None)), template(with_props(TRAIL, EventSelectors=[{"ReadWriteType": "All"}]))],
+        "unverifiable": [template(with_props(TRAIL, EventSelectors=None, AdvancedEventSelectors=PARAM))],
+    },
+    "GuardDutyEnabled": {
+        "pass": [template(DETECTOR)],
+        "fail": [template(with_props(DETECTOR, Enable=False))],
+        "unverifiable": [template(with_props(DETECTOR, Enable=PARAM))],
+    },
+    "GuardDutyS3Protection": {
+        "pass": [template(DETECTOR), template(with_props(DETECTOR, Features=None, DataSources={"S3Logs": {"Enable": True}}))],
+        "fail": [template(with_props(DETECTOR, Features=None)), template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": "DISABLED"}]))],
+        "unverifiable": [template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": PARAM}]))],
+    },
+    "LogGroupKms": {
+        "pass": [template(LOG_GROUP)],
+        "fail": [template(with_props(LOG_GROUP, KmsKeyId=None))],
+        "unverifiable": [template(with_props(LOG_GROUP, KmsKeyId=PARAM))],
+    },
+    "LogGroupRetention": {
+        "pass": [template(LOG_GROUP), template(with_props(LOG_GROUP, RetentionInDays="30"))],
+        "fail": [template(with_props(LOG_GROUP, RetentionInDays=None))],
+        "unverifiable": [template(with_props(LOG_GROUP, RetentionInDays=PARAM))],
+    },
+    "TopicKms": {
+        "pass": [template(TOPIC)],
+        "fail": [template(with_props(TOPIC, KmsMasterKeyId=None)), template(with_props(TOPIC, KmsMasterKeyId="alias/aws/sns"))],
+        "unverifiable": [template(with_props(TOPIC, KmsMasterKeyId=IMPORT))],
+    },
+}
+
+CASES = {**API_CASES, **MONITORING_CASES}
+
+
+@pytest.mark.parametrize("rule_id, expected, body", cases_params(CASES))
+def test_rule_case(rule_id: str, expected: str, body: dict) -> None:
+    assert verdict(rule_id, body) == expected
