@@ -33,6 +33,8 @@ test: $(STAMP)
 # Regenerates the documents that tests compare with the code (after `make synth`).
 docs: $(STAMP)
 	$(BIN)/secure-sagemaker acknowledgments cdk.out > docs/acknowledgments.md
+	$(BIN)/secure-sagemaker diagram cdk.out > docs/architecture.md
+	$(BIN)/secure-sagemaker rules --format markdown > docs/RULES.md
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache

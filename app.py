@@ -13,11 +13,18 @@ from secure_sagemaker.nag import add_all_packs
 
 app = cdk.App()
 config = BaselineConfig.from_context(app.node)
-SecureSageMakerStack(
+stack = SecureSageMakerStack(
     app,
     config.stack_name,
     config=config,
-    description="secure-sagemaker: hardened SageMaker baseline (keys, buckets, private network)",
+    description="secure-sagemaker: hardened SageMaker baseline",
 )
+if stack.baseline.inference_api is not None:
+    cdk.CfnOutput(
+        stack,
+        "InferenceApiUrl",
+        value=stack.baseline.inference_api.invoke_url,
+        description="POST JSON here, signed with SigV4 (execute-api); AWS WAF in front",
+    )
 add_all_packs(app)
 app.synth()

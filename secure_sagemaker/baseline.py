@@ -13,6 +13,7 @@ from constructs import Construct
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail, ComplianceRules, ThreatDetection
 from secure_sagemaker.config import BaselineConfig, log_retention
+from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
@@ -50,14 +51,15 @@ class SecureSageMakerBaseline(Construct):
     and :class:`Guardrails` for data-scientist roles.
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
-    behind a :class:`SecureEndpoint`.
+    behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
     Audit: an :class:`AlertTopic`, an :class:`AuditTrail`, :class:`ThreatDetection` and
     :class:`ComplianceRules`, each switchable for organizations that run it centrally.
 
     Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
     ``model_repository``, ``studio_role``, ``inference_role``, ``guardrails``, ``studio`` and
     ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
-    ``endpoint`` (None without the demo endpoint), ``alerts``, ``audit_trail`` (None when the
+    ``endpoint`` and ``inference_api`` (a :class:`ProtectedInferenceApi`: API Gateway and AWS WAF;
+    None without the demo endpoint), ``alerts``, ``audit_trail`` (None when the
     organization runs CloudTrail), ``threat_detection``, ``compliance`` (None when the organization
     runs Config rules).
 
@@ -194,6 +196,7 @@ class SecureSageMakerBaseline(Construct):
 
     def _workloads(self, config: BaselineConfig) -> None:
         self.studio = self.user_profile = self.notebook = self.model = self.endpoint = None
+        self.inference_api = None
         if config.studio:
             self.studio = SecureStudioDomain(
                 self,
@@ -235,6 +238,13 @@ class SecureSageMakerBaseline(Construct):
                 data_capture_bucket=self.data_bucket,
                 data_capture_prefix=DATA_CAPTURE_PREFIX,
                 sampling_percentage=config.data_capture_sampling_percentage,
+            )
+            self.inference_api = ProtectedInferenceApi(
+                self,
+                "InferenceApi",
+                endpoint=self.endpoint,
+                logs_key=self.keys.logs_key,
+                alarm_topic=self.alerts.topic,
             )
 
 

@@ -54,7 +54,26 @@ def _add_acknowledgments(subparsers: argparse._SubParsersAction) -> Handler:
     return run
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [_add_summary, _add_acknowledgments]
+def _add_diagram(subparsers: argparse._SubParsersAction) -> Handler:
+    parser = subparsers.add_parser(
+        "diagram", help="draw the templates of a cloud assembly as Mermaid (docs/architecture.md)"
+    )
+    parser.add_argument("path", nargs="?", default="cdk.out", help="cloud assembly folder or template (default: cdk.out)")
+
+    def run(args: argparse.Namespace) -> int:
+        from secure_sagemaker.diagram import DiagramError, markdown
+
+        try:
+            print(markdown(args.path), end="")
+        except DiagramError as exc:
+            print(f"secure-sagemaker diagram: {exc}", file=sys.stderr)
+            return 2
+        return 0
+
+    return run
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [_add_summary, _add_acknowledgments, _add_diagram]
 
 # `audit` and `rules` (the SageMakerSecurity rule engine; pure Python, no CDK import).
 from secure_sagemaker.nag.commands import add_audit, add_rules  # noqa: E402

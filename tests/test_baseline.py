@@ -198,6 +198,9 @@ EXPECTED_STATEFUL_IDS = [
     "BaselineAuditTrailBucket6BD3EF84",
     "BaselineAuditTrailLogGroup4DC54905",
     "BaselineDataBucket84344E3C",
+    "BaselineInferenceApiAccessLogsD8A27F99",
+    "BaselineInferenceApiExecutionLogsC05EF834",
+    "BaselineInferenceApiWafLogs38A8931C",
     "BaselineKeysAlertsKey7A4B6AAC",
     "BaselineKeysAuditKey973430FD",
     "BaselineKeysDataKey00DAA84A",
@@ -273,3 +276,12 @@ def test_snapshot(baseline_template, snapshot):
     """The whole template; asset hashes are the only thing normalised."""
     normalised = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(baseline_template)))
     assert normalised == snapshot(extension_class=JSONSnapshotExtension)
+
+
+def test_the_endpoint_is_reachable_only_through_the_waf_protected_api(baseline_template):
+    (stage_id,) = resources(baseline_template, "AWS::ApiGateway::Stage")
+    (association,) = resources(baseline_template, "AWS::WAFv2::WebACLAssociation").values()
+    assert stage_id in json.dumps(association["Properties"]["ResourceArn"])
+    for method in resources(baseline_template, "AWS::ApiGateway::Method").values():
+        assert method["Properties"]["AuthorizationType"] in ("AWS_IAM", "COGNITO_USER_POOLS")
+    assert "InferenceApiUrl" in baseline_template["Outputs"]

@@ -75,3 +75,13 @@ def test_markdown_of_a_folder_and_its_errors(tmp_path):
         markdown(tmp_path / "bad.json")
     with pytest.raises(DiagramError, match="Resources"):
         mermaid({"Resources": []})
+
+
+def test_cli_prints_the_diagram_and_fails_cleanly(tmp_path, capsys):
+    from secure_sagemaker.cli import main
+
+    (tmp_path / "S.template.json").write_text(json.dumps(TEMPLATE))
+    assert main(["diagram", str(tmp_path)]) == 0
+    assert "```mermaid" in capsys.readouterr().out
+    assert main(["diagram", str(tmp_path / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
