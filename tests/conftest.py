@@ -75,3 +75,18 @@ def baseline_template(baseline_assembly: Path) -> dict:
     """The baseline stack's template."""
     name = cdk_json_context()["secure-sagemaker:stackName"]
     return json.loads((baseline_assembly / f"{name}.template.json").read_text())
+
+
+def synth_with_stock_packs(app: cdk.App) -> str | None:
+    """Register the four stock packs on ``app`` and synthesize it; the ValidationFailed text, or None.
+
+    The report (`validation-report.json` in the app's outdir) says which findings failed.
+    """
+    from secure_sagemaker.nag import stock_packs
+
+    cdk.Validations.of(app).add_plugins(*stock_packs(app))
+    try:
+        app.synth()
+    except RuntimeError as err:
+        return str(err)
+    return None

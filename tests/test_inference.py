@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import aws_cdk as cdk
-import cdk_nag
 import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
@@ -23,7 +22,7 @@ from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.inference import SecureEndpoint, SecureModel, environment_problems
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import new_app, new_stack, resources
+from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 DLC_ARN = "arn:aws:ecr:eu-west-1:763104351884:repository/pytorch-inference"
@@ -110,15 +109,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "subnets": [stack.resolve(s.subnet_id)["Ref"] for s in network.subnets.subnets],
     }
     ids["alarms"] = {name: {k: logical_id(a) for k, a in e.alarms.items()} for name, e in (("endpoint", endpoint), ("single", single))}
-    cdk.Validations.of(app).add_plugins(
-        cdk_nag.AwsSolutionsChecks(app), cdk_nag.HIPAASecurityChecks(app),
-        cdk_nag.NIST80053R5Checks(app), cdk_nag.PCIDSS321Checks(app),
-    )
-    try:
-        app.synth()
-        error = None
-    except RuntimeError as err:  # ValidationFailed: the report says why
-        error = str(err)
+    error = synth_with_stock_packs(app)
     template = json.loads((Path(outdir) / "Test.template.json").read_text())
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     constructs = {"model": model, "open_model": open_model, "endpoint": endpoint, "single": single, "captures": captures,

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import aws_cdk as cdk
-import cdk_nag
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
@@ -19,7 +18,7 @@ from aws_cdk import aws_logs as logs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import cdk_json_context, new_stack, resources
+from tests.conftest import cdk_json_context, new_stack, resources, synth_with_stock_packs
 
 S = ec2.InterfaceVpcEndpointAwsService
 REGION = "${AWS::Region}"
@@ -87,15 +86,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     network("Existing", vpc=EXISTING_VPC)
     network("ExistingUnlogged", vpc=EXISTING_VPC, subnet_indexes=[0, 2], interface_endpoints=[], create_flow_log=False)
 
-    cdk.Validations.of(app).add_plugins(
-        cdk_nag.AwsSolutionsChecks(app), cdk_nag.HIPAASecurityChecks(app),
-        cdk_nag.NIST80053R5Checks(app), cdk_nag.PCIDSS321Checks(app),
-    )
-    try:
-        app.synth()
-        error = None
-    except RuntimeError as err:  # ValidationFailed; the report says why
-        error = str(err)
+    error = synth_with_stock_packs(app)
     templates = {name: json.loads((Path(outdir) / f"{name}.template.json").read_text()) for name in nets}
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     return {"templates": templates, "report": report, "error": error, "nets": nets, "outdir": Path(outdir)}

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import aws_cdk as cdk
-import cdk_nag
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -25,7 +24,7 @@ from secure_sagemaker.studio import (
     SecureUserProfile,
     lifecycle_script_problems,
 )
-from tests.conftest import new_app, new_stack, resources
+from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 # Pinned: a changed logical id replaces the domain, and with it every user's home directory.
@@ -96,15 +95,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # Positive control: a bare notebook instance in another stack, which every stock SageMaker
     # notebook rule must report. It proves that those rules run on this app.
     sagemaker.CfnNotebookInstance(cdk.Stack(app, "Control"), "Notebook", instance_type="ml.t3.medium", role_arn="arn:aws:iam::123456789012:role/x")
-    cdk.Validations.of(app).add_plugins(
-        cdk_nag.AwsSolutionsChecks(app), cdk_nag.HIPAASecurityChecks(app),
-        cdk_nag.NIST80053R5Checks(app), cdk_nag.PCIDSS321Checks(app),
-    )
-    try:
-        app.synth()
-        error = None
-    except RuntimeError as err:  # ValidationFailed: the report says why
-        error = str(err)
+    error = synth_with_stock_packs(app)
     template = json.loads((Path(outdir) / "Test.template.json").read_text())
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     return {"template": template, "report": report, "error": error, "ids": ids, "constructs": constructs}
