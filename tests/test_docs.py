@@ -27,3 +27,13 @@ def test_architecture_doc_is_the_diagram_of_the_baseline(baseline_assembly):
 
     actual = (ROOT / "docs" / "architecture.md").read_text()
     assert actual == markdown(baseline_assembly), "docs/architecture.md is stale: run `make docs`"
+
+
+def test_version_has_one_source():
+    import tomllib
+
+    import secure_sagemaker
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert secure_sagemaker.__version__ == declared
+    assert f"## {declared}" in (ROOT / "CHANGELOG.md").read_text()
