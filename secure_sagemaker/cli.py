@@ -10,6 +10,10 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
+from secure_sagemaker.diagram import DiagramError, markdown
+from secure_sagemaker.nag.commands import add_audit, add_rules
+from secure_sagemaker.report import AssemblyError, acknowledgments_markdown, render_summary, summarise
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -21,8 +25,6 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> Handler:
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly folder (default: cdk.out)")
 
     def run(args: argparse.Namespace) -> int:
-        from secure_sagemaker.report import AssemblyError, render_summary, summarise
-
         try:
             summary = summarise(args.assembly)
         except AssemblyError as exc:
@@ -34,51 +36,46 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> Handler:
     return run
 
 
-def _add_acknowledgments(subparsers: argparse._SubParsersAction) -> Handler:
-    parser = subparsers.add_parser(
+def _document_command(
+    name: str, help: str, render: Callable[[str], str], error: type[Exception]
+) -> Callable[[argparse._SubParsersAction], Handler]:
+    """A command that prints ``render(path)``, a generated document, or exits 2 on ``error``."""
+
+    def add(subparsers: argparse._SubParsersAction) -> Handler:
+        parser = subparsers.add_parser(name, help=help)
+        parser.add_argument("path", nargs="?", default="cdk.out", help="cloud assembly folder (default: cdk.out)")
+
+        def run(args: argparse.Namespace) -> int:
+            try:
+                print(render(args.path), end="")
+            except error as exc:
+                print(f"secure-sagemaker {name}: {exc}", file=sys.stderr)
+                return 2
+            return 0
+
+        return run
+
+    return add
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
+    _add_summary,
+    _document_command(
         "acknowledgments",
-        help="list the acknowledged nag findings of a cloud assembly as Markdown (docs/acknowledgments.md)",
-    )
-    parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly folder (default: cdk.out)")
-
-    def run(args: argparse.Namespace) -> int:
-        from secure_sagemaker.report import AssemblyError, acknowledgments_markdown
-
-        try:
-            print(acknowledgments_markdown(args.assembly), end="")
-        except AssemblyError as exc:
-            print(f"secure-sagemaker acknowledgments: {exc}", file=sys.stderr)
-            return 2
-        return 0
-
-    return run
-
-
-def _add_diagram(subparsers: argparse._SubParsersAction) -> Handler:
-    parser = subparsers.add_parser(
-        "diagram", help="draw the templates of a cloud assembly as Mermaid (docs/architecture.md)"
-    )
-    parser.add_argument("path", nargs="?", default="cdk.out", help="cloud assembly folder or template (default: cdk.out)")
-
-    def run(args: argparse.Namespace) -> int:
-        from secure_sagemaker.diagram import DiagramError, markdown
-
-        try:
-            print(markdown(args.path), end="")
-        except DiagramError as exc:
-            print(f"secure-sagemaker diagram: {exc}", file=sys.stderr)
-            return 2
-        return 0
-
-    return run
-
-
-COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [_add_summary, _add_acknowledgments, _add_diagram]
-
-# `audit` and `rules` (the SageMakerSecurity rule engine; pure Python, no CDK import).
-from secure_sagemaker.nag.commands import add_audit, add_rules  # noqa: E402
-
-COMMANDS += [add_audit, add_rules]
+        "list the acknowledged nag findings of a cloud assembly as Markdown (docs/acknowledgments.md)",
+        acknowledgments_markdown,
+        AssemblyError,
+    ),
+    _document_command(
+        "diagram",
+        "draw the templates of a cloud assembly (or one template) as Mermaid (docs/architecture.md)",
+        markdown,
+        DiagramError,
+    ),
+    # the SageMakerSecurity rule engine: pure Python, no CDK import
+    add_audit,
+    add_rules,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
