@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Synth and audit timings for docs/performance.md (a script, not a test).
+"""Synth, audit and test-suite timings for docs/performance.md (a script, not a test).
 
-    python benchmarks/run.py [--repeat 3] [--resources 5000]
+    python benchmarks/run.py [--repeat 3] [--resources 5000] [--suite-repeat 1 | --skip-suite]
 
 Measures, in one run on this machine:
 
@@ -9,7 +9,14 @@ Measures, in one run on this machine:
    since CloudFormation rejects an empty Resources section), same environment;
 2. the extra synth time of SageMakerSecurityChecks against the four stock cdk-nag packs together;
 3. `audit` on the baseline template and on a generated template of 5,000 resources (the baseline's
-   resources copied with renamed logical ids, so every cross-resource lookup stays realistic).
+   resources copied with renamed logical ids, so every cross-resource lookup stays realistic);
+4. the test suite, ``python -m pytest -q -p no:cacheprovider --durations=10`` with this interpreter in
+   the repository root, ``--suite-repeat`` times (default 1: it takes about half a minute), after
+   the synths so that it does not load the machine while they run: wall time of the whole process
+   and pytest's own time (median), the tests passed, and the ten slowest setup/call items of the run
+   with the median wall time (a module-scoped synth shows as the setup of the first test using it).
+   ``--skip-suite`` leaves it out. It is on by default so that one command produces every number in
+   docs/performance.md; the timing of the suite lives here and in no test.
 
 Every synth runs in a fresh Python process (a fresh jsii kernel), ``--repeat`` times; the table
 shows the median. "synth" is construction plus ``app.synth()`` inside the process; "process" is
@@ -172,6 +179,70 @@ def time_audit(path: Path, repeat: int) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------------------------
+# Test suite
+# --------------------------------------------------------------------------------------------
+
+SUITE_COMMAND = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=10"]
+#: pytest's last line, e.g. "312 passed, 2 skipped, 1 warning in 24.51s (0:00:24)".
+_SUMMARY = re.compile(r"^(?P<counts>\d+ \w+(?:, \d+ \w+)*) in (?P<seconds>[\d.]+)s\b")
+#: One line of the --durations section, e.g. "3.21s setup    tests/test_audit.py::test_trail_flags".
+_DURATION = re.compile(r"^(?P<seconds>[\d.]+)s (?P<phase>setup|call|teardown)\s+(?P<item>\S.*)$")
+
+
+def run_suite() -> dict[str, Any]:
+    """One run of the test suite in a fresh process: wall time, pytest's own time, counts, slowest items."""
+    env = {**os.environ, "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, *SUITE_COMMAND], capture_output=True, text=True, env=env, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    lines = result.stdout.splitlines()
+    summary = next((m for m in map(_SUMMARY.match, reversed(lines)) if m), None)
+    if result.returncode != 0 or summary is None:
+        raise SystemExit(f"test suite failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    counts = {word: int(n) for n, word in (part.split(" ", 1) for part in summary["counts"].split(", "))}
+    slowest = [(m["item"], m["phase"], float(m["seconds"])) for m in map(_DURATION.match, lines) if m]
+    return {"process": elapsed, "pytest": float(summary["seconds"]), "counts": counts, "slowest": slowest}
+
+
+def time_suite(repeat: int) -> dict[str, Any]:
+    """``repeat`` runs of the suite: median times; counts and slowest items of the median run."""
+    runs = []
+    for round_ in range(repeat):
+        runs.append(run_suite())
+        print(f"  suite     round {round_ + 1}: {runs[-1]['process']:.1f} s", file=sys.stderr)
+    middle = sorted(runs, key=lambda r: r["process"])[(len(runs) - 1) // 2]
+    return {
+        "repeat": repeat,
+        "process": statistics.median(r["process"] for r in runs),
+        "pytest": statistics.median(r["pytest"] for r in runs),
+        "counts": middle["counts"],
+        "slowest": middle["slowest"],
+    }
+
+
+def suite_lines(suite: dict[str, Any]) -> list[str]:
+    counts = dict(suite["counts"])
+    passed = counts.pop("passed", 0)
+    others = ", ".join(f"{n} {word}" for word, n in counts.items())
+    runs = "1 run" if suite["repeat"] == 1 else f"{suite['repeat']} runs, median"
+    lines = [
+        "",
+        f"| Test suite (`python {' '.join(SUITE_COMMAND)}`; {runs}) | Value |",
+        "|---|---:|",
+        f"| Tests passed | {passed}{f' ({others})' if others else ''} |",
+        f"| Whole process, wall time (s) | {suite['process']:.1f} |",
+        f"| pytest's own time: collection and tests (s) | {suite['pytest']:.1f} |",
+        "",
+        "| Slowest items (`--durations=10`, run with the median wall time) | Phase | Time (s) |",
+        "|---|---|---:|",
+    ]
+    for item, phase, seconds in suite["slowest"]:
+        cell = item.replace("|", "\\|")  # a parametrize id may hold a pipe, which would split the row
+        lines.append(f"| `{cell}` | {phase} | {seconds:.2f} |")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
 
@@ -189,7 +260,11 @@ def main() -> None:
     parser.add_argument("--worker", nargs=2, metavar=("VARIANT", "OUTDIR"), help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help="synths per variant (median is reported)")
     parser.add_argument("--resources", type=int, default=5000, help="resources in the generated template")
+    parser.add_argument("--suite-repeat", type=int, default=1, help="runs of the test suite (median is reported; about 30 s each)")
+    parser.add_argument("--skip-suite", action="store_true", help="do not run and time the test suite")
     args = parser.parse_args()
+    if args.suite_repeat < 1:
+        parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
     if args.worker:
         worker(*args.worker)
         return
@@ -213,6 +288,7 @@ def main() -> None:
     generated.write_text(json.dumps(generated_template(base, args.resources), indent=1))
     audit_baseline = time_audit(baseline_dir, args.repeat)
     audit_generated = time_audit(generated, args.repeat)
+    suite = None if args.skip_suite else time_suite(args.suite_repeat)
 
     b, e = median["baseline"]["in_process"], median["empty"]["in_process"]
     stock = median["stock"]["in_process"] - b
@@ -242,6 +318,8 @@ def main() -> None:
         f"| `audit` on {args.resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s ({audit_generated['findings']} findings) |",
         f"| `audit` on {args.resources} resources, whole CLI process | {audit_generated['process']:.2f} s |",
     ]
+    if suite is not None:
+        lines += suite_lines(suite)
     print("\n".join(lines))
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-import cdk_nag
 import pytest
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_kms as kms
@@ -23,7 +22,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from conftest import new_app, new_stack, resources
+from conftest import new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import (
@@ -118,13 +117,8 @@ def synth(tmp_path_factory) -> dict[str, Any]:
         "detector": logical_id(threats.detector),
         "findings_rule": logical_id(threats.findings_rule),
     }
-    cdk.Validations.of(app).add_plugins(
-        cdk_nag.AwsSolutionsChecks(app),
-        cdk_nag.HIPAASecurityChecks(app),
-        cdk_nag.NIST80053R5Checks(app),
-        cdk_nag.PCIDSS321Checks(app),
-    )
-    app.synth()  # raises ValidationFailed on any unacknowledged error finding
+    error = synth_with_stock_packs(app)
+    assert error is None, error  # ValidationFailed: an unacknowledged error finding
     return {
         "template": json.loads((Path(outdir) / "Test.template.json").read_text()),
         "report": json.loads((Path(outdir) / "validation-report.json").read_text()),
