@@ -35,6 +35,8 @@ docs: $(STAMP)
 	$(BIN)/secure-sagemaker acknowledgments cdk.out > docs/acknowledgments.md
 	$(BIN)/secure-sagemaker diagram cdk.out > docs/architecture.md
 	$(BIN)/secure-sagemaker rules --format markdown > docs/RULES.md
+	$(BIN)/secure-sagemaker practices > docs/practices.md
+	$(BIN)/secure-sagemaker threat-model > docs/threat-model.md
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache

@@ -58,6 +58,23 @@ def _document_command(
     return add
 
 
+def _catalogue_command(name: str, help: str, render: str) -> Callable[[argparse._SubParsersAction], Handler]:
+    """A command that prints a document rendered from the practice catalogue (no CDK import)."""
+
+    def add(subparsers: argparse._SubParsersAction) -> Handler:
+        subparsers.add_parser(name, help=help)
+
+        def run(_args: argparse.Namespace) -> int:
+            from secure_sagemaker.practices import render as documents
+
+            print(getattr(documents, render)(), end="")
+            return 0
+
+        return run
+
+    return add
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
     _add_summary,
     _document_command(
@@ -75,6 +92,16 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
     # the SageMakerSecurity rule engine: pure Python, no CDK import
     add_audit,
     add_rules,
+    _catalogue_command(
+        "practices",
+        "map every practice to its constructs, rules and tests as Markdown (docs/practices.md)",
+        "practices_markdown",
+    ),
+    _catalogue_command(
+        "threat-model",
+        "the threat model: mitigations and residual risk per threat, as Markdown (docs/threat-model.md)",
+        "threat_model_markdown",
+    ),
 ]
 
 

@@ -285,3 +285,28 @@ def test_the_endpoint_is_reachable_only_through_the_waf_protected_api(baseline_t
     for method in resources(baseline_template, "AWS::ApiGateway::Method").values():
         assert method["Properties"]["AuthorizationType"] in ("AWS_IAM", "COGNITO_USER_POOLS")
     assert "InferenceApiUrl" in baseline_template["Outputs"]
+
+
+def test_organization_switches_leave_out_exactly_what_the_organization_runs():
+    """Each ``organizationRuns*`` switch drops one control and keeps the alerts wired."""
+    from secure_sagemaker.baseline import SecureSageMakerStack
+    from secure_sagemaker.config import BaselineConfig
+
+    app = new_app()
+    config = BaselineConfig(
+        organization_runs_cloud_trail=True,
+        organization_runs_guard_duty=True,
+        organization_runs_config_rules=True,
+        studio=False,
+        notebook=False,
+        demo_endpoint=False,
+    )
+    stack = SecureSageMakerStack(app, "Organization", config=config)
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    for absent in ("AWS::CloudTrail::Trail", "AWS::GuardDuty::Detector", "AWS::Config::ConfigRule"):
+        assert resources(template, absent) == {}, absent
+    rules = resources(template, "AWS::Events::Rule").values()
+    assert [r["Properties"]["EventPattern"]["source"] for r in rules] == [["aws.guardduty"]]
+    # Everything else of the baseline stays: keys, buckets, network.
+    assert len(resources(template, "AWS::KMS::Key")) >= 3
+    assert resources(template, "AWS::EC2::FlowLog")
