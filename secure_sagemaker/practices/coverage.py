@@ -40,8 +40,9 @@ class Control:
     :param construct: the class, as ``<module>.<Class>`` under ``secure_sagemaker``.
     :param does: what it does for the practice.
     :param mode: how firmly.
-    :param switch: the prop (``snake_case``) of ``construct`` or the ``cdk.json`` context key
-        (``secure-sagemaker:...``) that turns a default off or an opt-in on; None when enforced.
+    :param switch: the setting that turns a default off or an opt-in on, as ``prop=value`` with a
+        prop of ``construct`` or a ``cdk.json`` context key (``secure-sagemaker:...=true``); None
+        when enforced.
     :param tests: ``tests/<file>.py::<test function>`` that fail when the control breaks.
     """
 
@@ -50,6 +51,11 @@ class Control:
     mode: Mode
     tests: tuple[str, ...]
     switch: str | None = None
+
+    @property
+    def switch_name(self) -> str | None:
+        """The prop or context key of :attr:`switch`."""
+        return self.switch.split("=", 1)[0] if self.switch else None
 
     @property
     def name(self) -> str:
@@ -103,7 +109,7 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("identity.Guardrails", "training and processing jobs without inter-container traffic encryption are denied", E,
                 ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",)),
         Control("edge.ProtectedInferenceApi", "a custom domain only with the TLS 1.2 security policy, and the default endpoint then disabled", O,
-                ("tests/test_edge.py::test_custom_domain_uses_tls_1_2_and_replaces_the_default_endpoint",), "domain_name"),
+                ("tests/test_edge.py::test_custom_domain_uses_tls_1_2_and_replaces_the_default_endpoint",), "domain_name=..."),
     ), "The link between your premises and AWS (Site-to-Site VPN or Direct Connect with MACsec) and "
        "clients that speak TLS 1.2 or later; the library sets up no hybrid connectivity."),
     Coverage("P3", (
@@ -141,9 +147,9 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("identity.Guardrails", "`iam:PassRole` only for the execution roles and only to SageMaker", E,
                 ("tests/test_identity.py::test_pass_role_only_for_execution_roles_and_only_to_sagemaker",)),
         Control("studio.SecureNotebookInstance", "no root access for notebook users", D,
-                ("tests/test_studio.py::test_root_access_opt_out_is_visible_in_the_template_and_nothing_else_relaxes",), "allow_root_access"),
+                ("tests/test_studio.py::test_root_access_opt_out_is_visible_in_the_template_and_nothing_else_relaxes",), "allow_root_access=True"),
         Control("studio.SecureStudioDomain", "no Docker access (root-equivalent) from Studio spaces", D,
-                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "allow_docker_access"),
+                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "allow_docker_access=True"),
         Control("edge.ProtectedInferenceApi", "the integration role may only invoke the one endpoint", E,
                 ("tests/test_edge.py::test_integration_role_may_only_invoke_the_one_endpoint",)),
     ), "Attaching `Guardrails.policy` to every data-scientist and pipeline role, federation with MFA "
@@ -163,7 +169,7 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_baseline.py::test_no_route_to_the_internet")),
         Control("inference.SecureModel", "the container runs network-isolated inside the VPC", D,
                 ("tests/test_inference.py::test_model_is_network_isolated_in_the_private_subnets",
-                 "tests/test_inference.py::test_network_access_opt_out_is_visible_and_keeps_the_vpc"), "allow_network_access"),
+                 "tests/test_inference.py::test_network_access_opt_out_is_visible_and_keeps_the_vpc"), "allow_network_access=True"),
         Control("studio.SecureStudioDomain", "VpcOnly app network access in the isolated subnets", E,
                 ("tests/test_studio.py::test_domain_is_vpc_only_with_iam_auth_in_the_isolated_subnets",)),
         Control("studio.SecureNotebookInstance", "no direct internet access, in an isolated subnet", E,
@@ -180,7 +186,7 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_network.py::test_s3_gateway_endpoint_on_isolated_route_tables_with_perimeter_policy",
                  "tests/test_baseline.py::test_interface_endpoints_cover_the_sagemaker_apis")),
         Control("storage.SecureBucket", "every request denied unless it comes through the named VPC endpoints (with a break-glass principal)", O,
-                ("tests/test_storage.py::test_vpc_endpoint_mode_denies_everything_outside_the_endpoints",), "allowed_vpc_endpoint_ids"),
+                ("tests/test_storage.py::test_vpc_endpoint_mode_denies_everything_outside_the_endpoints",), "allowed_vpc_endpoint_ids=[...]"),
     ), "The S3 prefix-list id of your region (`secure-sagemaker:s3PrefixListId`): without it, "
        "workloads in the workload security group cannot reach S3 through the gateway endpoint."),
     Coverage("P10", (
@@ -188,7 +194,7 @@ COVERAGE: tuple[Coverage, ...] = (
                 ("tests/test_edge.py::test_every_method_requires_authorization",
                  "tests/test_edge.py::test_a_method_added_without_authorization_fails_synthesis")),
         Control("edge.ProtectedInferenceApi", "a private API reachable only through an `execute-api` VPC endpoint", O,
-                ("tests/test_edge.py::test_internal_api_admits_only_its_vpc_endpoint",), "internal_only"),
+                ("tests/test_edge.py::test_internal_api_admits_only_its_vpc_endpoint",), "internal_only=True"),
         Control("network.PrivateNetwork", "in-VPC callers reach `sagemaker.runtime` through its interface endpoint, HTTPS only", E,
                 ("tests/test_network.py::test_default_interface_endpoints_are_the_sagemaker_list_with_private_dns",)),
     ), "Issuing credentials or Cognito users to callers, and the certificate of a custom domain."),
@@ -202,9 +208,9 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_edge.py::test_waf_logs_to_an_encrypted_group_with_credentials_redacted")),
         Control("network.PrivateNetwork", "flow logs of all traffic (always on a VPC it creates)", D,
                 ("tests/test_network.py::test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group",
-                 "tests/test_network.py::test_existing_vpc_subnet_choice_and_flow_log_opt_out"), "create_flow_log"),
+                 "tests/test_network.py::test_existing_vpc_subnet_choice_and_flow_log_opt_out"), "create_flow_log=False"),
         Control("audit.AlertTopic", "an email subscription to the alert topic", O,
-                ("tests/test_audit.py::test_email_subscription",), "email"),
+                ("tests/test_audit.py::test_email_subscription",), "email=..."),
         Control("baseline.SecureSageMakerBaseline", "every log group with a retention (one year by default) and retained", E,
                 ("tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained",)),
     ), "Someone who receives the alerts (`secure-sagemaker:alertEmail` or your own subscription) "
@@ -217,9 +223,9 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_audit.py::test_audit_key_admits_only_this_trail",
                  "tests/test_audit.py::test_trail_bucket_policy_admits_only_this_trail")),
         Control("baseline.SecureSageMakerBaseline", "the account trail; leave it to the organization trail", D,
-                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsCloudTrail"),
+                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsCloudTrail=true"),
         Control("studio.SecureStudioDomain", "the Studio user's name as `sts:SourceIdentity` on every session, so the trail names the person", D,
-                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "record_user_identity"),
+                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "record_user_identity=False"),
     ), "With `organizationRunsCloudTrail`, making sure the organization trail covers this account; "
        "the retention of the trail bucket (never expired by default)."),
     Coverage("P13", (
@@ -227,11 +233,11 @@ COVERAGE: tuple[Coverage, ...] = (
                 ("tests/test_audit.py::test_detector_has_s3_protection_and_the_frequency",
                  "tests/test_audit.py::test_findings_rule_forwards_findings_at_or_above_the_severity")),
         Control("audit.ThreatDetection", "only the alert wiring, for a detector that already exists", O,
-                ("tests/test_audit.py::test_existing_detector_mode_only_wires_the_alerts",), "use_existing_detector"),
+                ("tests/test_audit.py::test_existing_detector_mode_only_wires_the_alerts",), "use_existing_detector=True"),
         Control("baseline.SecureSageMakerBaseline", "the detector; with the switch only its alerts, for a detector the organization runs", D,
-                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsGuardDuty"),
+                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsGuardDuty=true"),
         Control("audit.ThreatDetection", "Malware Protection for S3 on named buckets", O,
-                ("tests/test_audit.py::test_malware_protection_plan_scans_and_tags_the_named_bucket",), "malware_scan_buckets"),
+                ("tests/test_audit.py::test_malware_protection_plan_scans_and_tags_the_named_bucket",), "malware_scan_buckets=[...]"),
     ), "Triage of findings, and GuardDuty's other protection plans (Runtime Monitoring, EKS) where "
        "you run those workloads."),
     Coverage("P14", (
@@ -241,7 +247,7 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_edge.py::test_rate_based_rule_per_client_ip",
                  "tests/test_edge.py::test_a_body_over_the_limit_is_blocked_by_waf")),
         Control("edge.ProtectedInferenceApi", "allow lists of IP ranges and countries", O,
-                ("tests/test_edge.py::test_allow_list_and_geo_match",), "allowed_ip_ranges"),
+                ("tests/test_edge.py::test_allow_list_and_geo_match",), "allowed_ip_ranges=[...]"),
         Control("inference.SecureModel", "the model's containers in the isolated subnets behind the workload security group", E,
                 ("tests/test_inference.py::test_model_is_network_isolated_in_the_private_subnets",)),
         Control("baseline.SecureSageMakerBaseline", "the demo endpoint reachable only through the WAF-protected API", E,
@@ -263,11 +269,11 @@ COVERAGE: tuple[Coverage, ...] = (
     Coverage("P16", (
         Control("audit.ComplianceRules", "26 AWS Config managed rules that re-check, on change and daily, what the baseline enforces", D,
                 ("tests/test_audit.py::test_config_rules_are_the_default_managed_rules",
-                 "tests/test_audit.py::test_default_rule_list_is_pinned"), "exclude_rules"),
+                 "tests/test_audit.py::test_default_rule_list_is_pinned"), "exclude_rules=[...]"),
         Control("baseline.SecureSageMakerBaseline", "the Config rules; leave them to the organization", D,
-                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsConfigRules"),
+                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsConfigRules=true"),
         Control("audit.ComplianceRules", "the configuration recorder and an encrypted delivery channel", O,
-                ("tests/test_audit.py::test_recorder_records_everything_and_delivers_encrypted",), "create_recorder"),
+                ("tests/test_audit.py::test_recorder_records_everything_and_delivers_encrypted",), "create_recorder=True"),
         Control("nag.pack.SageMakerSecurityChecks", "the same rules at every synth, and `secure-sagemaker audit` on any template in CI", E,
                 ("tests/nag/test_nag_baseline_rules.py::test_the_pack_leaves_no_unacknowledged_finding_on_the_baseline",
                  "tests/nag/test_nag_cli_audit.py::test_sarif_is_valid_against_the_schema")),
@@ -300,7 +306,7 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("identity.Guardrails", "the same network, key and isolation settings on every processing, training, tuning and transform job started through the API", E,
                 ("tests/test_identity.py::test_guardrails_rely_exactly_on_the_pinned_pairs",)),
         Control("inference.SecureEndpoint", "two instances by default, so one failure does not take inference down", D,
-                ("tests/test_inference.py::test_instance_counts",), "accept_single_instance"),
+                ("tests/test_inference.py::test_instance_counts",), "accept_single_instance=True"),
     ), "Review of training code and dependencies, and the release process of models; the baseline "
        "scans images on push but does not gate deployment on the result."),
 )
