@@ -264,10 +264,12 @@ def _audit_step(steps: list[dict]) -> dict:
     return step
 
 
-def _redirect_target(command: str) -> str:
+def _report_file(command: str) -> str:
+    """Where the audit step writes its report: ``--output FILE``, ``-o FILE`` or ``> FILE``."""
     tokens = shlex.split(command)
-    assert tokens.count(">") == 1, f"the audit step writes its SARIF to a file with '>': {command}"
-    return tokens[tokens.index(">") + 1]
+    targets = [tokens[i + 1] for i, t in enumerate(tokens[:-1]) if t in ("--output", "-o", ">")]
+    assert len(targets) == 1, f"the audit step writes its SARIF to one file: {command}"
+    return targets[0]
 
 
 def test_ci_workflow_uploads_sarif_even_when_audit_fails():
@@ -290,7 +292,7 @@ def test_ci_workflow_uploads_sarif_even_when_audit_fails():
     assert upload["uses"] == "github/codeql-action/upload-sarif@v3"
     assert upload["if"] == "always()"
     assert steps.index(upload) > steps.index(audit)
-    assert upload["with"]["sarif_file"] == _redirect_target(audit["run"])
+    assert upload["with"]["sarif_file"] == _report_file(audit["run"])
 
 
 _BAD_TEMPLATE = """\
@@ -324,7 +326,7 @@ def _audit_paths(command: str) -> list[str]:
         if skip:
             skip = False
         elif token.startswith("-"):
-            skip = "=" not in token  # --format sarif, --min-level error, --account ID
+            skip = "=" not in token  # --format sarif, --min-level error, --account ID, --output FILE
         else:
             paths.append(token)
     return paths
@@ -357,7 +359,7 @@ def test_ci_workflow_audit_step_runs_as_written(snippet, tmp_path):
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target / "ml-data.template.json")
             folders.append(target)
-    sarif_path = tmp_path / _redirect_target(command)
+    sarif_path = tmp_path / _report_file(command)
 
     result = _bash(command, tmp_path)
     assert result.returncode == 0, result.stderr

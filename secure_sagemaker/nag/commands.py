@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable
 
 from secure_sagemaker.nag.rule import Level
@@ -42,6 +43,12 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
         metavar="ID",
         help="the 12-digit account the templates deploy to, to compare literal account ids with",
     )
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the report to FILE instead of standard output; FILE is left alone when the input cannot be read",
+    )
 
     def run(args: argparse.Namespace) -> int:
         try:
@@ -74,7 +81,14 @@ def _audit(args: argparse.Namespace) -> int:
         findings.extend(check_template(template))
     report = AuditReport(templates=loaded, resources=resources, findings=findings, min_level=Level(args.min_level))
     render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]
-    print(render(report))
+    text = render(report) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _fail("audit", f"cannot write --output {args.output}: {exc.strerror or exc}")
     return report.exit_code
 
 

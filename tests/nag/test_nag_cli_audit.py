@@ -261,6 +261,20 @@ def test_a_folder_without_templates_and_a_missing_path_exit_2(tmp_path, capsys) 
     assert code == 2 and "--account" in err
 
 
+def test_output_file_is_written_on_findings_and_left_alone_on_unreadable_input(tmp_path, capsys) -> None:
+    report = tmp_path / "results.sarif"
+    code, out, _ = run(capsys, "audit", "--format", "sarif", "--output", str(report), str(write(tmp_path / "t.json", FAILING)))
+    assert (code, out) == (1, "")
+    assert json.loads(report.read_text())["runs"][0]["results"][0]["ruleId"] == "SageMakerSecurity-TopicKms"
+    # Unreadable input: exit 2 and the previous report stays, so a CI upload never reads a half-written or empty file.
+    before = report.read_text()
+    code, out, err = run(capsys, "audit", "-o", str(report), str(write(tmp_path / "bad.json", "{nope")))
+    assert (code, out) == (2, "") and "bad.json" in err and report.read_text() == before
+    gone = tmp_path / "missing-folder" / "out.json"
+    code, _, err = run(capsys, "audit", "-o", str(gone), str(write(tmp_path / "ok.json", COMPLIANT)))
+    assert code == 2 and err.startswith("secure-sagemaker audit: cannot write --output") and not gone.exists()
+
+
 def test_account_option_decides_literal_image_accounts(tmp_path, capsys) -> None:
     model = {"Type": "AWS::SageMaker::Model", "Properties": {"EnableNetworkIsolation": True, "VpcConfig": {"Subnets": ["s"], "SecurityGroupIds": ["g"]},
                                                           "PrimaryContainer": {"Image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/m:1"}}}
