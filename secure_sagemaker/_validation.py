@@ -57,3 +57,13 @@ def require_one_of(construct: str, existing: tuple[str, Any], props: Iterable[tu
             f"latter only shape a resource the construct creates. Fix: drop "
             f"{', '.join(given)} to use {existing_name}, or drop {existing_name} to create one."
         )
+
+
+def require_feature_flag(scope: Construct, flag: str, needs: str) -> None:
+    """Fail unless the CDK feature flag ``flag`` is on for ``scope``; ``needs`` says why it must be."""
+    if not cdk.FeatureFlags.of(scope).is_enabled(flag):
+        raise PropError(
+            f"{describe(scope)}: the feature flag {flag} is off, but {needs}. Fix: set "
+            f'"{flag}": true in the context of cdk.json (`cdk init` does), or pass it in '
+            f"cdk.App(context={{...}})."
+        )

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_feature_flag, require_one_of, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.encryption import (
     MAX_ROTATION_DAYS,
@@ -95,6 +95,19 @@ def _non_empty_strings(construct: str, prop: str, value: Any, fix: str) -> list[
     return list(value)
 
 
+#: Without this flag CDK admits S3 log delivery with the LogDeliveryWrite ACL, which a bucket
+#: with ACLs disabled (BucketOwnerEnforced) cannot carry; with it, with a bucket policy.
+LOG_DELIVERY_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
+def _require_log_delivery_by_policy(scope: Construct) -> None:
+    require_feature_flag(
+        scope,
+        LOG_DELIVERY_BY_POLICY,
+        "S3 log delivery must be admitted by a bucket policy: the log bucket has ACLs disabled",
+    )
+
+
 class AccessLogBucket(Construct):
     """The dedicated target of S3 server access logs.
 
@@ -135,6 +148,7 @@ class AccessLogBucket(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
+        _require_log_delivery_by_policy(self)
         if bucket_name is not None:
             validate_bucket_name(me, "bucket_name", bucket_name)
         if log_expiration is not None:
@@ -274,6 +288,9 @@ class SecureBucket(Construct):
             require_type(me, "access_log_prefix", access_log_prefix, str, "pass a key prefix such as 'data/'")
         validate_min_days(me, "noncurrent_version_expiration", noncurrent_version_expiration)
         vpce_ids, break_glass = self._validate_vpc_endpoint_mode(me, allowed_vpc_endpoint_ids, break_glass_principal_arns)
+        if access_log_bucket is None or isinstance(access_log_bucket, s3.Bucket):
+            # A log bucket of this app gets its log-delivery statement from CDK, only with the flag.
+            _require_log_delivery_by_policy(self)
 
         self._key = encryption_key or new_customer_managed_key(
             self,

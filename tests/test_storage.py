@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 
 from conftest import new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
@@ -403,3 +404,20 @@ def test_access_log_bucket_bad_durations(props):
     (prop,) = props
     with pytest.raises(PropError, match=f"{prop}="):
         AccessLogBucket(new_stack(), "Logs", **props)
+
+
+def test_log_delivery_feature_flag_off_fails_naming_the_flag_and_the_fix():
+    """Without the flag CDK would fail with an ACL error that names neither; we name both."""
+    flag = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+    off = cdk.Stack(new_app(**{flag: False}), "Test")
+    for make, name in (
+        (lambda: SecureBucket(off, "Data"), "SecureBucket(Test/Data)"),
+        (lambda: AccessLogBucket(off, "Logs"), "AccessLogBucket(Test/Logs)"),
+        (lambda: SecureBucket(off, "Other", access_log_bucket=s3.Bucket(off, "Plain")), "SecureBucket(Test/Other)"),
+    ):
+        with pytest.raises(PropError) as error:
+            make()
+        assert str(error.value).startswith(f"{name}: the feature flag {flag} is off")
+        assert f'Fix: set "{flag}": true in the context of cdk.json' in str(error.value)
+    # A log bucket imported from elsewhere gets no statement from CDK either way, so the flag does not matter.
+    SecureBucket(off, "Imported", access_log_bucket=s3.Bucket.from_bucket_name(off, "Logs2", "central-access-logs"))
