@@ -30,9 +30,10 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from secure_sagemaker._validation import describe, fail, is_token, require_one_of, require_type
+from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker.studio import enforce
+from secure_sagemaker.studio import enforce, execution_role_of
 
 #: Environment variables whose value names a model the container fetches itself unless it is a
 #: local path: the Hugging Face inference toolkit and TGI (``HF_MODEL_ID``), DJL/LMI
@@ -135,8 +136,9 @@ class SecureModel(Construct):
 
     :param network: the PrivateNetwork whose isolated subnets and workload security group the
         model's containers use. Required (None is a PropError).
-    :param execution_role: the model's execution role (an ``iam.IRole`` assumed by
-        ``sagemaker.amazonaws.com``). Required.
+    :param execution_role: the model's execution role: an
+        :class:`~secure_sagemaker.identity.ExecutionRole` (its ``role`` is used) or an ``iam.IRole``
+        assumed by ``sagemaker.amazonaws.com``. Required.
     :param image_uri: the container image, from one of ``repositories``. Required.
     :param repositories: the ECR repositories images may come from. Required, at least one.
     :param model_data_url: ``s3://`` URL of the model archive (``.tar.gz``) or, ending in ``/``, an
@@ -155,7 +157,7 @@ class SecureModel(Construct):
         ``EnableNetworkIsolation: false``, which the nag pack reports until acknowledged.
 
     Read-only attributes: ``model`` (the ``CfnModel``), ``model_name``, ``model_arn``,
-    ``execution_role``, ``network``, ``image_uri``, ``repositories``, ``model_data_url``,
+    ``execution_role`` (always an ``iam.IRole``), ``network``, ``image_uri``, ``repositories``, ``model_data_url``,
     ``model_data_bucket`` (an ``s3.IBucket`` or None), ``model_data_encryption_key``,
     ``network_isolation``.
     """
@@ -166,7 +168,7 @@ class SecureModel(Construct):
         id: str,
         *,
         network: PrivateNetwork | None,
-        execution_role: iam.IRole,
+        execution_role: iam.IRole | ExecutionRole,
         image_uri: str,
         repositories: Sequence[ecr.IRepository],
         model_data_url: str | None = None,
@@ -183,7 +185,7 @@ class SecureModel(Construct):
             if not allow_network_access:
                 problem += ": a network-isolated model still runs in a VPC here, so that its traffic to SageMaker stays private"
             raise fail(me, "network", network, problem, "pass the PrivateNetwork whose isolated subnets the model should use")
-        _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com")
+        execution_role = execution_role_of(me, "execution_role", execution_role)
         self._repositories = self._check_repositories(me, repositories)
         self._check_image(me, image_uri)
         bucket, key = self._check_model_data(me, model_data_url, model_data_bucket, model_data_encryption_key)
@@ -337,7 +339,7 @@ class SecureModel(Construct):
 
     @property
     def execution_role(self) -> iam.IRole:
-        """The model's execution role."""
+        """The model's execution role (the ``role`` of an ExecutionRole prop)."""
         return self._execution_role
 
     @property

@@ -39,6 +39,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from secure_sagemaker._validation import describe, fail, is_token, require_type
+from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 
@@ -75,6 +76,22 @@ def _require_attribute(me: str, prop: str, value: Any, attribute: str, fix: str)
     # jsii interfaces (iam.IRole, kms.IKey) are not runtime-checkable protocols.
     if value is None or isinstance(value, (str, bytes)) or not hasattr(value, attribute):
         raise fail(me, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
+
+
+def execution_role_of(me: str, prop: str, value: Any, *, optional: bool = False) -> iam.IRole | None:
+    """The ``iam.IRole`` an execution-role prop stands for: the ``role`` of an ExecutionRole, or ``value``.
+
+    Every construct with an ``execution_role`` prop (here and in :mod:`secure_sagemaker.inference`)
+    accepts an :class:`~secure_sagemaker.identity.ExecutionRole` or an ``iam.IRole`` and checks only
+    the role returned. Anything else (a string ARN, a construct that is not a role) is a PropError
+    naming ``prop``; None is one too unless ``optional``, when it is returned as is.
+    """
+    if value is None and optional:
+        return None
+    role = value.role if isinstance(value, ExecutionRole) else value
+    fix = "pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" + (", or drop it" if optional else "")
+    _require_attribute(me, prop, role, "role_arn", fix)
+    return role
 
 
 def _require_network(me: str, network: Any) -> PrivateNetwork:
@@ -265,8 +282,9 @@ class SecureStudioDomain(Construct):
 
     :param network: the PrivateNetwork whose VPC, isolated subnets and workload security group the
         domain uses. Required.
-    :param execution_role: the default execution role of users and shared spaces (an
-        ``iam.IRole`` assumed by ``sagemaker.amazonaws.com``). Required.
+    :param execution_role: the default execution role of users and shared spaces: an
+        :class:`~secure_sagemaker.identity.ExecutionRole` (its ``role`` is used) or an ``iam.IRole``
+        assumed by ``sagemaker.amazonaws.com``. Required.
     :param encryption_key: customer-managed KMS key for the home EFS and space volumes (the data
         key of a KeyRing). Required.
     :param subnets: isolated subnets of ``network`` for the domain. Default: all of
@@ -289,7 +307,7 @@ class SecureStudioDomain(Construct):
         ``default_space_volume_gb``. Default 100.
 
     Read-only attributes: ``domain`` (the ``CfnDomain``), ``domain_id``, ``domain_arn``,
-    ``home_efs_file_system_id``, ``execution_role``, ``security_group``, ``network``,
+    ``home_efs_file_system_id``, ``execution_role`` (always an ``iam.IRole``), ``security_group``, ``network``,
     ``subnets``, ``encryption_key``, ``notebook_sharing_bucket``, ``notebook_sharing_prefix``,
     ``record_user_identity``.
     """
@@ -300,7 +318,7 @@ class SecureStudioDomain(Construct):
         id: str,
         *,
         network: PrivateNetwork,
-        execution_role: iam.IRole,
+        execution_role: iam.IRole | ExecutionRole,
         encryption_key: kms.IKey,
         subnets: Sequence[ec2.ISubnet] | None = None,
         domain_name: str | None = None,
@@ -315,7 +333,7 @@ class SecureStudioDomain(Construct):
         super().__init__(scope, id)
         me = describe(self)
         self._network = _require_network(me, network)
-        _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com")
+        execution_role = execution_role_of(me, "execution_role", execution_role)
         _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
         self._subnets = isolated_subnets(me, "subnets", self._network, subnets)
         _validate_name(me, "domain_name", domain_name)
@@ -446,7 +464,7 @@ class SecureStudioDomain(Construct):
 
     @property
     def execution_role(self) -> iam.IRole:
-        """The default execution role of users and shared spaces."""
+        """The default execution role of users and shared spaces (the ``role`` of an ExecutionRole prop)."""
         return self._execution_role
 
     @property
@@ -501,11 +519,13 @@ class SecureUserProfile(Construct):
         their sessions; use the person's corporate identifier. Default: a name derived from the
         construct path.
     :param execution_role: a per-user execution role (for example one that may read only this
-        user's prefixes). Default: the domain's execution role. With the domain's
-        ``record_user_identity``, its trust policy must allow ``sts:SetSourceIdentity``.
+        user's prefixes): an :class:`~secure_sagemaker.identity.ExecutionRole` (its ``role`` is used)
+        or an ``iam.IRole`` assumed by ``sagemaker.amazonaws.com``. Default: None, the domain's
+        execution role. With the domain's ``record_user_identity``, its trust policy must allow
+        ``sts:SetSourceIdentity``.
 
     Read-only attributes: ``profile`` (the ``CfnUserProfile``), ``user_profile_name``,
-    ``user_profile_arn``, ``execution_role``, ``domain``.
+    ``user_profile_arn``, ``execution_role`` (always an ``iam.IRole``), ``domain``.
     """
 
     def __init__(
@@ -515,15 +535,15 @@ class SecureUserProfile(Construct):
         *,
         domain: SecureStudioDomain,
         user_profile_name: str | None = None,
-        execution_role: iam.IRole | None = None,
+        execution_role: iam.IRole | ExecutionRole | None = None,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
         if not isinstance(domain, SecureStudioDomain):
             raise fail(me, "domain", domain, "is not a SecureStudioDomain", "pass the SecureStudioDomain the user belongs to")
         _validate_name(me, "user_profile_name", user_profile_name)
+        execution_role = execution_role_of(me, "execution_role", execution_role, optional=True)
         if execution_role is not None:
-            _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com, or drop it")
             if domain.record_user_identity and trust_allows_source_identity(execution_role) is False:
                 raise fail(
                     me, "execution_role", execution_role.node.path,
@@ -532,7 +552,7 @@ class SecureUserProfile(Construct):
                     "add a trust statement allowing sts:SetSourceIdentity to sagemaker.amazonaws.com",
                 )
         self._domain = domain
-        self._execution_role = execution_role or domain.execution_role
+        self._execution_role = domain.execution_role if execution_role is None else execution_role
         self._name = user_profile_name or cdk.Names.unique_resource_name(self, max_length=63, separator="-")
         sg_id = domain.security_group.security_group_id
         ebs = domain._space_storage.default_ebs_storage_settings
@@ -577,7 +597,7 @@ class SecureUserProfile(Construct):
 
     @property
     def execution_role(self) -> iam.IRole:
-        """The user's execution role (given, or the domain's)."""
+        """The user's execution role (given, as the ``role`` of an ExecutionRole prop, or the domain's)."""
         return self._execution_role
 
     @property
@@ -605,8 +625,8 @@ class SecureNotebookInstance(Construct):
 
     :param network: the PrivateNetwork whose isolated subnet and workload security group the
         instance uses. Required.
-    :param execution_role: the instance's role (an ``iam.IRole`` assumed by
-        ``sagemaker.amazonaws.com``). Required.
+    :param execution_role: the instance's role: an :class:`~secure_sagemaker.identity.ExecutionRole`
+        (its ``role`` is used) or an ``iam.IRole`` assumed by ``sagemaker.amazonaws.com``. Required.
     :param encryption_key: customer-managed KMS key of the instance's volume (the data key of a
         KeyRing). Required.
     :param subnet: the isolated subnet of ``network`` to launch in. Default: the first of
@@ -626,7 +646,7 @@ class SecureNotebookInstance(Construct):
 
     Read-only attributes: ``notebook`` (the ``CfnNotebookInstance``), ``lifecycle_config`` (the
     ``CfnNotebookInstanceLifecycleConfig`` or None), ``notebook_instance_name``,
-    ``notebook_instance_arn``, ``subnet``, ``execution_role``, ``encryption_key``.
+    ``notebook_instance_arn``, ``subnet``, ``execution_role`` (always an ``iam.IRole``), ``encryption_key``.
     """
 
     def __init__(
@@ -635,7 +655,7 @@ class SecureNotebookInstance(Construct):
         id: str,
         *,
         network: PrivateNetwork,
-        execution_role: iam.IRole,
+        execution_role: iam.IRole | ExecutionRole,
         encryption_key: kms.IKey,
         subnet: ec2.ISubnet | None = None,
         instance_type: str = "ml.t3.medium",
@@ -649,7 +669,7 @@ class SecureNotebookInstance(Construct):
         super().__init__(scope, id)
         me = describe(self)
         self._network = _require_network(me, network)
-        _require_attribute(me, "execution_role", execution_role, "role_arn", "pass an iam.IRole assumed by sagemaker.amazonaws.com")
+        execution_role = execution_role_of(me, "execution_role", execution_role)
         _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
         if subnet is None:
             (self._subnet,) = isolated_subnets(me, "subnet", self._network, None)[:1]
@@ -762,7 +782,7 @@ class SecureNotebookInstance(Construct):
 
     @property
     def execution_role(self) -> iam.IRole:
-        """The instance's role."""
+        """The instance's role (the ``role`` of an ExecutionRole prop)."""
         return self._execution_role
 
     @property

@@ -15,10 +15,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
 from secure_sagemaker.encryption import KeyRing
+from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.inference import SecureEndpoint, SecureModel, environment_problems
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
@@ -507,3 +509,37 @@ def test_an_imported_bucket_with_an_explicit_key_is_accepted(base: dict) -> None
 )
 def test_environments_that_need_no_network_pass(environment: dict) -> None:
     assert environment_problems(environment) == []
+
+
+# --- ExecutionRole as execution_role -------------------------------------------------------------
+
+
+def _model_stack(unwrap: bool) -> tuple[cdk.Stack, SecureModel, ExecutionRole]:
+    """A fresh stack whose model gets an ExecutionRole, or its ``.role``."""
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    repo = ecr.Repository(stack, "Repo")
+    exec_role = ExecutionRole(stack, "Exec", ecr_repositories=[repo])
+    model = SecureModel(stack, "Model", network=network, execution_role=exec_role.role if unwrap else exec_role,
+                        image_uri=repo.repository_uri_for_tag("v1"), repositories=[repo])
+    return stack, model, exec_role
+
+
+def test_an_execution_role_gives_the_same_template_as_its_role() -> None:
+    wrapped_stack, model, exec_role = _model_stack(unwrap=False)
+    plain_stack, _, _ = _model_stack(unwrap=True)
+    template = Template.from_stack(wrapped_stack).to_json()
+    assert template == Template.from_stack(plain_stack).to_json()
+    (cfn_model,) = resources(template, "AWS::SageMaker::Model").values()
+    assert cfn_model["Properties"]["ExecutionRoleArn"] == get_att(logical_id(exec_role.role), "Arn")
+    assert model.execution_role is exec_role.role  # the attribute stays an iam.IRole
+
+
+def test_an_execution_role_that_is_neither_role_nor_execution_role_fails(base: dict) -> None:
+    with pytest.raises(PropError) as raised:
+        _model(base, execution_role="arn:aws:iam::123456789012:role/ml-exec")
+    message = str(raised.value)
+    assert message.startswith("SecureModel(Test/SecureModel")
+    assert ": execution_role='arn:aws:iam::123456789012:role/ml-exec' has no role_arn" in message
+    assert "Fix: pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" in message

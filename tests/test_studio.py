@@ -11,10 +11,12 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
 from secure_sagemaker.encryption import KeyRing
+from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 from secure_sagemaker.studio import (
@@ -429,3 +431,64 @@ def test_lifecycle_scripts_that_stay_in_the_vpc_pass(script: str) -> None:
 
 def test_supported_platforms_are_the_current_ones() -> None:
     assert SUPPORTED_NOTEBOOK_PLATFORMS == ("notebook-al2023-v1", "notebook-al2-v3")
+
+
+# --- ExecutionRole as execution_role -------------------------------------------------------------
+
+
+def _studio_stack(unwrap: bool) -> tuple[cdk.Stack, dict[str, Any]]:
+    """A fresh stack whose domain, user profile and notebook get ExecutionRoles, or their ``.role``."""
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    exec_role, alice_role = ExecutionRole(stack, "Exec"), ExecutionRole(stack, "AliceExec")
+    given = (lambda r: r.role) if unwrap else (lambda r: r)
+    domain = SecureStudioDomain(stack, "Studio", network=network, execution_role=given(exec_role), encryption_key=keys.data_key)
+    constructs = {
+        "exec_role": exec_role, "alice_role": alice_role, "domain": domain,
+        "alice": SecureUserProfile(stack, "Alice", domain=domain, user_profile_name="alice", execution_role=given(alice_role)),
+        "notebook": SecureNotebookInstance(stack, "Notebook", network=network, execution_role=given(exec_role), encryption_key=keys.data_key),
+    }
+    return stack, constructs
+
+
+def test_an_execution_role_gives_the_same_template_as_its_role() -> None:
+    wrapped_stack, wrapped = _studio_stack(unwrap=False)
+    plain_stack, _ = _studio_stack(unwrap=True)
+    template = Template.from_stack(wrapped_stack).to_json()
+    assert template == Template.from_stack(plain_stack).to_json()
+
+    role_arn = get_att(wrapped_stack.resolve(wrapped_stack.get_logical_id(wrapped["exec_role"].role.node.default_child)), "Arn")
+    alice_arn = get_att(wrapped_stack.resolve(wrapped_stack.get_logical_id(wrapped["alice_role"].role.node.default_child)), "Arn")
+    (domain,) = resources(template, "AWS::SageMaker::Domain").values()
+    (profile,) = resources(template, "AWS::SageMaker::UserProfile").values()
+    (notebook,) = resources(template, "AWS::SageMaker::NotebookInstance").values()
+    assert domain["Properties"]["DefaultUserSettings"]["ExecutionRole"] == role_arn
+    assert domain["Properties"]["DefaultSpaceSettings"]["ExecutionRole"] == role_arn
+    assert profile["Properties"]["UserSettings"]["ExecutionRole"] == alice_arn
+    assert notebook["Properties"]["RoleArn"] == role_arn
+    # The attribute stays an iam.IRole: the ExecutionRole's role.
+    assert wrapped["domain"].execution_role is wrapped["exec_role"].role
+    assert wrapped["alice"].execution_role is wrapped["alice_role"].role
+    assert wrapped["notebook"].execution_role is wrapped["exec_role"].role
+
+
+def test_the_trust_check_runs_on_the_role_of_an_execution_role(base: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secure_sagemaker.studio as studio
+
+    seen: list[Any] = []
+    monkeypatch.setattr(studio, "trust_allows_source_identity", lambda role: seen.append(role) or False)
+    exec_role = ExecutionRole(base["stack"], f"Exec{next(base['count'])}")
+    with pytest.raises(PropError, match=rf"execution_role='{exec_role.role.node.path}' has a trust policy that does not allow"):
+        _new(base, SecureStudioDomain, execution_role=exec_role)
+    assert seen == [exec_role.role]
+
+
+@pytest.mark.parametrize("cls", [SecureStudioDomain, SecureUserProfile, SecureNotebookInstance])
+def test_an_execution_role_that_is_neither_role_nor_execution_role_fails(base: dict, cls: type) -> None:
+    with pytest.raises(PropError) as raised:
+        _new(base, cls, execution_role="arn:aws:iam::123456789012:role/ml-exec")
+    message = str(raised.value)
+    assert message.startswith(f"{cls.__name__}(Test/{cls.__name__}")
+    assert ": execution_role='arn:aws:iam::123456789012:role/ml-exec' has no role_arn" in message
+    assert "Fix: pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" in message
