@@ -92,7 +92,7 @@ COVERAGE: tuple[Coverage, ...] = (
                 ("tests/test_network.py::test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group",)),
         Control("audit.AlertTopic", "the alert topic encrypted with a customer-managed key", E,
                 ("tests/test_audit.py::test_topic_is_encrypted_with_the_alerts_key",)),
-        Control("baseline.SecureSageMakerBaseline", "every bucket, volume, log group, repository and topic of the baseline on a customer-managed key", E,
+        Control("baseline.SecureSageMakerBaseline", "every data bucket, volume, log group, repository and topic of the baseline on a customer-managed key (the access-log bucket is SSE-S3, see below)", E,
                 ("tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",
                  "tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained")),
     ), "Stores you create outside these constructs (Feature Store groups, jobs started from code, "
@@ -124,7 +124,7 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("encryption.KeyRing", "separate customer-managed keys per purpose (data, models, logs, alerts, audit) with aliases, retained", E,
                 ("tests/test_encryption.py::test_every_key_has_its_alias",
                  "tests/test_encryption.py::test_every_key_is_retained_with_its_pending_window")),
-        Control("baseline.SecureSageMakerBaseline", "data buckets on a rotating customer key; no AWS-managed key anywhere", E,
+        Control("baseline.SecureSageMakerBaseline", "the data and models buckets on rotating customer-managed keys, never an AWS managed key", E,
                 ("tests/test_baseline.py::test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged",)),
     ), ""),
     Coverage("P5", (
@@ -217,11 +217,12 @@ COVERAGE: tuple[Coverage, ...] = (
        "and acts on them. SageMaker creates the `/aws/sagemaker/*` log groups of jobs and endpoints "
        "itself: set their retention and KMS key in your account."),
     Coverage("P12", (
-        Control("audit.AuditTrail", "a multi-region trail with global events, log-file validation, the audit key, a CloudWatch Logs copy, and write data events of the data and models buckets", E,
+        Control("audit.AuditTrail", "a multi-region trail with global events, log-file validation, the audit key and a CloudWatch Logs copy, to a bucket only this trail may write", E,
                 ("tests/test_audit.py::test_trail_flags",
-                 "tests/test_audit.py::test_data_event_selectors",
                  "tests/test_audit.py::test_audit_key_admits_only_this_trail",
                  "tests/test_audit.py::test_trail_bucket_policy_admits_only_this_trail")),
+        Control("audit.AuditTrail", "S3 data events (writes, or reads too) of named buckets; the baseline names its data and models buckets", O,
+                ("tests/test_audit.py::test_data_event_selectors",), "data_event_buckets=[...]"),
         Control("baseline.SecureSageMakerBaseline", "the account trail; leave it to the organization trail", D,
                 ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsCloudTrail=true"),
         Control("studio.SecureStudioDomain", "the Studio user's name as `sts:SourceIdentity` on every session, so the trail names the person", D,

@@ -84,7 +84,7 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         "`PrivateNetwork`: no route to the internet and a workload security group that reaches only the VPC endpoints, so a hijacked instance cannot reach a mining pool or a command server.",
         "`SecureNotebookInstance` without root; `SecureStudioDomain` without Docker and with idle shutdown; `SecureModel` network-isolated.",
         "`Guardrails`: no job outside the approved network and keys; `iam:PassRole` only for the execution roles.",
-        "`ThreatDetection` (GuardDuty cryptocurrency and unusual-behaviour findings); `AuditTrail` alarms on IAM and network changes.",
+        "`ThreatDetection`: GuardDuty findings on the account's API calls, DNS and network activity, forwarded to the alert topic; `AuditTrail` alarms on IAM and network changes.",
     ), "Abuse with approved settings: `Guardrails` does not limit instance types or counts. Set "
        "SageMaker service quotas, AWS Budgets alerts and an SCP on instance types to cap what a "
        "compromised role can start."),
@@ -101,7 +101,7 @@ ASSESSMENTS: tuple[Assessment, ...] = (
        "a non-empty JSON object), test with adversarial examples and monitor prediction drift."),
     Assessment("T12", ("P10", "P14", "P11", "P19"), (
         "`ProtectedInferenceApi`: authorization, WAF (managed rules, rate limit, body size), throttling, errors without internal detail, alarms.",
-        "`SecureEndpoint`: two instances in different zones by default, alarms on errors and latency.",
+        "`SecureEndpoint`: two instances by default, which SageMaker spreads over availability zones; alarms on errors and latency.",
     ), "Endpoint auto scaling is not configured; volumetric DDoS beyond WAF needs AWS Shield "
        "Advanced; tune the rate limit and throttling to your traffic."),
     Assessment("C1", ("P4", "P6", "P8"), (
@@ -111,14 +111,15 @@ ASSESSMENTS: tuple[Assessment, ...] = (
        "not: put tenants in separate accounts, or give each team its own `ExecutionRole` scoped "
        "to its prefixes and keys."),
     Assessment("C2", ("P7", "P8", "P9", "P10", "P14"), (
-        "`SecureStudioDomain` (VpcOnly) and `SecureNotebookInstance` (no internet) are reachable only through the VPC endpoints.",
+        "`SecureStudioDomain` (VpcOnly) and `SecureNotebookInstance` (no direct internet access) send all their traffic through the VPC, which has no path to the internet.",
         "`ProtectedInferenceApi` is the only public entry, authorized and behind WAF; `internal_only` makes it private.",
-    ), "The console and `sagemaker:CreatePresignedDomainUrl` are reachable from anywhere to anyone with IAM "
-       "access: restrict them with `aws:SourceIp` or `aws:SourceVpce` conditions in your people's "
-       "policies."),
+    ), "The console and the presigned URLs that open Studio and notebooks "
+       "(`sagemaker:CreatePresignedDomainUrl`, `sagemaker:CreatePresignedNotebookInstanceUrl`) are "
+       "reachable from anywhere to anyone with IAM access: restrict them with `aws:SourceIp` or "
+       "`aws:SourceVpce` conditions in your people's policies."),
     Assessment("C3", ("P4", "P12", "P16"), (
         "`KeyRing`: customer-managed keys whose policies you control and can revoke.",
-        "`AuditTrail`: log-file validation, so tampering with the trail is detectable; `ComplianceRules` check the provider-side settings.",
+        "`AuditTrail`: log-file validation, so tampering with the trail is detectable; `ComplianceRules` re-check the configuration independently of this stack.",
     ), "Trust in AWS itself: read AWS Artifact reports for your frameworks. KMS keys are not "
        "external key stores; use XKS or CloudHSM if your policy forbids keys held by the provider."),
     Assessment("C4", ("P2", "P9", "P10"), (
