@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.conftest import CfnLint
 
-def test_cfn_lint_reports_nothing(baseline_assembly: Path):
-    templates = sorted(str(p) for p in baseline_assembly.glob("*.template.json"))
-    assert templates
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run(
-        [str(cfn_lint), "--format", "parseable", "--", *templates], capture_output=True, text=True
-    )
-    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+def test_cfn_lint_reports_nothing(baseline_assembly: Path, baseline_cfn_lint: CfnLint):
+    assert list(baseline_assembly.glob("*.template.json"))
+    assert baseline_cfn_lint.result() == (0, "", "")

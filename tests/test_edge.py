@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,7 +39,7 @@ from secure_sagemaker.edge import (
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, new_app, new_stack, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -138,6 +136,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = Path(outdir) / "Test.template.json"
     return {
         "template": json.loads(path.read_text()), "path": path, "error": error, "ids": ids, "apis": apis,
+        "cfn_lint": CfnLint(path),
         "report": json.loads((Path(outdir) / "validation-report.json").read_text()),
     }
 
@@ -605,9 +604,7 @@ def test_stock_api_gateway_and_waf_rules_run_positive_control(synth: dict[str, A
 
 
 def test_cfn_lint_reports_nothing(synth: dict[str, Any]) -> None:
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), "--format", "parseable", "--", str(synth["path"])], capture_output=True, text=True)
-    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+    assert synth["cfn_lint"].result() == (0, "", "")
 
 
 def test_attributes(synth: dict[str, Any]) -> None:

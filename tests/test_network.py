@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +16,7 @@ from aws_cdk import aws_logs as logs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import cdk_json_context, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, cdk_json_context, new_stack, resources, synth_with_stock_packs
 
 S = ec2.InterfaceVpcEndpointAwsService
 REGION = "${AWS::Region}"
@@ -89,7 +87,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     error = synth_with_stock_packs(app)
     templates = {name: json.loads((Path(outdir) / f"{name}.template.json").read_text()) for name in nets}
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
-    return {"templates": templates, "report": report, "error": error, "nets": nets, "outdir": Path(outdir)}
+    lint = CfnLint(*sorted(Path(outdir).glob("*.template.json")))
+    return {"templates": templates, "report": report, "error": error, "nets": nets, "outdir": Path(outdir), "cfn_lint": lint}
 
 
 @pytest.fixture(scope="module")
@@ -405,11 +404,9 @@ def test_stock_packs_leave_no_unacknowledged_finding(synth: dict[str, Any]) -> N
 def test_cfn_lint_reports_only_the_literal_zones_that_were_asked_for(synth: dict[str, Any]) -> None:
     templates = sorted(synth["outdir"].glob("*.template.json"))
     assert len(templates) == len(synth["templates"])
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), "--format", "parseable", "--", *map(str, templates)],
-                            capture_output=True, text=True)
-    findings = {(Path(line.split(":")[0]).name, line.split(":")[5]) for line in result.stdout.splitlines()}
-    assert result.stderr == ""
+    _, stdout, stderr = synth["cfn_lint"].result()
+    findings = {(Path(line.split(":")[0]).name, line.split(":")[5]) for line in stdout.splitlines()}
+    assert stderr == ""
     assert findings == {("Custom.template.json", "W3010")}  # Custom names its zones on purpose
 
 
