@@ -30,12 +30,13 @@ _EXPORTS: dict[str, str] = {
     "ExecutionRole": "secure_sagemaker.identity",
     "Guardrails": "secure_sagemaker.identity",
     "S3Prefix": "secure_sagemaker.identity",
-    # Studio, notebooks, inference
+    # Studio, notebooks, inference, Feature Store
     "SecureStudioDomain": "secure_sagemaker.studio",
     "SecureUserProfile": "secure_sagemaker.studio",
     "SecureNotebookInstance": "secure_sagemaker.studio",
     "SecureModel": "secure_sagemaker.inference",
     "SecureEndpoint": "secure_sagemaker.inference",
+    "SecureFeatureGroup": "secure_sagemaker.feature_store",
     # the inference edge
     "ProtectedInferenceApi": "secure_sagemaker.edge.api",
     # audit
@@ -66,6 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.config import BaselineConfig
     from secure_sagemaker.edge.api import ProtectedInferenceApi
     from secure_sagemaker.encryption import KeyRing
+    from secure_sagemaker.feature_store import SecureFeatureGroup
     from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
     from secure_sagemaker.inference import SecureEndpoint, SecureModel
     from secure_sagemaker.nag import add_all_packs
