@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import aws_cdk as cdk
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecr as ecr
@@ -46,6 +47,16 @@ _REMOTE_VALUE = re.compile(r"^\s*(https?|s3|ftp)://", re.IGNORECASE)
 #: CloudWatch namespace of SageMaker endpoint invocation metrics.
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"
 _ALARM_PERIOD = cdk.Duration.minutes(5)
+#: The service-linked role Application Auto Scaling creates and uses for SageMaker variants
+#: (Application Auto Scaling User Guide, "Service-linked role ARN reference").
+SCALING_SERVICE_LINKED_ROLE = (
+    "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+    "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+)
+#: Scale out quickly under load; scale in only after five quiet minutes, so that a burst that
+#: ends does not remove capacity the next burst needs.
+SCALE_OUT_COOLDOWN = cdk.Duration.minutes(1)
+SCALE_IN_COOLDOWN = cdk.Duration.minutes(5)
 
 # Placeholders for intrinsics when a resolved value is flattened to a string (see _flatten).
 _MARK = "\x00"
@@ -399,6 +410,13 @@ class SecureEndpoint(Construct):
       volume rises above what the model has learned (a model-extraction or denial-of-service
       signal). All are per variant (dimensions ``EndpointName`` and ``VariantName``) over 5-minute
       periods, missing data not breaching.
+    - Optional auto scaling (``max_instance_count``): Application Auto Scaling keeps the variant
+      between ``instance_count`` and ``max_instance_count`` instances, tracking
+      ``target_invocations_per_instance`` (scale out after 1 minute, in after 5). The maximum is
+      required: it caps what a flood of requests (or a model-extraction run) can cost, and the
+      invocation anomaly alarm still fires while the endpoint scales. It uses the service-linked
+      role ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint``, which AWS creates on
+      first use; no IAM role is created here.
 
     Keyword-only props:
 
@@ -427,12 +445,18 @@ class SecureEndpoint(Construct):
         consecutive 5-minute periods. Default ``Duration.seconds(1)``.
     :param invocation_anomaly_std_devs: width of the anomaly band on invocations in standard
         deviations, above 0. Default 3 (alarm after three consecutive 5-minute periods above it).
+    :param max_instance_count: the most instances auto scaling may run, above ``instance_count``
+        (the least). Default: None, a fixed ``instance_count`` and no scaling.
+    :param target_invocations_per_instance: invocations per instance per minute that scaling keeps
+        the variant at, at least 1 (measure it by load-testing the model). Required with
+        ``max_instance_count``, not allowed without it.
 
     Read-only attributes: ``endpoint`` (``CfnEndpoint``), ``endpoint_config``
     (``CfnEndpointConfig``), ``endpoint_name``, ``endpoint_arn``, ``variant_name``, ``model``,
     ``encryption_key``, ``data_capture_bucket`` (SecureBucket), ``data_capture_prefix``,
     ``alarm_topic``, ``alarms`` (read-only mapping: ``"ClientErrors"``, ``"ServerErrors"``,
-    ``"ModelLatency"``, ``"InvocationAnomaly"``).
+    ``"ModelLatency"``, ``"InvocationAnomaly"``), ``scalable_target`` (None without
+    ``max_instance_count``).
     """
 
     def __init__(
@@ -455,6 +479,8 @@ class SecureEndpoint(Construct):
         server_error_threshold: int = 1,
         latency_threshold: cdk.Duration = cdk.Duration.seconds(1),
         invocation_anomaly_std_devs: float = 3,
+        max_instance_count: int | None = None,
+        target_invocations_per_instance: int | None = None,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
@@ -469,6 +495,7 @@ class SecureEndpoint(Construct):
         if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", instance_type):
             raise fail(me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.large'")
         self._check_count(me, instance_count, accept_single_instance)
+        self._check_scaling(me, instance_count, max_instance_count, target_invocations_per_instance)
         require_type(me, "variant_name", variant_name, str, "pass a name such as 'AllTraffic'")
         if not re.match(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", variant_name):
             raise fail(me, "variant_name", variant_name, "is not a valid variant name", "use 1-63 letters, digits and single hyphens")
@@ -542,6 +569,9 @@ class SecureEndpoint(Construct):
         self._alarms = self._create_alarms(
             client_error_threshold, server_error_threshold, latency_us, latency_threshold, invocation_anomaly_std_devs
         )
+        self._scalable_target = None
+        if max_instance_count is not None:
+            self._scalable_target = self._create_scaling(instance_count, max_instance_count, target_invocations_per_instance)
 
     @staticmethod
     def _check_count(me: str, count: Any, accept_single_instance: Any) -> None:
@@ -554,6 +584,57 @@ class SecureEndpoint(Construct):
                 me, "instance_count", count, "is a single instance, so one instance or zone failure takes the endpoint down",
                 "pass 2 or more, or pass accept_single_instance=True to give up availability",
             )
+
+    @staticmethod
+    def _check_scaling(me: str, least: int, most: Any, target: Any) -> None:
+        if most is None:
+            if target is not None:
+                raise fail(
+                    me, "target_invocations_per_instance", target, "is given without max_instance_count, so nothing scales",
+                    "pass max_instance_count too, or drop target_invocations_per_instance",
+                )
+            return
+        require_type(me, "max_instance_count", most, int, "pass a whole number of instances above instance_count")
+        if most <= least:
+            raise fail(
+                me, "max_instance_count", most, f"is not above instance_count ({least}), so nothing would scale",
+                "pass a larger maximum, or drop max_instance_count for a fixed instance count",
+            )
+        if target is None:
+            raise fail(
+                me, "target_invocations_per_instance", None, "is missing, but scaling needs a target",
+                "pass the invocations per instance per minute the model sustains (from a load test)",
+            )
+        require_type(me, "target_invocations_per_instance", target, int, "pass a whole number of invocations per minute, at least 1")
+        if target < 1:
+            raise fail(me, "target_invocations_per_instance", target, "is below 1", "pass a whole number of invocations per minute, at least 1")
+
+    def _create_scaling(self, least: int, most: int, target: int) -> appscaling.ScalableTarget:
+        service_linked_role = iam.Role.from_role_arn(
+            self, "ScalingRole", cdk.Stack.of(self).format_arn(
+                service="iam", region="", resource=SCALING_SERVICE_LINKED_ROLE.split("/", 1)[0],
+                resource_name=SCALING_SERVICE_LINKED_ROLE.split("/", 1)[1],
+            ),
+            mutable=False,
+        )
+        scalable_target = appscaling.ScalableTarget(
+            self,
+            "Scaling",
+            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+            resource_id=f"endpoint/{self._endpoint.attr_endpoint_name}/variant/{self._variant_name}",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=least,
+            max_capacity=most,
+            role=service_linked_role,
+        )
+        scalable_target.scale_to_track_metric(
+            "InvocationsPerInstance",
+            target_value=target,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+            scale_out_cooldown=SCALE_OUT_COOLDOWN,
+            scale_in_cooldown=SCALE_IN_COOLDOWN,
+        )
+        return scalable_target
 
     def _metric(self, name: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
@@ -658,6 +739,11 @@ class SecureEndpoint(Construct):
     def alarms(self) -> Mapping[str, cloudwatch.Alarm]:
         """The alarms by purpose: ClientErrors, ServerErrors, ModelLatency, InvocationAnomaly."""
         return self._alarms
+
+    @property
+    def scalable_target(self) -> appscaling.ScalableTarget | None:
+        """The variant's Application Auto Scaling target, or None without ``max_instance_count``."""
+        return self._scalable_target
 
 
 __all__ = [

@@ -24,7 +24,7 @@ from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.inference import SecureEndpoint, SecureModel, environment_problems
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, new_app, new_stack, resources, synth_with_stock_packs
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 DLC_ARN = "arn:aws:ecr:eu-west-1:763104351884:repository/pytorch-inference"
@@ -91,6 +91,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         instance_count=1, accept_single_instance=True, variant_name="Blue", data_capture_bucket=captures,
         data_capture_prefix="capture/single/", sampling_percentage=20, client_error_threshold=10,
         server_error_threshold=5, latency_threshold=cdk.Duration.millis(250), invocation_anomaly_std_devs=2,
+        max_instance_count=4, target_invocations_per_instance=200,
     )
     # Positive control: a bare endpoint configuration and an alarm without actions in another stack,
     # which the stock rules must report. It proves that those rules run on this app.
@@ -116,7 +117,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     constructs = {"model": model, "open_model": open_model, "endpoint": endpoint, "single": single, "captures": captures,
                   "models": models, "shared": shared, "repo": repo, "dlc": dlc, "topic": topic}
-    return {"template": template, "report": report, "error": error, "ids": ids, "constructs": constructs}
+    lint = CfnLint(Path(outdir) / "Test.template.json")
+    return {"template": template, "report": report, "error": error, "ids": ids, "constructs": constructs, "cfn_lint": lint}
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +211,37 @@ def test_instance_counts(template: dict, ids: dict) -> None:
     }
     (single,) = props(template, ids["single_config"])["ProductionVariants"]
     assert (single["InitialInstanceCount"], single["InstanceType"], single["VariantName"]) == (1, "ml.c5.xlarge", "Blue")
+
+
+def test_scaling_is_bounded_tracks_invocations_and_uses_the_service_linked_role(template: dict, ids: dict, synth: dict) -> None:
+    """Only the endpoint given max_instance_count scales, between its two counts, with no role of its own."""
+    (target,) = resources(template, "AWS::ApplicationAutoScaling::ScalableTarget").items()
+    target_id, target = target
+    assert target["Properties"] == {
+        "MaxCapacity": 4, "MinCapacity": 1,
+        "ResourceId": {"Fn::Join": ["", ["endpoint/", get_att(ids["single_endpoint"], "EndpointName"), "/variant/Blue"]]},
+        "RoleARN": {"Fn::Join": ["", [
+            "arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"},
+            ":role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+            "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+        ]]},
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+        "ServiceNamespace": "sagemaker",
+    }
+    (policy,) = resources(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    assert policy["Properties"]["ScalingTargetId"] == ref(target_id)
+    assert policy["Properties"]["PolicyType"] == "TargetTrackingScaling"
+    assert policy["Properties"]["TargetTrackingScalingPolicyConfiguration"] == {
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+        "ScaleInCooldown": 300, "ScaleOutCooldown": 60, "TargetValue": 200,
+    }
+    assert not [r for r in resources(template, "AWS::IAM::Role") if "Scaling" in r]
+    assert synth["constructs"]["endpoint"].scalable_target is None
+    assert synth["constructs"]["single"].scalable_target.node.path == "Test/Single/Scaling"
+
+
+def test_cfn_lint_reports_nothing(synth: dict[str, Any]) -> None:
+    assert synth["cfn_lint"].result() == (0, "", "")
 
 
 def test_endpoint_uses_its_config(template: dict, ids: dict) -> None:
@@ -457,6 +490,12 @@ BAD_ENDPOINTS: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("latency_threshold", "is not positive", lambda b: {"latency_threshold": cdk.Duration.millis(0)}),
     ("latency_threshold", "is a int, not a Duration", lambda b: {"latency_threshold": 1000}),
     ("invocation_anomaly_std_devs", "is not above 0", lambda b: {"invocation_anomaly_std_devs": 0}),
+    ("max_instance_count", "is not above instance_count (2)", lambda b: {"max_instance_count": 2, "target_invocations_per_instance": 100}),
+    ("max_instance_count", "is a str, not a int", lambda b: {"max_instance_count": "4", "target_invocations_per_instance": 100}),
+    ("target_invocations_per_instance", "is missing", lambda b: {"max_instance_count": 4}),
+    ("target_invocations_per_instance", "without max_instance_count", lambda b: {"target_invocations_per_instance": 100}),
+    ("target_invocations_per_instance", "is below 1", lambda b: {"max_instance_count": 4, "target_invocations_per_instance": 0}),
+    ("target_invocations_per_instance", "is a float, not a int", lambda b: {"max_instance_count": 4, "target_invocations_per_instance": 9.5}),
 ]
 
 

@@ -86,6 +86,10 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("inference.SecureEndpoint", "instance volumes and captured data encrypted with the models key", E,
                 ("tests/test_inference.py::test_endpoint_config_encrypts_volumes_with_the_models_key",
                  "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket")),
+        Control("feature_store.SecureFeatureGroup", "the online store encrypted with the given customer-managed key and the offline store in a SecureBucket under that bucket's key", E,
+                ("tests/test_feature_store.py::test_online_store_is_encrypted_with_the_given_key",
+                 "tests/test_feature_store.py::test_offline_store_is_in_the_bucket_and_prefix_under_the_buckets_key",
+                 "tests/test_feature_store.py::test_encryption_is_checked_again_at_synth")),
         Control("identity.Guardrails", "denies jobs, notebooks, endpoint configs and domains created through the API without an approved volume and output key", E,
                 ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",)),
         Control("network.PrivateNetwork", "the flow-log group encrypted with the logs key", E,
@@ -95,10 +99,10 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("baseline.SecureSageMakerBaseline", "every data bucket, volume, log group, repository and topic of the baseline on a customer-managed key (the access-log bucket is SSE-S3, see below)", E,
                 ("tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",
                  "tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained")),
-    ), "Stores you create outside these constructs (Feature Store groups, jobs started from code, "
-       "databases): the pack's `*Kms` rules flag them in templates and `Guardrails` covers the API, "
-       "but only if you attach it to the roles that create them. The access-log bucket is SSE-S3, "
-       "because S3 server access logging cannot write to an SSE-KMS bucket."),
+    ), "Stores you create outside these constructs (feature groups defined without `SecureFeatureGroup`, "
+       "jobs started from code, databases): the pack's `*Kms` rules flag them in templates and `Guardrails` "
+       "covers the API, but only if you attach it to the roles that create them. The access-log bucket is "
+       "SSE-S3, because S3 server access logging cannot write to an SSE-KMS bucket."),
     Coverage("P2", (
         Control("storage.SecureBucket", "requests without TLS, or with TLS older than 1.2, are denied (also on `AccessLogBucket`)", E,
                 ("tests/test_storage.py::test_every_bucket_denies_requests_without_tls_1_2",)),
@@ -308,6 +312,8 @@ COVERAGE: tuple[Coverage, ...] = (
                 ("tests/test_identity.py::test_guardrails_rely_exactly_on_the_pinned_pairs",)),
         Control("inference.SecureEndpoint", "two instances by default, so one failure does not take inference down", D,
                 ("tests/test_inference.py::test_instance_counts",), "accept_single_instance=True"),
+        Control("inference.SecureEndpoint", "auto scaling between two bounds on invocations per instance, never without a maximum", O,
+                ("tests/test_inference.py::test_scaling_is_bounded_tracks_invocations_and_uses_the_service_linked_role",), "max_instance_count=..."),
     ), "Review of training code and dependencies, and the release process of models; the baseline "
        "scans images on push but does not gate deployment on the result."),
 )

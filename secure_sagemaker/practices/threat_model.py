@@ -102,8 +102,10 @@ ASSESSMENTS: tuple[Assessment, ...] = (
     Assessment("T12", ("P10", "P14", "P11", "P19"), (
         "`ProtectedInferenceApi`: authorization, WAF (managed rules, rate limit, body size), throttling, errors without internal detail, alarms.",
         "`SecureEndpoint`: two instances by default, which SageMaker spreads over availability zones; alarms on errors and latency.",
-    ), "Endpoint auto scaling is not configured; volumetric DDoS beyond WAF needs AWS Shield "
-       "Advanced; tune the rate limit and throttling to your traffic."),
+    ), "Auto scaling is opt-in (`SecureEndpoint(max_instance_count=..., target_invocations_per_instance=...)`) "
+       "and the baseline's demo endpoint runs a fixed two instances; choose a maximum you can pay "
+       "for. Volumetric DDoS beyond WAF needs AWS Shield Advanced; tune the rate limit and "
+       "throttling to your traffic."),
     Assessment("C1", ("P4", "P6", "P8"), (
         "`ExecutionRole` and `KeyRing` trust only this account and region (`aws:SourceAccount`, `aws:SourceArn`, `kms:ViaService`).",
         "`PrivateNetwork` endpoint policies admit only this account's principals and buckets; `SecureModel` isolates the container.",
@@ -136,8 +138,9 @@ ASSESSMENTS: tuple[Assessment, ...] = (
     Assessment("C6", ("P14", "P19", "P16"), (
         "`Guardrails` apply to every job, model and endpoint config created through the API, however it is automated.",
         "`ProtectedInferenceApi` throttles and rate-limits however many instances serve; `ComplianceRules` evaluate every change.",
-    ), "Scaling policies and pipelines you add must use roles that carry `Guardrails`; set quotas "
-       "so automation cannot scale past what you can pay for or watch."),
+        "`SecureEndpoint` scales only between two bounds and never without a maximum; its invocation anomaly alarm fires while it scales.",
+    ), "Pipelines and scaling you add outside these constructs must use roles that carry "
+       "`Guardrails`; set service quotas so automation cannot scale past what you can pay for or watch."),
     Assessment("C7", ("P5", "P6", "P12", "P13", "P16"), (
         "`ExecutionRole`: no wildcard actions, prefix-scoped data; `KeyRing`: administrators cannot use keys.",
         "`SecureStudioDomain` records the user as `sts:SourceIdentity`; `AuditTrail` validates logs and alarms on IAM, key and policy changes; `ThreatDetection` flags unusual behaviour.",
