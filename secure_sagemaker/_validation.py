@@ -45,6 +45,16 @@ def require_type(construct: str, prop: str, value: Any, expected: type | tuple[t
         raise fail(construct, prop, value, f"is a {type(value).__name__}, not a {names}", fix)
 
 
+def require_attribute(construct: str, prop: str, value: Any, attribute: str, fix: str) -> None:
+    """Fail unless ``value`` has ``attribute``: how props typed as jsii interfaces are checked.
+
+    jsii interfaces (``iam.IRole``, ``kms.IKey``, ``s3.IBucket``) are not runtime-checkable
+    protocols, so the check is the attribute the construct will read (``role_arn``, ``key_arn``).
+    """
+    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, attribute):
+        raise fail(construct, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
+
+
 def require_one_of(construct: str, existing: tuple[str, Any], props: Iterable[tuple[str, Any]]) -> None:
     """Fail when both an existing resource and the props to make one are given."""
     existing_name, existing_value = existing

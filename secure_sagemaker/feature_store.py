@@ -42,10 +42,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_one_of, require_type
+from secure_sagemaker._workload import enforce, execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker.studio import enforce, execution_role_of
 
 #: The value types a feature may have.
 FEATURE_TYPES = ("String", "Integral", "Fractional")
@@ -70,9 +70,7 @@ _NAME_FIX = "use 1-64 letters, digits, '-' and '_', starting and ending with a l
 
 
 def _require_key(me: str, prop: str, value: Any) -> kms.IKey:
-    fix = "pass a customer-managed kms.IKey, e.g. KeyRing(...).data_key"
-    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "key_arn"):
-        raise fail(me, prop, value, "has no key_arn, so it is not a KMS key", fix)
+    require_attribute(me, prop, value, "key_arn", "pass a customer-managed kms.IKey, e.g. KeyRing(...).data_key")
     if hasattr(value, "alias_name"):
         raise fail(me, prop, value.node.path, "is a KMS alias, not a key", "pass the key itself (alias.alias_target_key)")
     return value

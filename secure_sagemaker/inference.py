@@ -30,11 +30,11 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_one_of, require_type
+from secure_sagemaker._workload import enforce, execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker.studio import enforce, execution_role_of
 
 #: Environment variables whose value names a model the container fetches itself unless it is a
 #: local path: the Hugging Face inference toolkit and TGI (``HF_MODEL_ID``), DJL/LMI
@@ -83,11 +83,6 @@ def _flatten(value: Any) -> str:
 
 def _rendered(scope: Construct, value: str) -> str:
     return _flatten(cdk.Stack.of(scope).resolve(value))
-
-
-def _require_attribute(me: str, prop: str, value: Any, attribute: str, fix: str) -> None:
-    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, attribute):
-        raise fail(me, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
 
 
 def environment_problems(environment: Mapping[str, str]) -> list[str]:
@@ -266,7 +261,7 @@ class SecureModel(Construct):
         if isinstance(repositories, (str, bytes)) or not isinstance(repositories, Sequence) or not repositories:
             raise fail(me, "repositories", repositories, "is not a non-empty list of ECR repositories", fix)
         for repository in repositories:
-            _require_attribute(me, "repositories", repository, "repository_uri", fix)
+            require_attribute(me, "repositories", repository, "repository_uri", fix)
             name = repository.repository_name
             if not is_token(name) and ("*" in name or not name):
                 raise fail(me, "repositories", name, "is a wildcard, not a repository", "name each repository exactly")
@@ -313,7 +308,7 @@ class SecureModel(Construct):
             require_one_of(me, ("model_data_bucket", bucket), [("model_data_encryption_key", key)])
             s3_bucket, key = bucket.bucket, bucket.key
         else:
-            _require_attribute(me, "model_data_bucket", bucket, "bucket_name", "pass a SecureBucket or an s3.IBucket")
+            require_attribute(me, "model_data_bucket", bucket, "bucket_name", "pass a SecureBucket or an s3.IBucket")
             s3_bucket = bucket
             key = key if key is not None else bucket.encryption_key
             if key is None:
@@ -323,7 +318,7 @@ class SecureModel(Construct):
                     "encrypted with a customer-managed key",
                     "pass model_data_encryption_key, import the bucket with encryption_key, or use a SecureBucket",
                 )
-            _require_attribute(me, "model_data_encryption_key", key, "key_arn", "pass a kms.IKey")
+            require_attribute(me, "model_data_encryption_key", key, "key_arn", "pass a kms.IKey")
         rendered_url = _rendered(self, url)
         prefix = "s3://" + _rendered(self, s3_bucket.bucket_name) + "/"
         if not rendered_url.startswith(prefix) or len(rendered_url) == len(prefix):
@@ -486,8 +481,8 @@ class SecureEndpoint(Construct):
         me = describe(self)
         if not isinstance(model, SecureModel):
             raise fail(me, "model", model, "is not a SecureModel", "pass the SecureModel to serve")
-        _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)")
-        _require_attribute(me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts")
+        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)")
+        require_attribute(me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts")
         require_one_of(me, ("data_capture_bucket", data_capture_bucket), [("data_capture_access_log_bucket", data_capture_access_log_bucket)])
         if data_capture_bucket is not None and not isinstance(data_capture_bucket, SecureBucket):
             raise fail(me, "data_capture_bucket", data_capture_bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to create one")

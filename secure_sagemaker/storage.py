@@ -16,7 +16,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_feature_flag, require_one_of, require_type
+from secure_sagemaker._validation import (
+    describe,
+    fail,
+    is_token,
+    require_attribute,
+    require_feature_flag,
+    require_one_of,
+    require_type,
+)
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.encryption import (
     MAX_ROTATION_DAYS,
@@ -77,12 +85,6 @@ def validate_min_days(construct: str, prop: str, value: Any, minimum: int = 1) -
     days = value.to_days(integral=False)
     if days != int(days) or days < minimum:
         raise fail(construct, prop, value.to_human_string(), f"is not a whole number of days >= {minimum}", fix)
-
-
-def _require_interface(construct: str, prop: str, value: Any, attribute: str, fix: str) -> None:
-    # jsii interfaces (kms.IKey, s3.IBucket) are not runtime-checkable protocols.
-    if isinstance(value, (str, bytes)) or not hasattr(value, attribute):
-        raise fail(construct, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
 
 
 def _non_empty_strings(construct: str, prop: str, value: Any, fix: str) -> list[str]:
@@ -274,7 +276,7 @@ class SecureBucket(Construct):
             [("key_alias", key_alias), ("key_rotation_period", key_rotation_period)],
         )
         if encryption_key is not None:
-            _require_interface(me, "encryption_key", encryption_key, "key_arn", "pass a kms.Key or kms.Key.from_key_arn(...)")
+            require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass a kms.Key or kms.Key.from_key_arn(...)")
             if hasattr(encryption_key, "alias_name"):
                 # An alias ARN would never equal the key ARN that S3 sees in the upload header.
                 raise fail(me, "encryption_key", encryption_key.node.path, "is a KMS alias, not a key", "pass the key itself (alias.alias_target_key or kms.Key.from_key_arn)")
@@ -283,7 +285,7 @@ class SecureBucket(Construct):
         if bucket_name is not None:
             validate_bucket_name(me, "bucket_name", bucket_name)
         if access_log_bucket is not None:
-            _require_interface(me, "access_log_bucket", access_log_bucket, "bucket_name", "pass an s3.Bucket, e.g. AccessLogBucket(...).bucket")
+            require_attribute(me, "access_log_bucket", access_log_bucket, "bucket_name", "pass an s3.Bucket, e.g. AccessLogBucket(...).bucket")
         if access_log_prefix is not None:
             require_type(me, "access_log_prefix", access_log_prefix, str, "pass a key prefix such as 'data/'")
         validate_min_days(me, "noncurrent_version_expiration", noncurrent_version_expiration)

@@ -27,18 +27,17 @@ build.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import aws_cdk as cdk
-import constructs
-import jsii
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_type
+from secure_sagemaker._workload import enforce, execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
@@ -70,28 +69,6 @@ _PIP_INSTALL = re.compile(r"\b(?:pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\b
 _CONDA_INSTALL = re.compile(r"\b(?:conda|mamba|micromamba)\s+(?:install|create|update)\b[^\n;&|]*", re.IGNORECASE)
 _NPM_INSTALL = re.compile(r"\b(?:npm\s+(?:install|i|ci)|yarn\s+add|pnpm\s+add)\b[^\n;&|]*", re.IGNORECASE)
 
-
-
-def _require_attribute(me: str, prop: str, value: Any, attribute: str, fix: str) -> None:
-    # jsii interfaces (iam.IRole, kms.IKey) are not runtime-checkable protocols.
-    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, attribute):
-        raise fail(me, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
-
-
-def execution_role_of(me: str, prop: str, value: Any, *, optional: bool = False) -> iam.IRole | None:
-    """The ``iam.IRole`` an execution-role prop stands for: the ``role`` of an ExecutionRole, or ``value``.
-
-    Every construct with an ``execution_role`` prop (here and in :mod:`secure_sagemaker.inference`)
-    accepts an :class:`~secure_sagemaker.identity.ExecutionRole` or an ``iam.IRole`` and checks only
-    the role returned. Anything else (a string ARN, a construct that is not a role) is a PropError
-    naming ``prop``; None is one too unless ``optional``, when it is returned as is.
-    """
-    if value is None and optional:
-        return None
-    role = value.role if isinstance(value, ExecutionRole) else value
-    fix = "pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" + (", or drop it" if optional else "")
-    _require_attribute(me, prop, role, "role_arn", fix)
-    return role
 
 
 def _require_network(me: str, network: Any) -> PrivateNetwork:
@@ -216,40 +193,6 @@ def lifecycle_script_problems(script: str) -> list[str]:
     return problems
 
 
-@jsii.implements(constructs.IValidation)
-class _Enforced:
-    """Synth-time check that the enforced properties of an L1 resource still hold."""
-
-    def __init__(
-        self, owner: str, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]
-    ) -> None:
-        self._owner = owner
-        self._resource = resource
-        self._checks = list(checks)
-
-    def validate(self) -> list[str]:
-        stack = cdk.Stack.of(self._resource)
-        properties = self._resource._render_properties(stack.resolve(self._resource._cfn_properties))
-        failed = []
-        for what, holds in self._checks:
-            try:
-                ok = holds(properties or {})
-            except (KeyError, TypeError, IndexError, AttributeError):
-                ok = False
-            if not ok:
-                failed.append(
-                    f"{self._owner}: {what} is enforced by this construct but the resource "
-                    f"{self._resource.node.path} was changed after construction. Fix: remove the change "
-                    "(or use the construct's documented opt-out where one exists)."
-                )
-        return failed
-
-
-def enforce(construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]) -> None:
-    """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized."""
-    construct.node.add_validation(_Enforced(describe(construct), resource, checks))
-
-
 class SecureStudioDomain(Construct):
     """A SageMaker Studio domain that reaches nothing outside its private network.
 
@@ -334,7 +277,7 @@ class SecureStudioDomain(Construct):
         me = describe(self)
         self._network = _require_network(me, network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
-        _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
+        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
         self._subnets = isolated_subnets(me, "subnets", self._network, subnets)
         _validate_name(me, "domain_name", domain_name)
         _validate_bool(me, "allow_docker_access", allow_docker_access)
@@ -670,7 +613,7 @@ class SecureNotebookInstance(Construct):
         me = describe(self)
         self._network = _require_network(me, network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
-        _require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
+        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
         if subnet is None:
             (self._subnet,) = isolated_subnets(me, "subnet", self._network, None)[:1]
         else:

@@ -22,7 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_type
+from secure_sagemaker._validation import describe, fail, require_attribute, require_type
 from secure_sagemaker.acknowledgments import acknowledge, acknowledge_wildcard_resources
 from secure_sagemaker.edge import limits
 from secure_sagemaker.edge.firewall import build_firewall
@@ -286,12 +286,8 @@ class ProtectedInferenceApi(Construct):
         me = describe(self)
         if not isinstance(endpoint, SecureEndpoint):
             raise fail(me, "endpoint", endpoint, "is not a SecureEndpoint", "pass the SecureEndpoint to put behind the API")
-        for prop, value, attribute, fix in (
-            ("logs_key", logs_key, "key_arn", "pass the logs key of a KeyRing (a kms.IKey)"),
-            ("alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts"),
-        ):
-            if value is None or isinstance(value, (str, bytes)) or not hasattr(value, attribute):
-                raise fail(me, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
+        require_attribute(me, "logs_key", logs_key, "key_arn", "pass the logs key of a KeyRing (a kms.IKey)")
+        require_attribute(me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts")
         limits.validate_stage_name(me, stage_name)
         if request_schema is not None:
             require_type(me, "request_schema", request_schema, apigateway.JsonSchema, "pass an apigateway.JsonSchema")
