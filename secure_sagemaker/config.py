@@ -94,6 +94,7 @@ _RETENTION_DAYS = dict(
             "EIGHTEEN_MONTHS", "TWO_YEARS", "THREE_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS",
             "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS",
         ),
+        strict=True,
     )
 )
 

@@ -374,7 +374,7 @@ def test_one_metric_filter_per_watch_with_its_pattern(template, ids):
 def test_each_alarm_fires_on_one_event_and_notifies_the_topic(template, ids):
     filters, alarms = _filters_and_alarms(template)
     assert set(alarms) == set(filters)
-    for name, alarm in alarms.items():
+    for alarm in alarms.values():
         assert alarm["Namespace"] == "SecureSageMaker/CloudTrail"
         assert (alarm["Statistic"], alarm["Period"], alarm["EvaluationPeriods"]) == ("Sum", 300, 1)
         assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")

@@ -301,7 +301,7 @@ def test_roles_have_only_their_customer_managed_policy(template, ids):
 
 
 def test_no_wildcard_action_anywhere(template):
-    for logical_id, policy in resources(template, "AWS::IAM::ManagedPolicy").items():
+    for logical_id in resources(template, "AWS::IAM::ManagedPolicy"):
         for statement in document(template, logical_id)["Statement"]:
             assert "NotAction" not in statement, (logical_id, statement)
             for action in as_list(statement["Action"]):

@@ -247,7 +247,8 @@ def test_no_rule_raises_on_junk_resources_of_every_type() -> None:
         resources = {f"R{i}": {"Type": t, "Properties": junk, "Metadata": junk} for i, t in enumerate(types)}
         resources["Target"] = {"Type": types[0], "Properties": {k: junk for k in ("VpcConfig", "KmsKeyId", "Rules")}}
         _run_all_rules_raw({"Resources": resources, "Parameters": junk, "Mappings": junk, "Conditions": junk})
-        _run_all_rules_raw({"Resources": {"R": {"Type": t, "Properties": {"x": junk}} for t in types}})
+        for t in types:  # each type alone, junk in a property no rule expects
+            _run_all_rules_raw({"Resources": {"R": {"Type": t, "Properties": {"x": junk}}}})
     for body in (None, "", [], {"Resources": None}, {"Resources": []}, {"Resources": {"A": None, 1: {}, "B": "x"}}):
         _run_all_rules_raw(body)
 
