@@ -30,13 +30,14 @@ _EXPORTS: dict[str, str] = {
     "ExecutionRole": "secure_sagemaker.identity",
     "Guardrails": "secure_sagemaker.identity",
     "S3Prefix": "secure_sagemaker.identity",
-    # Studio, notebooks, inference, Feature Store
+    # Studio, notebooks, inference, Feature Store, Model Monitor
     "SecureStudioDomain": "secure_sagemaker.studio",
     "SecureUserProfile": "secure_sagemaker.studio",
     "SecureNotebookInstance": "secure_sagemaker.studio",
     "SecureModel": "secure_sagemaker.inference",
     "SecureEndpoint": "secure_sagemaker.inference",
     "SecureFeatureGroup": "secure_sagemaker.feature_store",
+    "SecureDataQualityMonitor": "secure_sagemaker.monitoring",
     # the inference edge
     "ProtectedInferenceApi": "secure_sagemaker.edge.api",
     # audit
@@ -70,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.feature_store import SecureFeatureGroup
     from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
     from secure_sagemaker.inference import SecureEndpoint, SecureModel
+    from secure_sagemaker.monitoring import SecureDataQualityMonitor
     from secure_sagemaker.nag import add_all_packs
     from secure_sagemaker.nag.pack import SageMakerSecurityChecks
     from secure_sagemaker.network import PrivateNetwork

@@ -6,6 +6,7 @@ at `cdk synth` with something a user can act on, never later in CloudFormation.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 import aws_cdk as cdk
@@ -77,3 +78,28 @@ def require_feature_flag(scope: Construct, flag: str, needs: str) -> None:
             f'"{flag}": true in the context of cdk.json (`cdk init` does), or pass it in '
             f"cdk.App(context={{...}})."
         )
+
+
+#: Marks an intrinsic inside a flattened string (see :func:`flatten_resolved`); never in a literal.
+TOKEN_MARK = "\x00"
+
+
+def flatten_resolved(value: Any) -> str:
+    """A resolved CloudFormation value as one string, each intrinsic as a marked JSON placeholder.
+
+    Two values built from the same tokens (``repository.repository_uri`` and
+    ``repository.repository_uri_for_tag("v1")``) flatten to strings where one is a prefix of the
+    other, which is how images and model data are matched against what the caller named.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict) and set(value) == {"Fn::Join"} and value["Fn::Join"][0] == "":
+        return "".join(flatten_resolved(part) for part in value["Fn::Join"][1])
+    return TOKEN_MARK + json.dumps(value, sort_keys=True) + TOKEN_MARK
+
+
+def rendered_string(scope: Construct, value: str) -> str:
+    """``value`` resolved in the stack of ``scope`` and flattened (see :func:`flatten_resolved`)."""
+    return flatten_resolved(cdk.Stack.of(scope).resolve(value))

@@ -30,7 +30,16 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_one_of, require_type
+from secure_sagemaker._validation import (
+    TOKEN_MARK,
+    describe,
+    fail,
+    is_token,
+    rendered_string,
+    require_attribute,
+    require_one_of,
+    require_type,
+)
 from secure_sagemaker._workload import enforce, execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
@@ -58,31 +67,9 @@ SCALING_SERVICE_LINKED_ROLE = (
 SCALE_OUT_COOLDOWN = cdk.Duration.minutes(1)
 SCALE_IN_COOLDOWN = cdk.Duration.minutes(5)
 
-# Placeholders for intrinsics when a resolved value is flattened to a string (see _flatten).
-_MARK = "\x00"
-_URL_SUFFIX = _MARK + json.dumps({"Ref": "AWS::URLSuffix"}) + _MARK
+_URL_SUFFIX = TOKEN_MARK + json.dumps({"Ref": "AWS::URLSuffix"}) + TOKEN_MARK
 _URL_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 
-
-
-def _flatten(value: Any) -> str:
-    """A resolved CloudFormation value as one string, each intrinsic as a marked JSON placeholder.
-
-    Two values built from the same tokens (``repository.repository_uri`` and
-    ``repository.repository_uri_for_tag("v1")``) flatten to strings where one is a prefix of the
-    other, which is how images and model data are matched against what the caller named.
-    """
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, dict) and set(value) == {"Fn::Join"} and value["Fn::Join"][0] == "":
-        return "".join(_flatten(part) for part in value["Fn::Join"][1])
-    return _MARK + json.dumps(value, sort_keys=True) + _MARK
-
-
-def _rendered(scope: Construct, value: str) -> str:
-    return _flatten(cdk.Stack.of(scope).resolve(value))
 
 
 def environment_problems(environment: Mapping[str, str]) -> list[str]:
@@ -273,17 +260,17 @@ class SecureModel(Construct):
             "the image's repository to repositories"
         )
         require_type(me, "image_uri", image_uri, str, fix)
-        image = _rendered(self, image_uri)
-        literal = _MARK not in image
+        image = rendered_string(self, image_uri)
+        literal = TOKEN_MARK not in image
         for repository in self._repositories:
-            base = _rendered(self, repository.repository_uri)
+            base = rendered_string(self, repository.repository_uri)
             candidates = [base]
             if literal and _URL_SUFFIX in base:
                 candidates += [base.replace(_URL_SUFFIX, suffix) for suffix in _URL_SUFFIXES]
             for candidate in candidates:
                 if image.startswith(candidate) and image[len(candidate):len(candidate) + 1] in (":", "@"):
                     reference = image[len(candidate) + 1:]
-                    if reference and "/" not in reference.split(_MARK)[0]:
+                    if reference and "/" not in reference.split(TOKEN_MARK)[0]:
                         return
         shown = image_uri if literal else cdk.Stack.of(self).resolve(image_uri)
         raise fail(me, "image_uri", shown, "is not an image (repository:tag or repository@digest) of any of repositories", fix)
@@ -319,10 +306,10 @@ class SecureModel(Construct):
                     "pass model_data_encryption_key, import the bucket with encryption_key, or use a SecureBucket",
                 )
             require_attribute(me, "model_data_encryption_key", key, "key_arn", "pass a kms.IKey")
-        rendered_url = _rendered(self, url)
-        prefix = "s3://" + _rendered(self, s3_bucket.bucket_name) + "/"
+        rendered_url = rendered_string(self, url)
+        prefix = "s3://" + rendered_string(self, s3_bucket.bucket_name) + "/"
         if not rendered_url.startswith(prefix) or len(rendered_url) == len(prefix):
-            shown = url if _MARK not in rendered_url else cdk.Stack.of(self).resolve(url)
+            shown = url if TOKEN_MARK not in rendered_url else cdk.Stack.of(self).resolve(url)
             raise fail(me, "model_data_url", shown, f"is not an object or prefix in bucket {s3_bucket.node.path}", fix)
         return s3_bucket, key
 

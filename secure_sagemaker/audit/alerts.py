@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsii
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -86,6 +88,22 @@ def validate_email(me: str, prop: str, value: Any) -> None:
         return
     if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value):
         raise fail(me, prop, value, "is not an email address", fix)
+
+
+@jsii.implements(events.IRuleTarget)
+class TopicTarget:
+    """An EventBridge rule target that publishes to an :class:`AlertTopic` and leaves its policy alone.
+
+    ``aws_events_targets.SnsTopic`` adds an unconditioned ``sns:Publish`` for ``events.amazonaws.com``
+    to the policy of a topic defined in the app; :class:`AlertTopic` already admits EventBridge
+    rules of this account and region, with ``aws:SourceAccount`` and ``aws:SourceArn``.
+    """
+
+    def __init__(self, topic: sns.ITopic) -> None:
+        self._topic = topic
+
+    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._topic.topic_arn)
 
 
 class AlertTopic(Construct):

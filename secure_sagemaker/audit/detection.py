@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_guardduty as guardduty
 from aws_cdk import aws_iam as iam
@@ -16,6 +15,7 @@ from constructs import Construct
 from secure_sagemaker._validation import describe, fail, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import arn, as_buckets, require_topic
+from secure_sagemaker.audit.alerts import TopicTarget
 from secure_sagemaker.storage import SecureBucket
 
 #: GuardDuty finding severities run from 1.0 to 10.0: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9
@@ -28,22 +28,6 @@ PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 DETECTOR_FEATURES = ("S3_DATA_EVENTS",)
 #: The EventBridge managed rule that GuardDuty Malware Protection for S3 creates per bucket.
 _MALWARE_RULE = "rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*"
-
-
-@jsii.implements(events.IRuleTarget)
-class _TopicTarget:
-    """An SNS target that leaves the topic policy alone.
-
-    ``aws_events_targets.SnsTopic`` adds an unconditioned ``sns:Publish`` for
-    ``events.amazonaws.com`` to the topic policy; :class:`AlertTopic` already admits EventBridge
-    rules of this account with ``aws:SourceAccount`` and ``aws:SourceArn``.
-    """
-
-    def __init__(self, topic: sns.ITopic) -> None:
-        self._topic = topic
-
-    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
-        return events.RuleTargetConfig(arn=self._topic.topic_arn)
 
 
 def validate_severity(me: str, prop: str, value: Any) -> float:
@@ -152,7 +136,7 @@ class ThreatDetection(Construct):
                 detail_type=["GuardDuty Finding"],
                 detail={"severity": [{"numeric": [">=", severity]}]},
             ),
-            targets=[_TopicTarget(alert_topic)],
+            targets=[TopicTarget(alert_topic)],
         )
         self._plans = self._malware_protection(buckets) if buckets else []
 

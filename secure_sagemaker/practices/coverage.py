@@ -268,9 +268,17 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_audit.py::test_each_alarm_fires_on_one_event_and_notifies_the_topic")),
         Control("audit.ThreatDetection", "GuardDuty's anomaly detection over CloudTrail, VPC flow logs, DNS and S3 data events", E,
                 ("tests/test_audit.py::test_detector_has_s3_protection_and_the_frequency",)),
-    ), "Model Monitor schedules over the captured data (drift, data quality): the endpoint captures, "
-       "but the library creates no monitoring schedule. Analysis of access and flow logs beyond the "
-       "alarms (Athena, Security Lake)."),
+        Control("monitoring.SecureDataQualityMonitor", "a Model Monitor data-quality schedule (hourly by default) over the endpoint's captured requests, network-isolated in the private subnets with its volumes and reports on customer-managed keys; failed or stopped runs notify the endpoint's alarm topic", E,
+                ("tests/test_monitoring.py::test_job_reads_the_endpoints_captured_data",
+                 "tests/test_monitoring.py::test_schedule_runs_the_job_definition_on_the_endpoint",
+                 "tests/test_monitoring.py::test_job_runs_network_isolated_in_the_private_subnets_with_encrypted_traffic",
+                 "tests/test_monitoring.py::test_failed_and_stopped_runs_of_this_schedule_notify_the_endpoints_alarm_topic")),
+    ), "The baseline that makes data-quality violations meaningful (constraints and statistics computed "
+       "from the training data, e.g. with the SageMaker Python SDK) and reading the violation reports: "
+       "`SecureDataQualityMonitor` alarms on failed runs, not on drift, because the documented namespace "
+       "of the drift metrics is inconsistent; it is not part of the baseline, and Model Monitor is closed "
+       "to new customers. Model-quality, bias and explainability monitoring (they need ground truth or "
+       "Clarify). Analysis of access and flow logs beyond the alarms (Athena, Security Lake)."),
     Coverage("P16", (
         Control("audit.ComplianceRules", "26 AWS Config managed rules that re-check, on change and daily, what the baseline enforces", D,
                 ("tests/test_audit.py::test_config_rules_are_the_default_managed_rules",
