@@ -240,10 +240,6 @@ def test_scaling_is_bounded_tracks_invocations_and_uses_the_service_linked_role(
     assert synth["constructs"]["single"].scalable_target.node.path == "Test/Single/Scaling"
 
 
-def test_cfn_lint_reports_nothing(synth: dict[str, Any]) -> None:
-    assert synth["cfn_lint"].result() == (0, "", "")
-
-
 def test_endpoint_uses_its_config(template: dict, ids: dict) -> None:
     assert props(template, ids["endpoint"]) == {"EndpointConfigName": get_att(ids["config"], "EndpointConfigName")}
     assert len(resources(template, "AWS::SageMaker::Endpoint")) == 2
@@ -582,3 +578,8 @@ def test_an_execution_role_that_is_neither_role_nor_execution_role_fails(base: d
     assert message.startswith("SecureModel(Test/SecureModel")
     assert ": execution_role='arn:aws:iam::123456789012:role/ml-exec' has no role_arn" in message
     assert "Fix: pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" in message
+
+
+# Last, so that the cfn-lint started by the fixture has run alongside the tests above.
+def test_cfn_lint_reports_nothing(synth: dict[str, Any]) -> None:
+    assert synth["cfn_lint"].result() == (0, "", "")
