@@ -48,6 +48,38 @@ def stack() -> cdk.Stack:
     return new_stack()
 
 
+def logical_id(construct: Any) -> str:
+    """The logical id of an L1 element, or of an L2 construct's default child."""
+    element = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
+    stack = cdk.Stack.of(element)
+    return stack.resolve(stack.get_logical_id(element))
+
+
+def props(template: dict, logical: str) -> dict:
+    """The ``Properties`` of resource ``logical`` in ``template``."""
+    return template["Resources"][logical]["Properties"]
+
+
+def ref(logical: str) -> dict:
+    return {"Ref": logical}
+
+
+def get_att(logical: str, attribute: str) -> dict:
+    return {"Fn::GetAtt": [logical, attribute]}
+
+
+@pytest.fixture(scope="module")
+def template(synth: dict[str, Any]) -> dict:
+    """The main template of a module's ``synth`` fixture (a dict with ``"template"``)."""
+    return synth["template"]
+
+
+@pytest.fixture(scope="module")
+def ids(synth: dict[str, Any]) -> dict[str, Any]:
+    """The logical ids a module's ``synth`` fixture recorded (a dict with ``"ids"``)."""
+    return synth["ids"]
+
+
 def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
     """Run app.py exactly as `cdk synth` does (context from cdk.json, output to ``outdir``)."""
     import subprocess

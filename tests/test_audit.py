@@ -20,7 +20,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from conftest import CfnLint, new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import (
@@ -55,12 +55,6 @@ def arn_join(*parts: Any) -> dict:
 
 def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
-
-
-def logical_id(construct: Any) -> str:
-    stack = cdk.Stack.of(construct)
-    element = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
-    return stack.resolve(stack.get_logical_id(element))
 
 
 # --- the one synth ---------------------------------------------------------------------------
@@ -125,20 +119,6 @@ def synth(tmp_path_factory) -> dict[str, Any]:
         "ids": ids,
         "trail_name": trail.trail_name,
     }
-
-
-@pytest.fixture(scope="module")
-def template(synth) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth) -> dict[str, str]:
-    return synth["ids"]
-
-
-def props(template: dict, logical: str) -> dict:
-    return template["Resources"][logical]["Properties"]
 
 
 def key_statements(template: dict, logical: str) -> dict[str, dict]:

@@ -39,7 +39,7 @@ from secure_sagemaker.edge import (
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import CfnLint, new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, get_att, logical_id, new_app, new_stack, props, ref, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -47,11 +47,6 @@ PARTITION = {"Ref": "AWS::Partition"}
 COMPLIANCE_PACKS = STOCK_PACKS[1:]
 CERT_ARN = "arn:aws:acm:eu-west-1:111111111111:certificate/11111111-2222-3333-4444-555555555555"
 APIS = ("Api", "Internal", "Public")
-
-
-def logical_id(construct: Any) -> str:
-    resource = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-    return cdk.Stack.of(resource).resolve(cdk.Stack.of(resource).get_logical_id(resource))
 
 
 def _base(stack: cdk.Stack) -> dict[str, Any]:
@@ -139,28 +134,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "cfn_lint": CfnLint(path),
         "report": json.loads((Path(outdir) / "validation-report.json").read_text()),
     }
-
-
-@pytest.fixture(scope="module")
-def template(synth: dict[str, Any]) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth: dict[str, Any]) -> dict[str, Any]:
-    return synth["ids"]
-
-
-def props(template: dict, logical_id: str) -> dict:
-    return template["Resources"][logical_id]["Properties"]
-
-
-def ref(logical_id: str) -> dict:
-    return {"Ref": logical_id}
-
-
-def get_att(logical_id: str, attribute: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, attribute]}
 
 
 def rules_of(template: dict, ids: dict, api: str) -> dict[str, dict]:

@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
 

@@ -20,7 +20,7 @@ from secure_sagemaker.feature_store import MAX_FEATURES, NAME_PATTERN, SecureFea
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import CfnLint, new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, get_att, logical_id, new_app, new_stack, props, ref, resources, synth_with_stock_packs
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 FEATURES = {"customer_id": "String", "event_time": "Fractional", "age": "Integral", "lifetime-value": "Fractional"}
@@ -29,21 +29,8 @@ COMPLIANCE_PACKS = STOCK_PACKS[1:]
 FEATURE_GROUP = "AWS::SageMaker::FeatureGroup"
 
 
-def get_att(logical_id: str, attribute: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, attribute]}
-
-
-def ref(logical_id: str) -> dict:
-    return {"Ref": logical_id}
-
-
 def s3_uri(bucket_id: str, prefix: str) -> dict:
     return {"Fn::Join": ["", ["s3://", ref(bucket_id), f"/{prefix}"]]}
-
-
-def logical_id(construct: Any) -> str:
-    resource = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-    return cdk.Stack.of(resource).resolve(cdk.Stack.of(resource).get_logical_id(resource))
 
 
 def _with_role(stack: cdk.Stack, *, as_execution_role: bool) -> None:
@@ -109,20 +96,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "constructs": {"default": default, "online": online, "online_only": online_only, "separate": separate,
                        "store": store, "own_key": own_key, "writer": writer, "keys": keys, "plain_role": plain_role},
     }
-
-
-@pytest.fixture(scope="module")
-def template(synth: dict[str, Any]) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth: dict[str, Any]) -> dict[str, str]:
-    return synth["ids"]
-
-
-def props(template: dict, logical: str) -> dict:
-    return template["Resources"][logical]["Properties"]
 
 
 # --- the stores ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from conftest import ROOT, new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import ROOT, new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import (
@@ -229,16 +229,6 @@ def synth(tmp_path_factory) -> dict[str, Any]:
         "report": json.loads((Path(outdir) / "validation-report.json").read_text()),
         "ids": ids,
     }
-
-
-@pytest.fixture(scope="module")
-def template(synth) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth) -> dict[str, str]:
-    return synth["ids"]
 
 
 def document(template: dict, logical_id: str) -> dict:

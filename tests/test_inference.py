@@ -24,7 +24,7 @@ from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.inference import SecureEndpoint, SecureModel, environment_problems
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import CfnLint, new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, get_att, logical_id, new_app, new_stack, props, ref, resources, synth_with_stock_packs
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 DLC_ARN = "arn:aws:ecr:eu-west-1:763104351884:repository/pytorch-inference"
@@ -37,19 +37,6 @@ ALARM_METRICS = {
     "ModelLatency": "ModelLatency",
     "InvocationAnomaly": "Invocations",
 }
-
-
-def get_att(logical_id: str, attribute: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, attribute]}
-
-
-def ref(logical_id: str) -> dict:
-    return {"Ref": logical_id}
-
-
-def logical_id(construct: Any) -> str:
-    resource = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-    return cdk.Stack.of(resource).resolve(cdk.Stack.of(resource).get_logical_id(resource))
 
 
 @pytest.fixture(scope="module")
@@ -119,20 +106,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                   "models": models, "shared": shared, "repo": repo, "dlc": dlc, "topic": topic}
     lint = CfnLint(Path(outdir) / "Test.template.json")
     return {"template": template, "report": report, "error": error, "ids": ids, "constructs": constructs, "cfn_lint": lint}
-
-
-@pytest.fixture(scope="module")
-def template(synth: dict[str, Any]) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth: dict[str, Any]) -> dict[str, Any]:
-    return synth["ids"]
-
-
-def props(template: dict, logical_id: str) -> dict:
-    return template["Resources"][logical_id]["Properties"]
 
 
 # --- models ---------------------------------------------------------------------------------------

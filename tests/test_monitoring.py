@@ -31,7 +31,7 @@ from secure_sagemaker.monitoring import (
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import CfnLint, new_app, resources, synth_with_stock_packs
+from tests.conftest import CfnLint, get_att, logical_id, new_app, props, ref, resources, synth_with_stock_packs
 
 COMPLIANCE_PACKS = STOCK_PACKS[1:]
 JOB_DEFINITION = "AWS::SageMaker::DataQualityJobDefinition"
@@ -41,21 +41,8 @@ JOB = sagemaker.CfnDataQualityJobDefinition
 PLAIN_KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"
 
 
-def get_att(logical_id: str, attribute: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, attribute]}
-
-
-def ref(logical_id: str) -> dict:
-    return {"Ref": logical_id}
-
-
 def s3_uri(bucket_id: str, key: str) -> dict:
     return {"Fn::Join": ["", ["s3://", ref(bucket_id), f"/{key}"]]}
-
-
-def logical_id(construct: Any) -> str:
-    resource = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-    return cdk.Stack.of(resource).resolve(cdk.Stack.of(resource).get_logical_id(resource))
 
 
 def _served_endpoint(stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork, captures: SecureBucket, *names: str) -> list[SecureEndpoint]:
@@ -162,20 +149,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "constructs": {"default": default, "custom": custom, "endpoint": endpoint, "captures": captures, "reports": reports,
                        "keys": keys, "role": role, "custom_role": custom_role, "network": network},
     }
-
-
-@pytest.fixture(scope="module")
-def template(synth: dict[str, Any]) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth: dict[str, Any]) -> dict[str, Any]:
-    return synth["ids"]
-
-
-def props(template: dict, logical: str) -> dict:
-    return template["Resources"][logical]["Properties"]
 
 
 # --- the job definition --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket

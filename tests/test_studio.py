@@ -26,7 +26,7 @@ from secure_sagemaker.studio import (
     SecureUserProfile,
     lifecycle_script_problems,
 )
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.conftest import get_att, new_app, new_stack, props, ref, resources, synth_with_stock_packs
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 # Pinned: a changed logical id replaces the domain, and with it every user's home directory.
@@ -41,14 +41,6 @@ def new_role(scope: cdk.Stack, id: str, *, source_identity: bool = True) -> iam.
             iam.PolicyStatement(actions=["sts:SetSourceIdentity"], principals=[iam.ServicePrincipal(SAGEMAKER)])
         )
     return role
-
-
-def get_att(logical_id: str, attribute: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, attribute]}
-
-
-def ref(logical_id: str) -> dict:
-    return {"Ref": logical_id}
 
 
 @pytest.fixture(scope="module")
@@ -101,20 +93,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     template = json.loads((Path(outdir) / "Test.template.json").read_text())
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     return {"template": template, "report": report, "error": error, "ids": ids, "constructs": constructs}
-
-
-@pytest.fixture(scope="module")
-def template(synth: dict[str, Any]) -> dict:
-    return synth["template"]
-
-
-@pytest.fixture(scope="module")
-def ids(synth: dict[str, Any]) -> dict[str, Any]:
-    return synth["ids"]
-
-
-def props(template: dict, logical_id: str) -> dict:
-    return template["Resources"][logical_id]["Properties"]
 
 
 # --- domain ---------------------------------------------------------------------------------------
