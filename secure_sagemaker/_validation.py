@@ -7,9 +7,11 @@ at `cdk synth` with something a user can act on, never later in CloudFormation.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import aws_cdk as cdk
+import constructs
+import jsii
 from constructs import Construct
 
 
@@ -103,3 +105,37 @@ def flatten_resolved(value: Any) -> str:
 def rendered_string(scope: Construct, value: str) -> str:
     """``value`` resolved in the stack of ``scope`` and flattened (see :func:`flatten_resolved`)."""
     return flatten_resolved(cdk.Stack.of(scope).resolve(value))
+
+
+@jsii.implements(constructs.IValidation)
+class _Enforced:
+    """Synth-time check that the enforced properties of an L1 resource still hold."""
+
+    def __init__(
+        self, owner: str, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]
+    ) -> None:
+        self._owner = owner
+        self._resource = resource
+        self._checks = list(checks)
+
+    def validate(self) -> list[str]:
+        stack = cdk.Stack.of(self._resource)
+        properties = self._resource._render_properties(stack.resolve(self._resource._cfn_properties))
+        failed = []
+        for what, holds in self._checks:
+            try:
+                ok = holds(properties or {})
+            except (KeyError, TypeError, IndexError, AttributeError):
+                ok = False
+            if not ok:
+                failed.append(
+                    f"{self._owner}: {what} is enforced by this construct but the resource "
+                    f"{self._resource.node.path} was changed after construction. Fix: remove the change "
+                    "(or use the construct's documented opt-out where one exists)."
+                )
+        return failed
+
+
+def enforce(construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]) -> None:
+    """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized."""
+    construct.node.add_validation(_Enforced(describe(construct), resource, checks))

@@ -31,7 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_type
+from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
 
 #: Rotation periods KMS accepts (``RotationPeriodInDays``).
 MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 90, 2560
@@ -208,7 +208,7 @@ def new_customer_managed_key(
     for service in via_services:
         if not isinstance(service, str) or not _SERVICE.match(service):
             raise fail(owner, "via_services", service, "is not an AWS service name", "pass names such as 's3' or 'sagemaker'")
-    return kms.Key(
+    key = kms.Key(
         scope,
         id,
         description=description,
@@ -219,6 +219,12 @@ def new_customer_managed_key(
         removal_policy=cdk.RemovalPolicy.RETAIN,
         policy=key_policy(via_services),
     )
+    days = int(rotation_period.to_days())
+    enforce(key, key.node.default_child, [
+        (f"EnableKeyRotation with RotationPeriodInDays {days}",
+         lambda p: p["EnableKeyRotation"] is True and p["RotationPeriodInDays"] == days),
+    ])
+    return key
 
 
 def allow_service_on_key(

@@ -33,6 +33,7 @@ from constructs import Construct
 from secure_sagemaker._validation import (
     TOKEN_MARK,
     describe,
+    enforce,
     fail,
     is_token,
     rendered_string,
@@ -40,7 +41,7 @@ from secure_sagemaker._validation import (
     require_one_of,
     require_type,
 )
-from secure_sagemaker._workload import enforce, execution_role_of
+from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket

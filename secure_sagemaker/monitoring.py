@@ -83,8 +83,17 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import TOKEN_MARK, describe, fail, is_token, rendered_string, require_attribute, require_type
-from secure_sagemaker._workload import enforce, execution_role_of
+from secure_sagemaker._validation import (
+    TOKEN_MARK,
+    describe,
+    enforce,
+    fail,
+    is_token,
+    rendered_string,
+    require_attribute,
+    require_type,
+)
+from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.audit.alerts import TopicTarget
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint

@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -18,6 +19,7 @@ from constructs import Construct
 
 from secure_sagemaker._validation import (
     describe,
+    enforce,
     fail,
     is_token,
     require_attribute,
@@ -95,6 +97,32 @@ def _non_empty_strings(construct: str, prop: str, value: Any, fix: str) -> list[
     for item in value:
         require_type(construct, prop, item, str, fix)
     return list(value)
+
+
+def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str, Any]) -> None:
+    """Re-check at synth what every bucket of this library must keep: ``encryption`` (the resolved
+    ``ServerSideEncryptionByDefault``), all public access blocked, ACLs disabled, versioning, and
+    the bucket policy's denial of requests without TLS 1.2."""
+    block_all = {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")}
+
+    def denies_insecure_transport(p: Mapping[str, Any]) -> bool:
+        conditions = [s.get("Condition", {}) for s in p["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        return (any(c.get("Bool", {}).get("aws:SecureTransport") == "false" for c in conditions)
+                and any(c.get("NumericLessThan", {}).get("s3:TlsVersion") == MINIMUM_TLS_VERSION for c in conditions))
+
+    enforce(owner, bucket.node.default_child, [
+        ("BucketEncryption " + json.dumps(encryption, sort_keys=True),
+         lambda p: [r["ServerSideEncryptionByDefault"] for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+         == [encryption]),
+        ("PublicAccessBlockConfiguration blocking all public access", lambda p: p["PublicAccessBlockConfiguration"] == block_all),
+        ("VersioningConfiguration Enabled", lambda p: p["VersioningConfiguration"]["Status"] == "Enabled"),
+        ("OwnershipControls BucketOwnerEnforced (ACLs disabled)",
+         lambda p: p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]),
+    ])
+    enforce(owner, bucket.policy.node.default_child, [
+        (f"a bucket policy that denies requests without TLS or with TLS older than {MINIMUM_TLS_VERSION}",
+         denies_insecure_transport),
+    ])
 
 
 #: Without this flag CDK admits S3 log delivery with the LogDeliveryWrite ACL, which a bucket
@@ -178,6 +206,7 @@ class AccessLogBucket(Construct):
                 )
             ],
         )
+        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "AES256"})
         acknowledge(
             self._bucket,
             [
@@ -223,6 +252,10 @@ class SecureBucket(Construct):
     - Server access logs go to ``access_log_bucket`` (or a new :class:`AccessLogBucket`).
     - Retained on stack deletion; objects are never deleted automatically.
     - Optionally reachable only through given VPC endpoints (``allowed_vpc_endpoint_ids``).
+    - Encryption, the public access block, disabled ACLs, versioning and the TLS denial are
+      checked again at synthesis: setting the L1 bucket's or policy's properties afterwards so
+      that one is lost fails ``cdk synth`` (a raw ``add_property_override`` escapes construct
+      validation; the rule pack, which reads the final template, reports it).
 
     Keyword-only props:
 
@@ -333,6 +366,8 @@ class SecureBucket(Construct):
         self._deny_other_encryption()
         if vpce_ids:
             self._deny_outside_vpc_endpoints(vpce_ids, break_glass)
+        stack = cdk.Stack.of(self)
+        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": stack.resolve(self._key.key_arn)})
 
     @staticmethod
     def _validate_vpc_endpoint_mode(

@@ -36,8 +36,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_type
-from secure_sagemaker._workload import enforce, execution_role_of
+from secure_sagemaker._validation import describe, enforce, fail, is_token, require_attribute, require_type
+from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket

@@ -309,3 +309,40 @@ def test_allow_service_refuses_a_key_of_another_ring():
     ring, other = KeyRing(stack, "Keys"), KeyRing(stack, "Other", alias_prefix="other")
     with pytest.raises(PropError, match="purpose_or_key="):
         ring.allow_service(other.data_key, "sns.amazonaws.com", ["kms:Decrypt"], {"StringEquals": {"aws:SourceAccount": "1"}})
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda key: setattr(key.node.default_child, "enable_key_rotation", False),
+        lambda key: setattr(key.node.default_child, "rotation_period_in_days", 2560),
+        lambda key: setattr(key.node.default_child, "enable_key_rotation", None),
+    ],
+    ids=["rotation-off", "other-period", "rotation-unset"],
+)
+def test_rotation_turned_off_after_construction_fails_synthesis(tamper):
+    """Rotation 'cannot be turned off': not even by setting the L1 key's properties after construction.
+
+    (Raw overrides, ``add_property_override``, bypass construct validation; the rule pack reads the
+    final template and reports them: see test_raw_overrides_are_left_to_the_rule_pack.)
+    """
+    app = new_app()
+    keys = KeyRing(cdk.Stack(app, "Test"), "Keys", rotation_period=cdk.Duration.days(180))
+    tamper(keys.data_key)
+    with pytest.raises(RuntimeError, match=r"Validation failed") as raised:
+        app.synth()
+    assert "EnableKeyRotation with RotationPeriodInDays 180 is enforced by this construct" in str(raised.value)
+    assert "Test/Keys/DataKey/Resource was changed after construction" in str(raised.value)
+
+
+def test_raw_overrides_are_left_to_the_rule_pack():
+    """A raw override is invisible to construct validation, but not to SageMakerSecurity-KmsKeyRotation."""
+    from secure_sagemaker.nag.engine import check_body
+
+    app = new_app()
+    stack = cdk.Stack(app, "Test")
+    keys = KeyRing(stack, "Keys")
+    keys.data_key.node.default_child.add_property_override("EnableKeyRotation", False)
+    template = app.synth().get_stack_by_name("Test").template
+    assert [f.rule_id for f in check_body(template, name="Test")] == ["SageMakerSecurity-KmsKeyRotation"]
+

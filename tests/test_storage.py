@@ -421,3 +421,29 @@ def test_log_delivery_feature_flag_off_fails_naming_the_flag_and_the_fix():
         assert f'Fix: set "{flag}": true in the context of cdk.json' in str(error.value)
     # A log bucket imported from elsewhere gets no statement from CDK either way, so the flag does not matter.
     SecureBucket(off, "Imported", access_log_bucket=s3.Bucket.from_bucket_name(off, "Logs2", "central-access-logs"))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "enforced"),
+    [
+        (lambda b: setattr(b.bucket.node.default_child, "bucket_encryption", None), "BucketEncryption"),
+        (lambda b: setattr(b.bucket.node.default_child, "public_access_block_configuration",
+                           s3.CfnBucket.PublicAccessBlockConfigurationProperty(block_public_acls=True)),
+         "PublicAccessBlockConfiguration"),
+        (lambda b: setattr(b.bucket.node.default_child, "versioning_configuration",
+                           s3.CfnBucket.VersioningConfigurationProperty(status="Suspended")), "VersioningConfiguration"),
+        (lambda b: setattr(b.bucket.node.default_child, "ownership_controls", None), "OwnershipControls"),
+        (lambda b: setattr(b.bucket.policy.node.default_child, "policy_document", {"Version": "2012-10-17", "Statement": []}),
+         "denies requests without TLS"),
+    ],
+    ids=["encryption", "public-access", "versioning", "acls", "tls"],
+)
+def test_a_control_removed_after_construction_fails_synthesis(tamper, enforced):
+    """What every bucket must keep is checked again at synth, on the SecureBucket and the log bucket."""
+    for make in (lambda s: SecureBucket(s, "Data"), lambda s: AccessLogBucket(s, "Logs")):
+        app = new_app()
+        bucket = make(cdk.Stack(app, "Test"))
+        tamper(bucket)
+        with pytest.raises(RuntimeError, match="Validation failed") as raised:
+            app.synth()
+        assert enforced in str(raised.value) and "is enforced by this construct" in str(raised.value)

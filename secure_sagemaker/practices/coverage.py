@@ -78,7 +78,8 @@ COVERAGE: tuple[Coverage, ...] = (
     Coverage("P1", (
         Control("storage.SecureBucket", "SSE-KMS with a customer-managed key and S3 Bucket Keys; uploads that ask for another encryption or key are denied", E,
                 ("tests/test_storage.py::test_secure_bucket_is_sse_kms_with_bucket_key",
-                 "tests/test_storage.py::test_secure_bucket_denies_uploads_with_other_encryption_or_key")),
+                 "tests/test_storage.py::test_secure_bucket_denies_uploads_with_other_encryption_or_key",
+                 "tests/test_storage.py::test_a_control_removed_after_construction_fails_synthesis")),
         Control("studio.SecureStudioDomain", "the home EFS and every space volume encrypted with the data key", E,
                 ("tests/test_studio.py::test_domain_encrypts_efs_and_spaces_with_the_data_key",)),
         Control("studio.SecureNotebookInstance", "the ML storage volume encrypted with the data key", E,
@@ -119,6 +120,7 @@ COVERAGE: tuple[Coverage, ...] = (
     Coverage("P3", (
         Control("encryption.KeyRing", "automatic rotation on every key, every `rotation_period` (90 to 2560 days); rotation cannot be turned off", E,
                 ("tests/test_encryption.py::test_every_key_rotates_with_the_configured_period",
+                 "tests/test_encryption.py::test_rotation_turned_off_after_construction_fails_synthesis",
                  "tests/test_baseline.py::test_every_key_rotates_and_is_retained")),
         Control("storage.SecureBucket", "the key it creates when given none rotates too", E,
                 ("tests/test_storage.py::test_created_key_rotates_is_retained_and_usable_only_through_s3",)),
