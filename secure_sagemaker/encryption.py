@@ -271,8 +271,9 @@ class KeyRing(Construct):
     """Separate customer-managed KMS keys per purpose: ``data``, ``models`` and ``logs``.
 
     Each key is named ``alias/<alias_prefix>/<purpose>``, rotates on ``rotation_period`` (rotation
-    cannot be turned off), waits ``pending_window`` before deletion and is retained when the stack
-    is deleted. The construct ids ``DataKey``, ``ModelsKey`` and ``LogsKey`` are stable, so their
+    cannot be turned off: setting the L1 key's rotation properties after construction fails
+    ``cdk synth``), waits ``pending_window`` before deletion and is retained when the stack is
+    deleted. The construct ids ``DataKey``, ``ModelsKey`` and ``LogsKey`` are stable, so their
     logical ids do not change between releases.
 
     - ``data``: training and processing data in S3, SageMaker volumes, Studio EFS; usable through
