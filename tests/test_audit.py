@@ -759,6 +759,29 @@ def test_delivery_props_without_recorder_fail():
         ComplianceRules(stack, "Rules", keys=KeyRing(stack, "Keys"))
 
 
+@pytest.mark.parametrize(
+    ("tamper", "enforced"),
+    [
+        (lambda t, a: setattr(t.trail, "enable_log_file_validation", False), "EnableLogFileValidation"),
+        (lambda t, a: setattr(t.trail, "is_multi_region_trail", False), "IsMultiRegionTrail"),
+        (lambda t, a: setattr(t.trail, "kms_key_id", None), "KMSKeyId"),
+        (lambda t, a: setattr(t.trail, "cloud_watch_logs_log_group_arn", None), "CloudWatchLogsLogGroupArn"),
+        (lambda t, a: setattr(a.topic.node.default_child, "kms_master_key_id", None), "KmsMasterKeyId"),
+    ],
+    ids=["validation", "single-region", "no-key", "no-log-group", "topic-unencrypted"],
+)
+def test_trail_and_topic_controls_removed_after_construction_fail_synthesis(tamper, enforced):
+    app = new_app()
+    stack = cdk.Stack(app, "Test")
+    keys = KeyRing(stack, "Keys")
+    alerts = AlertTopic(stack, "Alerts", keys=keys)
+    trail = AuditTrail(stack, "Trail", keys=keys, alert_topic=alerts.topic)
+    tamper(trail, alerts)
+    with pytest.raises(RuntimeError, match="Validation failed") as raised:
+        app.synth()
+    assert enforced in str(raised.value) and "is enforced by this construct" in str(raised.value)
+
+
 # Last, so that the cfn-lint started by the fixture has run alongside the tests above.
 def test_cfn_lint_reports_nothing(synth):
     assert synth["cfn_lint"].result() == (0, "", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -12,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, is_token, require_type
+from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
 from secure_sagemaker.audit._common import (
     ACCOUNT,
     arn,
@@ -176,6 +177,10 @@ class AlertTopic(Construct):
             master_key=key,
             enforce_ssl=True,
         )
+        key_arn = cdk.Stack.of(self).resolve(key.key_arn)
+        enforce(self, self._topic.node.default_child, [
+            ("KmsMasterKeyId (the alerts key)", lambda p: p["KmsMasterKeyId"] == key_arn),
+        ])
         for sid, service, source_arn in (
             ("CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com", cloudwatch_alarm_arns()),
             ("EventBridgeRulesOfThisAccount", "events.amazonaws.com", eventbridge_rule_arns()),

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type
+from secure_sagemaker._validation import describe, enforce, fail, is_token, PropError, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import (
     ACCOUNT,
@@ -222,6 +222,14 @@ class AuditTrail(Construct):
         )
         # CloudTrail checks its bucket and role when the trail is created or updated.
         self._trail.node.add_dependency(self._bucket.bucket.policy, role_policy)
+        key_arn = cdk.Stack.of(self).resolve(key.key_arn)
+        enforce(self, self._trail, [
+            ("IsLogging, IsMultiRegionTrail, IncludeGlobalServiceEvents and EnableLogFileValidation",
+             lambda p: all(p.get(k) is True for k in (
+                 "IsLogging", "IsMultiRegionTrail", "IncludeGlobalServiceEvents", "EnableLogFileValidation"))),
+            ("KMSKeyId (the audit key)", lambda p: p["KMSKeyId"] == key_arn),
+            ("CloudWatchLogsLogGroupArn", lambda p: bool(p["CloudWatchLogsLogGroupArn"])),
+        ])
 
         self._alarms: dict[str, cloudwatch.Alarm] = {}
         if alert_topic is not None:
