@@ -758,12 +758,12 @@ class Guardrails(Construct):
     Keyword-only props (all required, none may be empty):
 
     :param subnets: approved subnets, as ``ec2.ISubnet``, ``subnet-...`` ids or a
-        ``SubnetSelection`` of explicit subnets.
-    :param security_groups: approved security groups, as ``ec2.ISecurityGroup`` or ``sg-...`` ids.
-    :param volume_keys: KMS keys approved for storage volumes (and Studio's EFS).
-    :param output_keys: KMS keys approved for job outputs and Studio notebook sharing.
+        ``SubnetSelection`` of explicit subnets. Required.
+    :param security_groups: approved security groups, as ``ec2.ISecurityGroup`` or ``sg-...`` ids. Required.
+    :param volume_keys: KMS keys approved for storage volumes (and Studio's EFS). Required.
+    :param output_keys: KMS keys approved for job outputs and Studio notebook sharing. Required.
     :param execution_roles: the roles that may be passed, to SageMaker only, as ``iam.IRole`` or
-        :class:`ExecutionRole`.
+        :class:`ExecutionRole`. Required.
     """
 
     def __init__(

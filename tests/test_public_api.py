@@ -12,6 +12,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -121,3 +122,57 @@ def test_importing_the_package_engine_and_cli_does_not_import_the_cdk() -> None:
     before, after = _fresh_python(code)
     assert before == "[]", f"imported without any construct being used: {before}"
     assert after == "True secure_sagemaker.encryption"
+
+
+def _prop_doc(doc: str, prop: str) -> str | None:
+    """The text documenting ``prop`` in a construct's docstring (``:param prop:`` or ``- ``prop``:``)."""
+    for pattern in (rf":param {prop}:", rf"^\s*- ``{prop}``"):
+        match = re.search(pattern, doc, re.MULTILINE)
+        if match:
+            rest = doc[match.end():]
+            end = re.search(r"\n(?=\S)|\n\s*\n|\n\s*- ``", rest)
+            return rest[: end.start()] if end else rest
+    return None
+
+
+def prop_doc_problems(cls: type) -> list[str]:
+    """Keyword-only props of ``cls`` whose docstring entry is missing or states no default."""
+    doc = inspect.getdoc(cls) or ""
+    problems = []
+    for prop, parameter in inspect.signature(cls.__init__).parameters.items():
+        if parameter.kind is not parameter.KEYWORD_ONLY:
+            continue
+        text = _prop_doc(doc, prop)
+        if text is None:
+            problems.append(f"{cls.__name__}.{prop}: not documented")
+        elif not re.search(r"\b(Default|Required|required)\b", text):
+            problems.append(f"{cls.__name__}.{prop}: no default (say 'Default: ...' or 'Required')")
+    return problems
+
+
+CONSTRUCTS = sorted(
+    n for n in secure_sagemaker.__all__
+    if inspect.isclass(getattr(secure_sagemaker, n)) and issubclass(getattr(secure_sagemaker, n), Construct)
+)
+
+
+@pytest.mark.parametrize("name", CONSTRUCTS)
+def test_every_prop_of_every_construct_is_documented_with_its_default(name: str) -> None:
+    assert prop_doc_problems(getattr(secure_sagemaker, name)) == []
+
+
+def test_prop_doc_problems_reports_a_missing_prop_and_a_missing_default() -> None:
+    class Example(Construct):
+        """An example.
+
+        :param documented: what it is. Default: none.
+        :param vague: what it is, with no default stated.
+        """
+
+        def __init__(self, scope, id, *, documented=None, vague=None, forgotten=None) -> None:
+            super().__init__(scope, id)
+
+    assert prop_doc_problems(Example) == [
+        "Example.vague: no default (say 'Default: ...' or 'Required')",
+        "Example.forgotten: not documented",
+    ]
