@@ -352,15 +352,10 @@ def test_stock_packs_leave_only_replication_of_the_buckets(synth: dict) -> None:
 @pytest.fixture(scope="module")
 def base() -> dict[str, Any]:
     """A stack with an endpoint, a role and keys, for constructs that must fail (never synthesized)."""
-    stack = cdk.Stack(new_app(), "Test")
-    keys = KeyRing(stack, "Keys")
-    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
-    captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
-    (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
-    role = _monitor_role(stack, "MonitorRole", network, keys.models_key, [S3Prefix(captures.bucket, "data-capture")],
-                         [S3Prefix(captures.bucket, "monitoring")])
+    b = _bare_base(cdk.Stack(new_app(), "Test"))
+    stack, keys = b["stack"], b["keys"]
     return {
-        "stack": stack, "keys": keys, "endpoint": endpoint, "role": role, "captures": captures,
+        **b,
         "alias": kms.Alias(stack, "Alias", alias_name="alias/monitoring", target_key=keys.models_key),
         "plain_bucket": s3.Bucket.from_bucket_name(stack, "Plain", "plain-bucket"),
         "other": SecureBucket(stack, "Other", encryption_key=keys.data_key),
@@ -456,7 +451,7 @@ def _bare_base(stack: cdk.Stack) -> dict[str, Any]:
     (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
     role = _monitor_role(stack, "MonitorRole", network, keys.models_key, [S3Prefix(captures.bucket, "data-capture")],
                          [S3Prefix(captures.bucket, "monitoring")])
-    return {"stack": stack, "keys": keys, "endpoint": endpoint, "role": role, "count": iter(range(100))}
+    return {"stack": stack, "keys": keys, "endpoint": endpoint, "role": role, "captures": captures, "count": iter(range(100))}
 
 
 # --- bad input -------------------------------------------------------------------------------------------
