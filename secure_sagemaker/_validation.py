@@ -58,6 +58,35 @@ def require_attribute(construct: str, prop: str, value: Any, attribute: str, fix
         raise fail(construct, prop, value, f"has no {attribute}, so it is not the resource expected", fix)
 
 
+def require_key(construct: str, prop: str, value: Any, fix: str) -> Any:
+    """Fail unless ``value`` is a KMS key, and not an alias of one.
+
+    Bucket policies, key policies and IAM conditions compare key ARNs; an alias ARN never equals
+    the key ARN a service sees, so an alias would silently fail every such comparison.
+    """
+    require_attribute(construct, prop, value, "key_arn", fix)
+    if hasattr(value, "alias_name"):
+        raise fail(construct, prop, value.node.path, "is a KMS alias, not a key",
+                   "pass the key itself (alias.alias_target_key or kms.Key.from_key_arn)")
+    return value
+
+
+def s3_key_prefix(construct: str, prop: str, value: Any, example: str, *, max_uri_length: int, uri: str) -> str:
+    """``value`` as a key prefix without leading or trailing '/', short enough for an ``s3://`` URI
+    of at most ``max_uri_length`` characters (``uri`` names that URI in the message); tokens pass."""
+    fix = f"pass a key prefix such as '{example}'"
+    require_type(construct, prop, value, str, fix)
+    if is_token(value):
+        return value
+    if not value.strip("/") or value.startswith("/") or "://" in value or "*" in value:
+        raise fail(construct, prop, value, "is not an S3 key prefix", fix)
+    value = value.strip("/")
+    # s3:// + at most 63 characters of bucket name + / + prefix
+    if len(value) > max_uri_length - len("s3://") - 63 - 1:
+        raise fail(construct, prop, value, f"makes the {uri} longer than {max_uri_length} characters", "shorten the prefix")
+    return value
+
+
 def require_one_of(construct: str, existing: tuple[str, Any], props: Iterable[tuple[str, Any]]) -> None:
     """Fail when both an existing resource and the props to make one are given."""
     existing_name, existing_value = existing

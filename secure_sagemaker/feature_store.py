@@ -48,8 +48,10 @@ from secure_sagemaker._validation import (
     fail,
     is_token,
     require_attribute,
+    require_key,
     require_one_of,
     require_type,
+    s3_key_prefix,
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
@@ -75,13 +77,6 @@ MAX_DESCRIPTION_LENGTH = 128
 MAX_S3_URI_LENGTH = 1024
 
 _NAME_FIX = "use 1-64 letters, digits, '-' and '_', starting and ending with a letter or digit"
-
-
-def _require_key(me: str, prop: str, value: Any) -> kms.IKey:
-    require_attribute(me, prop, value, "key_arn", "pass a customer-managed kms.IKey, e.g. KeyRing(...).data_key")
-    if hasattr(value, "alias_name"):
-        raise fail(me, prop, value.node.path, "is a KMS alias, not a key", "pass the key itself (alias.alias_target_key)")
-    return value
 
 
 def _check_name(me: str, prop: str, name: Any) -> None:
@@ -201,7 +196,7 @@ class SecureFeatureGroup(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        self._key = _require_key(me, "encryption_key", encryption_key)
+        self._key = require_key(me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).data_key")
         for prop, value in (("offline_store", offline_store), ("online_store", online_store),
                             ("create_glue_table", create_glue_table)):
             require_type(me, prop, value, bool, "pass True or False")
@@ -359,19 +354,11 @@ class SecureFeatureGroup(Construct):
         require_one_of(me, ("offline_store_bucket", bucket), [("offline_store_access_log_bucket", access_log_bucket)])
         if bucket is not None and not isinstance(bucket, SecureBucket):
             raise fail(me, "offline_store_bucket", bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to create one")
-        if access_log_bucket is not None and (isinstance(access_log_bucket, (str, bytes)) or not hasattr(access_log_bucket, "bucket_name")):
-            raise fail(me, "offline_store_access_log_bucket", access_log_bucket, "is not a bucket",
-                       "pass an s3.IBucket, e.g. AccessLogBucket(...).bucket")
-        fix = "pass a key prefix such as 'feature-store'"
-        require_type(me, "offline_store_prefix", prefix, str, fix)
-        if not is_token(prefix):
-            if not prefix.strip("/") or prefix.startswith("/") or "://" in prefix or "*" in prefix:
-                raise fail(me, "offline_store_prefix", prefix, "is not an S3 key prefix", fix)
-            prefix = prefix.strip("/")
-            # s3:// + at most 63 characters of bucket name + / + prefix
-            if len(prefix) > MAX_S3_URI_LENGTH - len("s3://") - 63 - 1:
-                raise fail(me, "offline_store_prefix", prefix, f"makes the offline store URI longer than {MAX_S3_URI_LENGTH} characters",
-                           "shorten the prefix")
+        if access_log_bucket is not None:
+            require_attribute(me, "offline_store_access_log_bucket", access_log_bucket, "bucket_name",
+                              "pass an s3.IBucket, e.g. AccessLogBucket(...).bucket")
+        prefix = s3_key_prefix(me, "offline_store_prefix", prefix, "feature-store",
+                               max_uri_length=MAX_S3_URI_LENGTH, uri="offline store URI")
         fmt = "Glue" if table_format is None else table_format
         if fmt not in TABLE_FORMATS:
             raise fail(me, "table_format", table_format, "is not a table format CloudFormation accepts", f"use one of {', '.join(TABLE_FORMATS)}")

@@ -91,7 +91,9 @@ from secure_sagemaker._validation import (
     is_token,
     rendered_string,
     require_attribute,
+    require_key,
     require_type,
+    s3_key_prefix,
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.audit.alerts import TopicTarget
@@ -326,9 +328,7 @@ class SecureDataQualityMonitor(Construct):
         if not isinstance(endpoint, SecureEndpoint):
             raise fail(me, "endpoint", endpoint, "is not a SecureEndpoint", "pass the SecureEndpoint whose captured data to monitor")
         self._role = execution_role_of(me, "role", role)
-        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass a customer-managed kms.IKey, e.g. KeyRing(...).models_key")
-        if hasattr(encryption_key, "alias_name"):
-            raise fail(me, "encryption_key", encryption_key.node.path, "is a KMS alias, not a key", "pass the key itself (alias.alias_target_key)")
+        require_key(me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).models_key")
         network = endpoint.model.network
         if not isinstance(network, PrivateNetwork):  # pragma: no cover - SecureModel requires one
             raise fail(me, "endpoint", endpoint.node.path, "has a model without a PrivateNetwork", "serve a SecureModel with a network")
@@ -436,16 +436,9 @@ class SecureDataQualityMonitor(Construct):
         if bucket is not None and not isinstance(bucket, SecureBucket):
             raise fail(me, "output_bucket", bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to use the endpoint's data-capture bucket")
         bucket = bucket or endpoint.data_capture_bucket
-        fix = "pass a key prefix such as 'monitoring'"
-        require_type(me, "output_prefix", prefix, str, fix)
+        prefix = s3_key_prefix(me, "output_prefix", prefix, "monitoring", max_uri_length=MAX_OUTPUT_URI_LENGTH, uri="output URI")
         if is_token(prefix):
             return bucket, prefix
-        if not prefix.strip("/") or prefix.startswith("/") or "://" in prefix or "*" in prefix:
-            raise fail(me, "output_prefix", prefix, "is not an S3 key prefix", fix)
-        prefix = prefix.strip("/")
-        # s3:// + at most 63 characters of bucket name + / + prefix
-        if len(prefix) > MAX_OUTPUT_URI_LENGTH - len("s3://") - 63 - 1:
-            raise fail(me, "output_prefix", prefix, f"makes the output URI longer than {MAX_OUTPUT_URI_LENGTH} characters", "shorten the prefix")
         capture = endpoint.data_capture_prefix
         if bucket is endpoint.data_capture_bucket and not is_token(capture):
             ours, theirs = _prefix_parts(prefix), _prefix_parts(capture)

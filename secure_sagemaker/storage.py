@@ -24,6 +24,7 @@ from secure_sagemaker._validation import (
     is_token,
     require_attribute,
     require_feature_flag,
+    require_key,
     require_one_of,
     require_type,
 )
@@ -309,10 +310,7 @@ class SecureBucket(Construct):
             [("key_alias", key_alias), ("key_rotation_period", key_rotation_period)],
         )
         if encryption_key is not None:
-            require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass a kms.Key or kms.Key.from_key_arn(...)")
-            if hasattr(encryption_key, "alias_name"):
-                # An alias ARN would never equal the key ARN that S3 sees in the upload header.
-                raise fail(me, "encryption_key", encryption_key.node.path, "is a KMS alias, not a key", "pass the key itself (alias.alias_target_key or kms.Key.from_key_arn)")
+            require_key(me, "encryption_key", encryption_key, "pass a kms.Key or kms.Key.from_key_arn(...)")
         if key_rotation_period is not None:
             validate_duration_days(me, "key_rotation_period", key_rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
         if bucket_name is not None:
