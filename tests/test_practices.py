@@ -65,6 +65,12 @@ def _test_functions(path: str) -> frozenset[str]:
     return frozenset(n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
 
 
+def _test_exists(reference: str) -> bool:
+    """Whether ``tests/<file>.py::<function>`` names a test function that exists."""
+    path, _, function = reference.partition("::")
+    return (ROOT / path).is_file() and function in _test_functions(path)
+
+
 def _resolve(dotted: str) -> object | None:
     module, _, name = dotted.rpartition(".")
     try:
@@ -88,8 +94,7 @@ def control_problems(control: Control) -> list[str]:
     if not control.tests:
         problems.append(f"{control.construct}: no test proves {control.does!r}")
     for test in control.tests:
-        path, _, function = test.partition("::")
-        if not (ROOT / path).is_file() or function not in _test_functions(path):
+        if not _test_exists(test):
             problems.append(f"{control.construct}: no test {test}")
     return problems
 
@@ -161,8 +166,7 @@ def test_the_document_names_only_what_exists(name: str) -> None:
     rules = {r.full_id for r in all_rules()}
     assert set(re.findall(r"\bSageMakerSecurity-\w+", text)) <= rules
     for test in re.findall(r"tests/[\w/]+\.py::\w+", text):
-        path, _, function = test.partition("::")
-        assert (ROOT / path).is_file() and function in _test_functions(path), test
+        assert _test_exists(test), test
     classes = set(re.findall(r"`([A-Z][A-Za-z0-9]+)[`(]", text))
     assert classes and classes <= _library_classes(), classes - _library_classes()
 
