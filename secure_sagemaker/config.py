@@ -24,20 +24,28 @@ class BaselineConfig:
     Each field documents its context key and default.
     """
 
-    #: ``stackName``: the CloudFormation stack name. Default ``SecureSageMakerBaseline``.
+    #: ``stackName``: the workload stack's CloudFormation name. Default ``SecureSageMakerBaseline``.
     stack_name: str = "SecureSageMakerBaseline"
-    #: ``keyAliasPrefix``: KMS aliases are ``alias/<prefix>/<purpose>``. Default ``secure-sagemaker``.
-    key_alias_prefix: str = "secure-sagemaker"
+    #: ``accountBaseline``: `app.py` also deploys the account baseline stack (what AWS allows once
+    #: per account and Region) and makes the workload depend on it. Set false where the
+    #: organization rolls the account baseline out with StackSets. Default true.
+    account_baseline: bool = True
+    #: ``accountStackName``: the account baseline stack's CloudFormation name. Default
+    #: ``SecureSageMakerAccountBaseline``.
+    account_stack_name: str = "SecureSageMakerAccountBaseline"
+    #: ``keyAliasPrefix``: KMS aliases are ``alias/<prefix>/<purpose>``. Default unset: the stack
+    #: name, so two copies of a stack in one account never share an alias.
+    key_alias_prefix: str | None = None
     #: ``keyRotationDays``: rotation period of every key, 90..2560. Default 365.
     key_rotation_days: int = 365
     #: ``vpcCidr``: the private VPC's CIDR block. Default ``10.40.0.0/16``.
     vpc_cidr: str = "10.40.0.0/16"
-    #: ``maxAzs``: availability zones for the isolated subnets, at least 2. Default 2.
+    #: ``maxAzs``: availability zones for the isolated subnets, 2..6. Default 2.
     max_azs: int = 2
     #: ``logRetentionDays``: retention of every log group the baseline creates. Default 365.
     log_retention_days: int = 365
     #: ``s3PrefixListId``: the region's S3 managed prefix list (``pl-...``), which lets SageMaker
-    #: workloads reach S3 through the gateway endpoint. Default unset (no S3 egress rule).
+    #: workloads reach S3 through the gateway endpoint. Default unset: looked up at deploy time.
     s3_prefix_list_id: str | None = None
     #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
     alert_email: str | None = None
@@ -50,17 +58,24 @@ class BaselineConfig:
     #: ``organizationRunsConfigRules``: the organization deploys Config rules (conformance packs),
     #: so none are created here. Default false.
     organization_runs_config_rules: bool = False
-    #: ``createConfigRecorder``: create the AWS Config recorder and delivery channel, for accounts
-    #: that have none (a second recorder fails the deployment). Default false.
-    create_config_recorder: bool = False
+    #: ``createConfigRecorder``: create the AWS Config recorder and delivery channel (AWS allows one
+    #: recorder per account and Region). Default unset: created unless
+    #: ``organizationRunsConfigRules`` is true; set false where a recorder already exists.
+    create_config_recorder: bool | None = None
+    #: ``createApiGatewayCloudWatchRole``: set the account's API Gateway CloudWatch Logs role
+    #: (one per account and Region), which the inference API's access logging needs. Default true;
+    #: set false where the account already has one.
+    create_api_gateway_cloud_watch_role: bool = True
     #: ``studio``: create the VpcOnly Studio domain and one user profile. Default true.
     studio: bool = True
     #: ``userProfileName``: name of the Studio user profile. Default ``data-scientist``.
     user_profile_name: str = "data-scientist"
     #: ``notebook``: create a hardened notebook instance. Default true.
     notebook: bool = True
-    #: ``demoEndpoint``: create the demo model and its endpoint. Default true.
-    demo_endpoint: bool = True
+    #: ``demoEndpoint``: create the demo model, its endpoint and the inference API. Off by default:
+    #: the model's image and archive must exist before the endpoint can be created, so this is the
+    #: second step after pushing them (see the README). Default false.
+    demo_endpoint: bool = False
     #: ``modelImageTag``: tag of the demo model's image in the baseline's ECR repository (tags are
     #: immutable). Default ``v1``.
     model_image_tag: str = "v1"
@@ -70,6 +85,13 @@ class BaselineConfig:
     #: ``dataCaptureSamplingPercentage``: share of demo endpoint requests captured, 0..100.
     #: Default 100.
     data_capture_sampling_percentage: int = 100
+
+    @property
+    def records_configuration(self) -> bool:
+        """Whether the account baseline creates the Config recorder (see ``createConfigRecorder``)."""
+        if self.create_config_recorder is None:
+            return not self.organization_runs_config_rules
+        return self.create_config_recorder
 
     @classmethod
     def from_context(cls, node: Node) -> "BaselineConfig":
@@ -117,6 +139,7 @@ def context_key(field_name: str) -> str:
 
 def _coerce(key: str, raw: Any, kind: str, default: Any) -> Any:
     """``raw`` as the field's type: JSON gives bools and numbers, `cdk synth -c` gives strings."""
+    kind = kind.removesuffix(" | None")
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
