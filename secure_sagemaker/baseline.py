@@ -11,7 +11,9 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from secure_sagemaker.acknowledgments import acknowledge
-from secure_sagemaker.audit import AlertTopic, AuditTrail, ComplianceRules, ThreatDetection
+from secure_sagemaker._stack import DeployTimeZonesStack
+from secure_sagemaker.account import REPLICATION_REASON, REPLICATION_RULES
+from secure_sagemaker.audit import AlertTopic, AuditTrail
 from secure_sagemaker.config import BaselineConfig, log_retention
 from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
@@ -20,19 +22,7 @@ from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
-
-_REPLICATION_RULES = (
-    "HIPAA.Security-S3BucketReplicationEnabled",
-    "NIST.800.53.R5-S3BucketReplicationEnabled",
-    "PCI.DSS.321-S3BucketReplicationEnabled",
-)
-_REPLICATION_REASON = (
-    "Cross-Region replication is a disaster-recovery choice: it needs a second Region with a "
-    "destination bucket and key there, which this single-Region baseline does not own. Within the "
-    "Region, objects are protected by S3's multi-AZ durability, versioning with retained noncurrent "
-    "versions, the Retain deletion policy and deny-by-default bucket policies. Deployments with a "
-    "Region-level recovery objective add replication and drop this acknowledgment."
-)
+from secure_sagemaker._retention import RETAINED
 
 #: S3 key prefixes the baseline's roles are scoped to.
 RAW_DATA_PREFIX = "raw"
@@ -42,7 +32,11 @@ DATA_CAPTURE_PREFIX = "data-capture"
 
 
 class SecureSageMakerBaseline(Construct):
-    """The hardened SageMaker environment, composed from this library's constructs.
+    """A hardened SageMaker workload, composed from this library's constructs.
+
+    It holds what a team can have many of in one account; what AWS allows once per account and
+    Region (GuardDuty, the Config recorder and rules, the API Gateway CloudWatch role, the
+    management-events trail) is :class:`~secure_sagemaker.account.SecureSageMakerAccountBaseline`.
 
     Data plane: a :class:`KeyRing` (data, models, logs, alerts and audit keys), an
     :class:`AccessLogBucket`, the ``data_bucket`` and ``models_bucket`` (:class:`SecureBucket`), a
@@ -52,16 +46,15 @@ class SecureSageMakerBaseline(Construct):
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
     behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
-    Audit: an :class:`AlertTopic`, an :class:`AuditTrail`, :class:`ThreatDetection` and
-    :class:`ComplianceRules`, each switchable for organizations that run it centrally.
+    Audit: an :class:`AlertTopic` for the workload's alarms, and a data-events
+    :class:`AuditTrail` that records object-level writes to the data and models buckets (the
+    account's trail records management events).
 
     Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
     ``model_repository``, ``studio_role``, ``inference_role``, ``guardrails``, ``studio`` and
     ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
     ``endpoint`` and ``inference_api`` (a :class:`ProtectedInferenceApi`: API Gateway and AWS WAF;
-    None without the demo endpoint), ``alerts``, ``audit_trail`` (None when the
-    organization runs CloudTrail), ``threat_detection``, ``compliance`` (None when the organization
-    runs Config rules).
+    None without the demo endpoint), ``alerts``, ``audit_trail`` (the data-events trail).
 
     :param config: the settings (see :class:`BaselineConfig`, one field per ``cdk.json`` context key).
         Default: ``BaselineConfig()``.
@@ -120,7 +113,7 @@ class SecureSageMakerBaseline(Construct):
             self, "ModelsBucket", encryption_key=self.keys.models_key, access_log_bucket=self.access_logs.bucket
         )
         for bucket in (self.data_bucket, self.models_bucket, self.access_logs):
-            acknowledge(bucket.bucket, _REPLICATION_RULES, _REPLICATION_REASON)
+            acknowledge(bucket.bucket, REPLICATION_RULES, REPLICATION_REASON)
         self.model_repository = ecr.Repository(
             self,
             "ModelImages",
@@ -128,7 +121,7 @@ class SecureSageMakerBaseline(Construct):
             encryption_key=self.keys.models_key,
             image_scan_on_push=True,
             image_tag_mutability=ecr.TagMutability.IMMUTABLE,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
 
     def _identity(self) -> None:
@@ -163,36 +156,16 @@ class SecureSageMakerBaseline(Construct):
 
     def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
         self.alerts = AlertTopic(self, "Alerts", keys=self.keys, email=config.alert_email)
-        self.audit_trail = None
-        if not config.organization_runs_cloud_trail:
-            self.audit_trail = AuditTrail(
-                self,
-                "AuditTrail",
-                keys=self.keys,
-                alert_topic=self.alerts.topic,
-                access_log_bucket=self.access_logs.bucket,
-                data_event_buckets=[self.data_bucket, self.models_bucket],
-                log_retention=retention,
-            )
-            acknowledge(self.audit_trail.bucket.bucket, _REPLICATION_RULES, _REPLICATION_REASON)
-        self.threat_detection = ThreatDetection(
+        self.audit_trail = AuditTrail(
             self,
-            "ThreatDetection",
-            alert_topic=self.alerts.topic,
-            use_existing_detector=config.organization_runs_guard_duty,
+            "AuditTrail",
+            keys=self.keys,
+            access_log_bucket=self.access_logs.bucket,
+            data_event_buckets=[self.data_bucket, self.models_bucket],
+            management_events=False,
+            log_retention=retention,
         )
-        self.compliance = None
-        if not config.organization_runs_config_rules:
-            recorder = (
-                {"keys": self.keys, "access_log_bucket": self.access_logs.bucket}
-                if config.create_config_recorder
-                else {}
-            )
-            self.compliance = ComplianceRules(
-                self, "ComplianceRules", create_recorder=config.create_config_recorder, **recorder
-            )
-            if self.compliance.bucket is not None:
-                acknowledge(self.compliance.bucket.bucket, _REPLICATION_RULES, _REPLICATION_REASON)
+        acknowledge(self.audit_trail.bucket.bucket, REPLICATION_RULES, REPLICATION_REASON)
 
     def _workloads(self, config: BaselineConfig) -> None:
         self.studio = self.user_profile = self.notebook = self.model = self.endpoint = None
@@ -248,8 +221,13 @@ class SecureSageMakerBaseline(Construct):
             )
 
 
-class SecureSageMakerStack(cdk.Stack):
-    """The baseline as a deployable, environment-agnostic stack configured from `cdk.json` context.
+class SecureSageMakerStack(DeployTimeZonesStack):
+    """The workload baseline as a deployable stack configured from `cdk.json` context.
+
+    Environment-agnostic by default; with an explicit ``env`` it still synthesizes without AWS
+    credentials (zones come from ``Fn::GetAZs``). Deploy it after the account baseline
+    (:class:`~secure_sagemaker.account.SecureSageMakerAccountStack`), whose API Gateway
+    CloudWatch role the inference API's logging needs.
 
     Read-only attribute: ``baseline`` (:class:`SecureSageMakerBaseline`).
 

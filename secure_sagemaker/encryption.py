@@ -32,6 +32,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
+from secure_sagemaker._retention import RETAINED
 
 #: Rotation periods KMS accepts (``RotationPeriodInDays``).
 MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 90, 2560
@@ -216,7 +217,7 @@ def new_customer_managed_key(
         enable_key_rotation=True,
         rotation_period=rotation_period,
         pending_window=pending_window,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
         policy=key_policy(via_services),
     )
     days = int(rotation_period.to_days())
@@ -267,6 +268,21 @@ def _construct_id(purpose: str) -> str:
     return "".join(part.capitalize() for part in purpose.split("-")) + "Key"
 
 
+#: The keys a KeyRing creates unless told otherwise (``purposes``).
+STANDARD_PURPOSES = ("data", "models", "logs")
+
+
+def _claim_alias_prefix(ring: Construct, prefix: str) -> None:
+    """Fail when another KeyRing of the same stack already uses ``prefix``: KMS aliases are
+    unique per account and Region, so the second stack deploy would fail on them."""
+    stack = cdk.Stack.of(ring)
+    claimed: dict[str, str] = stack.__dict__.setdefault("_secure_sagemaker_alias_prefixes", {})
+    if prefix in claimed and not is_token(prefix):
+        raise fail(describe(ring), "alias_prefix", prefix, f"is already the alias prefix of {claimed[prefix]}",
+                   "pass a different alias_prefix to one of the KeyRings")
+    claimed[prefix] = ring.node.path
+
+
 class KeyRing(Construct):
     """Separate customer-managed KMS keys per purpose: ``data``, ``models`` and ``logs``.
 
@@ -289,7 +305,11 @@ class KeyRing(Construct):
 
     :param alias_prefix: the middle of every alias, ``alias/<alias_prefix>/<purpose>``. Letters,
         digits, ``_``, ``-`` and single ``/`` separators; must not start with ``aws``.
-        Default: ``"secure-sagemaker"``.
+        Default: the stack's name, so a second copy of the stack in the same account and Region
+        gets aliases of its own (aliases are unique per account and Region). Two KeyRings in one
+        stack must be given different prefixes.
+    :param purposes: which of the standard keys to create: ``data``, ``models``, ``logs``.
+        Default: all three. The logs key is always created (every ring's log groups need it).
     :param rotation_period: how often KMS rotates each key's material, 90 to 2560 whole days.
         Default: ``Duration.days(365)``.
     :param pending_window: how long KMS waits before deleting a key scheduled for deletion,
@@ -301,13 +321,20 @@ class KeyRing(Construct):
         scope: Construct,
         id: str,
         *,
-        alias_prefix: str = "secure-sagemaker",
+        alias_prefix: str | None = None,
         rotation_period: cdk.Duration = cdk.Duration.days(365),
         pending_window: cdk.Duration = cdk.Duration.days(30),
+        purposes: Sequence[str] = STANDARD_PURPOSES,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
+        if alias_prefix is None:
+            alias_prefix = cdk.Stack.of(self).stack_name
         validate_alias_prefix(me, "alias_prefix", alias_prefix)
+        _claim_alias_prefix(self, alias_prefix)
+        if isinstance(purposes, str) or not all(p in STANDARD_PURPOSES for p in purposes):
+            raise fail(me, "purposes", purposes, f"is not a list drawn from {list(STANDARD_PURPOSES)}",
+                       "pass e.g. ['logs'], and add other keys with add_key()")
         validate_duration_days(me, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
         validate_duration_days(me, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion")
         self._alias_prefix = alias_prefix
@@ -315,8 +342,10 @@ class KeyRing(Construct):
         self._pending_window = pending_window
         self._keys: dict[str, kms.Key] = {}
 
-        self.add_key("data", description="secure-sagemaker: ML data (S3, SageMaker volumes, Studio EFS)", via_services=DEFAULT_VIA_SERVICES["data"])
-        self.add_key("models", description="secure-sagemaker: model artifacts and endpoint volumes", via_services=DEFAULT_VIA_SERVICES["models"])
+        if "data" in purposes:
+            self.add_key("data", description="secure-sagemaker: ML data (S3, SageMaker volumes, Studio EFS)", via_services=DEFAULT_VIA_SERVICES["data"])
+        if "models" in purposes:
+            self.add_key("models", description="secure-sagemaker: model artifacts and endpoint volumes", via_services=DEFAULT_VIA_SERVICES["models"])
         logs = self.add_key("logs", description="secure-sagemaker: CloudWatch Logs log groups", via_services=DEFAULT_VIA_SERVICES["logs"])
         allow_service_on_key(
             logs,

@@ -56,6 +56,7 @@ from secure_sagemaker._validation import (
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker._retention import RETAINED
 
 #: The value types a feature may have.
 FEATURE_TYPES = ("String", "Integral", "Fractional")
@@ -271,20 +272,19 @@ class SecureFeatureGroup(Construct):
             offline_store_config=offline_config,
             online_store_config=online_config,
         )
-        self._group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self._group.apply_removal_policy(RETAINED)
         stack = cdk.Stack.of(self)
         checks = []
         if offline_store:
-            key_arn, uri = stack.resolve(self._bucket.key.key_arn), stack.resolve(self._s3_uri)
             checks.append((
                 "OfflineStoreConfig.S3StorageConfig with the offline store bucket's KmsKeyId",
-                lambda p: p["OfflineStoreConfig"]["S3StorageConfig"] == {"S3Uri": uri, "KmsKeyId": key_arn},
+                lambda p: p["OfflineStoreConfig"]["S3StorageConfig"]
+                == stack.resolve({"S3Uri": self._s3_uri, "KmsKeyId": self._bucket.key.key_arn}),
             ))
         if online_store:
-            online_key = stack.resolve(self._key.key_arn)
             checks.append((
                 "OnlineStoreConfig.SecurityConfig.KmsKeyId (encryption_key)",
-                lambda p: p["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == online_key,
+                lambda p: p["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == stack.resolve(self._key.key_arn),
             ))
         enforce(self, self._group, checks)
 

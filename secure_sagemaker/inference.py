@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -43,6 +43,7 @@ from secure_sagemaker._validation import (
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
+from secure_sagemaker.instance_storage import has_instance_storage
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 
@@ -376,9 +377,12 @@ class SecureEndpoint(Construct):
     """A real-time SageMaker endpoint for a SecureModel: encrypted, redundant, captured, alarmed.
 
     - Endpoint configuration with ``KmsKeyId`` (enforced): ``encryption_key`` encrypts the ML
-      storage volumes of the instances. Instance types with local NVMe storage (for example
-      ``ml.g5``, ``ml.p4d``, ``ml.m5d``) do not accept a key and encrypt their volumes in hardware;
-      SageMaker rejects them at deployment, so use EBS-backed types with this construct.
+      storage volumes of the instances. Instance types with local NVMe instance storage (``ml.g5``,
+      ``ml.g6``, ``ml.p4d``, ``ml.p5``, the ``*d`` types: see
+      :data:`~secure_sagemaker.instance_storage.INSTANCE_STORAGE_FAMILIES`) get no ``KmsKeyId``:
+      SageMaker rejects one for them (CreateEndpointConfig fails) because a hardware module on
+      the instance encrypts those volumes. That is the control for them, not a weaker setting;
+      the key still encrypts captured data. A token ``instance_type`` is treated as EBS-backed.
     - One production variant with ``instance_count`` instances, at least 2 by default so that
       SageMaker spreads them over availability zones; 1 only with ``accept_single_instance=True``,
       below 1 never.
@@ -409,6 +413,10 @@ class SecureEndpoint(Construct):
     :param alarm_topic: the SNS topic that receives the alarms (KMS-encrypted; its key must let
         ``cloudwatch.amazonaws.com`` use it). Required: an alarm nobody receives is no control.
     :param instance_type: ``ml.*`` instance type. Default ``"ml.m5.large"``.
+    :param instance_storage_families: the instance families with local instance storage, which
+        get no volume key. Default: :data:`~secure_sagemaker.instance_storage.INSTANCE_STORAGE_FAMILIES`
+        (the SageMaker Developer Guide's "Instance storage volumes" list); pass your own set when
+        AWS adds a family before this library does.
     :param instance_count: initial instance count. Default 2.
     :param accept_single_instance: ``True`` gives up availability: one instance, so one instance or
         zone failure takes the endpoint down. Default ``False``.
@@ -451,6 +459,7 @@ class SecureEndpoint(Construct):
         encryption_key: kms.IKey,
         alarm_topic: sns.ITopic,
         instance_type: str = "ml.m5.large",
+        instance_storage_families: Collection[str] | None = None,
         instance_count: int = 2,
         accept_single_instance: bool = False,
         variant_name: str = "AllTraffic",
@@ -511,10 +520,16 @@ class SecureEndpoint(Construct):
             self, "DataCapture", encryption_key=encryption_key, access_log_bucket=data_capture_access_log_bucket
         )
         capture_key_arn = self._capture_bucket.key.key_arn
+        if instance_storage_families is not None and (
+            isinstance(instance_storage_families, str) or not all(isinstance(f, str) for f in instance_storage_families)
+        ):
+            raise fail(me, "instance_storage_families", instance_storage_families, "is not a collection of family names",
+                       "pass names such as {'g5', 'p4d'}")
+        self._hardware_encrypted = has_instance_storage(instance_type, instance_storage_families)
         self._config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
-            kms_key_id=encryption_key.key_arn,
+            kms_key_id=None if self._hardware_encrypted else encryption_key.key_arn,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=variant_name,
@@ -537,8 +552,12 @@ class SecureEndpoint(Construct):
         )
         self._endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=self._config.attr_endpoint_config_name)
         stack = cdk.Stack.of(self)
+        volume_key = (
+            ("no KmsKeyId (the instance type's local storage is encrypted in hardware)", lambda p: "KmsKeyId" not in p)
+            if self._hardware_encrypted else ("KmsKeyId", lambda p: bool(p["KmsKeyId"]))
+        )
         checks = [
-            ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
+            volume_key,
             ("DataCaptureConfig with EnableCapture and the bucket's KmsKeyId",
              lambda p: p["DataCaptureConfig"]["EnableCapture"] is True
              and p["DataCaptureConfig"]["KmsKeyId"] == stack.resolve(capture_key_arn)),
@@ -672,6 +691,11 @@ class SecureEndpoint(Construct):
     def endpoint(self) -> sagemaker.CfnEndpoint:
         """The ``AWS::SageMaker::Endpoint`` resource."""
         return self._endpoint
+
+    @property
+    def volumes_encrypted_by_hardware(self) -> bool:
+        """True when the instance type has local instance storage, so the config has no volume key."""
+        return self._hardware_encrypted
 
     @property
     def endpoint_config(self) -> sagemaker.CfnEndpointConfig:

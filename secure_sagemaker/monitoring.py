@@ -83,6 +83,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker.instance_storage import has_instance_storage
 from secure_sagemaker._validation import (
     TOKEN_MARK,
     describe,
@@ -210,7 +211,9 @@ class SecureDataQualityMonitor(Construct):
       (enforced).
     - Job resources: ``instance_count`` instances of ``instance_type`` with ``volume_size`` GB
       volumes encrypted with ``encryption_key`` (``VolumeKmsKeyId``, enforced), stopped after
-      ``max_runtime``.
+      ``max_runtime``. Instance types with local instance storage
+      (:func:`~secure_sagemaker.instance_storage.has_instance_storage`) get no ``VolumeKmsKeyId``:
+      SageMaker rejects one for them, and their volumes are encrypted in hardware.
     - ``NetworkConfig`` (enforced, no opt-out): ``EnableNetworkIsolation: true``,
       ``EnableInterContainerTrafficEncryption: true`` and ``VpcConfig`` in the isolated subnets of
       the endpoint's model's PrivateNetwork with its workload security group. The prebuilt analyzer
@@ -377,7 +380,7 @@ class SecureDataQualityMonitor(Construct):
             ),
             job_resources=definition.MonitoringResourcesProperty(cluster_config=definition.ClusterConfigProperty(
                 instance_count=instance_count, instance_type=instance_type, volume_size_in_gb=volume_size,
-                volume_kms_key_id=encryption_key.key_arn,
+                volume_kms_key_id=None if has_instance_storage(instance_type) else encryption_key.key_arn,
             )),
             network_config=definition.NetworkConfigProperty(
                 enable_network_isolation=True,
@@ -420,6 +423,9 @@ class SecureDataQualityMonitor(Construct):
              lambda p: p["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True),
             ("NetworkConfig.VpcConfig in the isolated subnets with the workload security group",
              lambda p: p["NetworkConfig"]["VpcConfig"] == {"SecurityGroupIds": [r(sg_id)], "Subnets": r(subnets)}),
+            ("no JobResources.ClusterConfig.VolumeKmsKeyId (the instance type's local storage is encrypted in hardware)",
+             lambda p: "VolumeKmsKeyId" not in p["JobResources"]["ClusterConfig"])
+            if has_instance_storage(instance_type) else
             ("JobResources.ClusterConfig.VolumeKmsKeyId (encryption_key)",
              lambda p: p["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == r(encryption_key.key_arn)),
             ("DataQualityJobOutputConfig with the output bucket's KmsKeyId",

@@ -11,10 +11,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from secure_sagemaker._validation import PropError, describe, fail, is_token, require_one_of, require_type
 from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker._retention import RETAINED
 
 _S = ec2.InterfaceVpcEndpointAwsService
 
@@ -60,6 +62,39 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 
 
+#: Construct id of the function CDK shares between every AwsCustomResource of a stack.
+_AWS_CUSTOM_RESOURCE_FUNCTION = "AWS679f53fac002430cb0da5b7982bd2287"
+_DESCRIBE_PREFIX_LISTS_REASON = (
+    "ec2:DescribeManagedPrefixLists has no resource-level permissions in the Service Authorization "
+    "Reference, so Resource '*' is the only form IAM accepts; the action is read-only and the "
+    "policy allows nothing else but writing the lookup's own log group."
+)
+_LOOKUP_FUNCTION_ACKNOWLEDGMENTS = (
+    (["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
+     "The function runs only when CloudFormation creates or updates the lookup, once per deployment. "
+     "Reserving concurrency would take it from the account's unreserved pool, which new accounts keep "
+     "at AWS's minimum, so the first deployment in a fresh account would fail."),
+    (["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
+     "CloudFormation invokes custom resource functions synchronously and receives their outcome; a "
+     "dead-letter queue only receives failed asynchronous invocations, which never happen here, and a "
+     "failed lookup fails the deployment visibly."),
+    (["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC"],
+     "The function calls one read-only EC2 API (DescribeManagedPrefixLists) during deployments and "
+     "handles no data. Inside the isolated VPC it would need an EC2 interface endpoint for that call "
+     "alone, and the VPC it would run in is being created by the same deployment."),
+)
+
+
+def _drop_depends_on_role(function: Any, role: Any) -> None:
+    """Drop ``function``'s DependsOn when it names only ``role``: its ``Fn::GetAtt`` on the role
+    already orders them, and cfn-lint reports the redundant DependsOn (W3005)."""
+    if function is None or role is None:
+        return
+    depends_on = [d.node.path for d in (*function.obtain_dependencies(), *function.node.dependencies)]
+    if depends_on and all(path in (role.node.path, f"{role.node.path}/Resource") for path in depends_on):
+        function.add_deletion_override("DependsOn")
+
+
 class PrivateNetwork(Construct):
     """A VPC for SageMaker workloads with no path to or from the internet.
 
@@ -99,14 +134,13 @@ class PrivateNetwork(Construct):
       ``SAGEMAKER_INTERFACE_ENDPOINTS`` (below). Pass ``[*SAGEMAKER_INTERFACE_ENDPOINTS, ...]`` to add
       services, or fewer when the VPC already has private-DNS endpoints for some (a VPC holds one
       per service).
-    - ``s3_prefix_list_id``: id of the S3 managed prefix list of the region (``pl-...``). Default
-      ``None``. Security groups reach S3 through the gateway endpoint only by this id, which cannot
-      be known at synth time without an account. When given, the workload security group may send
-      HTTPS to it. When ``None``, the workload security group has no rule for S3, so workloads in
-      it cannot reach S3 until such a rule exists; get the id with ``aws ec2
-      describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3
-      --query 'PrefixLists[0].PrefixListId'``. SageMaker's own data channels (training input,
-      model artifacts) do not pass through this security group and are unaffected.
+    - ``s3_prefix_list_id``: id of the S3 managed prefix list of the region (``pl-...``), to which
+      the workload security group may send HTTPS (S3 through the gateway endpoint: security groups
+      name S3 only by this id). Default ``None``: the id is looked up at deploy time by a custom
+      resource (``S3PrefixListLookup``, an ``AwsCustomResource`` whose function may only call
+      ``ec2:DescribeManagedPrefixLists``, logging to a log group under ``logs_key``), so workloads
+      reach S3 with no manual step. Give the id (``aws ec2 describe-managed-prefix-lists --filters
+      Name=prefix-list-name,Values=com.amazonaws.<region>.s3``) to do without that function.
     - ``external_read_buckets``: names of buckets in other accounts that principals of this account
       may read through the S3 endpoint (for example ``jumpstart-cache-prod-<region>`` for JumpStart
       models). Default ``()``.
@@ -231,6 +265,8 @@ class PrivateNetwork(Construct):
             vpc_cidr = self._existing_cidr(vpc)
 
         self._subnets = ec2.SubnetSelection(subnets=chosen)
+        if s3_prefix_list_id is None:
+            s3_prefix_list_id = self._look_up_s3_prefix_list(logs_key, flow_log_retention)
         self._endpoint_sg, self._workload_sg = self._security_groups(vpc_cidr, s3_prefix_list_id)
         self._interface_endpoints = {s.short_name: self._interface_endpoint(s) for s in services}
         self._s3_endpoint = self._gateway_endpoint(external_read_buckets)
@@ -459,13 +495,8 @@ class PrivateNetwork(Construct):
         # CDK's provider for restrict_default_security_group gives its handler both a DependsOn and
         # a GetAtt on its role, which cfn-lint reports (W3005); the GetAtt alone orders them.
         provider = cdk.Stack.of(self).node.try_find_child(_DEFAULT_SG_PROVIDER)
-        if provider is None:
-            return
-        handler, role = provider.node.try_find_child("Handler"), provider.node.try_find_child("Role")
-        if handler is not None and role is not None and [
-            d.node.path for d in handler.obtain_dependencies()
-        ] == [role.node.path]:
-            handler.add_deletion_override("DependsOn")
+        if provider is not None:
+            _drop_depends_on_role(provider.node.try_find_child("Handler"), provider.node.try_find_child("Role"))
 
     def _security_groups(
         self, vpc_cidr: str, prefix_list_id: str | None
@@ -503,6 +534,51 @@ class PrivateNetwork(Construct):
             ec2.Peer.ipv4("255.255.255.255/32"), ec2.Port.icmp_type_and_code(252, 86), "Disallow all traffic"
         )
         return endpoint_sg, workload_sg
+
+    def _look_up_s3_prefix_list(self, logs_key: kms.IKey, retention: logs.RetentionDays) -> str:
+        """The S3 managed prefix list id of the stack's Region, read at deploy time."""
+        call = cr.AwsSdkCall(
+            service="EC2",
+            action="describeManagedPrefixLists",
+            parameters={"Filters": [{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{cdk.Aws.REGION}.s3"]}]},
+            physical_resource_id=cr.PhysicalResourceId.of(f"com.amazonaws.{cdk.Aws.REGION}.s3"),
+            output_paths=["PrefixLists.0.PrefixListId"],
+        )
+        log_group = logs.LogGroup(
+            self, "S3PrefixListLookupLogs", encryption_key=logs_key, retention=retention, removal_policy=RETAINED
+        )
+        # Its own role with a customer managed policy: AwsCustomResource's default is an inline
+        # policy on a role with AWSLambdaBasicExecutionRole, which writes to any log group.
+        role = iam.Role(
+            self, "S3PrefixListLookupRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Reads the Region's S3 managed prefix list id during deployments",
+        )
+        policy = iam.ManagedPolicy(
+            self, "S3PrefixListLookupPolicy", roles=[role],
+            description="ec2:DescribeManagedPrefixLists and writing the lookup's own log group",
+            statements=[
+                iam.PolicyStatement(sid="ReadPrefixLists", actions=["ec2:DescribeManagedPrefixLists"], resources=["*"]),
+                iam.PolicyStatement(sid="WriteOwnLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                    resources=[log_group.log_group_arn]),
+            ],
+        )
+        acknowledge(policy, ["AwsSolutions-IAM5[Resource::*]"], _DESCRIBE_PREFIX_LISTS_REASON)
+        lookup = cr.AwsCustomResource(
+            self,
+            "S3PrefixListLookup",
+            on_create=call,
+            on_update=call,
+            role=role,
+            install_latest_aws_sdk=False,
+            log_group=log_group,
+            resource_type="Custom::S3PrefixListLookup",
+        )
+        lookup.node.add_dependency(policy)
+        function = cdk.Stack.of(self).node.try_find_child(_AWS_CUSTOM_RESOURCE_FUNCTION)
+        _drop_depends_on_role(function.node.default_child, role)
+        for rules, reason in _LOOKUP_FUNCTION_ACKNOWLEDGMENTS:
+            acknowledge(function, rules, reason)
+        return lookup.get_response_field("PrefixLists.0.PrefixListId")
 
     def _interface_endpoint(self, service: ec2.InterfaceVpcEndpointAwsService) -> ec2.InterfaceVpcEndpoint:
         construct_id = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", service.short_name)) + "Endpoint"
@@ -548,7 +624,7 @@ class PrivateNetwork(Construct):
 
     def _flow_log(self, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
         group = logs.LogGroup(
-            self, "FlowLogGroup", encryption_key=key, retention=retention, removal_policy=cdk.RemovalPolicy.RETAIN
+            self, "FlowLogGroup", encryption_key=key, retention=retention, removal_policy=RETAINED
         )
         stack = cdk.Stack.of(self)
         role = iam.Role(

@@ -35,6 +35,7 @@ from secure_sagemaker.encryption import (
     new_customer_managed_key,
     validate_duration_days,
 )
+from secure_sagemaker._retention import RETAINED
 
 #: Multipart uploads that never complete are deleted after this many days.
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7
@@ -101,9 +102,11 @@ def _non_empty_strings(construct: str, prop: str, value: Any, fix: str) -> list[
 
 
 def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str, Any]) -> None:
-    """Re-check at synth what every bucket of this library must keep: ``encryption`` (the resolved
-    ``ServerSideEncryptionByDefault``), all public access blocked, ACLs disabled, versioning, and
-    the bucket policy's denial of requests without TLS 1.2."""
+    """Re-check at synth what every bucket of this library must keep: ``encryption`` (the
+    ``ServerSideEncryptionByDefault``, resolved at synth so a key from another stack compares as
+    the import CloudFormation will see), all public access blocked, ACLs disabled, versioning,
+    and the bucket policy's denial of requests without TLS 1.2."""
+    stack = cdk.Stack.of(bucket)
     block_all = {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")}
 
     def denies_insecure_transport(p: Mapping[str, Any]) -> bool:
@@ -112,9 +115,9 @@ def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str
                 and any(c.get("NumericLessThan", {}).get("s3:TlsVersion") == MINIMUM_TLS_VERSION for c in conditions))
 
     enforce(owner, bucket.node.default_child, [
-        ("BucketEncryption " + json.dumps(encryption, sort_keys=True),
+        ("BucketEncryption " + json.dumps(stack.resolve(encryption), sort_keys=True),
          lambda p: [r["ServerSideEncryptionByDefault"] for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
-         == [encryption]),
+         == [stack.resolve(encryption)]),
         ("PublicAccessBlockConfiguration blocking all public access", lambda p: p["PublicAccessBlockConfiguration"] == block_all),
         ("VersioningConfiguration Enabled", lambda p: p["VersioningConfiguration"]["Status"] == "Enabled"),
         ("OwnershipControls BucketOwnerEnforced (ACLs disabled)",
@@ -196,7 +199,7 @@ class AccessLogBucket(Construct):
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
             auto_delete_objects=False,
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -351,7 +354,7 @@ class SecureBucket(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self._access_log_bucket,
             server_access_logs_prefix=access_log_prefix,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
             auto_delete_objects=False,
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -364,8 +367,7 @@ class SecureBucket(Construct):
         self._deny_other_encryption()
         if vpce_ids:
             self._deny_outside_vpc_endpoints(vpce_ids, break_glass)
-        stack = cdk.Stack.of(self)
-        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": stack.resolve(self._key.key_arn)})
+        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self._key.key_arn})
 
     @staticmethod
     def _validate_vpc_endpoint_mode(

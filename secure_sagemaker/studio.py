@@ -41,6 +41,7 @@ from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker._retention import RETAINED
 
 #: Names of domains, user profiles and notebook instances (the API's pattern, at most 63 characters).
 _RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -366,7 +367,7 @@ class SecureStudioDomain(Construct):
                 jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(app_lifecycle_management=lifecycle),
             ),
         )
-        self._domain.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self._domain.apply_removal_policy(RETAINED)
         enforce(self, self._domain, [
             ("AppNetworkAccessType: VpcOnly", lambda p: p["AppNetworkAccessType"] == "VpcOnly"),
             ("AuthMode: IAM", lambda p: p["AuthMode"] == "IAM"),

@@ -124,13 +124,19 @@ class CfnLint:
 _BASELINE_LINT: dict[Path, CfnLint] = {}
 
 
+#: The full baseline: cdk.json's settings with the demo endpoint (and so the inference API) on,
+#: which a real deployment turns on in its second step.
+FULL_BASELINE = {"secure-sagemaker:demoEndpoint": True}
+
+
 @pytest.fixture(scope="session")
 def baseline_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cloud assembly of app.py with every nag pack registered, synthesized once per session.
+    """The cloud assembly of app.py (account baseline and workload, demo endpoint on) with every
+    nag pack registered, synthesized once per session.
 
     cfn-lint starts on its templates at once (see :func:`baseline_cfn_lint`).
     """
-    assembly = synth_app_py(tmp_path_factory.mktemp("cdk.out"))
+    assembly = synth_app_py(tmp_path_factory.mktemp("cdk.out"), **FULL_BASELINE)
     _BASELINE_LINT[assembly] = CfnLint(*sorted(assembly.glob("*.template.json")))
     return assembly
 
@@ -143,8 +149,15 @@ def baseline_cfn_lint(baseline_assembly: Path) -> CfnLint:
 
 @pytest.fixture(scope="session")
 def baseline_template(baseline_assembly: Path) -> dict:
-    """The baseline stack's template."""
+    """The workload stack's template."""
     name = cdk_json_context()["secure-sagemaker:stackName"]
+    return json.loads((baseline_assembly / f"{name}.template.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def account_template(baseline_assembly: Path) -> dict:
+    """The account baseline stack's template."""
+    name = cdk_json_context()["secure-sagemaker:accountStackName"]
     return json.loads((baseline_assembly / f"{name}.template.json").read_text())
 
 

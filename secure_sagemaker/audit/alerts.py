@@ -177,9 +177,9 @@ class AlertTopic(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        key_arn = cdk.Stack.of(self).resolve(key.key_arn)
+        stack = cdk.Stack.of(self)
         enforce(self, self._topic.node.default_child, [
-            ("KmsMasterKeyId (the alerts key)", lambda p: p["KmsMasterKeyId"] == key_arn),
+            ("KmsMasterKeyId (the alerts key)", lambda p: p["KmsMasterKeyId"] == stack.resolve(key.key_arn)),
         ])
         for sid, service, source_arn in (
             ("CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com", cloudwatch_alarm_arns()),

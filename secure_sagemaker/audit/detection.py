@@ -17,6 +17,7 @@ from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import arn, as_buckets, require_topic
 from secure_sagemaker.audit.alerts import TopicTarget
 from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker._retention import RETAINED
 
 #: GuardDuty finding severities run from 1.0 to 10.0: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9
 #: and Critical 9.0-10.0, the last added for attack sequences (Amazon GuardDuty User Guide,
@@ -125,7 +126,7 @@ class ThreatDetection(Construct):
                     for name in DETECTOR_FEATURES
                 ],
             )
-            self._detector.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+            self._detector.apply_removal_policy(RETAINED)
 
         self._rule = events.Rule(
             self,

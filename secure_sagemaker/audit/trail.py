@@ -33,6 +33,7 @@ from secure_sagemaker.audit._common import (
 from secure_sagemaker.audit.watches import SECURITY_WATCHES
 from secure_sagemaker.encryption import KeyRing, allow_service_on_key
 from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker._retention import RETAINED
 
 #: CloudTrail accepts at most 250 data resources across a trail's basic event selectors.
 MAX_DATA_EVENT_BUCKETS = 250
@@ -117,6 +118,11 @@ class AuditTrail(Construct):
     :param data_events: which data events: ``cloudtrail.ReadWriteType.WRITE_ONLY`` (uploads,
         deletes, tagging) or ``ALL`` (reads too, which shows exfiltration and costs more).
         Default: ``WRITE_ONLY``. Applies only with ``data_event_buckets``.
+    :param management_events: record management events (API calls that create, change or delete
+        resources, console sign-ins). Default: ``True``. ``False`` makes a data-events trail for
+        a workload's buckets, in an account whose account baseline (or organization) already
+        records management events: it then requires ``data_event_buckets`` and takes no
+        ``alert_topic`` (the alarms watch management events).
     :param organization_trail: record every account of the AWS Organization (deploy in the
         management account or a delegated administrator, with CloudTrail trusted access on).
         Default: ``False``.
@@ -141,6 +147,7 @@ class AuditTrail(Construct):
         access_log_bucket: s3.IBucket | None = None,
         data_event_buckets: Sequence[s3.IBucket | SecureBucket] | None = None,
         data_events: cloudtrail.ReadWriteType = cloudtrail.ReadWriteType.WRITE_ONLY,
+        management_events: bool = True,
         organization_trail: bool = False,
         organization_id: str | None = None,
         metric_namespace: str = "SecureSageMaker/CloudTrail",
@@ -165,6 +172,13 @@ class AuditTrail(Construct):
         require_type(me, "metric_namespace", metric_namespace, str, "pass a namespace such as 'SecureSageMaker/CloudTrail'")
         self._validate_organization(me, organization_trail, organization_id)
         buckets = self._validate_data_events(me, data_event_buckets, data_events)
+        require_type(me, "management_events", management_events, bool, "pass True or False")
+        if not management_events and not buckets:
+            raise fail(me, "management_events", False, "leaves the trail recording nothing without data_event_buckets",
+                       "pass data_event_buckets, or keep management_events=True")
+        if not management_events and alert_topic is not None:
+            raise fail(me, "alert_topic", alert_topic.node.path, "alarms on management events, which this trail does not record",
+                       "drop alert_topic (the account baseline's trail alarms) or keep management_events=True")
         if trail_name is None:
             trail_name = _default_trail_name(self)
         validate_trail_name(me, trail_name)
@@ -187,14 +201,17 @@ class AuditTrail(Construct):
         self._admit_trail_to_bucket(self._bucket.bucket, log_prefixes)
 
         self._log_group = logs.LogGroup(
-            self, "LogGroup", encryption_key=logs_key, retention=log_retention, removal_policy=cdk.RemovalPolicy.RETAIN
+            self, "LogGroup", encryption_key=logs_key, retention=log_retention, removal_policy=RETAINED
         )
         role, role_policy = self._logs_role(log_prefixes)
 
         selectors = None
         if buckets:
+            management = [
+                cloudtrail.CfnTrail.EventSelectorProperty(include_management_events=True, read_write_type="All")
+            ] if management_events else []
             selectors = [
-                cloudtrail.CfnTrail.EventSelectorProperty(include_management_events=True, read_write_type="All"),
+                *management,
                 cloudtrail.CfnTrail.EventSelectorProperty(
                     include_management_events=False,
                     read_write_type=DATA_EVENT_TYPES[data_events.value],
@@ -222,12 +239,12 @@ class AuditTrail(Construct):
         )
         # CloudTrail checks its bucket and role when the trail is created or updated.
         self._trail.node.add_dependency(self._bucket.bucket.policy, role_policy)
-        key_arn = cdk.Stack.of(self).resolve(key.key_arn)
+        stack = cdk.Stack.of(self)
         enforce(self, self._trail, [
             ("IsLogging, IsMultiRegionTrail, IncludeGlobalServiceEvents and EnableLogFileValidation",
              lambda p: all(p.get(k) is True for k in (
                  "IsLogging", "IsMultiRegionTrail", "IncludeGlobalServiceEvents", "EnableLogFileValidation"))),
-            ("KMSKeyId (the audit key)", lambda p: p["KMSKeyId"] == key_arn),
+            ("KMSKeyId (the audit key)", lambda p: p["KMSKeyId"] == stack.resolve(key.key_arn)),
             ("CloudWatchLogsLogGroupArn", lambda p: bool(p["CloudWatchLogsLogGroupArn"])),
         ])
 

@@ -23,11 +23,13 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from secure_sagemaker._validation import describe, fail, require_attribute, require_type
-from secure_sagemaker.acknowledgments import acknowledge, acknowledge_wildcard_resources
+from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.edge import limits
+from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
 from secure_sagemaker.edge.firewall import build_firewall
 from secure_sagemaker.inference import SecureEndpoint
 from secure_sagemaker.studio import enforce
+from secure_sagemaker._retention import RETAINED
 
 #: Default largest request body, in bytes: 16 KB, what AWS WAF inspects at its base price.
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
@@ -78,10 +80,6 @@ MODEL_ERROR_BODY = '{"message": "The model is unavailable", "requestId": "$conte
 #: default messages, which name the caller's ARN and account on access denied.
 GATEWAY_4XX_BODY = '{"message": "$context.error.responseType", "requestId": "$context.requestId"}'
 GATEWAY_5XX_BODY = '{"message": "Internal server error", "requestId": "$context.requestId"}'
-#: What the CloudWatch role (``cloud_watch_role=True``) may do: write API Gateway's logs.
-CLOUD_WATCH_ROLE_ACTIONS = (
-    "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents",
-)
 _ALARM_PERIOD = cdk.Duration.minutes(5)
 _AUTHORIZED = ("AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM")
 _COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
@@ -102,12 +100,6 @@ _IAM_AUTH_REASON = (
     "execute-api:Invoke on this method, every request is signed and CloudTrail/access logs name the "
     "principal. A Cognito user pool is for end-user identities; the construct uses one when "
     "cognito_user_pools is given."
-)
-_CLOUD_WATCH_WILDCARD_REASON = (
-    "The API Gateway CloudWatch role is an account-level setting for every REST API of this account "
-    "and Region: API Gateway creates execution log groups named after each API id and stage, and "
-    "writes access logs to whatever group each stage names, so the role is scoped to log groups of "
-    "this account and Region, not to one group."
 )
 
 
@@ -169,7 +161,7 @@ class ProtectedInferenceApi(Construct):
       goes through the domain.
     - **AWS WAF**: a REGIONAL web ACL associated with exactly this stage; see
       :mod:`secure_sagemaker.edge.firewall` for its rules. WAF logs go to ``waf_log_group``
-      (``aws-waf-logs-<name>``, encrypted with ``logs_key``) with the ``authorization``,
+      (``aws-waf-logs-<name>-<start of the web ACL id>``, encrypted with ``logs_key``) with the ``authorization``,
       ``x-amz-security-token`` and ``x-api-key`` headers redacted.
     - **Alarms** to ``alarm_topic`` (alarm and OK): WAF blocked requests, API 4XX and 5XX,
       p99 latency.
@@ -450,7 +442,7 @@ class ProtectedInferenceApi(Construct):
 
     def _log_group(self, id: str, key: kms.IKey, retention: logs.RetentionDays, name: str | None = None) -> logs.LogGroup:
         return logs.LogGroup(
-            self, id, log_group_name=name, encryption_key=key, retention=retention, removal_policy=cdk.RemovalPolicy.RETAIN
+            self, id, log_group_name=name, encryption_key=key, retention=retention, removal_policy=RETAINED
         )
 
     def _rest_api(
@@ -556,27 +548,8 @@ class ProtectedInferenceApi(Construct):
             self._api.add_gateway_response(id, type=kind, templates={"application/json": body})
 
     def _cloud_watch_role(self) -> None:
-        role = iam.Role(
-            self, "CloudWatchRole",
-            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            description="API Gateway writes execution and access logs of this account's REST APIs",
-        )
-        policy = iam.ManagedPolicy(
-            self, "CloudWatchPolicy", roles=[role],
-            description="Write API Gateway logs to log groups of this account and Region",
-            statements=[iam.PolicyStatement(
-                sid="WriteApiGatewayLogs", actions=list(CLOUD_WATCH_ROLE_ACTIONS),
-                resources=[cdk.Stack.of(self).format_arn(
-                    service="logs", resource="log-group", resource_name="*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
-                )],
-            )],
-        )
-        account = apigateway.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
-        for resource in (role, policy, account):
-            resource.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
-        account.node.add_dependency(policy)
-        self._stage.node.add_dependency(account)
-        acknowledge_wildcard_resources(policy, _CLOUD_WATCH_WILDCARD_REASON)
+        logging = ApiGatewayCloudWatchRole(self, "CloudWatchLogging")
+        self._stage.node.add_dependency(logging.account)
 
     def _create_alarms(
         self, name: str, topic: sns.ITopic, blocked: int, client: int, server: int, latency: cdk.Duration

@@ -29,6 +29,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from secure_sagemaker.edge.limits import MAX_INSPECTED_BODY_BYTES, content_length_above, inspection_limit
+from secure_sagemaker._retention import RETAINED
 
 #: Managed rule groups every web ACL has, and the optional anonymous-IP group.
 IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
@@ -211,10 +212,12 @@ def build_firewall(
     log_group = logs.LogGroup(
         scope,
         "WafLogs",
-        log_group_name=f"aws-waf-logs-{name}",
+        # WAF logs only to groups named aws-waf-logs-*. The web ACL's id ends the name, so a
+        # group retained by a deleted stack never blocks a redeploy of the same stack.
+        log_group_name=cdk.Fn.join("", [f"aws-waf-logs-{name}-", cdk.Fn.select(0, cdk.Fn.split("-", acl.attr_id))]),
         encryption_key=logs_key,
         retention=log_retention,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
     )
     # WAF wants the log group's ARN without the ":*" suffix that LogGroup.log_group_arn carries.
     destination = cdk.Stack.of(scope).format_arn(
