@@ -45,9 +45,13 @@ _EXPORTS: dict[str, str] = {
     "AuditTrail": "secure_sagemaker.audit.trail",
     "ThreatDetection": "secure_sagemaker.audit.detection",
     "ComplianceRules": "secure_sagemaker.audit.compliance",
-    # the composed baseline and its configuration
+    "ApiGatewayCloudWatchRole": "secure_sagemaker.edge.account_logging",
+    # the composed baselines (per account, per workload) and their configuration
+    "SecureSageMakerAccountBaseline": "secure_sagemaker.account",
+    "SecureSageMakerAccountStack": "secure_sagemaker.account",
     "SecureSageMakerBaseline": "secure_sagemaker.baseline",
     "SecureSageMakerStack": "secure_sagemaker.baseline",
+    "DeployTimeZonesStack": "secure_sagemaker.zones",
     "BaselineConfig": "secure_sagemaker.config",
     # synth-time checks
     "SageMakerSecurityChecks": "secure_sagemaker.nag.pack",
@@ -60,12 +64,14 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run time see __getattr__
     from secure_sagemaker._validation import PropError
+    from secure_sagemaker.account import SecureSageMakerAccountBaseline, SecureSageMakerAccountStack
     from secure_sagemaker.audit.alerts import AlertTopic
     from secure_sagemaker.audit.compliance import ComplianceRules
     from secure_sagemaker.audit.detection import ThreatDetection
     from secure_sagemaker.audit.trail import AuditTrail
     from secure_sagemaker.baseline import SecureSageMakerBaseline, SecureSageMakerStack
     from secure_sagemaker.config import BaselineConfig
+    from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
     from secure_sagemaker.edge.api import ProtectedInferenceApi
     from secure_sagemaker.encryption import KeyRing
     from secure_sagemaker.feature_store import SecureFeatureGroup
@@ -77,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.network import PrivateNetwork
     from secure_sagemaker.storage import AccessLogBucket, SecureBucket
     from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
+    from secure_sagemaker.zones import DeployTimeZonesStack
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from secure_sagemaker._stack import DeployTimeZonesStack
+from secure_sagemaker.zones import DeployTimeZonesStack
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail, ComplianceRules, ThreatDetection
 from secure_sagemaker.config import BaselineConfig, log_retention

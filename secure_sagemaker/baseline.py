@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from secure_sagemaker.acknowledgments import acknowledge
-from secure_sagemaker._stack import DeployTimeZonesStack
+from secure_sagemaker.zones import DeployTimeZonesStack
 from secure_sagemaker.account import REPLICATION_REASON, REPLICATION_RULES
 from secure_sagemaker.audit import AlertTopic, AuditTrail
 from secure_sagemaker.config import BaselineConfig, log_retention

@@ -309,7 +309,7 @@ class KeyRing(Construct):
         gets aliases of its own (aliases are unique per account and Region). Two KeyRings in one
         stack must be given different prefixes.
     :param purposes: which of the standard keys to create: ``data``, ``models``, ``logs``.
-        Default: all three. The logs key is always created (every ring's log groups need it).
+        Default: all three. ``logs`` must be among them (the ring's log groups need it).
     :param rotation_period: how often KMS rotates each key's material, 90 to 2560 whole days.
         Default: ``Duration.days(365)``.
     :param pending_window: how long KMS waits before deleting a key scheduled for deletion,
@@ -332,8 +332,8 @@ class KeyRing(Construct):
             alias_prefix = cdk.Stack.of(self).stack_name
         validate_alias_prefix(me, "alias_prefix", alias_prefix)
         _claim_alias_prefix(self, alias_prefix)
-        if isinstance(purposes, str) or not all(p in STANDARD_PURPOSES for p in purposes):
-            raise fail(me, "purposes", purposes, f"is not a list drawn from {list(STANDARD_PURPOSES)}",
+        if isinstance(purposes, str) or not all(p in STANDARD_PURPOSES for p in purposes) or "logs" not in purposes:
+            raise fail(me, "purposes", purposes, f"is not a list drawn from {list(STANDARD_PURPOSES)} with 'logs'",
                        "pass e.g. ['logs'], and add other keys with add_key()")
         validate_duration_days(me, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
         validate_duration_days(me, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion")
@@ -364,17 +364,17 @@ class KeyRing(Construct):
     @property
     def data_key(self) -> kms.Key:
         """The key for ML data: S3 datasets, SageMaker job and notebook volumes, Studio EFS."""
-        return self._keys["data"]
+        return self.key("data")
 
     @property
     def models_key(self) -> kms.Key:
         """The key for model artifacts and endpoint volumes."""
-        return self._keys["models"]
+        return self.key("models")
 
     @property
     def logs_key(self) -> kms.Key:
         """The key for CloudWatch Logs log groups of this account and region."""
-        return self._keys["logs"]
+        return self.key("logs")
 
     @property
     def keys(self) -> Mapping[str, kms.Key]:

@@ -181,7 +181,7 @@ def test_stock_packs_leave_only_what_the_baseline_must_acknowledge(synth):
 def test_topic_is_encrypted_with_the_alerts_key(template, ids):
     assert props(template, ids["topic"])["KmsMasterKeyId"] == {"Fn::GetAtt": [ids["alerts_key"], "Arn"]}
     aliases = {a["Properties"]["AliasName"] for a in resources(template, "AWS::KMS::Alias").values()}
-    assert {"alias/secure-sagemaker/alerts", "alias/secure-sagemaker/audit"} <= aliases
+    assert {"alias/Test/alerts", "alias/Test/audit"} <= aliases
 
 
 def test_topic_policy_requires_tls_and_admits_only_the_publishing_services(template, ids):
@@ -304,13 +304,13 @@ def test_trail_bucket_encrypts_every_object_under_cloudtrails_context(template, 
     assert rule["ServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": [ids["audit_key"], "Arn"]},
     }
-    assert template["Resources"][ids["trail_bucket"]]["DeletionPolicy"] == "Retain"
+    assert template["Resources"][ids["trail_bucket"]]["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_log_group_is_encrypted_retained_and_kept_a_year(template, ids):
     group = template["Resources"][ids["log_group"]]
     assert group["Properties"] == {"KmsKeyId": {"Fn::GetAtt": [ids["logs_key"], "Arn"]}, "RetentionInDays": 365}
-    assert group["DeletionPolicy"] == "Retain"
+    assert group["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_logs_role_writes_only_cloudtrail_streams_of_the_group(template, ids):
@@ -408,7 +408,7 @@ def test_detector_has_s3_protection_and_the_frequency(template, ids):
         "Features": [{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}],
     }
     assert "DataSources" not in detector["Properties"]
-    assert detector["DeletionPolicy"] == "Retain"
+    assert detector["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_findings_rule_forwards_findings_at_or_above_the_severity(template, ids):

@@ -59,7 +59,7 @@ def test_every_key_rotates_and_is_retained(baseline_template):
         assert props["EnableKeyRotation"] is True, logical_id
         assert props["RotationPeriodInDays"] == 365, logical_id
         assert props["PendingWindowInDays"] == 30, logical_id
-        assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain", logical_id
+        assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
         for statement in props["KeyPolicy"]["Statement"]:
             assert statement["Action"] != "kms:*", (logical_id, statement)
 
@@ -85,7 +85,7 @@ def test_every_bucket_is_private_tls_only_versioned_and_retained(baseline_templa
     assert len(buckets) >= 3
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
-        assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain", logical_id
+        assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
         assert props["PublicAccessBlockConfiguration"] == {
             "BlockPublicAcls": True,
             "BlockPublicPolicy": True,
@@ -168,7 +168,7 @@ def test_every_log_group_is_encrypted_with_retention_and_retained(baseline_templ
     for logical_id, group in groups.items():
         assert group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0] in keys, logical_id
         assert group["Properties"]["RetentionInDays"] == 365, logical_id
-        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain", logical_id
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
 
 
 STATEFUL_TYPES = (
@@ -190,7 +190,7 @@ def test_stateful_resources_are_retained_under_stable_logical_ids(baseline_templ
     }
     assert sorted(stateful) == EXPECTED_STATEFUL_IDS
     for logical_id, resource in stateful.items():
-        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", logical_id
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
 
 
 EXPECTED_STATEFUL_IDS = [

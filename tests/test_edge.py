@@ -297,10 +297,15 @@ def test_waf_logs_to_an_encrypted_group_with_credentials_redacted(template: dict
         {"SingleHeader": {"Name": "x-api-key"}},
     ]
     group = template["Resources"][ids[api]["waf_logs"]]
-    assert group["Properties"]["LogGroupName"] == f"aws-waf-logs-{props(template, ids[api]['acl'])['Name']}"
+    # Named after the ACL and ended by its id, so a group retained by a deleted stack never
+    # blocks a redeploy of that stack.
+    assert group["Properties"]["LogGroupName"] == {"Fn::Join": ["", [
+        f"aws-waf-logs-{props(template, ids[api]['acl'])['Name']}-",
+        {"Fn::Select": [0, {"Fn::Split": ["-", get_att(ids[api]["acl"], "Id")]}]},
+    ]]}
     assert group["Properties"]["KmsKeyId"] == get_att(ids["logs_key"], "Arn")
     assert group["Properties"]["RetentionInDays"] == (90 if api == "Public" else 365)
-    assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 # --- integration and authorization ------------------------------------------------------------------
@@ -428,7 +433,7 @@ def test_stage_logs_traces_and_throttles(template: dict, ids: dict, api: str, st
         group = template["Resources"][group_id]
         assert group["Properties"]["KmsKeyId"] == get_att(ids["logs_key"], "Arn")
         assert group["Properties"]["RetentionInDays"] == retention
-        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert props(template, ids[api]["execution_logs"])["LogGroupName"] == {
         "Fn::Join": ["", ["API-Gateway-Execution-Logs_", ref(ids[api]["api"]), f"/{stage_name}"]]
     }
@@ -489,13 +494,13 @@ def test_the_construct_adds_no_stack_output(template: dict) -> None:
 
 def test_cloud_watch_role_only_when_asked(template: dict, ids: dict) -> None:
     (account_id, account), = resources(template, "AWS::ApiGateway::Account").items()
-    assert account_id.startswith("Internal") and account["DeletionPolicy"] == "Retain"
+    assert account_id.startswith("Internal") and account["DeletionPolicy"] == "RetainExceptOnCreate"
     role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
     role = template["Resources"][role_id]
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}}
     ]
-    assert "ManagedPolicyArns" not in role["Properties"] and role["DeletionPolicy"] == "Retain"
+    assert "ManagedPolicyArns" not in role["Properties"] and role["DeletionPolicy"] == "RetainExceptOnCreate"
     (policy_id, policy), = [(k, v) for k, v in resources(template, "AWS::IAM::ManagedPolicy").items() if ref(role_id) in v["Properties"]["Roles"]]
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"],
@@ -555,7 +560,7 @@ def test_stock_packs_leave_nothing_unacknowledged(synth: dict[str, Any]) -> None
     # The account-level CloudWatch role is scoped to log groups of this account and Region.
     expected.add((
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]",
-        "Test/Internal/CloudWatchPolicy/Resource",
+        "Test/Internal/CloudWatchLogging/CloudWatchPolicy/Resource",
     ))
     assert {f for f in _findings(synth, "suppressedViolations") if f[1].startswith(ours)} == expected
 

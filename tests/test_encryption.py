@@ -112,7 +112,7 @@ def test_every_key_rotates_with_the_configured_period(template, key_ids):
 
 def test_every_key_is_retained_with_its_pending_window(template, key_ids):
     for logical_id, key in resources(template, "AWS::KMS::Key").items():
-        assert key["DeletionPolicy"] == "Retain"
+        assert key["DeletionPolicy"] == "RetainExceptOnCreate"
         assert key["UpdateReplacePolicy"] == "Retain"
         window = 7 if logical_id.startswith("Custom") else 30
         assert key["Properties"]["PendingWindowInDays"] == window, logical_id
@@ -124,9 +124,9 @@ def test_every_key_has_its_alias(template, key_ids):
         for a in resources(template, "AWS::KMS::Alias").values()
     }
     assert aliases == {
-        "alias/secure-sagemaker/data": key_ids["data"],
-        "alias/secure-sagemaker/models": key_ids["models"],
-        "alias/secure-sagemaker/logs": key_ids["logs"],
+        "alias/Test/data": key_ids["data"],
+        "alias/Test/models": key_ids["models"],
+        "alias/Test/logs": key_ids["logs"],
         "alias/team-a/ml/data": key_ids["custom-data"],
         "alias/team-a/ml/models": key_ids["custom-models"],
         "alias/team-a/ml/logs": key_ids["custom-logs"],
@@ -227,7 +227,7 @@ def test_new_customer_managed_key_shares_the_key_shape():
     (resource,) = resources(template, "AWS::KMS::Key").values()
     props = resource["Properties"]
     assert (props["EnableKeyRotation"], props["RotationPeriodInDays"], props["PendingWindowInDays"]) == (True, 365, 30)
-    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
     key_id = stack.resolve(stack.get_logical_id(key.node.default_child))
     assert by_sid(template, key_id)["UseThroughAwsServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [via("s3")]
     (alias,) = resources(template, "AWS::KMS::Alias").values()
@@ -346,3 +346,26 @@ def test_raw_overrides_are_left_to_the_rule_pack():
     template = app.synth().get_stack_by_name("Test").template
     assert [f.rule_id for f in check_body(template, name="Test")] == ["SageMakerSecurity-KmsKeyRotation"]
 
+
+
+def test_default_alias_prefix_is_the_stack_name_so_two_stacks_never_share_an_alias():
+    app = new_app()
+    first, second = (KeyRing(cdk.Stack(app, name), "Keys") for name in ("TeamA", "TeamB"))
+    assert (first.alias_prefix, second.alias_prefix) == ("TeamA", "TeamB")
+
+
+def test_two_rings_of_one_stack_need_their_own_prefixes():
+    stack = new_stack()
+    KeyRing(stack, "Keys")
+    with pytest.raises(PropError, match=r"alias_prefix='Test' is already the alias prefix of Test/Keys"):
+        KeyRing(stack, "MoreKeys")
+    assert KeyRing(stack, "OtherKeys", alias_prefix="Test-other").alias_prefix == "Test-other"
+
+
+def test_purposes_choose_the_standard_keys_and_logs_is_always_there():
+    ring = KeyRing(new_stack(), "Keys", purposes=("logs",))
+    assert sorted(ring.keys) == ["logs"]
+    with pytest.raises(KeyError, match="data"):
+        ring.data_key
+    with pytest.raises(PropError, match="purposes="):
+        KeyRing(new_stack(), "Keys", purposes=("data", "secrets"))

@@ -125,14 +125,14 @@ def test_created_offline_store_bucket_is_a_retained_secure_bucket_under_the_key(
     rule = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule == {"BucketKeyEnabled": True,
                     "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(ids["data_key"], "Arn")}}
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
     assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
 
 
 def test_defaults_are_visible_in_the_template(template: dict, ids: dict, synth: dict) -> None:
     resource = template["Resources"][ids["default"]]
     p = resource["Properties"]
-    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert p["OnlineStoreConfig"] == {"EnableOnlineStore": False}
     assert p["OfflineStoreConfig"]["DisableGlueTableCreation"] is True
     assert p["OfflineStoreConfig"]["TableFormat"] == "Glue"
@@ -152,7 +152,7 @@ def test_opt_ins_and_opt_outs_are_visible_in_the_template(template: dict, ids: d
     assert online["RoleArn"] == get_att(ids["writer"], "Arn")
     online_only = template["Resources"][ids["online_only"]]
     assert "OfflineStoreConfig" not in online_only["Properties"] and "RoleArn" not in online_only["Properties"]
-    assert online_only["DeletionPolicy"] == "Retain"  # the online store's records exist nowhere else
+    assert online_only["DeletionPolicy"] == "RetainExceptOnCreate"  # the online store's records exist nowhere else
 
 
 def test_feature_definitions_follow_the_mapping(template: dict, ids: dict) -> None:

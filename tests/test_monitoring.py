@@ -258,7 +258,7 @@ def test_nothing_is_retained_but_the_buckets_of_the_data(template: dict, ids: di
         for resource in resources(template, kind).values():
             assert resource.get("DeletionPolicy", "Delete") == "Delete" and resource.get("UpdateReplacePolicy", "Delete") == "Delete"
     for bucket in ("captures", "reports"):
-        assert template["Resources"][ids[bucket]]["DeletionPolicy"] == "Retain"
+        assert template["Resources"][ids[bucket]]["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 # --- the role ---------------------------------------------------------------------------------------------

@@ -278,10 +278,40 @@ def test_workload_security_group_talks_only_to_endpoints_and_itself(default: dic
     assert _rules(default, "AWS::EC2::SecurityGroupIngress", group) == _canon(
         {"IpProtocol": "-1", "SourceSecurityGroupId": group}
     )
+    lookup = _logical_id(default, "Custom::S3PrefixListLookup", "S3PrefixListLookup")
     assert _rules(default, "AWS::EC2::SecurityGroupEgress", group) == _canon(
         {"IpProtocol": "-1", "DestinationSecurityGroupId": group},
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "DestinationSecurityGroupId": endpoint_sg},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+         "DestinationPrefixListId": {"Fn::GetAtt": [lookup, "PrefixLists.0.PrefixListId"]}},
     )
+
+
+def test_s3_prefix_list_is_looked_up_at_deploy_time_with_a_read_only_role(default: dict) -> None:
+    (lookup,) = resources(default, "Custom::S3PrefixListLookup").values()
+    separator, parts = lookup["Properties"]["Create"]["Fn::Join"]
+    call = json.loads(separator.join("eu-west-1" if p == {"Ref": "AWS::Region"} else p for p in parts))
+    assert call["action"] == "describeManagedPrefixLists" and call["service"] == "EC2"
+    assert call["parameters"] == {"Filters": [{"Name": "prefix-list-name", "Values": ["com.amazonaws.eu-west-1.s3"]}]}
+    assert lookup["Properties"]["Update"] == lookup["Properties"]["Create"]  # a new Region's id on update too
+    policy = default["Resources"][_logical_id(default, "AWS::IAM::ManagedPolicy", "S3PrefixListLookupPolicy")]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": "ec2:DescribeManagedPrefixLists", "Effect": "Allow", "Resource": "*", "Sid": "ReadPrefixLists"},
+        {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow", "Sid": "WriteOwnLogs",
+         "Resource": _get_att(default, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs", "Arn")},
+    ]
+    assert policy["Properties"]["Roles"] == [{"Ref": _logical_id(default, "AWS::IAM::Role", "S3PrefixListLookupRole")}]
+    (function,) = [f for k, f in resources(default, "AWS::Lambda::Function").items()
+                   if k.startswith("AWS679f53fac002430cb0da5b7982bd2287")]
+    assert function["Properties"]["Role"] == _get_att(default, "AWS::IAM::Role", "S3PrefixListLookupRole", "Arn")
+    assert "DependsOn" not in function  # the GetAtt orders it (cfn-lint W3005)
+    group = default["Resources"][_logical_id(default, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs")]
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [_logical_id(default, "AWS::KMS::Key", "LogsKey"), "Arn"]}
+
+
+def test_a_given_prefix_list_id_needs_no_lookup(custom: dict) -> None:
+    assert resources(custom, "Custom::S3PrefixListLookup") == {}
+    assert not any(k.startswith("AWS679f53fac002430cb0da5b7982bd2287") for k in custom["Resources"])
 
 
 def test_prefix_list_id_adds_https_egress_to_s3(custom: dict) -> None:
@@ -310,7 +340,7 @@ def test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group(default: dic
     assert group["Properties"] == {
         "KmsKeyId": _get_att(default, "AWS::KMS::Key", "LogsKey", "Arn"), "RetentionInDays": 365,
     }
-    assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 def test_flow_log_retention_is_configurable(custom: dict) -> None:
@@ -333,7 +363,7 @@ def test_flow_log_role_trusts_only_this_accounts_flow_logs(default: dict) -> Non
 
 
 def test_flow_log_role_may_only_write_to_its_log_group(default: dict) -> None:
-    (policy,) = resources(default, "AWS::IAM::ManagedPolicy").values()
+    policy = default["Resources"][_logical_id(default, "AWS::IAM::ManagedPolicy", "FlowLogPolicy")]
     assert policy["Properties"]["Roles"] == [{"Ref": _logical_id(default, "AWS::IAM::Role", "FlowLogRole")}]
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
         "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], "Effect": "Allow",
@@ -367,7 +397,9 @@ def test_existing_vpc_subnet_choice_and_flow_log_opt_out(synth: dict[str, Any]) 
     net = synth["nets"]["ExistingUnlogged"]
     assert net.flow_log_group is None
     assert resources(template, "AWS::EC2::FlowLog") == {}
-    assert resources(template, "AWS::Logs::LogGroup") == {}
+    assert list(resources(template, "AWS::Logs::LogGroup")) == [
+        _logical_id(template, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs")  # the lookup's own logs
+    ]
     (gateway,) = resources(template, "AWS::EC2::VPCEndpoint").values()
     assert gateway["Properties"]["RouteTableIds"] == ["rtb-0aaa", "rtb-0ccc"]
 
@@ -390,15 +422,27 @@ def test_stock_packs_leave_no_unacknowledged_finding(synth: dict[str, Any]) -> N
         for r in reports if r["pluginName"] in STOCK_PACKS
         for v in r.get("suppressedViolations", []) for c in v["violatingConstructs"]
     }
-    # Exactly one acknowledgment per pack per network: on the self-referencing ingress rule itself.
-    expected_stacks = set(synth["templates"])
-    assert {(rule, path.split("/")[0]) for rule, path, _ in suppressed} == {
-        (rule, stack) for rule in SELF_INGRESS_RULES for stack in expected_stacks
+    # One acknowledgment per pack per network on the self-referencing ingress rule itself, and,
+    # where the network looks the S3 prefix list up, the lookup's on its policy and function.
+    ingress = {(rule, path, at) for rule, path, at in suppressed if rule in SELF_INGRESS_RULES}
+    assert {(rule, path.split("/")[0]) for rule, path, _ in ingress} == {
+        (rule, stack) for rule in SELF_INGRESS_RULES for stack in synth["templates"]
     }
-    for _, path, acknowledged_at in suppressed:
+    for _, path, acknowledged_at in ingress:
         assert path.split("/")[1:3] == ["Network", "WorkloadSecurityGroup"]
         assert path.endswith(":ALL TRAFFIC")
         assert acknowledged_at == path
+    lookups = {stack for stack, template in synth["templates"].items() if resources(template, "Custom::S3PrefixListLookup")}
+    assert lookups and lookups < set(synth["templates"])
+    lookup_acks = {
+        (rule, stack, path.split("/", 1)[1]) for rule, path, _ in suppressed - ingress for stack in [path.split("/")[0]]
+    }
+    assert lookup_acks == {
+        (rule, stack, "AWS679f53fac002430cb0da5b7982bd2287/Resource") for stack in lookups for rule in (
+            "HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaDLQ",
+            "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC",
+            "PCI.DSS.321-LambdaInsideVPC")
+    } | {("AwsSolutions-IAM5[Resource::*]", stack, "Network/S3PrefixListLookupPolicy/Resource") for stack in lookups}
 
 
 # --- bad input ------------------------------------------------------------------------------

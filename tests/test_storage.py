@@ -166,7 +166,7 @@ def test_every_bucket_is_versioned_private_owner_enforced_and_retained(template)
     assert len(buckets) == 8
     for logical_id, resource in buckets.items():
         props = resource["Properties"]
-        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", logical_id
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}
         assert props["PublicAccessBlockConfiguration"] == {
             "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True
@@ -269,7 +269,7 @@ def test_vpc_endpoint_mode_denies_everything_outside_the_endpoints(template, ids
 
 def test_created_key_rotates_is_retained_and_usable_only_through_s3(template, ids):
     key = bucket(template, ids["Own/Key"])
-    assert key["Type"] == "AWS::KMS::Key" and key["DeletionPolicy"] == "Retain"
+    assert key["Type"] == "AWS::KMS::Key" and key["DeletionPolicy"] == "RetainExceptOnCreate"
     props = key["Properties"]
     assert (props["EnableKeyRotation"], props["RotationPeriodInDays"], props["PendingWindowInDays"]) == (True, 180, 30)
     (use,) = [s for s in props["KeyPolicy"]["Statement"] if s.get("Sid") == "UseThroughAwsServices"]
