@@ -30,7 +30,7 @@ REPLICATION_REASON = (
     "Cross-Region replication is a disaster-recovery choice: it needs a second Region with a "
     "destination bucket and key there, which this single-Region baseline does not own. Within the "
     "Region, objects are protected by S3's multi-AZ durability, versioning with retained noncurrent "
-    "versions, the Retain deletion policy and deny-by-default bucket policies. Deployments with a "
+    "versions, retention on stack deletion and deny-by-default bucket policies. Deployments with a "
     "Region-level recovery objective add replication and drop this acknowledgment."
 )
 

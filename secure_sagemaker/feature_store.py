@@ -108,7 +108,7 @@ class SecureFeatureGroup(Construct):
       on the ``sagemaker_featurestore`` database and its tables, and whoever deploys the stack
       ``glue:CreateDatabase``/``CreateTable``. Without the table, define one yourself over the
       offline store's location when you need to query it.
-    - The feature group is retained when the stack is deleted (``DeletionPolicy: Retain``): deleting
+    - The feature group is retained when the stack is deleted (``DeletionPolicy: RetainExceptOnCreate``): deleting
       it would delete every record of the online store, which exists nowhere else. The offline
       store's objects are in a retained SecureBucket either way. The name then stays taken in the
       account and region until someone deletes the group (``DeleteFeatureGroup``).

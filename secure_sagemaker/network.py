@@ -302,6 +302,25 @@ class PrivateNetwork(Construct):
         """Interface endpoint by service short name (``"sagemaker.api"``, ``"studio"``, ...)."""
         return dict(self._interface_endpoints)
 
+    def retain_where_studio_lives(self) -> None:
+        """Keep the VPC, its isolated subnets and the workload security group when the stack is
+        deleted, because a Studio domain lives in them.
+
+        SageMaker keeps a domain's home EFS file system when the domain is deleted (and this
+        library retains the domain itself), and that file system's mount targets, with the
+        security groups SageMaker made for them, stay in the subnets; the domain's apps use the
+        workload security group. Deleting those subnets, that group or the VPC would then fail
+        and leave the stack in DELETE_FAILED. Retained, they stay behind with the domain and
+        the stack deletes cleanly. :class:`~secure_sagemaker.studio.SecureStudioDomain` calls
+        this. Interface endpoints, the endpoint security group and the flow log are still
+        deleted.
+        """
+        if isinstance(self._vpc, ec2.Vpc):
+            self._vpc.node.default_child.apply_removal_policy(RETAINED)
+            for subnet in self._vpc.isolated_subnets:
+                subnet.node.default_child.apply_removal_policy(RETAINED)
+        self._workload_sg.node.default_child.apply_removal_policy(RETAINED)
+
     @property
     def s3_endpoint(self) -> ec2.GatewayVpcEndpoint:
         """The S3 gateway endpoint on the isolated subnets' route tables."""

@@ -217,10 +217,14 @@ class SecureStudioDomain(Construct):
       checked.
     - JupyterLab and Code Editor apps shut down after ``idle_timeout`` without activity (less time
       for a hijacked session to mine or exfiltrate).
-    - The domain is retained when the stack is deleted (``DeletionPolicy: Retain``), so
+    - The domain is retained when the stack is deleted or the domain replaced
+      (``DeletionPolicy: RetainExceptOnCreate``: a failed first deploy removes it), so
       CloudFormation never deletes it and its home EFS with the users' files. CloudFormation has no
       ``RetentionPolicy`` property for domains; the EFS survives an API deletion as well, because
-      ``DeleteDomain`` retains it unless asked otherwise.
+      ``DeleteDomain`` retains it unless asked otherwise. Since the EFS mount targets and the
+      domain's apps stay in the network, the domain asks ``network`` to retain its VPC, isolated
+      subnets and workload security group too (:meth:`PrivateNetwork.retain_where_studio_lives`),
+      so deleting the stack succeeds and leaves them behind with the domain.
 
     Keyword-only props:
 
@@ -368,6 +372,7 @@ class SecureStudioDomain(Construct):
             ),
         )
         self._domain.apply_removal_policy(RETAINED)
+        self._network.retain_where_studio_lives()
         enforce(self, self._domain, [
             ("AppNetworkAccessType: VpcOnly", lambda p: p["AppNetworkAccessType"] == "VpcOnly"),
             ("AuthMode: IAM", lambda p: p["AuthMode"] == "IAM"),

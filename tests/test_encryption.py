@@ -366,6 +366,6 @@ def test_purposes_choose_the_standard_keys_and_logs_is_always_there():
     ring = KeyRing(new_stack(), "Keys", purposes=("logs",))
     assert sorted(ring.keys) == ["logs"]
     with pytest.raises(KeyError, match="data"):
-        ring.data_key
+        _ = ring.data_key
     with pytest.raises(PropError, match="purposes="):
         KeyRing(new_stack(), "Keys", purposes=("data", "secrets"))

@@ -65,7 +65,7 @@ def _audit(args: argparse.Namespace) -> int:
     from secure_sagemaker.nag.engine import check_template
     from secure_sagemaker.nag.loader import TemplateError, load_paths
     from secure_sagemaker.nag.output import AuditReport, render_json, render_sarif, render_text
-    from secure_sagemaker.nag.template import Template
+    from secure_sagemaker.nag.template import Template, link_exports
 
     if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
         return _fail("audit", f"--account {args.account!r} is not a 12-digit AWS account id")
@@ -74,10 +74,10 @@ def _audit(args: argparse.Namespace) -> int:
     except TemplateError as exc:
         return _fail("audit", str(exc))
     findings = []
-    resources = 0
-    for item in loaded:
-        template = Template(item.body, name=item.display, account=item.account, lines=item.lines)
-        resources += len(template.resources)
+    templates = [Template(item.body, name=item.display, account=item.account, lines=item.lines) for item in loaded]
+    link_exports(templates)
+    resources = sum(len(template.resources) for template in templates)
+    for template in templates:
         findings.extend(check_template(template))
     report = AuditReport(templates=loaded, resources=resources, findings=findings, min_level=Level(args.min_level))
     render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]

@@ -35,7 +35,7 @@ from constructs import IConstruct
 from secure_sagemaker import __version__
 from secure_sagemaker.nag.engine import Finding, check_template
 from secure_sagemaker.nag.rule import PACK_NAME, Level, Rule, all_rules
-from secure_sagemaker.nag.template import Template
+from secure_sagemaker.nag.template import Template, link_exports
 
 
 def _violations(findings: Iterable[Finding], locate) -> list[cdk.PolicyViolation]:
@@ -113,9 +113,12 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         for stack in context.stack_templates or []:
             accounts[stack.template_path] = stack.account_id
         findings: list[Finding] = []
-        for path in context.template_paths:
-            body = json.loads(Path(path).read_text(encoding="utf-8"))
-            template = Template(body, name=path, account=accounts.get(path))
+        templates = [
+            Template(json.loads(Path(path).read_text(encoding="utf-8")), name=path, account=accounts.get(path))
+            for path in context.template_paths
+        ]
+        link_exports(templates)
+        for template in templates:
             findings.extend(check_template(template))
         self.last_findings = findings
         report = _report(

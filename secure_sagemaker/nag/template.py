@@ -47,6 +47,26 @@ class Unresolved:
         return self.reason
 
 
+def link_exports(templates: Any) -> None:
+    """Let each of ``templates`` (the stacks of one app or assembly) follow ``Fn::ImportValue``
+    to the value another of them exports, as CloudFormation does at deploy time: a key created in
+    one stack and used in another is still recognised as that key."""
+    templates = list(templates)
+    exports: dict[str, tuple[Template, Any]] = {}
+    outputs: dict[str, list[Template]] = {}
+    for template in templates:
+        for name, output in as_dict(template.body.get("Outputs")).items():
+            output = as_dict(output)
+            if "Value" not in output:
+                continue
+            outputs.setdefault(name, []).append(template)
+            export = as_dict(output.get("Export")).get("Name")
+            if isinstance(export, str):
+                exports[export] = (template, output["Value"])
+    for template in templates:
+        template._exports, template._outputs = exports, outputs
+
+
 @dataclass(frozen=True)
 class Ref:
     """A value that names a resource of this template (its ``Ref`` or one of its attributes)."""
@@ -163,6 +183,38 @@ class Template:
         self._referrers: dict[str, list[Resource]] | None = None
         #: Derived indexes rules share (computed once per template), by the rule module's key.
         self.cache: dict[str, Any] = {}
+        #: Export name -> (template, exported value) of the templates linked with this one.
+        self._exports: dict[str, tuple[Template, Any]] = {}
+        #: Output name -> the linked templates that have an output of that name.
+        self._outputs: dict[str, list[Template]] = {}
+
+    def output_value(self, name: str) -> Any:
+        """The ``Value`` of output ``name`` (None when there is none)."""
+        return as_dict(as_dict(self.body.get("Outputs")).get(name)).get("Value")
+
+    def imported(self, value: Any) -> tuple[Template, Any] | None:
+        """Where ``value`` comes from another stack of the same app (see :func:`link_exports`):
+        that stack's template and the value it exports; otherwise None.
+
+        Two forms: ``{"Fn::ImportValue": "<export name>"}`` (strong references) and
+        ``{"Fn::GetStackOutput": {"StackName": ..., "OutputName": "<name>"}}`` (weak ones). An
+        output name found in several linked templates is taken from the one in this template's
+        folder (the same cloud assembly, so the same Stage), and is otherwise ambiguous (None).
+        """
+        fn = intrinsic(value)
+        if fn is None:
+            return None
+        if fn[0] == "Fn::ImportValue" and isinstance(fn[1], str):
+            return self._exports.get(fn[1])
+        if fn[0] == "Fn::GetStackOutput":
+            name = as_dict(fn[1]).get("OutputName")
+            candidates = self._outputs.get(name, []) if isinstance(name, str) else []
+            if len(candidates) > 1:
+                folder = self.name.rpartition("/")[0]
+                candidates = [t for t in candidates if t.name.rpartition("/")[0] == folder]
+            if len(candidates) == 1:
+                return candidates[0], candidates[0].output_value(name)
+        return None
 
     def __repr__(self) -> str:
         return f"Template({self.name!r}, {len(self.resources)} resources)"

@@ -128,3 +128,61 @@ def test_policy_helpers() -> None:
     assert statements(T, "junk") == []
     assert action_matches("s3:Get*", "s3:GetObject") and not action_matches("s3:Get*", "s3:PutObject")
     assert get({"a": [{"b": 1}]}, "a", 0, "b") == 1 and get({"a": 1}, "a", "b") is None
+
+
+# --- references to other stacks of the same app ---------------------------------------------------
+
+_PRODUCER = {
+    "Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+                  "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
+    "Outputs": {
+        "KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}, "Export": {"Name": "Net:KeyArn"}},
+        "TopicArn": {"Value": {"Ref": "Topic"}},
+    },
+}
+_STRONG = {"Fn::ImportValue": "Net:KeyArn"}
+_WEAK = {"Fn::GetStackOutput": {"StackName": "Net", "Region": {"Ref": "AWS::Region"}, "OutputName": "KeyArn"}}
+
+
+def _linked(*names: str) -> list[Template]:
+    from secure_sagemaker.nag.template import link_exports
+
+    templates = [Template(_PRODUCER, name=name) for name in names]
+    consumer = Template({"Resources": {}}, name=names[0].rpartition("/")[0] + "/Work.template.json")
+    link_exports([*templates, consumer])
+    return [consumer, *templates]
+
+
+@pytest.mark.parametrize("value", [_STRONG, _WEAK])
+def test_a_key_of_another_stack_is_followed_through_import_or_stack_output(value):
+    consumer, producer = _linked("out/Net.template.json")
+    assert consumer.imported(value) == (producer, {"Fn::GetAtt": ["Key", "Arn"]})
+    assert key_status(consumer, value) == ("customer", "Key")
+
+
+def test_an_output_that_is_not_a_key_is_still_invalid_as_a_key():
+    consumer, _ = _linked("out/Net.template.json")
+    weak_topic = {"Fn::GetStackOutput": {"StackName": "Net", "OutputName": "TopicArn"}}
+    assert key_status(consumer, weak_topic)[0] == "invalid"
+
+
+def test_same_output_in_two_stages_is_taken_from_the_consumers_assembly():
+    consumer, dev, prod = _linked("out/assembly-Dev/Net.template.json", "out/assembly-Prod/Net.template.json")
+    assert consumer.imported(_WEAK)[0] is dev
+    stray = Template({"Resources": {}}, name="elsewhere/Work.template.json")
+    stray._outputs = consumer._outputs
+    assert stray.imported(_WEAK) is None  # ambiguous: neither is in its folder
+    assert key_status(stray, _WEAK)[0] == "unverifiable"
+
+
+@pytest.mark.parametrize("value", [
+    {"Fn::ImportValue": "Unknown:Export"},
+    {"Fn::GetStackOutput": {"StackName": "Net", "OutputName": "Missing"}},
+    {"Fn::ImportValue": {"Fn::Sub": "${Env}-key"}},
+    {"Fn::GetStackOutput": "junk"},
+])
+def test_an_import_nobody_exports_stays_unverifiable(value):
+    consumer, _ = _linked("out/Net.template.json")
+    assert consumer.imported(value) is None
+    assert key_status(consumer, value)[0] == "unverifiable"
+    assert Template({"Resources": {}}).imported(value) is None  # an unlinked template follows nothing

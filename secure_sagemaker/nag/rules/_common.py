@@ -16,7 +16,11 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 def key_status(template: Template, value: Any, _depth: int = 0) -> tuple[str, str]:
     """Classify a ``KmsKeyId``-like value as ``absent``, ``customer``, ``aws-managed``, ``invalid``
-    or ``unverifiable``, with a detail for the message."""
+    or ``unverifiable``, with a detail for the message. A key imported from a linked template
+    (``Fn::ImportValue``) is classified there."""
+    imported = template.imported(value)
+    if imported is not None and _depth < 3:
+        return key_status(imported[0], imported[1], _depth + 1)
     resolved = template.resolve(value)
     if resolved is None or resolved == "":
         return "absent", ""
