@@ -30,13 +30,16 @@ synth: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Regenerates the documents that tests compare with the code (after `make synth`).
+# Regenerates the documents that tests compare with the code. They describe the full baseline
+# (the demo endpoint and its inference API on, as after the second deploy step).
 docs: $(STAMP)
-	$(BIN)/secure-sagemaker acknowledgments cdk.out > docs/acknowledgments.md
-	$(BIN)/secure-sagemaker diagram cdk.out > docs/architecture.md
+	rm -rf cdk.out.full
+	cdk synth --quiet --no-notices -c secure-sagemaker:demoEndpoint=true -o cdk.out.full
+	$(BIN)/secure-sagemaker acknowledgments cdk.out.full > docs/acknowledgments.md
+	$(BIN)/secure-sagemaker diagram cdk.out.full > docs/architecture.md
 	$(BIN)/secure-sagemaker rules --format markdown > docs/RULES.md
 	$(BIN)/secure-sagemaker practices > docs/practices.md
 	$(BIN)/secure-sagemaker threat-model > docs/threat-model.md
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache
+	rm -rf $(VENV) cdk.out cdk.out.full .pytest_cache

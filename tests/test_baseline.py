@@ -181,19 +181,24 @@ STATEFUL_TYPES = (
 )
 
 
-def test_stateful_resources_are_retained_under_stable_logical_ids(baseline_template):
-    """A changed logical id replaces the resource on deploy: changing this list is a breaking change."""
+@pytest.mark.parametrize("which", ["workload", "account"])
+def test_stateful_resources_are_retained_under_stable_logical_ids(which, baseline_template, account_template):
+    """A changed logical id replaces the resource on deploy: changing these lists is a breaking change."""
+    template = baseline_template if which == "workload" else account_template
     stateful = {
         logical_id: resource
-        for logical_id, resource in baseline_template["Resources"].items()
+        for logical_id, resource in template["Resources"].items()
         if resource["Type"] in STATEFUL_TYPES
     }
-    assert sorted(stateful) == EXPECTED_STATEFUL_IDS
+    assert sorted(stateful) == EXPECTED_STATEFUL_IDS[which]
     for logical_id, resource in stateful.items():
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
 
 
-EXPECTED_STATEFUL_IDS = [
+# Every id the single baseline stack had is still here, in the workload stack, except the GuardDuty
+# detector, which moved to the account baseline (GuardDuty allows one per account and Region).
+# The account baseline's ids are new; the S3 prefix-list lookup's log group is new.
+_WORKLOAD_STATEFUL_IDS = [
     "BaselineAccessLogsBucket80F91B8B",
     "BaselineAuditTrailBucket6BD3EF84",
     "BaselineAuditTrailLogGroup4DC54905",
@@ -209,9 +214,22 @@ EXPECTED_STATEFUL_IDS = [
     "BaselineModelImagesC9DB6BCA",
     "BaselineModelsBucket9499875E",
     "BaselineNetworkFlowLogGroup5D69D648",
+    "BaselineNetworkS3PrefixListLookupLogsB4E529F7",
     "BaselineStudioDomain6074BE3D",
-    "BaselineThreatDetectionDetector23060D8C",
 ]
+EXPECTED_STATEFUL_IDS = {
+    "workload": _WORKLOAD_STATEFUL_IDS,
+    "account": [
+        "AccountAccessLogsBucket75A2B0D1",
+        "AccountAuditTrailBucketBEDADFC2",
+        "AccountAuditTrailLogGroup7D0A8B45",
+        "AccountComplianceRulesBucketD51D25D0",
+        "AccountKeysAlertsKey1FEBBA78",
+        "AccountKeysAuditKey3322498E",
+        "AccountKeysLogsKey6171F3F6",
+        "AccountThreatDetectionDetectorD3963062",
+    ],
+}
 
 
 def _isolated_subnet_refs(template: dict) -> list[dict]:
@@ -273,9 +291,14 @@ _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def test_snapshot(baseline_template, snapshot):
-    """The whole template; asset hashes are the only thing normalised."""
+    """The whole workload template; asset hashes are the only thing normalised."""
     normalised = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(baseline_template)))
     assert normalised == snapshot(extension_class=JSONSnapshotExtension)
+
+
+def test_account_snapshot(account_template, snapshot):
+    """The whole account baseline template (it has no assets, so nothing is normalised)."""
+    assert account_template == snapshot(extension_class=JSONSnapshotExtension)
 
 
 def test_the_endpoint_is_reachable_only_through_the_waf_protected_api(baseline_template):
@@ -287,43 +310,27 @@ def test_the_endpoint_is_reachable_only_through_the_waf_protected_api(baseline_t
     assert "InferenceApiUrl" in baseline_template["Outputs"]
 
 
-def test_organization_switches_leave_out_exactly_what_the_organization_runs():
-    """Each ``organizationRuns*`` switch drops one control and keeps the alerts wired."""
-    from secure_sagemaker.baseline import SecureSageMakerStack
-    from secure_sagemaker.config import BaselineConfig
-
-    app = new_app()
-    config = BaselineConfig(
-        organization_runs_cloud_trail=True,
-        organization_runs_guard_duty=True,
-        organization_runs_config_rules=True,
-        studio=False,
-        notebook=False,
-        demo_endpoint=False,
-    )
-    stack = SecureSageMakerStack(app, "Organization", config=config)
-    template = app.synth().get_stack_by_name(stack.stack_name).template
-    for absent in ("AWS::CloudTrail::Trail", "AWS::GuardDuty::Detector", "AWS::Config::ConfigRule"):
-        assert resources(template, absent) == {}, absent
-    rules = resources(template, "AWS::Events::Rule").values()
-    assert [r["Properties"]["EventPattern"]["source"] for r in rules] == [["aws.guardduty"]]
-    # Everything else of the baseline stays: keys, buckets, network.
-    assert len(resources(template, "AWS::KMS::Key")) >= 3
-    assert resources(template, "AWS::EC2::FlowLog")
-
-
-def test_the_baseline_stays_compliant_without_the_recommended_feature_flags(baseline_template):
+def test_the_baseline_stays_compliant_without_the_recommended_feature_flags(baseline_template, account_template):
     """An app whose cdk.json predates the recommended flags gets the same controls.
 
     Only the one flag the buckets refuse to work without is set (they fail naming it otherwise);
     every control the library relies on is set explicitly, never left to a flag's default.
     """
+    from secure_sagemaker.account import SecureSageMakerAccountStack
     from secure_sagemaker.baseline import SecureSageMakerStack
+    from secure_sagemaker.config import BaselineConfig
     from secure_sagemaker.nag.engine import check_template
     from secure_sagemaker.nag.template import Template
 
     app = cdk.App(context={"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}, analytics_reporting=False)
-    stack = SecureSageMakerStack(app, "Bare")
-    template = app.synth().get_stack_by_name(stack.stack_name).template
-    assert [f.rule_id for f in check_template(Template(template, name="Bare"))] == []
-    assert len(template["Resources"]) == len(baseline_template["Resources"])
+    config = BaselineConfig(demo_endpoint=True)
+    bare = {"workload": SecureSageMakerStack(app, "Bare", config=config),
+            "account": SecureSageMakerAccountStack(app, "BareAccount", config=config)}
+    assembly = app.synth()
+    # The one finding of our pack on the baselines, acknowledged in the construct tree (which a
+    # bare template check does not read): the account trail leaves data events to the workloads.
+    acknowledged = {"workload": [], "account": ["SageMakerSecurity-TrailS3DataEvents"]}
+    for which, full in (("workload", baseline_template), ("account", account_template)):
+        template = assembly.get_stack_by_name(bare[which].stack_name).template
+        assert [f.rule_id for f in check_template(Template(template, name=which))] == acknowledged[which], which
+        assert len(template["Resources"]) == len(full["Resources"]), which

@@ -35,7 +35,7 @@ from tests.conftest import ROOT, cdk_json_context, resources
 
 README = ROOT / "README.md"
 #: The snippets this module checks, by marker name. A new snippet needs a marker and a test here.
-CHECKED = {"constructs", "pack", "acknowledge"}
+CHECKED = {"constructs", "pack", "acknowledge", "stages", "cross-stack"}
 #: What `cdk init` puts in cdk.json that matters to the constructs: the feature flags.
 FEATURE_FLAGS = {k: v for k, v in cdk_json_context().items() if k.startswith("@")}
 
@@ -409,3 +409,49 @@ def test_readme_rule_count_is_the_packs():
 
     counts = {int(n) for n in re.findall(r"the same (\d+) rules", README.read_text())}
     assert counts == {len(list(all_rules()))}
+
+
+# -- accounts and workloads ------------------------------------------------------------------------
+
+
+def _violations(run: Run) -> list[tuple[str, list[str]]]:
+    report = json.loads((run.outdir / "validation-report.json").read_text())
+    return [(v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
+            for p in report["pluginReports"] for v in p["violations"]]
+
+
+def test_stages_snippet_synthesizes_every_environment_without_credentials(snippet):
+    run = snippet("stages")
+    _no_error(run)
+    manifests = [run.outdir / "manifest.json", *run.outdir.glob("assembly-*/manifest.json")]
+    assert len(manifests) == 3  # the app and one assembly per Stage
+    assert [m for path in manifests for m in json.loads(path.read_text()).get("missing", [])] == []
+    stacks = sorted(p.name for p in run.outdir.glob("assembly-*/*.template.json"))
+    assert len(stacks) == 4 and all("AccountBaseline" in n or "Workload" in n for n in stacks)
+    assert _violations(run) == []
+
+
+def test_cross_stack_snippet_uses_the_platforms_key_in_the_teams_stack(snippet):
+    run = snippet("cross-stack")
+    _no_error(run)
+    (bucket,) = [b for k, b in resources(run.template("TeamA"), "AWS::S3::Bucket").items() if k.startswith("Features")]
+    (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    reference = rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    assert set(reference) <= {"Fn::GetStackOutput", "Fn::ImportValue"}  # the key lives in Platform
+    assert _violations(run) == []
+
+
+def test_stacksets_commands_name_the_template_app_py_writes(tmp_path):
+    """The StackSets block synthesizes the account baseline and hands CloudFormation its template."""
+    (block,) = [b for b in BLOCKS if b.lang == "sh" and "create-stack-set " in b.body]
+    synth = re.search(r"^cdk synth (?P<stack>\S+)(?P<context>( -c \S+)*)$", block.body, re.M)
+    assert synth, "the block starts with `cdk synth <account stack> -c ...`"
+    context = dict(re.findall(r"-c (\S+?)=(\S+)", synth["context"]))
+    assert synth["stack"] == cdk_json_context()["secure-sagemaker:accountStackName"]
+    (template_file,) = re.findall(r"file://cdk\.out/(\S+)", block.body)
+    assembly = synth_app_py(tmp_path / "cdk.out", **{k: json.loads(v) for k, v in context.items()})
+    template = json.loads((assembly / template_file).read_text())
+    assert resources(template, "AWS::GuardDuty::Detector") == {}  # organizationRunsGuardDuty=true
+    assert "BootstrapVersion" not in template.get("Parameters", {})  # deployable without CDK bootstrap
+    assert "--permission-model SERVICE_MANAGED" in block.body and "--capabilities CAPABILITY_IAM" in block.body
+    assert re.search(r"cdk deploy \S+ -c secure-sagemaker:accountBaseline=false", block.body)
