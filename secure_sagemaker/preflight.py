@@ -601,7 +601,8 @@ def _exists(account: Account, kind: str, name: str) -> bool:
         else:  # pragma: no cover - every key of _NAMED_TYPES but aliases is handled above
             return False
     except Exception as exc:
-        if _not_found(exc) or (_code(exc) == "ValidationException" and "does not exist" in str(exc).lower()):
+        message = str(exc).lower()
+        if _not_found(exc) or (_code(exc) == "ValidationException" and ("does not exist" in message or "recordnotfound" in message)):
             return False
         if kind == "AWS::S3::Bucket" and _code(exc) in {"403", "AccessDenied"}:
             return True
