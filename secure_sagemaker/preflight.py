@@ -140,6 +140,14 @@ class Settings:
     config: "BaselineConfig"
     context: Mapping[str, Any]
     app_dir: Path
+    #: The cloud assembly whose templates give the physical names to check (default: ``cdk.out``
+    #: in the app folder).
+    assembly: Path | None = None
+
+    @property
+    def assembly_dir(self) -> Path:
+        """The cloud assembly folder to read templates from."""
+        return self.assembly if self.assembly is not None else self.app_dir / "cdk.out"
 
     @property
     def qualifier(self) -> str:
@@ -170,8 +178,12 @@ class _ContextNode:
         return self._context.get(key)
 
 
-def load_settings(app_dir: str | Path = ".", overrides: Sequence[str] = ()) -> Settings:
+def load_settings(
+    app_dir: str | Path = ".", overrides: Sequence[str] = (), assembly: str | Path | None = None
+) -> Settings:
     """Read ``cdk.json`` context in ``app_dir`` with ``-c key=value`` ``overrides``, as the cdk CLI does.
+
+    ``assembly`` is the cloud assembly that :func:`check_names` reads (default ``cdk.out`` there).
 
     Raises :class:`PreflightError` on a missing or unreadable ``cdk.json``, an override without
     ``=``, or a value the baseline's config refuses.
@@ -197,7 +209,7 @@ def load_settings(app_dir: str | Path = ".", overrides: Sequence[str] = ()) -> S
         config = BaselineConfig.from_context(_ContextNode(context))
     except PropError as exc:
         raise PreflightError(str(exc)) from None
-    return Settings(config=config, context=context, app_dir=root)
+    return Settings(config=config, context=context, app_dir=root, assembly=None if assembly is None else Path(assembly))
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,7 +340,7 @@ def check_bootstrap(settings: Settings, account: Account) -> Result:
                 f"{name} does not exist: the account is not bootstrapped with qualifier {qualifier!r}, "
                 f"but it is with {other!r} (version {other_version})",
                 fix=Fix(QUALIFIER_KEY, other),
-                remedy=f"or bootstrap with this qualifier: `{command}`",
+                remedy=f"Or bootstrap with qualifier {qualifier}: `{command}`",
             )
         return Result(
             "bootstrap", FAIL,
@@ -377,6 +389,13 @@ def check_guardduty(settings: Settings, account: Account) -> Result:
             fix=_fix("account_baseline", True),
         )
     if config.organization_runs_guard_duty:
+        owner = account.owner(settings.stack_names, "AWS::GuardDuty::Detector", detectors[0]) if detectors else None
+        if owner:
+            return Result(
+                "guardduty", WARN,
+                f"detector {detectors[0]} belongs to stack {owner}, and with {key} true the next deployment deletes it",
+                fix=Fix(key, False),
+            )
         if detectors:
             return Result("guardduty", PASS, f"detector {detectors[0]} exists and {key} is true: only its alerts are wired")
         return Result(
@@ -425,6 +444,14 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
         owned = [r for r in recorders if account.owner(settings.stack_names, "AWS::Config::ConfigurationRecorder", r)]
         if recorders and owned == recorders:
             return Result("config-recorder", PASS, f"recorder {recorders[0]} belongs to this app's stacks")
+        if not recorders:
+            return Result(
+                "config-recorder", FAIL,
+                f"{existing} exists in {account.region} without a recorder; the account stack would create a "
+                "second delivery channel (AWS Config allows one per region)",
+                remedy="delete the leftover delivery channel (aws configservice delete-delivery-channel) if "
+                "nothing uses it",
+            )
         return Result(
             "config-recorder", FAIL,
             f"{existing} already exist in {account.region} (AWS Config allows one of each per region) and the "
@@ -437,6 +464,16 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
             "config-recorder", FAIL,
             f"{key} is false and {account.region} has no Config recorder, but the Config rules need one: "
             "their deployment fails with NoAvailableConfigurationRecorder",
+            fix=Fix(key, True),
+        )
+    owner = next(
+        (o for r in recorders if (o := account.owner(settings.stack_names, "AWS::Config::ConfigurationRecorder", r))),
+        None,
+    )
+    if owner:
+        return Result(
+            "config-recorder", WARN,
+            f"recorder {recorders[0]} belongs to stack {owner}, and with {key} false the next deployment deletes it",
             fix=Fix(key, True),
         )
     if recorders:
@@ -471,18 +508,18 @@ def check_api_gateway_role(settings: Settings, account: Account) -> Result:
             f"{'' if config.account_baseline else ' (accountBaseline is false)'} and demoEndpoint is true: "
             "the inference API's access logging cannot be set up",
             fix=fix,
-            remedy="or set the role in API Gateway's account settings (Settings > CloudWatch log role ARN)",
+            remedy="Or set a role in API Gateway's account settings (CloudWatch log role ARN) before deploying",
         )
     return Result("apigateway-role", PASS, "no API Gateway CloudWatch role, and none is needed while demoEndpoint is false")
 
 
-def check_names(settings: Settings, account: Account, assembly: str | Path | None = None) -> Result:
+def check_names(settings: Settings, account: Account) -> Result:
     """KMS aliases and the synthesized templates' physical names that already exist in the account.
 
     A name that exists and is not a resource of this app's deployed stacks makes CloudFormation
     fail with "already exists". Aliases come from the settings (``kms:ListAliases``); other
-    physical names (log groups, WAF web ACLs, trails, buckets, ...) from the templates in
-    ``assembly`` (default ``cdk.out`` in the app folder), when ``cdk synth`` has written them.
+    physical names (log groups, WAF web ACLs, trails, buckets, ...) from the templates in the
+    settings' cloud assembly (default ``cdk.out`` in the app folder), when ``cdk synth`` wrote them.
     """
     config = settings.config
     wanted: dict[str, tuple[str, str]] = {}  # alias -> (owning stack, logical id or "")
@@ -491,7 +528,7 @@ def check_names(settings: Settings, account: Account, assembly: str | Path | Non
     if config.account_baseline:
         for purpose in ACCOUNT_KEY_PURPOSES:
             wanted[f"alias/{config.account_stack_name}/{purpose}"] = (config.account_stack_name, "")
-    root = Path(assembly) if assembly is not None else settings.app_dir / "cdk.out"
+    root = settings.assembly_dir
     templates = _assembly_templates(root, settings.stack_names)
     names: list[tuple[str, str, str, str]] = []  # (stack, logical id, type, name)
     for stack, template in templates.items():
@@ -534,13 +571,13 @@ def check_names(settings: Settings, account: Account, assembly: str | Path | Non
     if templates:
         checked += f" and {len(names)} physical names from {root}"
     if conflicts:
-        fix, remedy = None, "delete the leftovers if nothing uses them, or rename"
+        fix, remedy = None, "delete the existing resources if nothing uses them, or rename them"
         if config.stack_name in alias_conflicts:
             fix = _fix("key_alias_prefix", _free_prefix(settings.workload_alias_prefix, aliases))
-            remedy = "or delete the leftover aliases (aws kms delete-alias) if no one uses them"
+            remedy = "Or delete the leftover aliases (aws kms delete-alias) if nothing uses their keys"
         elif config.account_stack_name in alias_conflicts:
             fix = _fix("account_stack_name", _free_prefix(config.account_stack_name, aliases))
-            remedy = "or delete the leftover aliases (aws kms delete-alias) if no one uses them"
+            remedy = "Or delete the leftover aliases (aws kms delete-alias) if nothing uses their keys"
         elif names:
             remedy = f"delete or rename the existing resources, or use another stack name ({_key('stack_name')})"
         return Result("names", FAIL, "; ".join(conflicts), fix=fix, remedy=remedy)
@@ -733,8 +770,8 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
         return Result("demo-model", PASS, f"{demo} is false: no model image or archive needed")
     key = f"{MODELS_PREFIX}/{config.model_data_key}"
     steps = (
-        f"deploy once with {demo} false, push the image tagged {config.model_image_tag} to the stack's "
-        f"ModelImages repository and upload the archive to s3://<models bucket>/{key}, then set {demo} to true"
+        f"Then deploy, push the image tagged {config.model_image_tag} to the stack's ModelImages repository, "
+        f"upload the archive to s3://<models bucket>/{key}, and set {demo} back to true"
     )
     resources = account.stack_resources(config.stack_name)
     if resources is None:
@@ -752,7 +789,7 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
             f"stack {config.stack_name} has no ModelImages repository or ModelsBucket bucket to look in",
             remedy="deploy the current version with demoEndpoint false first",
         )
-    problems, fix = [], None
+    problems = []
     tag = config.model_image_tag
     try:
         account.client("ecr").describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
@@ -760,18 +797,16 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
         if not _not_found(exc):
             raise
         problems.append(f"no image tagged {tag} in ECR repository {repository} ({_key('model_image_tag')})")
-        fix = Fix(demo, False)
     try:
         account.client("s3").head_object(Bucket=bucket, Key=key)
     except Exception as exc:
         if not _not_found(exc):
             raise
         problems.append(f"no object s3://{bucket}/{key} ({_key('model_data_key')})")
-        fix = Fix(demo, False)
     if problems:
         uri = f"{account.account_id}.dkr.ecr.{account.region}.amazonaws.com/{repository}:{tag}"
         return Result(
-            "demo-model", FAIL, "; ".join(problems), fix=fix,
+            "demo-model", FAIL, "; ".join(problems),
             remedy=f"push the image to {uri} and upload the archive to s3://{bucket}/{key}, "
             f"or point {_key('model_image_tag')} / {_key('model_data_key')} at what exists",
         )
@@ -884,7 +919,7 @@ class Report:
         return 0 if self.ready else 1
 
 
-def run(settings: Settings, account: Account, assembly: str | Path | None = None) -> Report:
+def run(settings: Settings, account: Account) -> Report:
     """Run every check; a check that cannot read what it needs reports a warning, not a crash.
 
     Raises :class:`PreflightError` when the credentials or region are unusable.
@@ -893,10 +928,7 @@ def run(settings: Settings, account: Account, assembly: str | Path | None = None
     report = Report(account.account_id, account.region, settings.stack_names, [first])
     for name, check in CHECKS:
         try:
-            if check is check_names:
-                report.results.append(check_names(settings, account, assembly))
-            else:
-                report.results.append(check(settings, account))
+            report.results.append(check(settings, account))
         except Exception as exc:  # a denied or unsupported read must not hide the other checks
             report.results.append(_unreadable(name, exc))
     return report
@@ -920,7 +952,7 @@ def render_text(report: Report) -> str:
         if result.fix:
             lines.append(f"{pad}fix: set {result.fix.as_json()} in cdk.json (or {result.fix.as_option()})")
         if result.remedy:
-            lines.append(f"{pad}{'then' if result.fix else 'fix'}: {result.remedy}")
+            lines.append(f"{pad}{'     ' if result.fix else 'fix: '}{result.remedy}")
     failures = sum(r.status == FAIL for r in report.results)
     warnings = sum(r.status == WARN for r in report.results)
     if failures:
@@ -983,9 +1015,9 @@ def add_preflight(subparsers: Any) -> Callable[[Any], int]:
             )
             return 2
         try:
-            settings = load_settings(args.app_dir, args.context)
+            settings = load_settings(args.app_dir, args.context, args.assembly)
             session = boto3.Session(profile_name=args.profile, region_name=args.region)
-            report = run(settings, Account(session), args.assembly)
+            report = run(settings, Account(session))
         except PreflightError as exc:
             print(f"secure-sagemaker preflight: {exc}", file=sys.stderr)
             return 2

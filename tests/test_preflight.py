@@ -241,19 +241,34 @@ def test_guardduty_organization_without_detector_warns(aws, app_dir: Path) -> No
     assert result.status == WARN and result.fix == Fix("secure-sagemaker:organizationRunsGuardDuty", False)
 
 
-def test_guardduty_detector_of_this_apps_stack_passes(aws, app_dir: Path) -> None:
-    detector = boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)["DetectorId"]
+def account_stack(kind: str, physical_id: str) -> object:
+    """A stubbed CloudFormation client: the account stack holds one ``kind`` resource.
+
+    moto's CloudFormation cannot create detectors or Config recorders, so the stack that owns
+    one is answered by a Stubber.
+    """
     cloudformation, stub = stubbed("cloudformation")
     stub.add_response(
         "list_stack_resources",
-        {"StackResourceSummaries": [{"LogicalResourceId": "Detector", "PhysicalResourceId": detector,
-                                     "ResourceType": "AWS::GuardDuty::Detector", "ResourceStatus": "CREATE_COMPLETE",
+        {"StackResourceSummaries": [{"LogicalResourceId": "Resource", "PhysicalResourceId": physical_id,
+                                     "ResourceType": kind, "ResourceStatus": "CREATE_COMPLETE",
                                      "LastUpdatedTimestamp": "2026-01-01T00:00:00Z"}]},
         {"StackName": "SecureSageMakerAccountBaseline"},
     )
     stub.activate()
-    result = preflight.check_guardduty(settings(app_dir), account(cloudformation=cloudformation))
+    return cloudformation
+
+
+def test_guardduty_detector_of_this_apps_stack(aws, app_dir: Path) -> None:
+    detector = boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)["DetectorId"]
+    owned = account(cloudformation=account_stack("AWS::GuardDuty::Detector", detector))
+    result = preflight.check_guardduty(settings(app_dir), owned)
     assert result.status == PASS and "SecureSageMakerAccountBaseline" in result.detail
+    # switching to the organization's detector would delete the stack's own
+    owned = account(cloudformation=account_stack("AWS::GuardDuty::Detector", detector))
+    result = preflight.check_guardduty(settings(app_dir, organization_runs_guard_duty=True), owned)
+    assert result.status == WARN and "deletes it" in result.detail
+    assert result.fix == Fix("secure-sagemaker:organizationRunsGuardDuty", False)
 
 
 def test_guardduty_without_account_baseline(aws, app_dir: Path) -> None:
@@ -291,6 +306,26 @@ def test_config_rules_without_recorder_need_one(aws, app_dir: Path) -> None:
     # the organization runs the rules: no recorder is created and none is needed
     org = settings(app_dir, organization_runs_config_rules=True)
     assert preflight.check_config_recorder(org, account()).status == PASS
+
+
+def test_config_recorder_of_this_apps_stack(aws, app_dir: Path) -> None:
+    _recorder()
+    owned = account(cloudformation=account_stack("AWS::Config::ConfigurationRecorder", "default"))
+    assert preflight.check_config_recorder(settings(app_dir), owned).status == PASS
+    owned = account(cloudformation=account_stack("AWS::Config::ConfigurationRecorder", "default"))
+    result = preflight.check_config_recorder(settings(app_dir, create_config_recorder=False), owned)
+    assert result.status == WARN and result.fix == Fix("secure-sagemaker:createConfigRecorder", True)
+
+
+def test_config_leftover_delivery_channel_blocks(aws, app_dir: Path) -> None:
+    _recorder()
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket="config-a", CreateBucketConfiguration={"LocationConstraint": REGION})
+    config = boto3.client("config", region_name=REGION)
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-a"})
+    config.delete_configuration_recorder(ConfigurationRecorderName="default")
+    result = preflight.check_config_recorder(settings(app_dir), account())
+    assert result.status == FAIL and result.fix is None and "delete-delivery-channel" in result.remedy
 
 
 def test_config_recorder_without_account_baseline(aws, app_dir: Path) -> None:
@@ -502,14 +537,14 @@ def test_demo_model_not_needed_without_the_demo_endpoint(aws, app_dir: Path) -> 
 def test_demo_model_before_the_stack_is_deployed(aws, app_dir: Path) -> None:
     result = preflight.check_demo_model(settings(app_dir, demo_endpoint=True), account())
     assert result.status == FAIL and result.fix == Fix("secure-sagemaker:demoEndpoint", False)
-    assert "deploy once with secure-sagemaker:demoEndpoint false" in result.remedy
+    assert result.remedy.startswith("Then deploy, push the image tagged v1")
 
 
 def test_demo_model_image_and_archive(aws, app_dir: Path) -> None:
     _workload_stack()
     values = dict(demo_endpoint=True, model_image_tag="v2", model_data_key="demo/m.tar.gz")
     missing = preflight.check_demo_model(settings(app_dir, **values), account())
-    assert missing.status == FAIL and missing.fix == Fix("secure-sagemaker:demoEndpoint", False)
+    assert missing.status == FAIL and "push the image to" in missing.remedy
     assert "no image tagged v2 in ECR repository model-images" in missing.detail
     assert "no object s3://models-bucket/models/demo/m.tar.gz" in missing.detail
     boto3.client("ecr", region_name=REGION).put_image(
@@ -611,6 +646,8 @@ def no_quota_api(monkeypatch: pytest.MonkeyPatch):
         return original(self, service)
 
     monkeypatch.setattr(Account, "client", client)
+    # the CLI's own boto3.Session would load every service model again: share the tests' one
+    monkeypatch.setattr(boto3, "Session", lambda profile_name=None, region_name=None: _SESSION)
 
 
 def test_cli_ready_exits_0_with_text(aws, app_dir: Path, no_quota_api, capsys: pytest.CaptureFixture) -> None:
@@ -651,6 +688,16 @@ def test_cli_json(aws, app_dir: Path, no_quota_api, capsys: pytest.CaptureFixtur
     assert _cli(app_dir, "--format", "json", "-c", "secure-sagemaker:demoEndpoint=true") == 1
     demo = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}["demo-model"]
     assert demo["fix"] == {"key": "secure-sagemaker:demoEndpoint", "value": False}
+
+
+def test_cli_assembly_option(aws, app_dir: Path, tmp_path: Path, no_quota_api, capsys: pytest.CaptureFixture) -> None:
+    _ready_account()
+    resources = {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "taken"}}}
+    assembly = _assembly(tmp_path / "elsewhere", "SecureSageMakerBaseline", resources)
+    boto3.client("logs", region_name=REGION).create_log_group(logGroupName="taken")
+    assert _cli(app_dir) == 0  # no cdk.out in the app folder: only aliases checked
+    assert _cli(app_dir, "--assembly", str(assembly)) == 1
+    assert "AWS::Logs::LogGroup taken (of stack SecureSageMakerBaseline) already exists" in capsys.readouterr().out
 
 
 def test_cli_without_credentials_exits_2_with_one_line(monkeypatch: pytest.MonkeyPatch, app_dir: Path,
