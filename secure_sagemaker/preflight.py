@@ -762,7 +762,7 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
     """With ``demoEndpoint``, the model image and archive exist in the workload stack's repository and bucket.
 
     Reads ``cloudformation:ListStackResources``, ``ecr:DescribeImages`` and ``s3:GetObject``
-    (a HEAD request).
+    (a HEAD request; with ``s3:ListBucket`` too, S3 says 404 rather than 403 for a missing object).
     """
     config = settings.config
     demo = _key("demo_endpoint")
@@ -882,6 +882,34 @@ def _quotas(account: Account, operation: str, names: set[str]) -> dict[str, dict
 
 Check = Callable[[Settings, Account], Result]
 
+#: The IAM actions each check calls, all reads (docs/preflight.md turns them into a policy; a test
+#: records the API calls of every check and finds each here).
+IAM_ACTIONS: dict[str, tuple[str, ...]] = {
+    "credentials": ("sts:GetCallerIdentity",),
+    "bootstrap": ("ssm:GetParameter", "ssm:GetParametersByPath"),
+    "guardduty": ("guardduty:ListDetectors", "cloudformation:ListStackResources"),
+    "config-recorder": (
+        "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels", "cloudformation:ListStackResources",
+    ),
+    "apigateway-role": ("apigateway:GET", "cloudformation:ListStackResources"),
+    "names": (
+        "kms:ListAliases", "cloudformation:ListStackResources", "logs:DescribeLogGroups", "wafv2:ListWebACLs",
+        "cloudtrail:GetTrail", "s3:ListBucket", "ecr:DescribeRepositories", "iam:GetRole", "sns:GetTopicAttributes",
+        "sagemaker:DescribeNotebookInstance",
+    ),
+    "endpoint-services": ("ec2:DescribeAvailabilityZones", "ec2:DescribeVpcEndpointServices"),
+    # s3:ListBucket makes S3 answer 404 rather than 403 for a missing object
+    "demo-model": ("cloudformation:ListStackResources", "ecr:DescribeImages", "s3:GetObject", "s3:ListBucket"),
+    "quotas": ("servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"),
+}
+
+
+def read_policy() -> dict[str, Any]:
+    """An IAM policy document that allows exactly the reads of every check."""
+    actions = sorted({action for actions in IAM_ACTIONS.values() for action in actions})
+    return {"Version": "2012-10-17", "Statement": [{"Sid": "SecureSageMakerPreflight", "Effect": "Allow",
+                                                    "Action": actions, "Resource": "*"}]}
+
 #: Every check but credentials, in the order they run and are reported.
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("bootstrap", check_bootstrap),
@@ -937,7 +965,7 @@ def run(settings: Settings, account: Account) -> Report:
 def _unreadable(name: str, exc: Exception) -> Result:
     """A warning for a check that could not read the account."""
     code = _code(exc)
-    if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}:
+    if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "403"}:
         return Result(name, WARN, f"not checked: access denied ({exc})", remedy="grant the read actions in docs/preflight.md")
     return Result(name, WARN, f"not checked: {type(exc).__name__}: {exc}")
 

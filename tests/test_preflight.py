@@ -611,6 +611,64 @@ def test_instance_types_are_the_constructs_defaults() -> None:
 
 
 # ------------------------------------------------------------------------------------------
+# read-only: every API call of every check is a read listed in IAM_ACTIONS
+
+
+_READ_VERBS = ("Describe", "Get", "List", "Head")
+
+
+def _iam_action(model) -> str:
+    """The IAM action that authorizes a botocore operation."""
+    prefix, name = model.service_model.signing_name, model.name
+    if prefix == "apigateway":
+        return f"apigateway:{model.http['method']}"
+    return {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}.get(f"{prefix}:{name}", f"{prefix}:{name}")
+
+
+def test_every_check_only_reads_and_needs_only_its_listed_actions(aws, app_dir: Path) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def record(model, **_kwargs):
+        calls.append((model.name, _iam_action(model)))
+
+    _BOTOCORE.register("before-parameter-build", record)
+    try:
+        # a busy account: every branch that reads more has something to read
+        boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)
+        _recorder()
+        _api_gateway_role()
+        _alias("alias/SecureSageMakerBaseline/data")
+        _workload_stack()
+        resources = {f"R{i}": {"Type": kind, "Properties": {prop: f"name-{i}"}}
+                     for i, (kind, prop) in enumerate(preflight._NAMED_TYPES.items())}
+        _assembly(app_dir / "cdk.out", "SecureSageMakerBaseline", resources)
+        values = settings(app_dir, demo_endpoint=True)
+        seen: dict[str, set[str]] = {}
+        for name, check in [("credentials", preflight.check_credentials), *preflight.CHECKS]:
+            calls.clear()
+            acct = account(service_quotas=quotas_client()) if name != "credentials" else Account(session())
+            calls.clear()
+            check(values, acct)
+            assert calls, f"{name} made no call"
+            for operation, action in calls:
+                assert operation.startswith(_READ_VERBS), f"{name} calls {operation}, which is not a read"
+                assert action in preflight.IAM_ACTIONS[name], f"{name} needs {action}; add it to IAM_ACTIONS"
+            seen[name] = {action for _, action in calls}
+    finally:
+        _BOTOCORE.unregister("before-parameter-build", record)
+    assert set(seen) == set(preflight.IAM_ACTIONS)
+
+
+def test_docs_list_every_check_and_the_read_policy() -> None:
+    doc = (ROOT / "docs/preflight.md").read_text()
+    for name, actions in preflight.IAM_ACTIONS.items():
+        assert f"`{name}`" in doc, f"docs/preflight.md does not describe check {name}"
+        for action in actions:
+            assert action in doc, f"docs/preflight.md does not list {action}"
+    assert json.dumps(preflight.read_policy(), indent=2) in doc
+
+
+# ------------------------------------------------------------------------------------------
 # runner, output and command line
 
 
