@@ -83,6 +83,10 @@ class Fix:
     key: str
     value: Any
 
+    def __str__(self) -> str:
+        """``key=value``, as the cdk CLI's ``-c`` option takes it."""
+        return self.as_option().removeprefix("-c ")
+
     def as_json(self) -> str:
         """The key and value as a line of ``cdk.json`` context."""
         return f"{json.dumps(self.key)}: {json.dumps(self.value)}"
@@ -428,10 +432,13 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
     key = _key("create_config_recorder")
     creates = config.account_baseline and config.records_configuration
     rules = not config.organization_runs_config_rules
-    existing = ", ".join([*(f"recorder {r}" for r in recorders), *(f"delivery channel {c}" for c in channels)])
+    found = [*(f"recorder {r}" for r in recorders), *(f"delivery channel {c}" for c in channels)]
+    existing = ", ".join(found) + (" exists" if len(found) == 1 else " exist")
+    # why the account stack creates no recorder, in the words of the settings
+    off = f"{key} is false" if config.create_config_recorder is False else f"{_key('organization_runs_config_rules')} is true"
     if not config.account_baseline:
         if recorders:
-            return Result("config-recorder", PASS, f"{existing} exist; accountBaseline is false, so this app creates none")
+            return Result("config-recorder", PASS, f"{existing}; accountBaseline is false, so this app creates none")
         return Result(
             "config-recorder", WARN,
             f"no AWS Config recorder in {account.region}; accountBaseline is false, so the account baseline your "
@@ -447,14 +454,14 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
         if not recorders:
             return Result(
                 "config-recorder", FAIL,
-                f"{existing} exists in {account.region} without a recorder; the account stack would create a "
+                f"{existing} in {account.region} without a recorder; the account stack would create a "
                 "second delivery channel (AWS Config allows one per region)",
                 remedy="delete the leftover delivery channel (aws configservice delete-delivery-channel) if "
                 "nothing uses it",
             )
         return Result(
             "config-recorder", FAIL,
-            f"{existing} already exist in {account.region} (AWS Config allows one of each per region) and the "
+            f"{existing} already in {account.region} (AWS Config allows one of each per region) and the "
             f"account stack would create another ({key} is "
             f"{'unset' if config.create_config_recorder is None else 'true'})",
             fix=Fix(key, False),
@@ -473,11 +480,11 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
     if owner:
         return Result(
             "config-recorder", WARN,
-            f"recorder {recorders[0]} belongs to stack {owner}, and with {key} false the next deployment deletes it",
+            f"recorder {recorders[0]} belongs to stack {owner}, and with {off} the next deployment deletes it",
             fix=Fix(key, True),
         )
     if recorders:
-        return Result("config-recorder", PASS, f"{existing} exist; {key} is false, so the stack uses them")
+        return Result("config-recorder", PASS, f"{existing}; {off}, so the account stack creates none")
     return Result("config-recorder", PASS, "no recorder, and neither a recorder nor Config rules are created")
 
 

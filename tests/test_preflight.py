@@ -159,6 +159,7 @@ def test_fix_renders_as_cdk_json_and_as_option() -> None:
     assert fix.as_json() == '"secure-sagemaker:organizationRunsGuardDuty": true'
     assert fix.as_option() == "-c secure-sagemaker:organizationRunsGuardDuty=true"
     assert Fix("secure-sagemaker:keyAliasPrefix", "x-2").as_option() == "-c secure-sagemaker:keyAliasPrefix=x-2"
+    assert str(Fix("secure-sagemaker:maxAzs", 2)) == "secure-sagemaker:maxAzs=2"
 
 
 # ------------------------------------------------------------------------------------------
