@@ -206,9 +206,14 @@ def load_settings(
         if not sep or not key.strip():
             raise PreflightError(f"-c {item!r}: expected key=value, such as -c {PREFIX}demoEndpoint=true")
         context[key.strip()] = value  # strings, as the cdk CLI passes them; the config parses them
-    from secure_sagemaker._validation import PropError
-    from secure_sagemaker.config import BaselineConfig
-
+    try:  # the config module is the app's own, so it loads aws-cdk-lib, whose jsii kernel runs on Node.js
+        from secure_sagemaker._validation import PropError
+        from secure_sagemaker.config import BaselineConfig
+    except OSError as exc:
+        raise PreflightError(
+            f"reading the settings loads aws-cdk-lib, which needs Node.js on PATH as `cdk synth` does ({exc}); "
+            "install Node.js, or pip install 'secure-sagemaker[cli]' for the one from PyPI"
+        ) from None
     try:
         config = BaselineConfig.from_context(_ContextNode(context))
     except PropError as exc:

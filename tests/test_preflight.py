@@ -788,6 +788,17 @@ def test_cli_without_boto3_says_which_extra(monkeypatch: pytest.MonkeyPatch, app
     assert "pip install 'secure-sagemaker[aws]'" in capsys.readouterr().err
 
 
+def test_cli_without_node_exits_2_naming_it(app_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "secure_sagemaker.cli", "preflight", "--app-dir", str(app_dir)],
+        cwd=ROOT, capture_output=True, text=True, env={"PATH": str(empty), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "secure-sagemaker preflight: reading the settings loads aws-cdk-lib, which needs Node.js" in result.stderr
+
+
 def test_importing_the_cli_does_not_import_boto3() -> None:
     code = "import sys, secure_sagemaker.cli; print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
