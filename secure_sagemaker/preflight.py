@@ -16,6 +16,8 @@ a check runs, and :func:`load_settings` imports the CDK-side config module only 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
@@ -206,14 +208,17 @@ def load_settings(
         if not sep or not key.strip():
             raise PreflightError(f"-c {item!r}: expected key=value, such as -c {PREFIX}demoEndpoint=true")
         context[key.strip()] = value  # strings, as the cdk CLI passes them; the config parses them
-    try:  # the config module is the app's own, so it loads aws-cdk-lib, whose jsii kernel runs on Node.js
-        from secure_sagemaker._validation import PropError
-        from secure_sagemaker.config import BaselineConfig
-    except OSError as exc:
+    # The config module is the app's own, so it loads aws-cdk-lib, whose jsii kernel runs on Node.js
+    # (the JSII_NODE binary, default `node`); look first, since a failed kernel start is noisy.
+    node = os.environ.get("JSII_NODE", "node")
+    if shutil.which(node) is None:
         raise PreflightError(
-            f"reading the settings loads aws-cdk-lib, which needs Node.js on PATH as `cdk synth` does ({exc}); "
-            "install Node.js, or pip install 'secure-sagemaker[cli]' for the one from PyPI"
-        ) from None
+            f"reading the settings loads aws-cdk-lib, which needs Node.js as `cdk synth` does, and {node!r} is "
+            "not on PATH; install Node.js, or pip install 'secure-sagemaker[cli]' for the one from PyPI"
+        )
+    from secure_sagemaker._validation import PropError
+    from secure_sagemaker.config import BaselineConfig
+
     try:
         config = BaselineConfig.from_context(_ContextNode(context))
     except PropError as exc:

@@ -795,8 +795,8 @@ def test_cli_without_node_exits_2_naming_it(app_dir: Path, tmp_path: Path) -> No
         [sys.executable, "-m", "secure_sagemaker.cli", "preflight", "--app-dir", str(app_dir)],
         cwd=ROOT, capture_output=True, text=True, env={"PATH": str(empty), "HOME": str(tmp_path)},
     )
-    assert result.returncode == 2 and result.stdout == ""
-    assert "secure-sagemaker preflight: reading the settings loads aws-cdk-lib, which needs Node.js" in result.stderr
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("secure-sagemaker preflight: reading the settings loads aws-cdk-lib, which needs Node.js")
 
 
 def test_importing_the_cli_does_not_import_boto3() -> None:
