@@ -125,9 +125,10 @@ class Result:
 
 
 def _key(field_name: str) -> str:
-    """The context key of a BaselineConfig field, without importing the CDK-side config module."""
-    head, *rest = field_name.split("_")
-    return PREFIX + head + "".join(part[:1].upper() + part[1:] for part in rest)
+    """The context key of a BaselineConfig field (the config module is loaded with the settings)."""
+    from secure_sagemaker.config import context_key
+
+    return context_key(field_name)
 
 
 def _fix(field_name: str, value: Any) -> Fix:
@@ -181,6 +182,7 @@ class _ContextNode:
         self._context = context
 
     def try_get_context(self, key: str) -> Any:
+        """The context value of ``key``, or ``None``."""
         return self._context.get(key)
 
 
