@@ -611,6 +611,12 @@ def test_instance_types_are_the_constructs_defaults() -> None:
     assert notebook["instance_type"].default == preflight.NOTEBOOK_INSTANCE_TYPE
 
 
+def test_models_prefix_is_the_baselines() -> None:
+    from secure_sagemaker.baseline import MODELS_PREFIX
+
+    assert preflight.MODELS_PREFIX == MODELS_PREFIX
+
+
 # ------------------------------------------------------------------------------------------
 # read-only: every API call of every check is a read listed in IAM_ACTIONS
 
