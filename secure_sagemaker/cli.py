@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from secure_sagemaker.diagram import DiagramError, markdown
 from secure_sagemaker.nag.commands import add_audit, add_rules
+from secure_sagemaker.preflight import add_preflight
 from secure_sagemaker.report import AssemblyError, acknowledgments_markdown, render_summary, summarise
 
 Handler = Callable[[argparse.Namespace], int]
@@ -102,6 +103,8 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
         "the threat model: mitigations and residual risk per threat, as Markdown (docs/threat-model.md)",
         "threat_model_markdown",
     ),
+    # reads an AWS account through boto3 (the [aws] extra), imported only when it runs
+    add_preflight,
 ]
 
 
