@@ -67,7 +67,7 @@ ENDPOINT_INSTANCE_COUNT = 2
 NOTEBOOK_INSTANCE_TYPE = "ml.t3.medium"
 
 #: KMS key purposes of each stack: aliases are ``alias/<prefix>/<purpose>``.
-WORKLOAD_KEY_PURPOSES = ("data", "models", "logs")
+WORKLOAD_KEY_PURPOSES = ("data", "models", "logs", "alerts", "audit")  # its AlertTopic and data-events trail add the last two
 ACCOUNT_KEY_PURPOSES = ("logs", "alerts", "audit")
 
 #: S3 prefix under which the models bucket holds the demo model archive (baseline.MODELS_PREFIX).

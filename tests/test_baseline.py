@@ -17,6 +17,12 @@ from tests.conftest import new_app, resources
 STOCK_PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
 
 
+@pytest.fixture(params=["workload", "account"])
+def stack_template(request, baseline_template, account_template) -> dict:
+    """Each stack of the app in turn: what holds for every stack is tested on both."""
+    return baseline_template if request.param == "workload" else account_template
+
+
 def _report(assembly: Path) -> dict:
     return json.loads((assembly / "validation-report.json").read_text())
 
@@ -47,13 +53,13 @@ def test_every_acknowledgment_has_a_reason(baseline_assembly):
             assert len(ack["reason"]) >= 40, ack["acknowledgedId"]
 
 
-def test_no_dummy_availability_zones(baseline_template):
-    assert "dummy" not in json.dumps(baseline_template)
+def test_no_dummy_availability_zones(stack_template):
+    assert "dummy" not in json.dumps(stack_template)
 
 
-def test_every_key_rotates_and_is_retained(baseline_template):
-    keys = resources(baseline_template, "AWS::KMS::Key")
-    assert len(keys) >= 3
+def test_every_key_rotates_and_is_retained(stack_template):
+    keys = resources(stack_template, "AWS::KMS::Key")
+    assert len(keys) >= 3  # data, models, logs, alerts, audit; logs, alerts, audit
     for logical_id, key in keys.items():
         props = key["Properties"]
         assert props["EnableKeyRotation"] is True, logical_id
@@ -80,8 +86,8 @@ def _access_log_targets(template: dict) -> set[str]:
     }
 
 
-def test_every_bucket_is_private_tls_only_versioned_and_retained(baseline_template):
-    buckets = resources(baseline_template, "AWS::S3::Bucket")
+def test_every_bucket_is_private_tls_only_versioned_and_retained(stack_template):
+    buckets = resources(stack_template, "AWS::S3::Bucket")
     assert len(buckets) >= 3
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
@@ -94,7 +100,7 @@ def test_every_bucket_is_private_tls_only_versioned_and_retained(baseline_templa
         }, logical_id
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}, logical_id
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}], logical_id
-        statements = _policy_statements(baseline_template, logical_id)
+        statements = _policy_statements(stack_template, logical_id)
         denies = [s for s in statements if s["Effect"] == "Deny"]
         assert any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), logical_id
         assert any(
@@ -102,11 +108,11 @@ def test_every_bucket_is_private_tls_only_versioned_and_retained(baseline_templa
         ), logical_id
 
 
-def test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged(baseline_template):
-    targets = _access_log_targets(baseline_template)
-    keys = resources(baseline_template, "AWS::KMS::Key")
-    data_buckets = {k: v for k, v in resources(baseline_template, "AWS::S3::Bucket").items() if k not in targets}
-    assert len(data_buckets) >= 2
+def test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged(stack_template):
+    targets = _access_log_targets(stack_template)
+    keys = resources(stack_template, "AWS::KMS::Key")
+    data_buckets = {k: v for k, v in resources(stack_template, "AWS::S3::Bucket").items() if k not in targets}
+    assert len(data_buckets) >= 2  # data, models, trail; trail, Config delivery
     for logical_id, bucket in data_buckets.items():
         props = bucket["Properties"]
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
@@ -117,11 +123,11 @@ def test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged(baseli
         assert props["LoggingConfiguration"]["DestinationBucketName"]["Ref"] in targets
 
 
-def test_access_log_buckets_are_sse_s3_because_s3_logging_cannot_target_kms(baseline_template):
-    targets = _access_log_targets(baseline_template)
+def test_access_log_buckets_are_sse_s3_because_s3_logging_cannot_target_kms(stack_template):
+    targets = _access_log_targets(stack_template)
     assert len(targets) == 1
     for logical_id in targets:
-        bucket = resources(baseline_template, "AWS::S3::Bucket")[logical_id]
+        bucket = resources(stack_template, "AWS::S3::Bucket")[logical_id]
         (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
 
@@ -161,9 +167,9 @@ def test_flow_logs_capture_all_traffic_of_the_vpc(baseline_template):
     assert props.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
 
 
-def test_every_log_group_is_encrypted_with_retention_and_retained(baseline_template):
-    keys = resources(baseline_template, "AWS::KMS::Key")
-    groups = resources(baseline_template, "AWS::Logs::LogGroup")
+def test_every_log_group_is_encrypted_with_retention_and_retained(stack_template):
+    keys = resources(stack_template, "AWS::KMS::Key")
+    groups = resources(stack_template, "AWS::Logs::LogGroup")
     assert groups
     for logical_id, group in groups.items():
         assert group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0] in keys, logical_id

@@ -391,6 +391,29 @@ def test_enforced_properties_are_checked_again_at_synth(base: dict, make: Callab
     assert what in error and "is enforced" in error and "Fix:" in error
 
 
+@pytest.mark.parametrize("instance_type", ["ml.g5.xlarge", "ml.p4d.24xlarge", "ml.m5d.large"])
+def test_instance_types_with_local_storage_get_no_volume_key(base: dict, instance_type: str) -> None:
+    """SageMaker rejects KmsKeyId for them (CreateEndpointConfig fails); the hardware encrypts."""
+    endpoint = _endpoint(base, instance_type=instance_type)
+    assert endpoint.volumes_encrypted_by_hardware
+    assert endpoint.endpoint_config.kms_key_id is None
+    assert endpoint.endpoint_config.data_capture_config.kms_key_id is not None  # captured data keeps its key
+    assert endpoint.node.validate() == []
+    # Adding a key afterwards would fail the deployment, so the re-check refuses it.
+    endpoint.endpoint_config.kms_key_id = base["key"].key_arn
+    (error,) = endpoint.node.validate()
+    assert "no KmsKeyId" in error and "is enforced" in error
+
+
+def test_the_instance_storage_table_can_be_overridden(base: dict) -> None:
+    ebs = _endpoint(base, instance_type="ml.m5.large")
+    assert not ebs.volumes_encrypted_by_hardware and ebs.endpoint_config.kms_key_id is not None
+    assert _endpoint(base, instance_type="ml.m5.large", instance_storage_families={"m5"}).endpoint_config.kms_key_id is None
+    assert _endpoint(base, instance_type="ml.g5.xlarge", instance_storage_families=set()).endpoint_config.kms_key_id is not None
+    with pytest.raises(PropError, match="instance_storage_families="):
+        _endpoint(base, instance_storage_families="g5")
+
+
 def test_opt_outs_are_not_enforcement_errors(base: dict) -> None:
     assert _model(base, allow_network_access=True).node.validate() == []
     assert _endpoint(base, instance_count=1, accept_single_instance=True).node.validate() == []

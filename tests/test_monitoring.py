@@ -368,6 +368,13 @@ def _monitor(b: dict[str, Any], **overrides: Any) -> SecureDataQualityMonitor:
     return SecureDataQualityMonitor(b["stack"], f"Monitor{next(b['count'])}", **{**required, **overrides})
 
 
+def test_instance_types_with_local_storage_get_no_volume_key(base: dict) -> None:
+    """SageMaker rejects VolumeKmsKeyId for them; their NVMe volumes are encrypted in hardware."""
+    cluster = _monitor(base, instance_type="ml.m5d.xlarge").job_definition.job_resources.cluster_config
+    assert cluster.volume_kms_key_id is None
+    assert _monitor(base).job_definition.job_resources.cluster_config.volume_kms_key_id is not None
+
+
 def _set_network(monitor: SecureDataQualityMonitor, **changes: Any) -> None:
     current = monitor.job_definition.network_config
     fields = ("enable_network_isolation", "enable_inter_container_traffic_encryption", "vpc_config")

@@ -452,9 +452,11 @@ def test_stacksets_commands_name_the_template_app_py_writes(tmp_path):
     assert synth, "the block starts with `cdk synth <account stack> -c ...`"
     context = dict(re.findall(r"-c (\S+?)=(\S+)", synth["context"]))
     assert synth["stack"] == cdk_json_context()["secure-sagemaker:accountStackName"]
-    (template_file,) = re.findall(r"file://cdk\.out/(\S+)", block.body)
+    (template_file,) = re.findall(r"^aws s3 cp cdk\.out/(\S+) s3://", block.body, re.M)
     assembly = synth_app_py(tmp_path / "cdk.out", **{k: json.loads(v) for k, v in context.items()})
     template = json.loads((assembly / template_file).read_text())
+    # --template-body takes at most 51,200 bytes (CloudFormation quotas); above, S3 and --template-url.
+    assert (assembly / template_file).stat().st_size > 51_200 and "--template-url " in block.body
     assert resources(template, "AWS::GuardDuty::Detector") == {}  # organizationRunsGuardDuty=true
     assert "BootstrapVersion" not in template.get("Parameters", {})  # deployable without CDK bootstrap
     assert "--permission-model SERVICE_MANAGED" in block.body and "--capabilities CAPABILITY_IAM" in block.body

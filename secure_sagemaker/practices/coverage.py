@@ -193,8 +193,11 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_baseline.py::test_interface_endpoints_cover_the_sagemaker_apis")),
         Control("storage.SecureBucket", "every request denied unless it comes through the named VPC endpoints (with a break-glass principal)", O,
                 ("tests/test_storage.py::test_vpc_endpoint_mode_denies_everything_outside_the_endpoints",), "allowed_vpc_endpoint_ids=[...]"),
-    ), "The S3 prefix-list id of your region (`secure-sagemaker:s3PrefixListId`): without it, "
-       "workloads in the workload security group cannot reach S3 through the gateway endpoint."),
+        Control("network.PrivateNetwork", "HTTPS from the workload security group to S3 through the gateway endpoint, by the Region's S3 prefix list looked up at deploy time (read-only custom resource)", D,
+                ("tests/test_network.py::test_s3_prefix_list_is_looked_up_at_deploy_time_with_a_read_only_role",
+                 "tests/test_network.py::test_a_given_prefix_list_id_needs_no_lookup"), "s3_prefix_list_id='pl-...'"),
+    ), "Which AWS APIs your workloads may reach beyond the endpoint list (`interface_endpoints`), and "
+       "the endpoint policies' scope when you share the VPC with other teams."),
     Coverage("P10", (
         Control("edge.ProtectedInferenceApi", "HTTPS-only API Gateway in front of the endpoint, IAM (SigV4) or Cognito on every method; a method added without authorization fails synthesis", E,
                 ("tests/test_edge.py::test_every_method_requires_authorization",
@@ -229,8 +232,8 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_audit.py::test_trail_bucket_policy_admits_only_this_trail")),
         Control("audit.AuditTrail", "S3 data events (writes, or reads too) of named buckets; the baseline names its data and models buckets", O,
                 ("tests/test_audit.py::test_data_event_selectors",), "data_event_buckets=[...]"),
-        Control("baseline.SecureSageMakerBaseline", "the account trail; leave it to the organization trail", D,
-                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsCloudTrail=true"),
+        Control("account.SecureSageMakerAccountBaseline", "the account trail; leave it to the organization trail", D,
+                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",), "secure-sagemaker:organizationRunsCloudTrail=true"),
         Control("studio.SecureStudioDomain", "the Studio user's name as `sts:SourceIdentity` on every session, so the trail names the person", D,
                 ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "record_user_identity=False"),
     ), "With `organizationRunsCloudTrail`, making sure the organization trail covers this account; "
@@ -241,8 +244,8 @@ COVERAGE: tuple[Coverage, ...] = (
                  "tests/test_audit.py::test_findings_rule_forwards_findings_at_or_above_the_severity")),
         Control("audit.ThreatDetection", "only the alert wiring, for a detector that already exists", O,
                 ("tests/test_audit.py::test_existing_detector_mode_only_wires_the_alerts",), "use_existing_detector=True"),
-        Control("baseline.SecureSageMakerBaseline", "the detector; with the switch only its alerts, for a detector the organization runs", D,
-                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsGuardDuty=true"),
+        Control("account.SecureSageMakerAccountBaseline", "the detector; with the switch only its alerts, for a detector the organization runs", D,
+                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",), "secure-sagemaker:organizationRunsGuardDuty=true"),
         Control("audit.ThreatDetection", "Malware Protection for S3 on named buckets", O,
                 ("tests/test_audit.py::test_malware_protection_plan_scans_and_tags_the_named_bucket",), "malware_scan_buckets=[...]"),
     ), "Triage of findings, and GuardDuty's other protection plans (Runtime Monitoring, EKS) where "
@@ -285,8 +288,8 @@ COVERAGE: tuple[Coverage, ...] = (
         Control("audit.ComplianceRules", "26 AWS Config managed rules that re-check, on change and daily, what the baseline enforces", D,
                 ("tests/test_audit.py::test_config_rules_are_the_default_managed_rules",
                  "tests/test_audit.py::test_default_rule_list_is_pinned"), "exclude_rules=[...]"),
-        Control("baseline.SecureSageMakerBaseline", "the Config rules; leave them to the organization", D,
-                ("tests/test_baseline.py::test_organization_switches_leave_out_exactly_what_the_organization_runs",), "secure-sagemaker:organizationRunsConfigRules=true"),
+        Control("account.SecureSageMakerAccountBaseline", "the Config rules; leave them to the organization", D,
+                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",), "secure-sagemaker:organizationRunsConfigRules=true"),
         Control("audit.ComplianceRules", "the configuration recorder and an encrypted delivery channel", O,
                 ("tests/test_audit.py::test_recorder_records_everything_and_delivers_encrypted",), "create_recorder=True"),
         Control("nag.pack.SageMakerSecurityChecks", "the same rules at every synth, and `secure-sagemaker audit` on any template in CI", E,
