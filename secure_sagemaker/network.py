@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_number, require_one_of, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 
 _S = ec2.InterfaceVpcEndpointAwsService
@@ -284,7 +284,7 @@ class PrivateNetwork(Construct):
             )
         if availability_zones is None:
             count = _DEFAULT_MAX_AZS if max_azs is None else max_azs
-            require_type(self._name, "max_azs", count, int, "pass a whole number of zones, at least 2")
+            require_number(self._name, "max_azs", count, "pass a whole number of zones, at least 2", integer=True)
             if count < 2:
                 raise self._fail("max_azs", count, "is fewer than two zones", "pass max_azs=2 or more")
             # Resolved at deploy time: no account lookup at synth and never a dummy zone.
@@ -332,7 +332,7 @@ class PrivateNetwork(Construct):
                 "cidr", cidr, "overlaps 172.17.0.0/16, the Docker bridge of SageMaker notebook instances",
                 "pick a range outside 172.17.0.0/16",
             )
-        require_type(self._name, "subnet_cidr_mask", mask, int, "pass a prefix length such as 20")
+        require_number(self._name, "subnet_cidr_mask", mask, "pass a prefix length such as 20", integer=True)
         if not network.prefixlen <= mask <= 28:
             raise self._fail(
                 "subnet_cidr_mask", mask, f"is not between the /{network.prefixlen} of cidr and /28",
