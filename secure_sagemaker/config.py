@@ -103,7 +103,7 @@ class Setting:
         """Fail unless ``value`` (already of this setting's kind, for a Python caller) is allowed."""
         if self.kind is int:
             require_number(owner, name, value, f"set {name} to {self.allowed}", integer=True)
-        elif not isinstance(value, self.kind) or (self.kind is str and not value.strip()):
+        elif not isinstance(value, self.kind) or (isinstance(value, str) and not value.strip()):
             raise self._wrong_kind(owner, name, value, "true or false" if self.kind is bool else "a non-empty string")
         if self.check is not None:
             self.check(owner, name, value)
