@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any, Callable, Mapping
 
 from aws_cdk import aws_logs as logs
@@ -110,6 +110,17 @@ class Setting:
 
     def _wrong_kind(self, owner: str, name: str, value: Any, kind: str) -> PropError:
         return fail(owner, name, value, f"is not {kind}", f"set {name} to {self.allowed}")
+
+
+def setting_of(f: Field[Any]) -> Setting:
+    """The :class:`Setting` of a :class:`BaselineConfig` field. A field declared without one (a plain
+    default) is read by its annotation and checked for its kind only; tests/test_config.py asks
+    every field for a Setting of its own."""
+    if SETTING in f.metadata:
+        return f.metadata[SETTING]
+    annotation = f.type.__name__ if isinstance(f.type, type) else str(f.type).removesuffix(" | None")
+    kind = {"bool": bool, "int": int}.get(annotation, str)
+    return Setting(kind, {bool: "true or false", int: "a whole number"}.get(kind, "a non-empty string"))
 
 
 def _switch(default: bool | None) -> Any:
@@ -285,7 +296,7 @@ class BaselineConfig:
                 values[f.name] = f.default
                 continue
             try:
-                values[f.name] = f.metadata[SETTING].parse(key, raw)
+                values[f.name] = setting_of(f).parse(key, raw)
             except PropError as err:
                 problems.append(str(err))
         problems += _check(values, CONTEXT, context_key, together=not problems)
@@ -303,7 +314,7 @@ def _check(values: Mapping[str, Any], owner: str, name: Callable[[str], str], *,
         if f.name not in values or (value is None and f.default is None):
             continue
         try:
-            f.metadata[SETTING].validate(owner, name(f.name), value)
+            setting_of(f).validate(owner, name(f.name), value)
         except PropError as err:
             problems.append(str(err))
     if problems or not together:
