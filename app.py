@@ -10,15 +10,21 @@ secure_sagemaker/config.py); every nag pack is registered, so synth fails on any
 error finding.
 """
 
+import sys
+
 import aws_cdk as cdk
 
 from secure_sagemaker.account import SecureSageMakerAccountStack
+from secure_sagemaker._validation import PropError
 from secure_sagemaker.baseline import SecureSageMakerStack
 from secure_sagemaker.config import BaselineConfig
 from secure_sagemaker.nag import add_all_packs
 
 app = cdk.App()
-config = BaselineConfig.from_context(app.node)
+try:
+    config = BaselineConfig.from_context(app.node)
+except PropError as err:  # a bad cdk.json or -c value: the message, not a traceback
+    sys.exit(f"app.py: {err}")
 stack = SecureSageMakerStack(
     app,
     config.stack_name,

@@ -7,6 +7,7 @@ at `cdk synth` with something a user can act on, never later in CloudFormation.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable, Iterable, Sequence
 
 import aws_cdk as cdk
@@ -46,6 +47,35 @@ def require_type(construct: str, prop: str, value: Any, expected: type | tuple[t
     if not ok:
         names = " or ".join(t.__name__ for t in expected_tuple)
         raise fail(construct, prop, value, f"is a {type(value).__name__}, not a {names}", fix)
+
+
+def require_number(
+    construct: str,
+    prop: str,
+    value: Any,
+    fix: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> None:
+    """Fail unless ``value`` is a finite number (a whole one with ``integer``) in ``minimum..maximum``.
+
+    Every numeric prop goes through here before it reaches jsii: a bool is not a number, and NaN
+    or infinity is refused, since jsii cannot serialize them and its kernel dies, taking every
+    later CDK call of the process with it. ``minimum`` and ``maximum`` are inclusive; callers with
+    a range that needs its own explanation check it themselves after this call.
+    """
+    require_type(construct, prop, value, int if integer else (int, float), fix)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise fail(construct, prop, value, "is not a finite number", fix)
+    if minimum is not None and maximum is not None:
+        if not minimum <= value <= maximum:
+            raise fail(construct, prop, value, f"is outside {minimum}..{maximum}", fix)
+    elif minimum is not None and value < minimum:
+        raise fail(construct, prop, value, f"is below {minimum}", fix)
+    elif maximum is not None and value > maximum:
+        raise fail(construct, prop, value, f"is above {maximum}", fix)
 
 
 def require_attribute(construct: str, prop: str, value: Any, attribute: str, fix: str) -> None:

@@ -10,6 +10,8 @@ account with CloudFormation StackSets (see ``docs/accounts-and-workloads.md``). 
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from constructs import Construct
 
@@ -67,6 +69,15 @@ class SecureSageMakerAccountBaseline(Construct):
     :param config: the settings (:class:`BaselineConfig`). Default: ``BaselineConfig()``.
     """
 
+    # The attributes' types, for type checkers (they are set in __init__).
+    keys: KeyRing
+    access_logs: AccessLogBucket
+    alerts: AlertTopic
+    audit_trail: AuditTrail | None
+    threat_detection: ThreatDetection
+    compliance: ComplianceRules | None
+    api_gateway_logging: ApiGatewayCloudWatchRole | None
+
     def __init__(self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None) -> None:
         super().__init__(scope, construct_id)
         config = config or BaselineConfig()
@@ -119,7 +130,11 @@ class SecureSageMakerAccountStack(DeployTimeZonesStack):
     :param config: the settings. Default: read from the app's context (``BaselineConfig.from_context``).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs) -> None:
+    baseline: SecureSageMakerAccountBaseline
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("synthesizer", cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False))
         super().__init__(scope, construct_id, **kwargs)
         self.baseline = SecureSageMakerAccountBaseline(

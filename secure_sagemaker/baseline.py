@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -62,6 +62,25 @@ class SecureSageMakerBaseline(Construct):
         ``config.vpc_cidr`` and ``config.max_azs``).
     :param subnets: isolated subnets of ``vpc`` for SageMaker. Default: the VPC's isolated subnets.
     """
+
+    # The attributes' types, for type checkers (they are set in the methods below).
+    keys: KeyRing
+    network: PrivateNetwork
+    access_logs: AccessLogBucket
+    data_bucket: SecureBucket
+    models_bucket: SecureBucket
+    model_repository: ecr.Repository
+    studio_role: ExecutionRole
+    inference_role: ExecutionRole
+    guardrails: Guardrails
+    alerts: AlertTopic
+    audit_trail: AuditTrail
+    studio: SecureStudioDomain | None
+    user_profile: SecureUserProfile | None
+    notebook: SecureNotebookInstance | None
+    model: SecureModel | None
+    endpoint: SecureEndpoint | None
+    inference_api: ProtectedInferenceApi | None
 
     def __init__(
         self,
@@ -234,7 +253,9 @@ class SecureSageMakerStack(DeployTimeZonesStack):
     :param config: the settings. Default: read from the app's context (``BaselineConfig.from_context``).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs) -> None:
+    baseline: SecureSageMakerBaseline
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.baseline = SecureSageMakerBaseline(
             self, "Baseline", config=config or BaselineConfig.from_context(self.node)

@@ -1,110 +1,46 @@
 """The baseline's settings, read from `cdk.json` context (or `cdk synth -c key=value`).
 
-Every key is prefixed ``secure-sagemaker:``. Values given on the command line arrive as strings,
-so numbers are parsed here, with errors that name the context key and the fix.
+Every key is prefixed ``secure-sagemaker:`` and is checked under its own name at synth, before any
+construct is built: an unknown key names the closest known one, a value of the wrong type or out
+of range names the key and what it accepts, and switches that contradict each other name both.
+Values given on the command line arrive as strings, so numbers and switches are parsed here;
+values from `cdk.json` arrive as JSON types, and a JSON boolean is never a number.
+
+Each field carries how it is read and checked (a :class:`Setting` in its ``metadata``), so a
+field's range sits next to it; the same checks run on a :class:`BaselineConfig` built in Python,
+where messages name the field instead of the context key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import difflib
+import math
+import re
+from dataclasses import Field, dataclass, field, fields
+from typing import Any, Callable, Mapping
 
 from aws_cdk import aws_logs as logs
 from constructs import Node
 
-from secure_sagemaker._validation import PropError
+from secure_sagemaker._validation import PropError, fail, require_number, s3_key_prefix
+from secure_sagemaker.encryption import MAX_ROTATION_DAYS, MIN_ROTATION_DAYS
 
 PREFIX = "secure-sagemaker:"
-
-
-@dataclass(frozen=True)
-class BaselineConfig:
-    """What `app.py` needs to build the baseline stack.
-
-    Each field documents its context key and default.
-    """
-
-    #: ``stackName``: the workload stack's CloudFormation name. Default ``SecureSageMakerBaseline``.
-    stack_name: str = "SecureSageMakerBaseline"
-    #: ``accountBaseline``: `app.py` also deploys the account baseline stack (what AWS allows once
-    #: per account and Region) and makes the workload depend on it. Set false where the
-    #: organization rolls the account baseline out with StackSets. Default true.
-    account_baseline: bool = True
-    #: ``accountStackName``: the account baseline stack's CloudFormation name. Default
-    #: ``SecureSageMakerAccountBaseline``.
-    account_stack_name: str = "SecureSageMakerAccountBaseline"
-    #: ``keyAliasPrefix``: KMS aliases are ``alias/<prefix>/<purpose>``. Default unset: the stack
-    #: name, so two copies of a stack in one account never share an alias.
-    key_alias_prefix: str | None = None
-    #: ``keyRotationDays``: rotation period of every key, 90..2560. Default 365.
-    key_rotation_days: int = 365
-    #: ``vpcCidr``: the private VPC's CIDR block. Default ``10.40.0.0/16``.
-    vpc_cidr: str = "10.40.0.0/16"
-    #: ``maxAzs``: availability zones for the isolated subnets, 2..6. Default 2.
-    max_azs: int = 2
-    #: ``logRetentionDays``: retention of every log group the baseline creates. Default 365.
-    log_retention_days: int = 365
-    #: ``s3PrefixListId``: the region's S3 managed prefix list (``pl-...``), which lets SageMaker
-    #: workloads reach S3 through the gateway endpoint. Default unset: looked up at deploy time.
-    s3_prefix_list_id: str | None = None
-    #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
-    alert_email: str | None = None
-    #: ``organizationRunsCloudTrail``: the organization's trail already records this account, so no
-    #: trail, trail bucket or trail alarms are created here. Default false.
-    organization_runs_cloud_trail: bool = False
-    #: ``organizationRunsGuardDuty``: a GuardDuty detector already exists in this region (GuardDuty
-    #: allows one), so only the alerts on its findings are wired. Default false.
-    organization_runs_guard_duty: bool = False
-    #: ``organizationRunsConfigRules``: the organization deploys Config rules (conformance packs),
-    #: so none are created here. Default false.
-    organization_runs_config_rules: bool = False
-    #: ``createConfigRecorder``: create the AWS Config recorder and delivery channel (AWS allows one
-    #: recorder per account and Region). Default unset: created unless
-    #: ``organizationRunsConfigRules`` is true; set false where a recorder already exists.
-    create_config_recorder: bool | None = None
-    #: ``createApiGatewayCloudWatchRole``: set the account's API Gateway CloudWatch Logs role
-    #: (one per account and Region), which the inference API's access logging needs. Default true;
-    #: set false where the account already has one.
-    create_api_gateway_cloud_watch_role: bool = True
-    #: ``studio``: create the VpcOnly Studio domain and one user profile. Default true.
-    studio: bool = True
-    #: ``userProfileName``: name of the Studio user profile. Default ``data-scientist``.
-    user_profile_name: str = "data-scientist"
-    #: ``notebook``: create a hardened notebook instance. Default true.
-    notebook: bool = True
-    #: ``demoEndpoint``: create the demo model, its endpoint and the inference API. Off by default:
-    #: the model's image and archive must exist before the endpoint can be created, so this is the
-    #: second step after pushing them (see the README). Default false.
-    demo_endpoint: bool = False
-    #: ``modelImageTag``: tag of the demo model's image in the baseline's ECR repository (tags are
-    #: immutable). Default ``v1``.
-    model_image_tag: str = "v1"
-    #: ``modelDataKey``: key of the demo model archive under ``models/`` in the models bucket.
-    #: Default ``demo/model.tar.gz``.
-    model_data_key: str = "demo/model.tar.gz"
-    #: ``dataCaptureSamplingPercentage``: share of demo endpoint requests captured, 0..100.
-    #: Default 100.
-    data_capture_sampling_percentage: int = 100
-
-    @property
-    def records_configuration(self) -> bool:
-        """Whether the account baseline creates the Config recorder (see ``createConfigRecorder``)."""
-        if self.create_config_recorder is None:
-            return not self.organization_runs_config_rules
-        return self.create_config_recorder
-
-    @classmethod
-    def from_context(cls, node: Node) -> "BaselineConfig":
-        """Read every field from ``node``'s context, keeping the default where a key is absent."""
-        values: dict[str, Any] = {}
-        for name, field_def in cls.__dataclass_fields__.items():
-            key = context_key(name)
-            raw = node.try_get_context(key)
-            if raw is None:
-                continue
-            values[name] = _coerce(key, raw, str(field_def.type), field_def.default)
-        return cls(**values)
-
+#: How messages name values that come from context (`cdk.json` or ``-c``).
+CONTEXT = "context"
+#: The metadata key of a field's :class:`Setting`.
+SETTING = "secure-sagemaker:setting"
+#: Availability zones the baseline spreads its subnets over: two for resilience; no Region has
+#: more than six.
+MIN_AZS, MAX_AZS = 2, 6
+#: SageMaker's limit on ``ModelDataUrl``; the demo model's key sits under ``models/`` (see
+#: ``baseline.MODELS_PREFIX``).
+MAX_MODEL_DATA_URL_LENGTH = 1024
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+_STACK_NAME_RULE = "a CloudFormation stack name: up to 128 letters, digits and hyphens, starting with a letter"
+# Docker's tag grammar, which ECR follows.
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_IMAGE_TAG_RULE = "an image tag: up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'"
 
 # CloudWatch Logs accepts only these retentions; jsii enum values are member names, not days.
 _RETENTION_DAYS = dict(
@@ -121,6 +57,338 @@ _RETENTION_DAYS = dict(
 )
 
 
+Check = Callable[[str, str, Any], None]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one setting is read from context and checked.
+
+    :param kind: ``bool``, ``int`` or ``str``: what a context value is parsed into.
+    :param allowed: what the setting accepts, in words, for messages ("a whole number of days
+        from 90 to 2560").
+    :param check: ``check(owner, name, value)`` raises a :class:`PropError` naming ``name`` when
+        a value of the right kind is out of range. Default: none.
+    """
+
+    kind: type
+    allowed: str
+    check: Check | None = None
+
+    def parse(self, key: str, raw: Any) -> Any:
+        """``raw`` (a JSON value from `cdk.json`, or a string from ``-c``) as this setting's kind."""
+        if self.kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+                return raw.strip().lower() == "true"
+            raise self._wrong_kind(CONTEXT, key, raw, "true or false")
+        if self.kind is int:
+            number = raw
+            if isinstance(raw, str):
+                try:
+                    number = float(raw.strip()) if raw.strip() else raw
+                except ValueError:
+                    pass
+            if isinstance(number, int) and not isinstance(number, bool):
+                return number
+            if isinstance(number, float) and math.isfinite(number) and number.is_integer():
+                return int(number)
+            raise self._wrong_kind(CONTEXT, key, raw, "a whole number")
+        if isinstance(raw, str) and raw.strip():
+            return raw.strip()
+        raise self._wrong_kind(CONTEXT, key, raw, "a non-empty string")
+
+    def validate(self, owner: str, name: str, value: Any) -> None:
+        """Fail unless ``value`` (already of this setting's kind, for a Python caller) is allowed."""
+        if self.kind is int:
+            require_number(owner, name, value, f"set {name} to {self.allowed}", integer=True)
+        elif not isinstance(value, self.kind) or (isinstance(value, str) and not value.strip()):
+            raise self._wrong_kind(owner, name, value, "true or false" if self.kind is bool else "a non-empty string")
+        if self.check is not None:
+            self.check(owner, name, value)
+
+    def _wrong_kind(self, owner: str, name: str, value: Any, kind: str) -> PropError:
+        return fail(owner, name, value, f"is not {kind}", f"set {name} to {self.allowed}")
+
+
+def setting_of(f: Field[Any]) -> Setting:
+    """The :class:`Setting` of a :class:`BaselineConfig` field. A field declared without one (a plain
+    default) is read by its annotation and checked for its kind only; tests/test_config.py asks
+    every field for a Setting of its own."""
+    if SETTING in f.metadata:
+        return f.metadata[SETTING]
+    annotation = f.type.__name__ if isinstance(f.type, type) else str(f.type).removesuffix(" | None")
+    kind = {"bool": bool, "int": int}.get(annotation, str)
+    return Setting(kind, {bool: "true or false", int: "a whole number"}.get(kind, "a non-empty string"))
+
+
+def _switch(default: bool | None) -> Any:
+    return field(default=default, metadata={SETTING: Setting(bool, "true or false")})
+
+
+def _whole(default: int, low: int, high: int, unit: str) -> Any:
+    allowed = f"a whole number of {unit} from {low} to {high}"
+
+    def check(owner: str, name: str, value: Any) -> None:
+        require_number(owner, name, value, f"set {name} to {allowed}", minimum=low, maximum=high, integer=True)
+
+    return field(default=default, metadata={SETTING: Setting(int, allowed, check)})
+
+
+def _one_of(default: int, values: tuple[int, ...], unit: str) -> Any:
+    allowed = f"one of {', '.join(map(str, values))} ({unit})"
+
+    def check(owner: str, name: str, value: Any) -> None:
+        if value not in values:
+            raise fail(owner, name, value, f"is not one of {len(values)} values it accepts", f"set {name} to {allowed}")
+
+    return field(default=default, metadata={SETTING: Setting(int, allowed, check)})
+
+
+def _text(default: str | None, check: Check, allowed: str) -> Any:
+    return field(default=default, metadata={SETTING: Setting(str, allowed, check)})
+
+
+def _stack_name(owner: str, name: str, value: str) -> None:
+    if not _STACK_NAME.match(value):
+        raise fail(owner, name, value, "is not a CloudFormation stack name", f"set {name} to {_STACK_NAME_RULE}")
+
+
+def _image_tag(owner: str, name: str, value: str) -> None:
+    if not _IMAGE_TAG.match(value):
+        raise fail(owner, name, value, "is not an image tag ECR accepts", f"set {name} to {_IMAGE_TAG_RULE}")
+
+
+def _alias_prefix(owner: str, name: str, value: str) -> None:
+    from secure_sagemaker.encryption import validate_alias_prefix
+
+    validate_alias_prefix(owner, name, value)
+
+
+def _vpc_cidr(owner: str, name: str, value: str) -> None:
+    """Nothing alone: the block must have room for ``maxAzs`` subnets, so :func:`_check_together`
+    runs PrivateNetwork's own check on the two."""
+
+
+def _prefix_list_id(owner: str, name: str, value: str) -> None:
+    from secure_sagemaker.network import _PREFIX_LIST_ID
+
+    if not _PREFIX_LIST_ID.match(value):
+        raise fail(owner, name, value, "is not a prefix list id (pl- and lowercase hex digits)",
+                   f"set {name} to the id `aws ec2 describe-managed-prefix-lists` gives for "
+                   "com.amazonaws.<region>.s3, or remove it")
+
+
+def _email(owner: str, name: str, value: str) -> None:
+    from secure_sagemaker.audit.alerts import validate_email
+
+    validate_email(owner, name, value)
+
+
+def _profile_name(owner: str, name: str, value: str) -> None:
+    from secure_sagemaker.studio import _validate_name
+
+    _validate_name(owner, name, value)
+
+
+def _model_data_key(owner: str, name: str, value: str) -> None:
+    s3_key_prefix(owner, name, value, "demo/model.tar.gz", max_uri_length=MAX_MODEL_DATA_URL_LENGTH, uri="model data URL")
+    # s3:// + at most 63 characters of bucket name + /models/ + the key
+    if len(value) > MAX_MODEL_DATA_URL_LENGTH - len("s3://") - 63 - len("/models/"):
+        raise fail(owner, name, value, f"makes the model data URL s3://<bucket>/models/<key> longer than the "
+                   f"{MAX_MODEL_DATA_URL_LENGTH} characters SageMaker accepts", "shorten the key")
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """What `app.py` needs to build the baseline stack.
+
+    Each field documents its context key and default.
+    """
+
+    #: ``stackName``: the workload stack's CloudFormation name. Default ``SecureSageMakerBaseline``.
+    stack_name: str = _text("SecureSageMakerBaseline", _stack_name, _STACK_NAME_RULE)
+    #: ``accountBaseline``: `app.py` also deploys the account baseline stack (what AWS allows once
+    #: per account and Region) and makes the workload depend on it. Set false where the
+    #: organization rolls the account baseline out with StackSets. Default true.
+    account_baseline: bool = _switch(True)
+    #: ``accountStackName``: the account baseline stack's CloudFormation name. Default
+    #: ``SecureSageMakerAccountBaseline``.
+    account_stack_name: str = _text("SecureSageMakerAccountBaseline", _stack_name, _STACK_NAME_RULE)
+    #: ``keyAliasPrefix``: KMS aliases are ``alias/<prefix>/<purpose>``. Default unset: the stack
+    #: name, so two copies of a stack in one account never share an alias.
+    key_alias_prefix: str | None = _text(None, _alias_prefix, "a KMS alias prefix: letters, digits, '_', '-' and single '/', not starting with 'aws'")
+    #: ``keyRotationDays``: rotation period of every key, 90..2560. Default 365.
+    key_rotation_days: int = _whole(365, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "days")
+    #: ``vpcCidr``: the private VPC's CIDR block. Default ``10.40.0.0/16``.
+    vpc_cidr: str = _text("10.40.0.0/16", _vpc_cidr, "a private IPv4 block such as '10.40.0.0/16'")
+    #: ``maxAzs``: availability zones for the isolated subnets, 2..6. Default 2.
+    max_azs: int = _whole(2, MIN_AZS, MAX_AZS, "availability zones")
+    #: ``logRetentionDays``: retention of every log group the baseline creates. Default 365.
+    log_retention_days: int = _one_of(365, tuple(_RETENTION_DAYS), "days, a retention CloudWatch Logs accepts")
+    #: ``s3PrefixListId``: the region's S3 managed prefix list (``pl-...``), which lets SageMaker
+    #: workloads reach S3 through the gateway endpoint. Default unset: looked up at deploy time.
+    s3_prefix_list_id: str | None = _text(None, _prefix_list_id, "the id of the region's S3 prefix list, 'pl-' and hex digits")
+    #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
+    alert_email: str | None = _text(None, _email, "one address such as 'security-team@example.com'")
+    #: ``organizationRunsCloudTrail``: the organization's trail already records this account, so no
+    #: trail, trail bucket or trail alarms are created here. Default false.
+    organization_runs_cloud_trail: bool = _switch(False)
+    #: ``organizationRunsGuardDuty``: a GuardDuty detector already exists in this region (GuardDuty
+    #: allows one), so only the alerts on its findings are wired. Default false.
+    organization_runs_guard_duty: bool = _switch(False)
+    #: ``organizationRunsConfigRules``: the organization deploys Config rules (conformance packs),
+    #: so none are created here. Default false.
+    organization_runs_config_rules: bool = _switch(False)
+    #: ``createConfigRecorder``: create the AWS Config recorder and delivery channel (AWS allows one
+    #: recorder per account and Region). Default unset: created unless
+    #: ``organizationRunsConfigRules`` is true; set false where a recorder already exists.
+    create_config_recorder: bool | None = _switch(None)
+    #: ``createApiGatewayCloudWatchRole``: set the account's API Gateway CloudWatch Logs role
+    #: (one per account and Region), which the inference API's access logging needs. Default true;
+    #: set false where the account already has one.
+    create_api_gateway_cloud_watch_role: bool = _switch(True)
+    #: ``studio``: create the VpcOnly Studio domain and one user profile. Default true.
+    studio: bool = _switch(True)
+    #: ``userProfileName``: name of the Studio user profile. Default ``data-scientist``.
+    user_profile_name: str = _text("data-scientist", _profile_name, "1-63 letters, digits and single hyphens")
+    #: ``notebook``: create a hardened notebook instance. Default true.
+    notebook: bool = _switch(True)
+    #: ``demoEndpoint``: create the demo model, its endpoint and the inference API. Off by default:
+    #: the model's image and archive must exist before the endpoint can be created, so this is the
+    #: second step after pushing them (see the README). Default false.
+    demo_endpoint: bool = _switch(False)
+    #: ``modelImageTag``: tag of the demo model's image in the baseline's ECR repository (tags are
+    #: immutable). Default ``v1``.
+    model_image_tag: str = _text("v1", _image_tag, _IMAGE_TAG_RULE)
+    #: ``modelDataKey``: key of the demo model archive under ``models/`` in the models bucket.
+    #: Default ``demo/model.tar.gz``.
+    model_data_key: str = _text("demo/model.tar.gz", _model_data_key, "an S3 key such as 'demo/model.tar.gz'")
+    #: ``dataCaptureSamplingPercentage``: share of demo endpoint requests captured, 0..100.
+    #: Default 100.
+    data_capture_sampling_percentage: int = _whole(100, 0, 100, "percent")
+
+    @property
+    def records_configuration(self) -> bool:
+        """Whether the account baseline creates the Config recorder (see ``createConfigRecorder``)."""
+        if self.create_config_recorder is None:
+            return not self.organization_runs_config_rules
+        return self.create_config_recorder
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        _raise(_check(values, "BaselineConfig", lambda name: name))
+
+    @classmethod
+    def from_context(cls, node: Node) -> "BaselineConfig":
+        """Read every field from ``node``'s context, keeping the default where a key is absent.
+
+        Every context key with the ``secure-sagemaker:`` prefix is checked under its own name
+        before anything is built; all problems are reported at once, in one :class:`PropError`.
+        """
+        problems = _unknown_keys(node.get_all_context())
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = context_key(f.name)
+            raw = node.try_get_context(key)
+            if raw is None:
+                values[f.name] = f.default
+                continue
+            try:
+                values[f.name] = setting_of(f).parse(key, raw)
+            except PropError as err:
+                problems.append(str(err))
+        problems += _check(values, CONTEXT, context_key, together=not problems)
+        _raise(problems)
+        return cls(**values)
+
+
+def _check(values: Mapping[str, Any], owner: str, name: Callable[[str], str], *, together: bool = True) -> list[str]:
+    """What is wrong with ``values`` (field name -> value; a field left out was not readable):
+    each value alone, then, when all are valid and ``together``, the ones that must agree.
+    ``name`` turns a field name into what messages call it (the context key, or the field)."""
+    problems: list[str] = []
+    for f in fields(BaselineConfig):
+        value = values.get(f.name)
+        if f.name not in values or (value is None and f.default is None):
+            continue
+        try:
+            setting_of(f).validate(owner, name(f.name), value)
+        except PropError as err:
+            problems.append(str(err))
+    if problems or not together:
+        return problems
+    return _check_together(values, owner, name)
+
+
+def _check_together(values: Mapping[str, Any], owner: str, name: Callable[[str], str]) -> list[str]:
+    """Settings that are each valid but contradict each other; the messages name both."""
+    problems = []
+    if values["create_config_recorder"] is True and values["organization_runs_config_rules"]:
+        recorder, rules = name("create_config_recorder"), name("organization_runs_config_rules")
+        problems.append(
+            f"{owner}: {recorder}=true contradicts {rules}=true: where the organization runs Config "
+            f"rules, it also runs the recorder they need, and AWS allows one recorder per account and "
+            f"Region. Fix: remove {recorder} (or set it to false), or set {rules} to false to create "
+            "both here."
+        )
+    if values["account_baseline"] and values["stack_name"] == values["account_stack_name"]:
+        workload, account = name("stack_name"), name("account_stack_name")
+        problems.append(
+            f"{owner}: {workload} and {account} are both {values['stack_name']!r}, but the account "
+            f"baseline and the workload are two stacks. Fix: give {account} another name."
+        )
+    if values["key_alias_prefix"] is None and values["stack_name"].lower().startswith("aws"):
+        stack, prefix = name("stack_name"), name("key_alias_prefix")
+        problems.append(
+            f"{owner}: {stack}={values['stack_name']!r} starts with 'aws', which KMS reserves, and is "
+            f"the prefix of the key aliases while {prefix} is unset. Fix: set {prefix} (such as "
+            f"'secure-sagemaker'), or choose a {stack} that does not start with 'aws'."
+        )
+    from secure_sagemaker.network import _DEFAULT_SUBNET_MASK, PrivateNetwork
+
+    try:
+        PrivateNetwork.check_cidr(owner, values["vpc_cidr"], _DEFAULT_SUBNET_MASK, values["max_azs"],
+                                  prop=name("vpc_cidr"), mask_prop=None, zones_prop=name("max_azs"))
+    except PropError as err:
+        problems.append(str(err))
+    return problems
+
+
+def _unknown_keys(context: Mapping[str, Any]) -> list[str]:
+    """A problem for each context key meant for this library that is not one of its settings.
+
+    Keys with the prefix are compared with the settings; keys without it are caught only when
+    they are clearly meant for it: a bare setting name (``-c maxAzs=3``) or a misspelt prefix.
+    """
+    known = {context_key(f.name)[len(PREFIX):]: context_key(f.name) for f in fields(BaselineConfig)}
+    by_lower = {k.lower(): k for k in known}
+    problems = []
+    for key in sorted(context):
+        head, sep, tail = key.rpartition(":")
+        if key.startswith(PREFIX):
+            if tail in known:
+                continue
+        elif not ((not sep and tail in known) or (tail in known and difflib.SequenceMatcher(
+                None, head.lower(), PREFIX[:-1]).ratio() >= 0.8)):
+            continue
+        close = difflib.get_close_matches(tail.lower(), list(by_lower), n=1, cutoff=0.6)
+        if close:
+            fix = f"did you mean {known[by_lower[close[0]]]}?"
+        else:
+            fix = f"use one of {', '.join(sorted(known.values()))}"
+        problems.append(f"{CONTEXT}: {key} is not a setting of secure-sagemaker. Fix: {fix}")
+    return problems
+
+
+def _raise(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise PropError(problems[0])
+    if problems:
+        raise PropError(f"{len(problems)} problems with the settings:\n- " + "\n- ".join(problems))
+
+
 def log_retention(days: int) -> logs.RetentionDays:
     """The retention member for ``days``, or an error that lists what CloudWatch Logs accepts."""
     if days not in _RETENTION_DAYS:
@@ -135,26 +403,3 @@ def context_key(field_name: str) -> str:
     """The context key of a :class:`BaselineConfig` field (``max_azs`` -> ``secure-sagemaker:maxAzs``)."""
     head, *rest = field_name.split("_")
     return PREFIX + head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _coerce(key: str, raw: Any, kind: str, default: Any) -> Any:
-    """``raw`` as the field's type: JSON gives bools and numbers, `cdk synth -c` gives strings."""
-    kind = kind.removesuffix(" | None")
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        raise PropError(f"context {key}={raw!r} is not true or false. Fix: set {key} to true or false.")
-    if kind == "int":
-        if isinstance(raw, bool):
-            raise PropError(f"context {key}={raw!r} is not a whole number. Fix: set {key} to a number such as {default}.")
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise PropError(
-                f"context {key}={raw!r} is not a whole number. Fix: set {key} to a number such as {default}."
-            ) from None
-    if not isinstance(raw, str) or not raw.strip():
-        raise PropError(f"context {key}={raw!r} is not a non-empty string. Fix: set {key} to a string or remove it.")
-    return raw.strip()

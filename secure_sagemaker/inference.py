@@ -38,8 +38,10 @@ from secure_sagemaker._validation import (
     is_token,
     rendered_string,
     require_attribute,
+    require_number,
     require_one_of,
     require_type,
+    s3_key_prefix,
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
@@ -55,6 +57,8 @@ MODEL_ID_VARIABLES = ("HF_MODEL_ID", "OPTION_MODEL_ID")
 HUB_TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
 _REMOTE_VALUE = re.compile(r"^\s*(https?|s3|ftp)://", re.IGNORECASE)
 
+#: CloudFormation's limit on an endpoint config's data capture ``DestinationS3Uri``.
+MAX_CAPTURE_URI_LENGTH = 512
 #: CloudWatch namespace of SageMaker endpoint invocation metrics.
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"
 _ALARM_PERIOD = cdk.Duration.minutes(5)
@@ -491,23 +495,20 @@ class SecureEndpoint(Construct):
         require_type(me, "variant_name", variant_name, str, "pass a name such as 'AllTraffic'")
         if not re.match(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", variant_name):
             raise fail(me, "variant_name", variant_name, "is not a valid variant name", "use 1-63 letters, digits and single hyphens")
-        require_type(me, "data_capture_prefix", data_capture_prefix, str, "pass a key prefix such as 'data-capture'")
-        if not is_token(data_capture_prefix) and (
-            not data_capture_prefix or data_capture_prefix.startswith("/") or "://" in data_capture_prefix
-        ):
-            raise fail(me, "data_capture_prefix", data_capture_prefix, "is not an S3 key prefix", "pass a prefix such as 'data-capture'")
-        require_type(me, "sampling_percentage", sampling_percentage, int, "pass a whole percentage from 0 to 100")
+        capture_prefix = s3_key_prefix(me, "data_capture_prefix", data_capture_prefix, "data-capture",
+                                       max_uri_length=MAX_CAPTURE_URI_LENGTH, uri="data capture destination URI")
+        require_number(me, "sampling_percentage", sampling_percentage, "pass a whole percentage from 0 to 100", integer=True)
         if not 0 <= sampling_percentage <= 100:
             raise fail(me, "sampling_percentage", sampling_percentage, "is outside 0..100", "pass a whole percentage from 0 to 100")
         for prop, value in (("client_error_threshold", client_error_threshold), ("server_error_threshold", server_error_threshold)):
-            require_type(me, prop, value, int, "pass a whole number of errors, at least 1")
+            require_number(me, prop, value, "pass a whole number of errors, at least 1", integer=True)
             if value < 1:
                 raise fail(me, prop, value, "is below 1, so the alarm would always fire", "pass a whole number of errors, at least 1")
         require_type(me, "latency_threshold", latency_threshold, cdk.Duration, "pass cdk.Duration.millis(n) with n > 0")
         latency_us = latency_threshold.to_milliseconds(integral=False) * 1000
         if latency_us <= 0:
             raise fail(me, "latency_threshold", latency_threshold.to_human_string(), "is not positive", "pass cdk.Duration.millis(n) with n > 0")
-        require_type(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, (int, float), "pass a number above 0, such as 3")
+        require_number(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, "pass a number above 0, such as 3")
         if invocation_anomaly_std_devs <= 0:
             raise fail(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, "is not above 0", "pass a number above 0, such as 3")
 
@@ -515,7 +516,7 @@ class SecureEndpoint(Construct):
         self._key = encryption_key
         self._topic = alarm_topic
         self._variant_name = variant_name
-        self._capture_prefix = data_capture_prefix.strip("/") if not is_token(data_capture_prefix) else data_capture_prefix
+        self._capture_prefix = capture_prefix
         self._capture_bucket = data_capture_bucket or SecureBucket(
             self, "DataCapture", encryption_key=encryption_key, access_log_bucket=data_capture_access_log_bucket
         )
@@ -578,7 +579,7 @@ class SecureEndpoint(Construct):
     @staticmethod
     def _check_count(me: str, count: Any, accept_single_instance: Any) -> None:
         require_type(me, "accept_single_instance", accept_single_instance, bool, "pass True or False")
-        require_type(me, "instance_count", count, int, "pass a whole number of instances, 2 or more")
+        require_number(me, "instance_count", count, "pass a whole number of instances, 2 or more", integer=True)
         if count < 1:
             raise fail(me, "instance_count", count, "is below 1, so the endpoint could serve nothing", "pass 2 or more")
         if count == 1 and not accept_single_instance:
@@ -596,7 +597,7 @@ class SecureEndpoint(Construct):
                     "pass max_instance_count too, or drop target_invocations_per_instance",
                 )
             return
-        require_type(me, "max_instance_count", most, int, "pass a whole number of instances above instance_count")
+        require_number(me, "max_instance_count", most, "pass a whole number of instances above instance_count", integer=True)
         if most <= least:
             raise fail(
                 me, "max_instance_count", most, f"is not above instance_count ({least}), so nothing would scale",
@@ -607,7 +608,7 @@ class SecureEndpoint(Construct):
                 me, "target_invocations_per_instance", None, "is missing, but scaling needs a target",
                 "pass the invocations per instance per minute the model sustains (from a load test)",
             )
-        require_type(me, "target_invocations_per_instance", target, int, "pass a whole number of invocations per minute, at least 1")
+        require_number(me, "target_invocations_per_instance", target, "pass a whole number of invocations per minute, at least 1", integer=True)
         if target < 1:
             raise fail(me, "target_invocations_per_instance", target, "is below 1", "pass a whole number of invocations per minute, at least 1")
 

@@ -93,6 +93,7 @@ from secure_sagemaker._validation import (
     rendered_string,
     require_attribute,
     require_key,
+    require_number,
     require_type,
     s3_key_prefix,
 )
@@ -484,7 +485,7 @@ class SecureDataQualityMonitor(Construct):
             ("instance_count", count, MIN_INSTANCES, MAX_INSTANCES, "instances"),
             ("volume_size", volume, MIN_VOLUME_GB, MAX_VOLUME_GB, "GB"),
         ):
-            require_type(me, prop, value, int, f"pass a whole number of {unit} from {low} to {high}")
+            require_number(me, prop, value, f"pass a whole number of {unit} from {low} to {high}", integer=True)
             if not low <= value <= high:
                 raise fail(me, prop, value, f"is outside {low}..{high}", f"pass a whole number of {unit} from {low} to {high}")
         fix = "pass cdk.Duration.minutes(n) (or hours, seconds): whole seconds, at most the schedule's interval"

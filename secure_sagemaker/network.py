@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Any, Sequence
 
@@ -14,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token, require_one_of, require_type
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_number, require_one_of, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker._retention import RETAINED
 
@@ -239,7 +240,8 @@ class PrivateNetwork(Construct):
             cidr = _DEFAULT_CIDR if cidr is None else cidr
             zones = self._zones(max_azs, availability_zones)
             mask = _DEFAULT_SUBNET_MASK if subnet_cidr_mask is None else subnet_cidr_mask
-            self._check_cidr(cidr, mask, len(zones))
+            self.check_cidr(self._name, cidr, mask, len(zones),
+                            zones_prop="max_azs" if availability_zones is None else "availability_zones")
             self._vpc: ec2.IVpc = ec2.Vpc(
                 self,
                 "Vpc",
@@ -339,7 +341,7 @@ class PrivateNetwork(Construct):
             )
         if availability_zones is None:
             count = _DEFAULT_MAX_AZS if max_azs is None else max_azs
-            require_type(self._name, "max_azs", count, int, "pass a whole number of zones, at least 2")
+            require_number(self._name, "max_azs", count, "pass a whole number of zones, at least 2", integer=True)
             if count < 2:
                 raise self._fail("max_azs", count, "is fewer than two zones", "pass max_azs=2 or more")
             # Resolved at deploy time: no account lookup at synth and never a dummy zone.
@@ -363,41 +365,51 @@ class PrivateNetwork(Construct):
             raise self._fail("availability_zones", zones, "names a zone twice", "name each zone once")
         return zones
 
-    def _check_cidr(self, cidr: str, mask: int, zone_count: int) -> None:
+    @staticmethod
+    def check_cidr(
+        owner: str, cidr: str, mask: int, zone_count: int, *,
+        prop: str = "cidr", mask_prop: str | None = "subnet_cidr_mask", zones_prop: str = "max_azs",
+    ) -> None:
+        """Fail unless ``cidr`` is a VPC block this construct accepts, with room for ``zone_count``
+        subnets of ``/mask``. Messages name ``owner`` and ``prop`` (``cidr``, or a context key);
+        ``mask_prop`` is None where the subnet mask is not the caller's to set."""
         if is_token(cidr):
-            raise self._fail("cidr", cidr, "is a token", "pass a literal CIDR string such as '10.0.0.0/16'")
-        require_type(self._name, "cidr", cidr, str, "pass a CIDR string such as '10.0.0.0/16'")
+            raise fail(owner, prop, cidr, "is a token", "pass a literal CIDR string such as '10.0.0.0/16'")
+        require_type(owner, prop, cidr, str, "pass a CIDR string such as '10.0.0.0/16'")
         try:
             network = ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as err:
-            raise self._fail(
-                "cidr", cidr, f"is not an IPv4 network ({err})", "pass a network such as '10.0.0.0/16'"
+            raise fail(
+                owner, prop, cidr, f"is not an IPv4 network ({err})", "pass a network such as '10.0.0.0/16'"
             ) from None
         if not 16 <= network.prefixlen <= 28:
-            raise self._fail(
-                "cidr", cidr, "is outside the /16 to /28 that a VPC allows", "pick a block between /16 and /28"
+            raise fail(
+                owner, prop, cidr, "is outside the /16 to /28 that a VPC allows", "pick a block between /16 and /28"
             )
         if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
-            raise self._fail(
-                "cidr", cidr, "is not a private range",
+            raise fail(
+                owner, prop, cidr, "is not a private range",
                 "use a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10",
             )
         if network.overlaps(_DOCKER_BRIDGE):
-            raise self._fail(
-                "cidr", cidr, "overlaps 172.17.0.0/16, the Docker bridge of SageMaker notebook instances",
+            raise fail(
+                owner, prop, cidr, "overlaps 172.17.0.0/16, the Docker bridge of SageMaker notebook instances",
                 "pick a range outside 172.17.0.0/16",
             )
-        require_type(self._name, "subnet_cidr_mask", mask, int, "pass a prefix length such as 20")
-        if not network.prefixlen <= mask <= 28:
-            raise self._fail(
-                "subnet_cidr_mask", mask, f"is not between the /{network.prefixlen} of cidr and /28",
-                f"pass a value between {network.prefixlen} and 28",
-            )
-        room = 2 ** (mask - network.prefixlen)
+        if mask_prop is not None:
+            require_number(owner, mask_prop, mask, "pass a prefix length such as 20", integer=True)
+            if not network.prefixlen <= mask <= 28:
+                raise fail(
+                    owner, mask_prop, mask, f"is not between the /{network.prefixlen} of {prop} and /28",
+                    f"pass a value between {network.prefixlen} and 28",
+                )
+        room = 2 ** (mask - network.prefixlen) if mask >= network.prefixlen else 0
         if room < zone_count:
-            raise self._fail(
-                "cidr", cidr, f"has room for {room} subnet(s) of /{mask} but {zone_count} zones need one each",
-                "widen cidr, raise subnet_cidr_mask, or use fewer zones",
+            widest = mask - math.ceil(math.log2(zone_count))
+            raise fail(
+                owner, prop, cidr, f"has room for {room} subnet(s) of /{mask} but {zone_count} zones need one each",
+                f"widen {prop} to a /{widest} or wider" + (f", raise {mask_prop}" if mask_prop else "")
+                + f", or use fewer zones ({zones_prop})",
             )
 
     def _existing_subnets(self, vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet] | None) -> list[ec2.ISubnet]:

@@ -1,7 +1,10 @@
 """Summaries of a synthesized cloud assembly: stacks, resources and nag findings per pack.
 
-Reads only files (`manifest.json`, the templates and cdk-nag's `validation-report.json`), so it
-runs after `cdk synth` without Node.js or the CDK app.
+Reads only files (`manifest.json`, the templates, the stacks' metadata and cdk-nag's
+`validation-report.json`), so it runs after `cdk synth` without Node.js or the CDK app.
+
+CDK leaves a pack that found nothing out of `validation-report.json`; which packs ran comes from
+the stack metadata that ``secure_sagemaker.nag.add_all_packs`` (or ``record_packs``) writes.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from secure_sagemaker.nag import PACKS_METADATA
 
 
 class AssemblyError(Exception):
@@ -33,7 +38,11 @@ class PackSummary:
 @dataclass(frozen=True)
 class AssemblySummary:
     stacks: list[StackSummary]
+    #: every pack that ran (a registered pack with no finding has zeros), then any other plugin
+    #: of the report
     packs: list[PackSummary]
+    #: the packs the assembly records as registered, in order; empty when it records none
+    registered: list[str] = field(default_factory=list)
 
     @property
     def unacknowledged(self) -> int:
@@ -59,6 +68,7 @@ def summarise(assembly: str | Path) -> AssemblySummary:
     if not manifest_path.is_file():
         raise AssemblyError(f"{root}: no manifest.json, not a cloud assembly (run `make synth` first)")
     stacks: list[StackSummary] = []
+    registered: dict[str, None] = {}  # an ordered set
     folders = [root]
     while folders:
         folder = folders.pop()
@@ -68,6 +78,7 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             if artifact.get("type") == "aws:cloudformation:stack":
                 template = _load_json(folder / props["templateFile"])
                 stacks.append(StackSummary(artifact.get("displayName", name), len(template.get("Resources", {}))))
+                registered.update(dict.fromkeys(_registered_packs(folder, artifact)))
             elif artifact.get("type") == "cdk:cloud-assembly":
                 folders.append(folder / props["directoryName"])
     packs: list[PackSummary] = []
@@ -86,7 +97,24 @@ def summarise(assembly: str | Path) -> AssemblySummary:
                     by_severity=dict(severities),
                 )
             )
-    return AssemblySummary(stacks=stacks, packs=packs)
+    reported = {p.name for p in packs}
+    silent = [PackSummary(name=name, unacknowledged=0, acknowledged=0) for name in registered if name not in reported]
+    return AssemblySummary(stacks=stacks, packs=packs + silent, registered=list(registered))
+
+
+def _registered_packs(folder: Path, artifact: dict) -> list[str]:
+    """The pack names recorded in a stack's metadata (inline in the manifest, or in its
+    ``additionalMetadataFile`` as CDK writes it since 2.2xx)."""
+    metadata = dict(artifact.get("metadata", {}))
+    extra = artifact.get("additionalMetadataFile")
+    if extra:
+        metadata.update(_load_json(folder / extra))
+    names: list[str] = []
+    for entries in metadata.values():
+        for entry in entries:
+            if entry.get("type") == PACKS_METADATA and isinstance(entry.get("data"), list):
+                names += [n for n in entry["data"] if isinstance(n, str) and n not in names]
+    return names
 
 
 def render_summary(summary: AssemblySummary) -> str:
@@ -94,9 +122,18 @@ def render_summary(summary: AssemblySummary) -> str:
     lines = [f"Synthesized {len(summary.stacks)} stack(s):"]
     lines += [f"  {s.name}: {s.resources} resources" for s in summary.stacks]
     if not summary.packs:
-        lines.append("No nag packs ran (no validation-report.json).")
+        lines.append(
+            "No nag packs ran: the assembly records none (secure_sagemaker.nag.add_all_packs and "
+            "record_packs record them) and validation-report.json lists no pack's findings."
+        )
         return "\n".join(lines)
-    lines.append("Nag findings per pack (unacknowledged / acknowledged; a pack with none is not listed):")
+    if summary.registered:
+        lines.append("Nag findings per pack (unacknowledged / acknowledged):")
+    else:
+        lines.append(
+            "Nag findings per pack (unacknowledged / acknowledged; the assembly does not record which "
+            "packs ran, so a pack that found nothing is not listed):"
+        )
     width = max(len(p.name) for p in summary.packs)
     for pack in summary.packs:
         detail = ", ".join(f"{n} {sev}" for sev, n in sorted(pack.by_severity.items()))

@@ -36,7 +36,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, enforce, fail, is_token, require_attribute, require_type
+from secure_sagemaker._validation import describe, enforce, fail, is_token, require_attribute, require_number, require_type
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
@@ -114,7 +114,7 @@ def _validate_name(me: str, prop: str, value: Any) -> None:
 
 def _validate_int(me: str, prop: str, value: Any, low: int, high: int, unit: str) -> None:
     fix = f"pass a whole number of {unit} from {low} to {high}"
-    require_type(me, prop, value, int, fix)
+    require_number(me, prop, value, fix, integer=True)
     if not low <= value <= high:
         raise fail(me, prop, value, f"is outside {low}..{high} {unit}", fix)
 

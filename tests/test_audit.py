@@ -720,6 +720,18 @@ def test_an_email_address_that_is_not_one_fails(email):
     _expect(error, "AlertTopic(Test/Alerts)", "email")
 
 
+@pytest.mark.parametrize("display_name", ["x" * 101, "Security alerts " * 7])
+def test_a_display_name_longer_than_sns_accepts_fails_in_python(display_name):
+    with pytest.raises(PropError) as error:
+        AlertTopic(new_stack(), "Alerts", display_name=display_name)
+    _expect(error, "AlertTopic(Test/Alerts)", "display_name")
+    assert "more than the 100 SNS accepts" in str(error.value)
+
+
+def test_a_display_name_of_100_characters_is_accepted():
+    assert AlertTopic(new_stack(), "Alerts", display_name="x" * 100).topic is not None
+
+
 def test_alert_topic_refuses_an_imported_key():
     stack = new_stack()
     imported = kms.Key.from_key_arn(stack, "Imported", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")

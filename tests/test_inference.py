@@ -483,6 +483,9 @@ BAD_ENDPOINTS: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("instance_type", "is not an ml.* instance type", lambda b: {"instance_type": "m5.large"}),
     ("variant_name", "is not a valid variant name", lambda b: {"variant_name": "all_traffic"}),
     ("data_capture_prefix", "is not an S3 key prefix", lambda b: {"data_capture_prefix": "/capture"}),
+    ("data_capture_prefix", "makes the data capture destination URI longer than 512", lambda b: {"data_capture_prefix": "c" * 600}),
+    ("data_capture_prefix", "makes the data capture destination URI longer than 512", lambda b: {"data_capture_prefix": "c" * 444}),
+    ("data_capture_prefix", "is not an S3 key prefix", lambda b: {"data_capture_prefix": "s3://bucket/capture"}),
     ("client_error_threshold", "is below 1", lambda b: {"client_error_threshold": 0}),
     ("server_error_threshold", "is below 1", lambda b: {"server_error_threshold": -1}),
     ("latency_threshold", "is not positive", lambda b: {"latency_threshold": cdk.Duration.millis(0)}),
@@ -516,6 +519,11 @@ def test_secure_bucket_and_a_separate_key_conflict(base: dict) -> None:
     with pytest.raises(PropError, match="both model_data_bucket and model_data_encryption_key.*drop model_data_encryption_key"):
         _model(base, model_data_url=f"s3://{base['models'].bucket.bucket_name}/m.tar.gz", model_data_bucket=base["models"],
                model_data_encryption_key=base["key"])
+
+
+def test_the_longest_capture_prefix_that_fits_any_bucket_name_is_accepted(base: dict) -> None:
+    # s3:// + a 63-character bucket name + / + 443 characters = 512, CloudFormation's limit
+    assert _endpoint(base, data_capture_prefix="c" * 443).data_capture_prefix == "c" * 443
 
 
 @pytest.mark.parametrize("percentage", [0, 100])

@@ -35,6 +35,8 @@ PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 # message, which is the real proof of an address; this catches typos and swapped arguments.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 MAX_EMAIL_LENGTH = 254
+#: SNS topic display names (the sender name of email notifications) are at most 100 characters.
+MAX_DISPLAY_NAME_LENGTH = 100
 
 
 def cloudwatch_alarm_arns() -> str:
@@ -157,6 +159,9 @@ class AlertTopic(Construct):
             if not is_token(topic_name) and not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name):
                 raise fail(me, "topic_name", topic_name, "is not a valid SNS topic name", "use 1-256 letters, digits, '-' and '_'")
         require_type(me, "display_name", display_name, str, "pass a short sender name")
+        if not is_token(display_name) and len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+            raise fail(me, "display_name", display_name, f"is {len(display_name)} characters long, more than the "
+                       f"{MAX_DISPLAY_NAME_LENGTH} SNS accepts", f"use at most {MAX_DISPLAY_NAME_LENGTH} characters, such as 'Security alerts'")
 
         if keys is not None:
             key = ring_key(keys, ALERTS_KEY_PURPOSE, description="secure-sagemaker: security alert topics", via_services=("sns",))

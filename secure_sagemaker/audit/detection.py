@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, fail, require_type
+from secure_sagemaker._validation import describe, fail, require_number, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import arn, as_buckets, require_topic
 from secure_sagemaker.audit.alerts import TopicTarget
@@ -34,7 +34,7 @@ _MALWARE_RULE = "rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*"
 def validate_severity(me: str, prop: str, value: Any) -> float:
     """The severity as a float, or an error unless it is a number within GuardDuty's range."""
     fix = f"pass a number from {MIN_SEVERITY} to {MAX_SEVERITY}: 4.0 for Medium and above, 7.0 for High and above"
-    require_type(me, prop, value, (int, float), fix)
+    require_number(me, prop, value, fix)
     if not MIN_SEVERITY <= value <= MAX_SEVERITY:
         raise fail(me, prop, value, f"is outside GuardDuty's severity range {MIN_SEVERITY}-{MAX_SEVERITY}", fix)
     return float(value)

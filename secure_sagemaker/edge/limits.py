@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import aws_cdk as cdk
 
-from secure_sagemaker._validation import fail, is_token, require_type
+from secure_sagemaker._validation import fail, is_token, require_number, require_type
 
 #: API Gateway's hard limit on a REST API request payload (10 MB), in bytes.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -88,7 +88,7 @@ def content_length_above(limit: int) -> str:
 def validate_max_body_bytes(me: str, value: Any) -> None:
     """Fail unless ``value`` is a whole number of bytes from 1 to :data:`MAX_PAYLOAD_BYTES`."""
     fix = f"pass a whole number of bytes from 1 to {MAX_PAYLOAD_BYTES} (API Gateway's 10 MB limit)"
-    require_type(me, "max_body_bytes", value, int, fix)
+    require_number(me, "max_body_bytes", value, fix, integer=True)
     if value < 1:
         raise fail(me, "max_body_bytes", value, "is below 1 byte, so every request would be refused", fix)
     if value > MAX_PAYLOAD_BYTES:
@@ -103,7 +103,7 @@ def validate_max_body_bytes(me: str, value: Any) -> None:
 def validate_waf_rate(me: str, limit: Any, window: Any) -> None:
     """Fail unless ``limit`` and ``window`` are a rate-based rule AWS WAF accepts."""
     fix = f"pass a whole number of requests from {MIN_WAF_RATE_LIMIT} to {MAX_WAF_RATE_LIMIT:,}"
-    require_type(me, "waf_rate_limit", limit, int, fix)
+    require_number(me, "waf_rate_limit", limit, fix, integer=True)
     if not MIN_WAF_RATE_LIMIT <= limit <= MAX_WAF_RATE_LIMIT:
         raise fail(
             me, "waf_rate_limit", limit,
@@ -123,11 +123,11 @@ def validate_waf_rate(me: str, limit: Any, window: Any) -> None:
 
 def validate_throttling(me: str, rate: Any, burst: Any) -> None:
     """Fail unless the stage throttle has a rate above 0 and a burst of at least the rate."""
-    require_type(me, "throttling_rate_limit", rate, (int, float), "pass requests per second above 0, such as 50")
+    require_number(me, "throttling_rate_limit", rate, "pass requests per second above 0, such as 50")
     if not rate > 0:
         raise fail(me, "throttling_rate_limit", rate, "is not above 0, so every request would be throttled",
                    "pass requests per second above 0, such as 50")
-    require_type(me, "throttling_burst_limit", burst, int, "pass a whole number of requests, at least the rate")
+    require_number(me, "throttling_burst_limit", burst, "pass a whole number of requests, at least the rate", integer=True)
     if burst < rate:
         raise fail(
             me, "throttling_burst_limit", burst,
@@ -139,7 +139,7 @@ def validate_throttling(me: str, rate: Any, burst: Any) -> None:
 
 def validate_positive_int(me: str, prop: str, value: Any, what: str) -> None:
     """Fail unless ``value`` is a whole number of at least 1."""
-    require_type(me, prop, value, int, f"pass a whole number of {what}, at least 1")
+    require_number(me, prop, value, f"pass a whole number of {what}, at least 1", integer=True)
     if value < 1:
         raise fail(me, prop, value, "is below 1", f"pass a whole number of {what}, at least 1")
 
