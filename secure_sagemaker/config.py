@@ -172,9 +172,9 @@ def _vpc_cidr(owner: str, name: str, value: str) -> None:
 
 
 def _prefix_list_id(owner: str, name: str, value: str) -> None:
-    from secure_sagemaker.network import _PREFIX_LIST_ID
+    from secure_sagemaker.network import PREFIX_LIST_ID
 
-    if not _PREFIX_LIST_ID.match(value):
+    if not PREFIX_LIST_ID.match(value):
         raise fail(owner, name, value, "is not a prefix list id (pl- and lowercase hex digits)",
                    f"set {name} to the id `aws ec2 describe-managed-prefix-lists` gives for "
                    "com.amazonaws.<region>.s3, or remove it")
@@ -187,9 +187,9 @@ def _email(owner: str, name: str, value: str) -> None:
 
 
 def _profile_name(owner: str, name: str, value: str) -> None:
-    from secure_sagemaker.studio import _validate_name
+    from secure_sagemaker.studio import validate_sagemaker_name
 
-    _validate_name(owner, name, value)
+    validate_sagemaker_name(owner, name, value)
 
 
 def _model_data_key(owner: str, name: str, value: str) -> None:
@@ -346,10 +346,10 @@ def _check_together(values: Mapping[str, Any], owner: str, name: Callable[[str],
             f"the prefix of the key aliases while {prefix} is unset. Fix: set {prefix} (such as "
             f"'secure-sagemaker'), or choose a {stack} that does not start with 'aws'."
         )
-    from secure_sagemaker.network import _DEFAULT_SUBNET_MASK, PrivateNetwork
+    from secure_sagemaker.network import DEFAULT_SUBNET_MASK, PrivateNetwork
 
     try:
-        PrivateNetwork.check_cidr(owner, values["vpc_cidr"], _DEFAULT_SUBNET_MASK, values["max_azs"],
+        PrivateNetwork.check_cidr(owner, values["vpc_cidr"], DEFAULT_SUBNET_MASK, values["max_azs"],
                                   prop=name("vpc_cidr"), mask_prop=None, zones_prop=name("max_azs"))
     except PropError as err:
         problems.append(str(err))

@@ -56,9 +56,11 @@ _PRIVATE_RANGES = tuple(
 # The Docker bridge on SageMaker notebook instances; a VPC in this range is unreachable from them.
 _DOCKER_BRIDGE = ipaddress.IPv4Network("172.17.0.0/16")
 _DEFAULT_CIDR = "10.0.0.0/16"
-_DEFAULT_SUBNET_MASK = 20
+#: Prefix length of each isolated subnet of a new VPC (``subnet_cidr_mask``'s default).
+DEFAULT_SUBNET_MASK = 20
 _DEFAULT_MAX_AZS = 2
-_PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]+$")
+#: A managed prefix list id, as ``s3_prefix_list_id`` (and the ``s3PrefixListId`` key) take it.
+PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]+$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 
@@ -239,7 +241,7 @@ class PrivateNetwork(Construct):
                 )
             cidr = _DEFAULT_CIDR if cidr is None else cidr
             zones = self._zones(max_azs, availability_zones)
-            mask = _DEFAULT_SUBNET_MASK if subnet_cidr_mask is None else subnet_cidr_mask
+            mask = DEFAULT_SUBNET_MASK if subnet_cidr_mask is None else subnet_cidr_mask
             self.check_cidr(self._name, cidr, mask, len(zones),
                             zones_prop="max_azs" if availability_zones is None else "availability_zones")
             self._vpc: ec2.IVpc = ec2.Vpc(
@@ -492,7 +494,7 @@ class PrivateNetwork(Construct):
     def _check_prefix_list(self, prefix_list_id: str | None) -> None:
         if prefix_list_id is None or is_token(prefix_list_id):
             return
-        if not isinstance(prefix_list_id, str) or not _PREFIX_LIST_ID.match(prefix_list_id):
+        if not isinstance(prefix_list_id, str) or not PREFIX_LIST_ID.match(prefix_list_id):
             raise self._fail(
                 "s3_prefix_list_id", prefix_list_id, "is not a prefix list id (pl-<hex>)",
                 "pass the id from `aws ec2 describe-managed-prefix-lists` for com.amazonaws.<region>.s3, or None",

@@ -103,7 +103,8 @@ def isolated_subnets(
     return list(subnets)
 
 
-def _validate_name(me: str, prop: str, value: Any) -> None:
+def validate_sagemaker_name(me: str, prop: str, value: Any) -> None:
+    """Fail unless ``value`` (None passes) is a SageMaker resource name: domain, profile, notebook."""
     if value is None:
         return
     fix = "use 1-63 letters, digits and single hyphens, starting and ending with a letter or digit"
@@ -284,7 +285,7 @@ class SecureStudioDomain(Construct):
         execution_role = execution_role_of(me, "execution_role", execution_role)
         require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
         self._subnets = isolated_subnets(me, "subnets", self._network, subnets)
-        _validate_name(me, "domain_name", domain_name)
+        validate_sagemaker_name(me, "domain_name", domain_name)
         _validate_bool(me, "allow_docker_access", allow_docker_access)
         _validate_bool(me, "record_user_identity", record_user_identity)
         require_type(me, "idle_timeout", idle_timeout, cdk.Duration, "pass cdk.Duration.minutes(n) with 60 <= n <= 525600")
@@ -490,7 +491,7 @@ class SecureUserProfile(Construct):
         me = describe(self)
         if not isinstance(domain, SecureStudioDomain):
             raise fail(me, "domain", domain, "is not a SecureStudioDomain", "pass the SecureStudioDomain the user belongs to")
-        _validate_name(me, "user_profile_name", user_profile_name)
+        validate_sagemaker_name(me, "user_profile_name", user_profile_name)
         execution_role = execution_role_of(me, "execution_role", execution_role, optional=True)
         if execution_role is not None:
             if domain.record_user_identity and trust_allows_source_identity(execution_role) is False:
@@ -629,7 +630,7 @@ class SecureNotebookInstance(Construct):
             raise fail(me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.t3.medium'")
         self._check_platform(me, platform_identifier)
         _validate_int(me, "volume_size_gb", volume_size_gb, MIN_NOTEBOOK_VOLUME_GB, MAX_NOTEBOOK_VOLUME_GB, "GB")
-        _validate_name(me, "notebook_instance_name", notebook_instance_name)
+        validate_sagemaker_name(me, "notebook_instance_name", notebook_instance_name)
         _validate_bool(me, "allow_root_access", allow_root_access)
         for prop, script in (("on_create_script", on_create_script), ("on_start_script", on_start_script)):
             self._check_script(me, prop, script)
