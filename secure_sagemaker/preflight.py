@@ -185,6 +185,10 @@ class _ContextNode:
         """The context value of ``key``, or ``None``."""
         return self._context.get(key)
 
+    def get_all_context(self) -> dict[str, Any]:
+        """Every context value, so unknown ``secure-sagemaker:`` keys are reported as the app does."""
+        return dict(self._context)
+
 
 def load_settings(
     app_dir: str | Path = ".", overrides: Sequence[str] = (), assembly: str | Path | None = None

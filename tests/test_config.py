@@ -231,7 +231,8 @@ def test_every_problem_is_reported_at_once():
 
 def test_command_line_strings_give_the_same_config_as_cdk_json():
     """`cdk synth -c key=value` passes every value as a string."""
-    typed = {k: v for k, v in cdk_json_context().items() if k.startswith(P)}
+    # A null in cdk.json means "unset" (the derived default); on the command line one leaves it out.
+    typed = {k: v for k, v in cdk_json_context().items() if k.startswith(P) and v is not None}
     as_strings = {k: json.dumps(v) if not isinstance(v, str) else v for k, v in typed.items()}
     assert all(isinstance(v, str) for v in as_strings.values())
     assert _config(**as_strings) == _config(**typed)
