@@ -196,5 +196,10 @@ class _Enforced:
 
 
 def enforce(construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]) -> None:
-    """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized."""
+    """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized.
+
+    A predicate must resolve what it compares with inside itself (``stack.resolve(key.key_arn)``
+    at synth), never before: a resource of another stack or Stage resolves to its cross-stack
+    reference (``Fn::ImportValue``, ``Fn::GetStackOutput``) only once the app is being synthesized.
+    """
     construct.node.add_validation(_Enforced(describe(construct), resource, checks))
