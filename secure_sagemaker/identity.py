@@ -81,7 +81,10 @@ S3_READ_OBJECT_ACTIONS = ("s3:GetObject",)
 # Write prefixes are read-write: checkpoints are read back on resume. No s3:DeleteObject; SageMaker
 # jobs do not need it, and the buckets are versioned.
 S3_WRITE_OBJECT_ACTIONS = ("s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject")
-S3_BUCKET_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket")
+S3_LIST_ACTIONS = ("s3:ListBucket",)
+#: Never under an ``s3:prefix`` condition: GetBucketLocation requests carry no prefix, so such a
+#: condition would never match and the action would never be allowed.
+S3_LOCATION_ACTIONS = ("s3:GetBucketLocation",)
 KMS_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 LOGS_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
@@ -220,7 +223,8 @@ class ExecutionRole(Construct):
 
     - ``s3:GetObject`` under ``read_buckets``; read and write (``GetObject``, ``PutObject``,
       multipart upload parts and aborts; no delete) under ``write_prefixes``; ``s3:ListBucket``
-      (restricted to the prefixes with ``s3:prefix``) and ``s3:GetBucketLocation`` on their buckets.
+      (restricted to the prefixes with ``s3:prefix``) and, with no condition (its requests carry
+      no prefix), ``s3:GetBucketLocation`` on their buckets.
     - ``kms:Decrypt``, ``Encrypt``, ``GenerateDataKey``, ``DescribeKey`` and, for AWS resources
       only (``kms:GrantIsForAWSResource``), ``kms:CreateGrant`` on ``keys`` and on the encryption
       key of every bucket given as an ``s3.IBucket`` that has one.
@@ -519,9 +523,15 @@ class ExecutionRole(Construct):
                 conditions = {"StringLike": {"s3:prefix": patterns}}
             statements.append(iam.PolicyStatement(
                 sid=f"ListBucket{index}",
-                actions=list(S3_BUCKET_ACTIONS),
+                actions=list(S3_LIST_ACTIONS),
                 resources=[self._bucket_arn(bucket)],
                 conditions=conditions,
+            ))
+        if by_bucket:
+            statements.append(iam.PolicyStatement(
+                sid="BucketLocation",
+                actions=list(S3_LOCATION_ACTIONS),
+                resources=[self._bucket_arn(bucket) for bucket, _ in by_bucket.values()],
             ))
         return statements
 

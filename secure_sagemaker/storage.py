@@ -245,7 +245,8 @@ class SecureBucket(Construct):
     """An S3 bucket for ML data or artifacts with every protection of the baseline on.
 
     - SSE-KMS with ``encryption_key`` (or a new customer-managed key) and S3 Bucket Keys.
-    - Uploads that ask for another encryption type, or name another KMS key, are denied.
+    - Uploads that ask for another encryption type, name another KMS key, or bring their own
+      key (SSE-C) are denied.
       Uploads without encryption headers are allowed: the bucket's default encryption applies
       our key to them, so requiring the headers would only break ordinary clients. A key named
       in the header must be given as its full ARN (a key id or alias is denied).
@@ -425,6 +426,19 @@ class SecureBucket(Construct):
                 conditions={
                     "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}
                 },
+            )
+        )
+        # SSE-C requests carry no x-amz-server-side-encryption header, so the statements above pass
+        # them; a stolen role could re-encrypt objects under a key only the thief holds. S3 blocks
+        # SSE-C on new buckets by default, which a bucket setting can undo; this deny cannot.
+        self._bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyCustomerProvidedKeys",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[objects],
+                conditions={"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
             )
         )
 

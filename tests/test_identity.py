@@ -348,7 +348,11 @@ def test_list_bucket_is_limited_to_the_prefixes_of_each_bucket(template, ids):
     }
     for sid, statement in statements.items():
         if sid.startswith("ListBucket"):
-            assert statement["Action"] == ["s3:GetBucketLocation", "s3:ListBucket"]
+            assert statement["Action"] == "s3:ListBucket"
+    # GetBucketLocation requests carry no s3:prefix, so it is allowed without that condition.
+    location = statements["BucketLocation"]
+    assert location["Action"] == "s3:GetBucketLocation" and "Condition" not in location
+    assert sorted(map(json.dumps, location["Resource"])) == sorted(listing)
 
 
 def test_keys_are_the_given_ones_and_the_buckets_keys(template, ids):
@@ -423,7 +427,8 @@ def test_network_interfaces_only_in_given_subnets_and_security_groups(template, 
 
 def test_permissions_come_only_from_props(template, ids):
     # Narrow: one whole bucket, one log group, no metrics, no repositories, no network.
-    assert set(by_sid(template, ids["narrow_policy"])) == {"ReadObjects", "ListBucket0", "UseKeys", "GrantKeysToAwsResources", "WriteLogs"}
+    assert set(by_sid(template, ids["narrow_policy"])) == {
+        "ReadObjects", "ListBucket0", "BucketLocation", "UseKeys", "GrantKeysToAwsResources", "WriteLogs"}
 
 
 # --- Guardrails -------------------------------------------------------------------------------

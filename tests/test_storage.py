@@ -247,6 +247,12 @@ def test_secure_bucket_denies_uploads_with_other_encryption_or_key(template, ids
         "Sid": "DenyUploadsWithOtherKmsKey",
         "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": arn(key)}},
     }
+    # SSE-C (a key only the uploader holds) carries neither header above, so it is denied on its own.
+    assert by_sid["DenyCustomerProvidedKeys"] == {
+        **common,
+        "Sid": "DenyCustomerProvidedKeys",
+        "Condition": {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
+    }
 
 
 def test_vpc_endpoint_mode_denies_everything_outside_the_endpoints(template, ids):
