@@ -255,6 +255,28 @@ def _node_version() -> str:
         return "?"
 
 
+def audit_only(work: Path, repeat: int, resources: int, assembly: str | None = None) -> list[str]:
+    """One baseline synth (or ``assembly``), then the `audit` rows of the table (no other synth, no suite)."""
+    baseline_dir = Path(assembly) if assembly else work / "baseline-0"
+    if not assembly:
+        run_worker("baseline", baseline_dir)
+    base = json.loads(next(baseline_dir.glob("*.template.json")).read_text())
+    generated = work / f"generated-{resources}.template.json"
+    generated.write_text(json.dumps(generated_template(base, resources), indent=1))
+    audit_baseline = time_audit(baseline_dir, repeat)
+    audit_generated = time_audit(generated, repeat)
+    return [
+        f"Python {platform.python_version()}; {repeat} runs, median.",
+        "",
+        "| Measure | Value |",
+        "|---|---:|",
+        f"| `audit` on the baseline ({len(base['Resources'])} resources), load + rules in process | {audit_baseline['in_process'] * 1000:.0f} ms |",
+        f"| `audit` on the baseline, whole CLI process | {audit_baseline['process']:.2f} s |",
+        f"| `audit` on {resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s ({audit_generated['findings']} findings) |",
+        f"| `audit` on {resources} resources, whole CLI process | {audit_generated['process']:.2f} s |",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("VARIANT", "OUTDIR"), help=argparse.SUPPRESS)
@@ -262,6 +284,16 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=5000, help="resources in the generated template")
     parser.add_argument("--suite-repeat", type=int, default=1, help="runs of the test suite (median is reported; about 30 s each)")
     parser.add_argument("--skip-suite", action="store_true", help="do not run and time the test suite")
+    parser.add_argument(
+        "--audit-only",
+        action="store_true",
+        help="one baseline synth for the template, then time only `audit` (--repeat times) on it and on the generated template",
+    )
+    parser.add_argument(
+        "--assembly",
+        metavar="DIR",
+        help="with --audit-only: a cloud assembly of the baseline already synthesized, instead of a fresh synth",
+    )
     args = parser.parse_args()
     if args.suite_repeat < 1:
         parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
@@ -273,6 +305,9 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
+    if args.audit_only:
+        print("\n".join(audit_only(work, args.repeat, args.resources, args.assembly)))
+        return
     results: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}
     for round_ in range(args.repeat):  # interleave the variants so background load hits all alike
         for variant in VARIANTS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from secure_sagemaker.instance_storage import has_instance_storage
 from secure_sagemaker.nag.rule import ERROR, WARNING, Verdict, fail, rule, unverifiable
 from secure_sagemaker.nag.rules._common import (
     customer_key,
@@ -14,6 +15,7 @@ from secure_sagemaker.nag.rules._common import (
     require_string,
     require_true,
 )
+from secure_sagemaker.nag.rules._jobs import JOB_TYPES, NOT_APPLICABLE, PIPELINE, Job, jobs
 from secure_sagemaker.nag.template import Resource, Unresolved, as_dict, get
 
 MODEL = "AWS::SageMaker::Model"
@@ -22,16 +24,7 @@ NOTEBOOK = "AWS::SageMaker::NotebookInstance"
 DOMAIN = "AWS::SageMaker::Domain"
 USER_PROFILE = "AWS::SageMaker::UserProfile"
 FEATURE_GROUP = "AWS::SageMaker::FeatureGroup"
-PIPELINE = "AWS::SageMaker::Pipeline"
-MONITORING_SCHEDULE = "AWS::SageMaker::MonitoringSchedule"
-#: Job definitions CloudFormation declares, with the property holding their output config.
-JOB_DEFINITIONS = {
-    "AWS::SageMaker::DataQualityJobDefinition": "DataQualityJobOutputConfig",
-    "AWS::SageMaker::ModelQualityJobDefinition": "ModelQualityJobOutputConfig",
-    "AWS::SageMaker::ModelBiasJobDefinition": "ModelBiasJobOutputConfig",
-    "AWS::SageMaker::ModelExplainabilityJobDefinition": "ModelExplainabilityJobOutputConfig",
-}
-JOB_TYPES = (*JOB_DEFINITIONS, MONITORING_SCHEDULE)
+INFERENCE_COMPONENT = "AWS::SageMaker::InferenceComponent"
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>[^./]+)\.dkr\.ecr(?:-fips)?\.[^./]+\."
@@ -176,37 +169,74 @@ def _serverless_only(r: Resource) -> bool:
     return bool(variants) and all(v.get("ServerlessConfig") is not None for v in variants)
 
 
+def _instance_types(r: Resource) -> list[Any]:
+    """The instance types of an endpoint config's instance-based variants, shadow variants included."""
+    found = []
+    for name in ("ProductionVariants", "ShadowProductionVariants"):
+        items = r.template.items(r.prop(name))
+        for item in [] if isinstance(items, Unresolved) else items:
+            variant = r.template.mapping(item)
+            if isinstance(variant, dict) and variant.get("ServerlessConfig") is None:
+                found.append(r.template.string(variant.get("InstanceType")))
+    return found
+
+
 @rule(
     "EndpointConfigKms",
     ERROR,
     ENDPOINT_CONFIG,
     info="The SageMaker endpoint config does not encrypt its storage with a customer managed key.",
     explanation=(
-        "The ML storage volumes of an endpoint hold the model artifacts, and asynchronous "
-        "inference writes responses to S3; both must be encrypted with a key whose policy and "
-        "rotation you control. Serverless-only configs cannot take a volume key and are skipped; "
-        "instance types with only NVMe instance storage are encrypted by the hardware and reject "
-        "KmsKeyId, which is a reason to acknowledge the finding."
+        "The ML storage volumes of an endpoint hold the model artifacts, asynchronous inference "
+        "writes responses to S3, and core dumps copy the container's memory; all must be "
+        "encrypted with a key whose policy and rotation you control. Serverless-only configs "
+        "cannot take a volume key and are skipped. Instance types with local NVMe instance "
+        "storage (ml.g5, ml.p4d, ml.p5, the *d types...) have their volumes encrypted by a "
+        "hardware module and SageMaker rejects KmsKeyId for them: a config whose variants all "
+        "use such types passes without a volume key. A config that mixes them with other types "
+        "cannot set the key at all, so its other variants' volumes go unencrypted by your key."
     ),
     fix=(
         "Set KmsKeyId (and AsyncInferenceConfig.OutputConfig.KmsKeyId for asynchronous "
-        "endpoints) to a customer managed key declared in the template."
+        "endpoints, CoreDumpConfig.KmsKeyId where core dumps are kept) to a customer managed key "
+        "declared in the template; put variants on instance-storage types in an endpoint config "
+        "of their own."
     ),
     practices=("P1", "P4", "P18"),
     threats=("T3", "T8"),
 )
 def endpoint_config_kms(r: Resource) -> list[Verdict]:
-    """A SageMaker endpoint config encrypts its volumes and async outputs with a customer managed key."""
+    """A SageMaker endpoint config encrypts its volumes, async outputs and core dumps with a customer managed key."""
+    t = r.template
     out = []
-    if not _serverless_only(r):
+    types = _instance_types(r)
+    local = [i for i in types if has_instance_storage(i)]
+    unknown = [i for i in types if not isinstance(i, str)]
+    if local and unknown:
+        out.append(unverifiable("some variants use instance storage and the instance type of others cannot be resolved"))
+    elif local and len(local) < len(types):
+        out.append(
+            fail(
+                f"variants on {', '.join(sorted(set(local)))} (local instance storage) share the config with "
+                "other instance types, so SageMaker rejects KmsKeyId and the other variants' volumes are not "
+                "encrypted with your key"
+            )
+        )
+    elif not local and not _serverless_only(r):
         out.append(customer_key(r, r.prop("KmsKeyId"), "KmsKeyId"))
-    async_config = r.template.mapping(r.prop("AsyncInferenceConfig"))
+    async_config = t.mapping(r.prop("AsyncInferenceConfig"))
     if isinstance(async_config, dict):
         out.append(
             customer_key(
                 r, get(async_config, "OutputConfig", "KmsKeyId"), "AsyncInferenceConfig.OutputConfig.KmsKeyId"
             )
         )
+    for name in ("ProductionVariants", "ShadowProductionVariants"):
+        items = t.items(r.prop(name))
+        for index, item in enumerate([] if isinstance(items, Unresolved) else items):
+            dump = t.mapping(get(t.mapping(item), "CoreDumpConfig"))
+            if isinstance(dump, dict):
+                out.append(customer_key(r, dump.get("KmsKeyId"), f"{name}[{index}].CoreDumpConfig.KmsKeyId"))
     return merge(*out)
 
 
@@ -542,99 +572,132 @@ def studio_root_access(r: Resource) -> list[Verdict]:
 
 
 # ------------------------------------------------------------------------------------------
-# Monitoring schedules and job definitions
+# Jobs: processing jobs, monitoring job definitions and schedules, pipeline steps
 # ------------------------------------------------------------------------------------------
 
 
-def _job_parts(r: Resource) -> tuple[str, Any, Any, Any] | None:
-    """``(prefix, network config, volume key, output key)`` of a job definition or inline schedule."""
-    if r.type == MONITORING_SCHEDULE:
-        definition = r.template.mapping(r.prop("MonitoringScheduleConfig", "MonitoringJobDefinition"))
-        if not isinstance(definition, dict):
-            return None  # the schedule names a job definition, which is checked on its own
-        return (
-            "MonitoringScheduleConfig.MonitoringJobDefinition.",
-            definition.get("NetworkConfig"),
-            get(definition, "MonitoringResources", "ClusterConfig", "VolumeKmsKeyId"),
-            get(definition, "MonitoringOutputConfig", "KmsKeyId"),
-        )
-    output = JOB_DEFINITIONS.get(r.type)
-    if output is None:
-        return None
-    return (
-        "",
-        r.prop("NetworkConfig"),
-        r.prop("JobResources", "ClusterConfig", "VolumeKmsKeyId"),
-        r.prop(output, "KmsKeyId"),
-    )
+def _each_job(r: Resource, check) -> list[Verdict]:
+    """``check(job)`` on every job ``r`` declares; an unreadable pipeline definition is one unverifiable verdict."""
+    found = jobs(r)
+    if isinstance(found, Unresolved):
+        return [unverifiable(f"the jobs of this pipeline cannot be verified: {found}")]
+    return merge(*(check(job) for job in found))
 
 
-def _network_flag(r: Resource, flag: str) -> Verdict | None:
-    parts = _job_parts(r)
-    if parts is None:
-        return None
-    prefix, network, _, _ = parts
-    resolved = r.template.mapping(network)
-    if isinstance(resolved, Unresolved):
-        return unverifiable(f"{prefix}NetworkConfig cannot be verified: {resolved}")
-    return require_true(r, as_dict(resolved).get(flag), f"{prefix}NetworkConfig.{flag}")
+def _job_flag(r: Resource, setting: str) -> list[Verdict]:
+    def check(job: Job) -> Verdict | None:
+        value = getattr(job, setting)
+        if value is NOT_APPLICABLE:
+            return None
+        if isinstance(value, Unresolved):
+            return unverifiable(f"{job.label(setting)} cannot be verified: {value}")
+        return require_true(r, value, job.label(setting))
+
+    return _each_job(r, check)
 
 
 @rule(
     "JobNetworkIsolation",
     ERROR,
     JOB_TYPES,
-    info="The SageMaker monitoring job does not run with network isolation.",
+    info="The SageMaker job does not run with network isolation.",
     explanation=(
-        "Monitoring and clarify jobs run containers over captured production data; without "
-        "network isolation a compromised or malicious container can send that data anywhere."
+        "Processing, training, tuning, monitoring and clarify jobs run containers over training "
+        "or production data; without network isolation a compromised or malicious container can "
+        "send that data anywhere. Jobs are read from processing job and monitoring resources and "
+        "from the Training, Processing and Tuning steps of a pipeline's PipelineDefinitionBody "
+        "(inside Condition steps too); a finding names the step."
     ),
-    fix="Set NetworkConfig.EnableNetworkIsolation to true on the job definition or the schedule's inline definition.",
+    fix="Set EnableNetworkIsolation to true in the job's NetworkConfig (or on the training job definition of a step).",
     practices=("P8", "P19"),
     threats=("T9", "T3"),
 )
-def job_network_isolation(r: Resource) -> Verdict | None:
-    """A SageMaker monitoring job definition enables network isolation."""
-    return _network_flag(r, "EnableNetworkIsolation")
+def job_network_isolation(r: Resource) -> list[Verdict]:
+    """Every SageMaker job a template declares, as a resource or as a pipeline step, enables network isolation."""
+    return _job_flag(r, "isolation")
 
 
 @rule(
     "JobInterContainerEncryption",
     ERROR,
     JOB_TYPES,
-    info="The SageMaker monitoring job does not encrypt traffic between its containers.",
-    explanation="Distributed jobs exchange data between instances; without encryption it crosses the network in clear text.",
-    fix="Set NetworkConfig.EnableInterContainerTrafficEncryption to true.",
+    info="The SageMaker job does not encrypt traffic between its containers.",
+    explanation=(
+        "Distributed jobs exchange data between instances; without encryption it crosses the "
+        "network in clear text. Pipeline steps are checked like resources."
+    ),
+    fix="Set EnableInterContainerTrafficEncryption to true (in NetworkConfig, or on the training job definition of a step).",
     practices=("P2",),
     threats=("C4", "T3"),
 )
-def job_inter_container_encryption(r: Resource) -> Verdict | None:
-    """A SageMaker monitoring job definition encrypts inter-container traffic."""
-    return _network_flag(r, "EnableInterContainerTrafficEncryption")
+def job_inter_container_encryption(r: Resource) -> list[Verdict]:
+    """Every SageMaker job a template declares encrypts inter-container traffic."""
+    return _job_flag(r, "inter_container")
+
+
+@rule(
+    "JobVpcConfig",
+    ERROR,
+    JOB_TYPES,
+    info="The SageMaker job does not run in VPC subnets behind security groups.",
+    explanation=(
+        "A job without a VPC config runs in a network AWS manages, outside your security groups, "
+        "flow logs and VPC endpoints; network isolation alone still lets the platform fetch "
+        "inputs and write outputs over that network. Transform steps take the VPC of their model "
+        "and are not checked here."
+    ),
+    fix="Set VpcConfig (NetworkConfig.VpcConfig for processing and monitoring jobs) with private Subnets and SecurityGroupIds.",
+    practices=("P7", "P8"),
+    threats=("C2", "T3"),
+)
+def job_vpc_config(r: Resource) -> list[Verdict]:
+    """Every SageMaker job a template declares runs in VPC subnets behind security groups."""
+    t = r.template
+
+    def check(job: Job) -> list[Verdict] | Verdict | None:
+        if job.vpc is NOT_APPLICABLE:
+            return None
+        label = job.label("vpc")
+        vpc = t.mapping(job.vpc)
+        if isinstance(vpc, Unresolved):
+            return unverifiable(f"{label} cannot be verified: {vpc}")
+        if vpc is None:
+            return fail(f"{label} is not set")
+        return merge(
+            require_items(r, vpc.get("Subnets"), f"{label}.Subnets"),
+            require_items(r, vpc.get("SecurityGroupIds"), f"{label}.SecurityGroupIds"),
+        )
+
+    return _each_job(r, check)
 
 
 @rule(
     "JobKms",
     ERROR,
     JOB_TYPES,
-    info="The SageMaker monitoring job does not encrypt its volume and outputs with customer managed keys.",
-    explanation="Job volumes and reports hold samples of production data and statistics about it.",
-    fix="Set the cluster's VolumeKmsKeyId and the output config's KmsKeyId to customer managed keys.",
+    info="The SageMaker job does not encrypt its volume and outputs with customer managed keys.",
+    explanation=(
+        "Job volumes and outputs hold training data, model artifacts, samples of production data "
+        "and reports. Instance types with local NVMe instance storage take no volume key: their "
+        "volumes are encrypted by a hardware module and SageMaker rejects VolumeKmsKeyId, so a "
+        "job whose instances all have instance storage passes the volume part; its outputs "
+        "still need a key."
+    ),
+    fix=(
+        "Set the volume key (VolumeKmsKeyId of the cluster or resource config) and the output "
+        "config's KmsKeyId to customer managed keys."
+    ),
     practices=("P1", "P4"),
     threats=("T3", "T4"),
 )
 def job_kms(r: Resource) -> list[Verdict]:
-    """A SageMaker monitoring job definition encrypts its volume and outputs with customer managed keys."""
-    parts = _job_parts(r)
-    if parts is None:
-        return []
-    prefix, _, volume, output = parts
-    volume_label = "MonitoringResources" if r.type == MONITORING_SCHEDULE else "JobResources"
-    output_label = "MonitoringOutputConfig" if r.type == MONITORING_SCHEDULE else JOB_DEFINITIONS[r.type]
-    return merge(
-        customer_key(r, volume, f"{prefix}{volume_label}.ClusterConfig.VolumeKmsKeyId"),
-        customer_key(r, output, f"{prefix}{output_label}.KmsKeyId"),
-    )
+    """Every SageMaker job a template declares encrypts its volume and outputs with customer managed keys."""
+
+    def check(job: Job) -> list[Verdict]:
+        volume = None if job.local_storage_only() else customer_key(r, job.volume_key, job.label("volume_key"))
+        return merge(volume, customer_key(r, job.output_key, job.label("output_key")))
+
+    return _each_job(r, check)
 
 
 # ------------------------------------------------------------------------------------------
