@@ -265,6 +265,16 @@ def subnet_template(*routes, **others) -> dict:
     return body
 
 
+CLOSED_EGRESS = {"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}
+
+
+def sg_template(egress, **others) -> dict:
+    """A security group ``Target`` (with ``egress`` as SecurityGroupEgress) that a SageMaker model uses."""
+    group = SG if egress is None else with_props(SG, SecurityGroupEgress=egress)
+    model = with_props(SM_MODEL, VpcConfig={"Subnets": ["subnet-1"], "SecurityGroupIds": [{"Ref": "Target"}]})
+    return template(group, Vpc=VPC, Model=model, **others)
+
+
 VPC_CASES = {
     "VpcFlowLogs": {
         "pass": [template(VPC, Flow=FLOW_LOG)],
@@ -298,6 +308,23 @@ VPC_CASES = {
         "pass": [vpc_template(**ALL_ENDPOINTS), template(VPC)],
         "fail": [vpc_template(**{k: v for k, v in ALL_ENDPOINTS.items() if k != "Ep0"})],
         "unverifiable": [vpc_template(EpOther=with_props(endpoint("x"), ServiceName=IMPORT))],
+    },
+    "SageMakerSecurityGroupEgress": {
+        "pass": [
+            sg_template([CLOSED_EGRESS]),
+            sg_template([{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]),
+            sg_template([CLOSED_EGRESS], Out=resource("AWS::EC2::SecurityGroupEgress", {"GroupId": {"Fn::GetAtt": ["Target", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"})),
+            template(SG),  # no SageMaker resource uses it
+        ],
+        "fail": [
+            sg_template(None),
+            sg_template([{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]),
+            sg_template([CLOSED_EGRESS], Out=resource("AWS::EC2::SecurityGroupEgress", {"GroupId": {"Ref": "Target"}, "IpProtocol": "-1", "CidrIpv6": "::/0"})),
+            # a security group named inside a pipeline step's VpcConfig
+            template(with_props(SG, SecurityGroupEgress=[{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]), Pipe=resource(
+                "AWS::SageMaker::Pipeline", {"PipelineDefinition": {"PipelineDefinitionBody": {"Fn::Sub": '{"Steps": [{"Name": "T", "Type": "Training", "Arguments": {"VpcConfig": {"SecurityGroupIds": ["${Target.GroupId}"]}}}]}'}}})),
+        ],
+        "unverifiable": [sg_template([{"IpProtocol": "-1", "CidrIp": PARAM}]), sg_template(IMPORT)],
     },
 }
 

@@ -37,29 +37,38 @@ _ECR_IMAGE = re.compile(
 # ------------------------------------------------------------------------------------------
 
 
+def _hosts_models(r: Resource) -> bool:
+    """True for a model, and for an endpoint config that hosts inference components (it has an
+    ExecutionRoleArn and carries the VPC and isolation settings a model would)."""
+    return r.type == MODEL or r.prop("ExecutionRoleArn") is not None
+
+
 @rule(
     "ModelNetworkIsolation",
     ERROR,
-    MODEL,
+    (MODEL, ENDPOINT_CONFIG),
     info="The SageMaker model does not enable network isolation.",
     explanation=(
         "Without network isolation the model's inference containers can open connections to "
         "anything the VPC routes to, so a poisoned or compromised model can exfiltrate requests "
-        "and responses or be used for other ends."
+        "and responses or be used for other ends. An endpoint config with an ExecutionRoleArn "
+        "hosts inference components, whose containers take these settings from the config."
     ),
     fix="Set EnableNetworkIsolation to true on the model (SecureModel does).",
     practices=("P8", "P19"),
     threats=("T9", "T11", "C1"),
 )
 def model_network_isolation(r: Resource) -> Verdict | None:
-    """A SageMaker model runs its containers with network isolation."""
+    """A SageMaker model (or an endpoint config for inference components) runs its containers with network isolation."""
+    if not _hosts_models(r):
+        return None
     return require_true(r, r.prop("EnableNetworkIsolation"), "EnableNetworkIsolation")
 
 
 @rule(
     "ModelVpcConfig",
     ERROR,
-    MODEL,
+    (MODEL, ENDPOINT_CONFIG),
     info="The SageMaker model does not run in a VPC.",
     explanation=(
         "A model without VpcConfig runs in a network AWS manages for you, outside your security "
@@ -70,7 +79,9 @@ def model_network_isolation(r: Resource) -> Verdict | None:
     threats=("C2",),
 )
 def model_vpc_config(r: Resource) -> list[Verdict] | Verdict | None:
-    """A SageMaker model runs in VPC subnets behind security groups."""
+    """A SageMaker model (or an endpoint config for inference components) runs in VPC subnets behind security groups."""
+    if not _hosts_models(r):
+        return None
     vpc = r.template.mapping(r.prop("VpcConfig"))
     if isinstance(vpc, Unresolved):
         return unverifiable(f"VpcConfig cannot be verified: {vpc}")
@@ -84,6 +95,9 @@ def model_vpc_config(r: Resource) -> list[Verdict] | Verdict | None:
 
 def _containers(r: Resource) -> list[tuple[str, dict]]:
     found = []
+    if r.type == INFERENCE_COMPONENT:
+        container = r.template.mapping(r.prop("Specification", "Container"))
+        return [("Specification.Container", container)] if isinstance(container, dict) else []
     primary = r.template.mapping(r.prop("PrimaryContainer"))
     if isinstance(primary, dict):
         found.append(("PrimaryContainer", primary))
@@ -99,13 +113,15 @@ def _containers(r: Resource) -> list[tuple[str, dict]]:
 @rule(
     "ModelImageFromAccountEcr",
     WARNING,
-    MODEL,
-    info="The SageMaker model pulls a container image from outside the account's Amazon ECR.",
+    (MODEL, INFERENCE_COMPONENT),
+    info="The SageMaker model or inference component pulls a container image from outside the account's Amazon ECR.",
     explanation=(
         "Images pulled from public registries or other accounts are not scanned, signed or "
         "retained under your control, so a changed upstream image changes the model. Keep every "
         "inference image in an ECR repository of the deploying account. A literal account id is "
-        "compared with the stack's account when it is known, else reported as unverifiable."
+        "compared with the stack's account when it is known, else reported as unverifiable. "
+        "Inference components that bring their own container (Specification.Container) are "
+        "checked like models."
     ),
     fix=(
         "Copy the image into an ECR repository of the account (or build it as a CDK image asset) "
@@ -115,7 +131,7 @@ def _containers(r: Resource) -> list[tuple[str, dict]]:
     threats=("T7", "C3"),
 )
 def model_image_from_account_ecr(r: Resource) -> list[Verdict]:
-    """Every container image of a SageMaker model comes from Amazon ECR in the deploying account."""
+    """Every container image of a SageMaker model or inference component comes from Amazon ECR in the deploying account."""
     t = r.template
     out: list[Verdict] = []
     for label, container in _containers(r):
@@ -782,3 +798,160 @@ def pipeline_role(r: Resource) -> Verdict | None:
     if isinstance(rendered, Unresolved):
         return unverifiable(f"RoleArn cannot be verified: {rendered}")
     return unverifiable(f"RoleArn {rendered} is not a role declared in this template")
+
+
+# ------------------------------------------------------------------------------------------
+# HyperPod clusters, stored artifacts, workforces
+# ------------------------------------------------------------------------------------------
+
+CLUSTER = "AWS::SageMaker::Cluster"
+WORKFORCE = "AWS::SageMaker::Workforce"
+_GROUPS = ("InstanceGroups", "RestrictedInstanceGroups")
+
+
+def _instance_groups(r: Resource) -> list[tuple[str, dict]]:
+    found = []
+    for name in _GROUPS:
+        items = r.template.items(r.prop(name))
+        for index, item in enumerate([] if isinstance(items, Unresolved) else items):
+            group = r.template.mapping(item)
+            if isinstance(group, dict):
+                group_name = r.template.string(group.get("InstanceGroupName"))
+                found.append((f"{name}[{group_name if isinstance(group_name, str) else index}]", group))
+    return found
+
+
+def _vpc_verdict(r: Resource, value: Any, label: str) -> list[Verdict] | Verdict:
+    vpc = r.template.mapping(value)
+    if isinstance(vpc, Unresolved):
+        return unverifiable(f"{label} cannot be verified: {vpc}")
+    if vpc is None:
+        return fail(f"{label} is not set")
+    return merge(
+        require_items(r, vpc.get("Subnets"), f"{label}.Subnets"),
+        require_items(r, vpc.get("SecurityGroupIds"), f"{label}.SecurityGroupIds"),
+    )
+
+
+@rule(
+    "ClusterVpcConfig",
+    ERROR,
+    CLUSTER,
+    info="The SageMaker HyperPod cluster's instances do not run in VPC subnets behind security groups.",
+    explanation=(
+        "Without VpcConfig the cluster's instances get their network from SageMaker, outside your "
+        "security groups, flow logs and VPC endpoints, with a path to the internet. An instance "
+        "group's OverrideVpcConfig replaces the cluster's for that group and is checked the same way."
+    ),
+    fix="Set VpcConfig with private Subnets and SecurityGroupIds (and give any OverrideVpcConfig both too).",
+    practices=("P7", "P8"),
+    threats=("C2", "T3"),
+)
+def cluster_vpc_config(r: Resource) -> list[Verdict]:
+    """Every instance group of a SageMaker HyperPod cluster runs in VPC subnets behind security groups."""
+    groups = _instance_groups(r)
+    overridden = [(label, g) for label, g in groups if g.get("OverrideVpcConfig") is not None]
+    out = [_vpc_verdict(r, g.get("OverrideVpcConfig"), f"{label}.OverrideVpcConfig") for label, g in overridden]
+    if r.prop("VpcConfig") is not None or not groups or len(overridden) < len(groups):
+        out.append(_vpc_verdict(r, r.prop("VpcConfig"), "VpcConfig"))
+    return merge(*out)
+
+
+def _stored_data_keys(r: Resource) -> list[tuple[str, Any]]:
+    """``(label, key value)`` of every place a SageMaker resource of the table stores data."""
+    t = r.template
+    if r.type in ("AWS::SageMaker::ModelCard", "AWS::SageMaker::ModelPackage"):
+        found = [("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId"))] if r.type.endswith("ModelCard") else []
+        if r.type.endswith("ModelPackage"):
+            # A package's SecurityConfig encrypts its model card: it matters only when it has one.
+            if r.prop("ModelCard") is not None or r.prop("SecurityConfig") is not None:
+                found.append(("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId")))
+            profiles = t.items(r.prop("ValidationSpecification", "ValidationProfiles"))
+            for index, profile in enumerate([] if isinstance(profiles, Unresolved) else profiles):
+                job = as_dict(get(t.mapping(profile), "TransformJobDefinition"))
+                prefix = f"ValidationSpecification.ValidationProfiles[{index}].TransformJobDefinition."
+                found.append((f"{prefix}TransformOutput.KmsKeyId", get(job, "TransformOutput", "KmsKeyId")))
+                if not has_instance_storage(t.string(get(job, "TransformResources", "InstanceType"))):
+                    found.append((f"{prefix}TransformResources.VolumeKmsKeyId", get(job, "TransformResources", "VolumeKmsKeyId")))
+        return found
+    if r.type == "AWS::SageMaker::InferenceExperiment":
+        found = [("KmsKey", r.prop("KmsKey"))]
+        if r.prop("DataStorageConfig") is not None:
+            found.append(("DataStorageConfig.KmsKey", r.prop("DataStorageConfig", "KmsKey")))
+        return found
+    if r.type == "AWS::SageMaker::DeviceFleet":
+        return [("OutputConfig.KmsKeyId", r.prop("OutputConfig", "KmsKeyId"))]
+    if r.type == "AWS::SageMaker::PartnerApp":
+        return [("KmsKeyId", r.prop("KmsKeyId"))]
+    if r.type == CLUSTER:
+        found = []
+        for label, group in _instance_groups(r):
+            configs = t.items(group.get("InstanceStorageConfigs"))
+            for index, config in enumerate([] if isinstance(configs, Unresolved) else configs):
+                ebs = get(t.mapping(config), "EbsVolumeConfig")
+                if ebs is not None:
+                    found.append((f"{label}.InstanceStorageConfigs[{index}].EbsVolumeConfig.VolumeKmsKeyId", get(t.mapping(ebs), "VolumeKmsKeyId")))
+        return found
+    return []
+
+
+@rule(
+    "SageMakerResourceKms",
+    ERROR,
+    (
+        "AWS::SageMaker::ModelCard",
+        "AWS::SageMaker::ModelPackage",
+        "AWS::SageMaker::InferenceExperiment",
+        "AWS::SageMaker::DeviceFleet",
+        "AWS::SageMaker::PartnerApp",
+        CLUSTER,
+    ),
+    info="The SageMaker resource stores data without a customer managed key.",
+    explanation=(
+        "Model cards and model packages describe models and their evaluation data, inference "
+        "experiments capture shadow traffic, device fleets upload edge model data, partner apps "
+        "and HyperPod EBS volumes hold working data; each takes a KMS key and uses a key AWS owns "
+        "or manages without one. Each resource is checked at the places it stores data: "
+        "SecurityConfig of model cards and packages (and the validation transform jobs of a "
+        "package), KmsKey and DataStorageConfig.KmsKey of inference experiments, "
+        "OutputConfig.KmsKeyId of device fleets, KmsKeyId of partner apps and every "
+        "EbsVolumeConfig of a cluster's instance groups."
+    ),
+    fix="Set the resource's KMS key property to a customer managed key declared in the template.",
+    practices=("P1", "P4"),
+    threats=("T3", "T4"),
+)
+def sagemaker_resource_kms(r: Resource) -> list[Verdict]:
+    """A SageMaker model card, model package, inference experiment, device fleet, partner app or cluster volume is encrypted with a customer managed key."""
+    return merge(*(customer_key(r, value, label) for label, value in _stored_data_keys(r)))
+
+
+@rule(
+    "WorkforcePrivateNetwork",
+    WARNING,
+    WORKFORCE,
+    info="The SageMaker private workforce portal is reachable from any address.",
+    explanation=(
+        "Labelers see raw training data in the workforce portal. Without WorkforceVpcConfig (the "
+        "portal reached through an interface endpoint of your VPC) or a SourceIpConfig that "
+        "narrows the allowed CIDRs, anyone with stolen credentials can reach it from anywhere."
+    ),
+    fix="Set WorkforceVpcConfig (VpcId, Subnets, SecurityGroupIds), or SourceIpConfig.Cidrs to your corporate ranges.",
+    practices=("P8", "P10"),
+    threats=("T3", "C2"),
+)
+def workforce_private_network(r: Resource) -> list[Verdict] | Verdict | None:
+    """A SageMaker workforce is reached through a VPC or from allowed addresses only."""
+    t = r.template
+    if r.prop("WorkforceVpcConfig") is not None:
+        return _vpc_verdict(r, r.prop("WorkforceVpcConfig"), "WorkforceVpcConfig")
+    cidrs = t.items(r.prop("SourceIpConfig", "Cidrs"))
+    if isinstance(cidrs, Unresolved):
+        return unverifiable(f"SourceIpConfig.Cidrs cannot be verified: {cidrs}")
+    rendered = [t.string(c) for c in cidrs]
+    if any(isinstance(c, Unresolved) for c in rendered):
+        return unverifiable("SourceIpConfig.Cidrs has a value that cannot be verified")
+    narrow = [c for c in rendered if isinstance(c, str) and c not in ("0.0.0.0/0", "::/0")]
+    if narrow and len(narrow) == len(rendered):
+        return None
+    return fail("neither WorkforceVpcConfig nor a SourceIpConfig narrower than 0.0.0.0/0 is set")
