@@ -27,7 +27,11 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
         help="check CloudFormation templates (JSON, YAML or a cdk.out folder) against the SageMakerSecurity rules",
         description=(
             "Check CloudFormation templates against the SageMakerSecurity rules, without Node.js or a CDK app. "
-            "Exit status: 0 when no unacknowledged error, 1 when there is one, 2 for usage errors or unreadable input."
+            "Templates using AWS::LanguageExtensions are expanded first, and SAM templates are translated when "
+            "aws-sam-translator is installed (the sam extra); a part that cannot be expanded is reported as a warning. "
+            "Exit status: 0 when no unacknowledged error, 1 when there is one, 2 for usage errors or input that is "
+            "unreadable or that CloudFormation would reject (a resource without Type, an unknown function, a Ref to "
+            "an undeclared name, a dependency cycle, a YAML alias bomb...)."
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="template files, folders, or cloud assemblies (cdk.out)")
@@ -65,7 +69,9 @@ def _audit(args: argparse.Namespace) -> int:
     from secure_sagemaker.nag.engine import check_template
     from secure_sagemaker.nag.loader import TemplateError, load_paths
     from secure_sagemaker.nag.output import AuditReport, render_json, render_sarif, render_text
+    from secure_sagemaker.nag.structure import StructureError, check_structure
     from secure_sagemaker.nag.template import Template
+    from secure_sagemaker.nag.transforms import expand
 
     if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
         return _fail("audit", f"--account {args.account!r} is not a 12-digit AWS account id")
@@ -75,8 +81,15 @@ def _audit(args: argparse.Namespace) -> int:
         return _fail("audit", str(exc))
     findings = []
     resources = 0
+    templates = []
     for item in loaded:
-        template = Template(item.body, name=item.display, account=item.account, lines=item.lines)
+        body, unexpanded = expand(item.body)
+        try:
+            check_structure(body, names_known=not unexpanded)
+        except StructureError as exc:
+            return _fail("audit", f"{item.display}: {exc}")
+        templates.append(Template(body, name=item.display, account=item.account, lines=item.lines, unexpanded=unexpanded))
+    for template in templates:
         resources += len(template.resources)
         findings.extend(check_template(template))
     report = AuditReport(templates=loaded, resources=resources, findings=findings, min_level=Level(args.min_level))

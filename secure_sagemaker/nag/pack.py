@@ -116,7 +116,8 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         for path in context.template_paths:
             body = json.loads(Path(path).read_text(encoding="utf-8"))
             template = Template(body, name=path, account=accounts.get(path))
-            findings.extend(check_template(template))
+            # A template-level finding (TemplateExpanded) names no construct CDK could map it to.
+            findings.extend(f for f in check_template(template) if f.resource in template.resources)
         self.last_findings = findings
         report = _report(
             _violations(

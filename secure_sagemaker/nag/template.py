@@ -33,6 +33,10 @@ PSEUDO_PARAMETERS = frozenset(
     }
 )
 NO_VALUE = "AWS::NoValue"
+#: The type of the stand-in resource a template gets for each part the engine did not expand (a
+#: transform, a ``Fn::ForEach`` loop): the ``TemplateExpanded`` rule reports each one. Stand-ins
+#: are in :meth:`Template.of_type` but not in :attr:`Template.resources`.
+UNEXPANDED = "AWS::CloudFormation::Transform"
 _MAX_DEPTH = 32
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -134,6 +138,7 @@ class Template:
         name: str = "template",
         account: str | None = None,
         lines: dict[str, int] | None = None,
+        unexpanded: list[tuple[str, str]] | None = None,
     ) -> None:
         self.body = body if isinstance(body, dict) else {}
         self.name = name
@@ -146,7 +151,7 @@ class Template:
         self.resources: dict[str, Resource] = {}
         self._by_type: dict[str, list[Resource]] = {}
         for logical_id, raw in as_dict(self.body.get("Resources")).items():
-            if not isinstance(logical_id, str):
+            if not isinstance(logical_id, str) or logical_id.startswith("Fn::ForEach::"):
                 continue
             raw = as_dict(raw)
             rtype = raw.get("Type") if isinstance(raw.get("Type"), str) else ""
@@ -160,6 +165,11 @@ class Template:
             )
             self.resources[logical_id] = resource
             self._by_type.setdefault(rtype, []).append(resource)
+        if unexpanded is None:
+            unexpanded = _unexpanded_parts(self.body)
+        for where, problem in unexpanded:
+            stand_in = Resource(where, UNEXPANDED, {"Problem": problem}, {}, self, lines.get(where.rsplit(".", 1)[-1]))
+            self._by_type.setdefault(UNEXPANDED, []).append(stand_in)
         self._referrers: dict[str, list[Resource]] | None = None
         #: Derived indexes rules share (computed once per template), by the rule module's key.
         self.cache: dict[str, Any] = {}
@@ -425,6 +435,18 @@ class Template:
         if isinstance(resolved, (dict, Unresolved)):
             return resolved
         return None
+
+
+def _unexpanded_parts(body: dict) -> list[tuple[str, str]]:
+    """``(where, problem)`` for each transform and ``Fn::ForEach`` loop left in ``body``."""
+    found = []
+    for name in as_list(body.get("Transform")):
+        label = name if isinstance(name, str) else "a transform"
+        found.append(("Transform", f"the template uses {label}, which was not expanded, so what it adds or changes is not checked"))
+    for key in as_dict(body.get("Resources")):
+        if isinstance(key, str) and key.startswith("Fn::ForEach::"):
+            found.append((f"Resources.{key}", f"the loop {key} was not expanded, so the resources it declares are not checked"))
+    return found
 
 
 def _getatt_target(arg: Any) -> tuple[str, str] | None:

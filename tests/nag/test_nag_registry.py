@@ -10,6 +10,7 @@ import pytest
 import test_nag_rules_edge as test_rules_edge
 import test_nag_rules_platform as test_rules_platform
 import test_nag_rules_sagemaker as test_rules_sagemaker
+import test_nag_transforms
 
 from secure_sagemaker.nag.rule import PACK_NAME, Rule, Verdict, all_rules
 from secure_sagemaker.nag.template import Template
@@ -78,6 +79,7 @@ PINNED = [
     ("LogGroupKms", "error"),
     ("LogGroupRetention", "error"),
     ("TopicKms", "error"),
+    ("TemplateExpanded", "warning"),
 ]
 
 #: Rules that only check that a value is present: an unresolvable value is present, so they
@@ -89,12 +91,14 @@ PRESENCE_ONLY = {
     "ApiStageAccessLogs",
     "WafLogRedaction",
     "TrailCloudWatchLogs",
+    "TemplateExpanded",  # a part is expanded or not: nothing in between
 }
 
 CASES: dict[str, dict[str, list]] = {
     **test_rules_sagemaker.CASES,
     **test_rules_platform.CASES,
     **test_rules_edge.CASES,
+    **test_nag_transforms.CASES,
 }
 PRACTICE = re.compile(r"^P([1-9]|1[0-9])$")
 THREAT = re.compile(r"^(T([1-9]|1[0-2])|C[1-7])$")
