@@ -368,6 +368,24 @@ class Template:
                     return resource
         return None
 
+    def same(self, a: Any, b: Any) -> bool:
+        """True when ``a`` and ``b`` are the same value: equal once rendered, or, when they cannot
+        be rendered (a parameter, an import), the same expression written the same way
+        (``!Sub "${AppName}-data"`` in the bucket and in its policy name one bucket)."""
+        key = self.value_key(a)
+        return key is not None and key == self.value_key(b)
+
+    def value_key(self, value: Any) -> tuple[str, str] | None:
+        """A hashable key such that two values have the same key when :meth:`same` holds."""
+        if value is None:
+            return None
+        rendered = self.render(value)
+        if isinstance(rendered, str):
+            return ("value", rendered)
+        import json
+
+        return ("expression", json.dumps(_normalized(value), sort_keys=True, default=str))
+
     # -- typed reads ----------------------------------------------------------------------
 
     def boolean(self, value: Any) -> bool | Unresolved | None:
@@ -435,6 +453,31 @@ class Template:
         if isinstance(resolved, (dict, Unresolved)):
             return resolved
         return None
+
+
+def _normalized(value: Any, depth: int = 0) -> Any:
+    """``value`` written one way: ``Fn::Sub`` always as ``[pattern, variables]``, ``Fn::GetAtt``
+    always as ``[logical id, attribute]``, whitespace inside ``${...}`` dropped."""
+    if depth > _MAX_DEPTH:
+        return None
+    fn = intrinsic(value)
+    if fn is not None:
+        name, arg = fn
+        if name == "Fn::Sub":
+            pattern = arg[0] if isinstance(arg, list) and arg else arg
+            variables = arg[1] if isinstance(arg, list) and len(arg) > 1 else {}
+            if isinstance(pattern, str):
+                pattern = _SUB_VARIABLE.sub(lambda m: "${" + m.group(1).strip() + "}", pattern)
+            return ["Fn::Sub", pattern, _normalized(variables, depth + 1)]
+        if name == "Fn::GetAtt":
+            target = _getatt_target(arg)
+            return ["Fn::GetAtt", *target] if target else ["Fn::GetAtt", arg]
+        return [name, _normalized(arg, depth + 1)]
+    if isinstance(value, dict):
+        return {k: _normalized(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalized(v, depth + 1) for v in value]
+    return value
 
 
 def _unexpanded_parts(body: dict) -> list[tuple[str, str]]:

@@ -365,3 +365,44 @@ def test_the_trust_rule_names_the_statement() -> None:
 def test_sagemaker_trust_fixture_complies() -> None:
     assert SAGEMAKER_TRUST["Statement"][0]["Condition"]
     assert verdict("ExecutionRoleTrustConditions", template(ROLE, Model=with_props(MODEL, ExecutionRoleArn=ROLE_ARN))) == "pass"
+
+
+# ------------------------------------------------------------------------------------------
+# Names built with Fn::Sub: structurally equal expressions name the same bucket
+# ------------------------------------------------------------------------------------------
+
+APP_DATA = {"Fn::Sub": "${Param}-data"}
+
+
+def test_a_policy_naming_its_bucket_with_the_same_sub_is_matched() -> None:
+    bucket = with_props(BUCKET, BucketName=APP_DATA)
+    for name in (APP_DATA, {"Fn::Sub": ["${ Param }-data", {}]}):
+        body = b(bucket, Policy=bucket_policy(TLS_DENY, bucket=name))
+        assert verdict("BucketTlsOnly", body) == "pass"
+    # before: "a bucket policy names a bucket that cannot be resolved"
+    assert verdict("BucketTlsOnly", b(bucket, Policy=bucket_policy(TLS_DENY, bucket={"Fn::Sub": "${Param}-other"}))) == "unverifiable"
+
+
+def test_a_policy_naming_another_bucket_by_the_same_sub_is_not_this_buckets() -> None:
+    body = b(BUCKET, Other=with_props(BUCKET, BucketName=APP_DATA), Policy=bucket_policy(TLS_DENY, bucket=APP_DATA))
+    assert verdict("BucketTlsOnly", body) == "fail"  # the policy is the other bucket's, not unknown
+    assert verdict("BucketTlsOnly", body, target="Other") == "pass"
+
+
+def test_an_access_log_bucket_named_with_a_sub_is_recognised() -> None:
+    logs = with_props(LOG_BUCKET, BucketName={"Fn::Sub": "${Param}-logs"})
+    data = with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Fn::Sub": "${Param}-logs"}})
+    body = template(data, Logs=logs)
+    assert verdict("BucketKmsEncryption", body, target="Logs") == "pass"
+    assert verdict("BucketKmsEncryption", template(data, Logs=with_props(logs, BucketName={"Fn::Sub": "${Param}-other"})), target="Logs") == "fail"
+
+
+def test_same_compares_rendered_values_and_expressions() -> None:
+    from secure_sagemaker.nag.template import Template
+
+    t = Template(template(BUCKET))
+    assert t.same({"Fn::Join": ["-", ["a", "b"]]}, "a-b")
+    assert t.same({"Fn::GetAtt": "Key.Arn"}, {"Fn::GetAtt": ["Key", "Arn"]})
+    assert t.same({"Fn::Sub": "${Param}-x"}, {"Fn::Sub": ["${Param}-x", {}]})
+    assert not t.same({"Fn::Sub": "${Param}-x"}, {"Fn::Sub": "${Param}-y"})
+    assert not t.same(None, None)

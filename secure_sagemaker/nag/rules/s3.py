@@ -38,13 +38,13 @@ def access_log_buckets(template: Template) -> set[str]:
     def compute() -> set[str]:
         found: set[str] = set()
         for bucket in template.of_type(BUCKET):
-            target = template.target(bucket.prop("LoggingConfiguration", "DestinationBucketName"), BUCKET)
+            target = named_bucket(template, bucket.prop("LoggingConfiguration", "DestinationBucketName"))
             if target is not None and target is not bucket:
                 found.add(target.logical_id)
             if template.string(bucket.prop("AccessControl")) == "LogDeliveryWrite":
                 found.add(bucket.logical_id)
         for policy in template.of_type(BUCKET_POLICY):
-            target = template.target(policy.prop("Bucket"), BUCKET)
+            target = named_bucket(template, policy.prop("Bucket"))
             if target is None:
                 continue
             for statement in statements(template, policy.prop("PolicyDocument")):
@@ -63,17 +63,43 @@ def _policies(bucket: Resource) -> tuple[list[Resource], bool]:
     t = bucket.template
     found, unknown = [], False
     for policy in t.of_type(BUCKET_POLICY):
-        target = t.target(policy.prop("Bucket"), BUCKET)
+        target = named_bucket(t, policy.prop("Bucket"))
         if target is bucket:
             found.append(policy)
         elif target is None:
-            name = t.string(policy.prop("Bucket"))
-            literal = t.string(bucket.prop("BucketName"))
-            if isinstance(name, str) and isinstance(literal, str) and name == literal:
+            if t.same(policy.prop("Bucket"), bucket.prop("BucketName")):
                 found.append(policy)
-            elif isinstance(name, Unresolved):
+            elif isinstance(t.string(policy.prop("Bucket")), Unresolved) and not _named_elsewhere(t, policy.prop("Bucket"), bucket):
                 unknown = True
     return found, unknown
+
+
+def buckets_by_name(template: Template) -> dict[tuple[str, str], list[Resource]]:
+    """Buckets of the template by the key of their BucketName (see ``Template.value_key``)."""
+
+    def compute() -> dict[tuple[str, str], list[Resource]]:
+        found: dict[tuple[str, str], list[Resource]] = {}
+        for bucket in template.of_type(BUCKET):
+            key = template.value_key(bucket.prop("BucketName"))
+            if key is not None:
+                found.setdefault(key, []).append(bucket)
+        return found
+
+    return cached(template, "s3.buckets_by_name", compute)
+
+
+def named_bucket(template: Template, value: object) -> Resource | None:
+    """The bucket ``value`` names: by reference, or as the one bucket whose BucketName is the same value."""
+    target = template.target(value, BUCKET)
+    if target is None and value is not None:
+        named = buckets_by_name(template).get(template.value_key(value), [])
+        target = named[0] if len(named) == 1 else None
+    return target
+
+
+def _named_elsewhere(t: Template, name: object, bucket: Resource) -> bool:
+    """True when ``name`` is, written the same way, the BucketName of another bucket of the template."""
+    return any(other is not bucket for other in buckets_by_name(t).get(t.value_key(name), []))
 
 
 def _deny_statements(bucket: Resource) -> tuple[list[dict], bool]:
