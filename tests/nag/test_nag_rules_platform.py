@@ -51,6 +51,13 @@ def inline(*actions) -> list:
     return [{"PolicyName": "inline", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}}]
 
 
+def vpc_bound(operator: str, key: str, values: list) -> dict:
+    """A policy allowing sagemaker:* under one condition."""
+    policy = role_policy("sagemaker:*")
+    policy["Properties"]["PolicyDocument"]["Statement"][0]["Condition"] = {operator: {key: values}}
+    return policy
+
+
 IAM_CASES = {
     "ExecutionRoleTrustConditions": {
         "pass": [
@@ -69,11 +76,17 @@ IAM_CASES = {
             template(ROLE, Policy=role_policy("s3:GetObject*", "kms:Decrypt")),
             template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST), Policy=role_policy("*")),
             template(ROLE, Policy=role_policy("*", effect="Deny")),
+            template(ROLE, Policy=vpc_bound("StringEquals", "sagemaker:VpcSubnets", ["subnet-1", "subnet-2"])),
+            template(ROLE, Policy=vpc_bound("ForAnyValue:StringEquals", "sagemaker:VpcSecurityGroupIds", [{"Ref": "Param"}])),
         ],
         "fail": [
             template(ROLE, Policy=role_policy("s3:*")),
             template(with_props(ROLE, Policies=inline("*"))),
             template(ROLE, Policy=role_policy("iam:PassRole", key="NotAction")),
+            # true for every request without a VPC: DeleteEndpoint, UpdateModel...
+            template(ROLE, Policy=vpc_bound("ForAllValues:StringEquals", "sagemaker:VpcSubnets", ["subnet-1"])),
+            template(ROLE, Policy=vpc_bound("StringEqualsIfExists", "sagemaker:VpcSubnets", ["subnet-1"])),
+            template(ROLE, Policy=vpc_bound("StringLike", "sagemaker:VpcSubnets", ["*"])),
             template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[{"Ref": "Managed"}]), Model=MODEL,
                      Managed=resource("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}})),
         ],
@@ -174,9 +187,18 @@ S3_CASES = {
             template(BUCKET, Logs=LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}})),
             b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms:dsse", "KMSMasterKeyID": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"}}}]})),
             template(with_props(LOG_BUCKET, AccessControl="LogDeliveryWrite")),
+            # load balancer access logs support SSE-S3 only, like S3 server access logs
+            template(LOG_BUCKET, Alb=resource("AWS::ElasticLoadBalancingV2::LoadBalancer", {"LoadBalancerAttributes": [
+                {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": {"Ref": "Target"}}]})),
+            template(with_props(LOG_BUCKET, BucketName={"Fn::Sub": "${Param}-elb"}), Elb=resource("AWS::ElasticLoadBalancing::LoadBalancer", {
+                "AccessLoggingPolicy": {"Enabled": True, "S3BucketName": {"Fn::Sub": "${Param}-elb"}}})),
+            template(LOG_BUCKET, Policy=resource("AWS::S3::BucketPolicy", {"Bucket": {"Ref": "Target"}, "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"}]}})),
         ],
         "fail": [
             b(with_props(BUCKET, BucketEncryption=None)),
+            template(LOG_BUCKET, Alb=resource("AWS::ElasticLoadBalancingV2::LoadBalancer", {"LoadBalancerAttributes": [
+                {"Key": "access_logs.s3.bucket", "Value": "some-other-bucket"}]})),
             b(LOG_BUCKET),
             b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})),
         ],
