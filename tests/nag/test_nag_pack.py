@@ -172,3 +172,22 @@ def test_validate_scope_reports_from_the_construct_tree(synth) -> None:
     assert report.success is False
     model_only = SageMakerSecurityChecks().validate_scope(synth["stack"].node.find_child("Model"))
     assert {r.construct_path for v in model_only.violations for r in v.violating_resources} == {"Pack/Model"}
+
+
+def test_a_clean_app_stays_clean_with_the_acknowledgment_checks(tmp_path) -> None:
+    """The checks report in the pack's own report, never as construct annotations (which CDK 2.275
+    would add to validation-report.json as "Construct Annotations" violations)."""
+    from aws_cdk import aws_sns as sns
+
+    app = new_app(tmp_path)
+    topic = sns.CfnTopic(cdk.Stack(app, "Clean"), "Topic")  # TopicKms: an error, acknowledged
+    cdk.Validations.of(topic).acknowledge(cdk.Acknowledgment(id=rule_id("SageMakerSecurity-TopicKms"), reason=REASON))
+    pack = SageMakerSecurityChecks(app)
+    cdk.Validations.of(app).add_plugins(pack)
+    app.synth()  # no ValidationFailed
+    report = json.loads((Path(tmp_path) / "validation-report.json").read_text())
+    assert [r["pluginName"] for r in report["pluginReports"]] == ["SageMakerSecurity"]
+    (ours,) = report["pluginReports"]
+    assert ours["violations"] == [] and ours["conclusion"] == "success"
+    assert [v["ruleName"] for v in ours["suppressedViolations"]] == ["SageMakerSecurity-TopicKms"]
+    assert [a.id for a in pack.last_acknowledgments] == ["SageMakerSecurity::SageMakerSecurity-TopicKms"]

@@ -306,3 +306,19 @@ def test_rule_registry_refuses_duplicates_and_missing_docstrings() -> None:
         rule("TopicKms", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(lambda r: None)
     with pytest.raises(ValueError, match="docstring"):
         rule("BrandNew", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(lambda r: None)
+
+
+def test_the_rule_writing_guide_names_real_files_and_the_real_example() -> None:
+    from pathlib import Path
+
+    from secure_sagemaker.nag.rule import get_rule
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "writing-rules.md").read_text()
+    paths = set(re.findall(r"`((?:secure_sagemaker|tests|docs)/[\w/.<>-]+\.(?:py|md))`", text))
+    assert paths
+    for path in paths:
+        if "<" not in path:
+            assert (root / path).is_file(), path
+    example = get_rule("NotebookImdsV2")
+    assert f'info="{example.info}"' in text and example.summary in text
