@@ -140,7 +140,10 @@ def generated_template(base: dict, count: int) -> dict:
     resources: dict[str, Any] = {}
     copy_index = 0
     while len(resources) < count:
-        names = {lid: f"{lid}C{copy_index}" for lid in base["Resources"]}
+        # The last copy may be partial: what it references beyond the cut is copy 0's, so every
+        # reference names a resource of the template (audit rejects a Ref to an undeclared name).
+        included = set(list(base["Resources"])[: count - len(resources)])
+        names = {lid: f"{lid}C{copy_index}" if lid in included else f"{lid}C0" for lid in base["Resources"]}
         for lid, body in base["Resources"].items():
             if len(resources) >= count:
                 break
@@ -154,20 +157,33 @@ def generated_template(base: dict, count: int) -> dict:
                     renamed["Properties"].pop(name, None)
             resources[names[lid]] = renamed
         copy_index += 1
-    return {**{k: v for k, v in base.items() if k != "Resources"}, "Resources": resources}
+    first = {lid: f"{lid}C0" for lid in base["Resources"]}  # outputs name the first copy's resources
+    return {**{k: _rename(v, first) for k, v in base.items() if k != "Resources"}, "Resources": resources}
 
 
 def time_audit(path: Path, repeat: int) -> dict[str, float]:
-    """In-process load + rules (median), and the CLI as a process (median)."""
+    """In-process load, expansion, structure check and rules (median), and the CLI as a process (median)."""
     from secure_sagemaker.nag.engine import check_template
     from secure_sagemaker.nag.loader import load_paths
     from secure_sagemaker.nag.template import Template
+
+    try:  # what `audit` does between loading and the rules: expand transforms, check the structure
+        from secure_sagemaker.nag.structure import check_structure
+        from secure_sagemaker.nag.transforms import expand
+    except ImportError:  # an older tree, measured for comparison
+        check_structure = None
 
     in_process, process, findings = [], [], 0
     for _ in range(repeat):
         started = time.perf_counter()
         for loaded in load_paths([str(path)]):
-            findings = len(check_template(Template(loaded.body, name=loaded.display, lines=loaded.lines)))
+            if check_structure is None:
+                template = Template(loaded.body, name=loaded.display, lines=loaded.lines)
+            else:
+                body, unexpanded = expand(loaded.body)
+                references = check_structure(body, names_known=not unexpanded)
+                template = Template(body, name=loaded.display, lines=loaded.lines, unexpanded=unexpanded, references=references)
+            findings = len(check_template(template))
         in_process.append(time.perf_counter() - started)
         started = time.perf_counter()
         subprocess.run(

@@ -85,10 +85,12 @@ def _audit(args: argparse.Namespace) -> int:
     for item in loaded:
         body, unexpanded = expand(item.body)
         try:
-            check_structure(body, names_known=not unexpanded)
+            references = check_structure(body, names_known=not unexpanded)
         except StructureError as exc:
             return _fail("audit", f"{item.display}: {exc}")
-        templates.append(Template(body, name=item.display, account=item.account, lines=item.lines, unexpanded=unexpanded))
+        templates.append(
+            Template(body, name=item.display, account=item.account, lines=item.lines, unexpanded=unexpanded, references=references)
+        )
     for template in templates:
         resources += len(template.resources)
         findings.extend(check_template(template))

@@ -32,16 +32,16 @@ KNOWN_FUNCTIONS = frozenset(
     }
 )
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
-#: Nesting beyond which a value is rejected (CloudFormation templates stay far below it).
-MAX_NESTING = 100
 
 
 class StructureError(ValueError):
     """The template is not one CloudFormation would accept; the message is one line."""
 
 
-def check_structure(body: dict, *, names_known: bool = True) -> None:
-    """Raise :class:`StructureError` on the first structural problem of ``body``.
+def check_structure(body: dict, *, names_known: bool = True) -> dict[str, set[str]]:
+    """Raise :class:`StructureError` on the first structural problem of ``body``; else return the
+    names each resource's properties reference (``Ref``, ``Fn::GetAtt``, ``${Name}`` in ``Fn::Sub``),
+    which :class:`~secure_sagemaker.nag.template.Template` takes instead of walking them again.
 
     ``names_known`` is False when a transform the engine did not expand may declare more names.
     """
@@ -52,6 +52,7 @@ def check_structure(body: dict, *, names_known: bool = True) -> None:
     conditions = set(as_dict(body.get("Conditions")))
     names = set(resources) | parameters | PSEUDO_PARAMETERS
     edges: dict[str, set[str]] = {}
+    referenced: dict[str, set[str]] = {}
     for logical_id, raw in resources.items():
         if isinstance(logical_id, str) and logical_id.startswith("Fn::ForEach::"):
             continue  # a loop the engine could not expand: reported as a finding, not an error
@@ -69,7 +70,7 @@ def check_structure(body: dict, *, names_known: bool = True) -> None:
             raise StructureError(f"{where}: Condition {condition!r} is not declared in Conditions")
         found: set[str] = set()
         _walk(raw.get("Properties"), where, names, conditions, names_known, found)
-        _walk(raw.get("Metadata"), where, names, conditions, False, set())
+        referenced[logical_id] = set(found)
         depends = raw.get("DependsOn")
         for target in depends if isinstance(depends, list) else [depends] if depends is not None else []:
             if not isinstance(target, str):
@@ -83,59 +84,59 @@ def check_structure(body: dict, *, names_known: bool = True) -> None:
     cycle = _cycle(edges)
     if cycle:
         raise StructureError(f"resource {cycle[0]}: depends on itself through " + " -> ".join(cycle))
+    return referenced
 
 
 def _walk(value: Any, where: str, names: set[str], conditions: set[str], names_known: bool, found: set[str]) -> None:
     """Check every intrinsic in ``value``; add the names it references to ``found``."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[Any] = [value]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item, depth = stack.pop()
-        if depth > MAX_NESTING:
-            raise StructureError(f"{where}: nests more than {MAX_NESTING} levels deep")
-        if isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        item = pop()
+        if type(item) is list:
+            extend(item)
             continue
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             continue
-        if len(item) == 1:
-            ((key, arg),) = item.items()
+        if len(item) != 1:
+            extend(item.values())
+            continue
+        ((key, arg),) = item.items()
+        if key == "Ref":
+            if not isinstance(arg, str):
+                raise StructureError(f"{where}: Ref takes a name, not {arg!r}")
+            if names_known and arg not in names and arg != "AWS::NoValue":
+                raise StructureError(f"{where}: Ref names {arg}, which the template does not declare")
+            found.add(arg)
+        elif key == "Fn::GetAtt":
+            target = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else None
+            if isinstance(target, str):
+                if names_known and target not in names:
+                    raise StructureError(f"{where}: Fn::GetAtt names {target}, which the template does not declare")
+                found.add(target)
+            if isinstance(arg, list):
+                extend(arg[1:])
+        elif key == "Fn::Sub":
+            pattern = arg[0] if isinstance(arg, list) and arg else arg
+            variables = as_dict(arg[1]) if isinstance(arg, list) and len(arg) > 1 else {}
+            if isinstance(pattern, str) and "${" in pattern:
+                for match in _SUB_VARIABLE.finditer(pattern):
+                    name = match.group(1).strip()
+                    if name in variables or name in PSEUDO_PARAMETERS:
+                        continue
+                    base = name.split(".", 1)[0]
+                    if names_known and base not in names:
+                        raise StructureError(f"{where}: Fn::Sub uses ${{{name}}}, which the template does not declare")
+                    found.add(base)
+            extend(variables.values())
+        elif key == "Fn::If" and isinstance(arg, list) and arg:
+            if isinstance(arg[0], str) and names_known and arg[0] not in conditions:
+                raise StructureError(f"{where}: Fn::If uses the condition {arg[0]}, which Conditions does not declare")
+            extend(arg[1:])
+        else:
             if isinstance(key, str) and key.startswith("Fn::") and key not in KNOWN_FUNCTIONS and not key.startswith("Fn::ForEach::"):
                 raise StructureError(f"{where}: {key} is not a CloudFormation function")
-            if key == "Ref":
-                if not isinstance(arg, str):
-                    raise StructureError(f"{where}: Ref takes a name, not {arg!r}")
-                if names_known and arg not in names and arg != "AWS::NoValue":
-                    raise StructureError(f"{where}: Ref names {arg}, which the template does not declare")
-                found.add(arg)
-                continue
-            if key == "Fn::GetAtt":
-                target = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else None
-                if isinstance(target, str):
-                    if names_known and target not in names:
-                        raise StructureError(f"{where}: Fn::GetAtt names {target}, which the template does not declare")
-                    found.add(target)
-                stack.extend((a, depth + 1) for a in (arg if isinstance(arg, list) else [])[1:])
-                continue
-            if key == "Fn::If" and isinstance(arg, list) and arg:
-                if isinstance(arg[0], str) and names_known and arg[0] not in conditions:
-                    raise StructureError(f"{where}: Fn::If uses the condition {arg[0]}, which Conditions does not declare")
-                stack.extend((a, depth + 1) for a in arg[1:])
-                continue
-            if key == "Fn::Sub":
-                pattern = arg[0] if isinstance(arg, list) and arg else arg
-                variables = as_dict(arg[1]) if isinstance(arg, list) and len(arg) > 1 else {}
-                if isinstance(pattern, str):
-                    for match in _SUB_VARIABLE.finditer(pattern):
-                        name = match.group(1).strip()
-                        base = name.split(".", 1)[0]
-                        if name in variables or name in PSEUDO_PARAMETERS:
-                            continue
-                        if names_known and base not in names:
-                            raise StructureError(f"{where}: Fn::Sub uses ${{{name}}}, which the template does not declare")
-                        found.add(base)
-                stack.extend((v, depth + 1) for v in variables.values())
-                continue
-        stack.extend((v, depth + 1) for v in item.values())
+            extend(item.values())
 
 
 def _cycle(edges: dict[str, set[str]]) -> list[str] | None:

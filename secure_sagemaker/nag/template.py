@@ -139,6 +139,7 @@ class Template:
         account: str | None = None,
         lines: dict[str, int] | None = None,
         unexpanded: list[tuple[str, str]] | None = None,
+        references: dict[str, set[str]] | None = None,
     ) -> None:
         self.body = body if isinstance(body, dict) else {}
         self.name = name
@@ -171,6 +172,9 @@ class Template:
             stand_in = Resource(where, UNEXPANDED, {"Problem": problem}, {}, self, lines.get(where.rsplit(".", 1)[-1]))
             self._by_type.setdefault(UNEXPANDED, []).append(stand_in)
         self._referrers: dict[str, list[Resource]] | None = None
+        #: The names each resource's properties reference, when the caller has them already
+        #: (``structure.check_structure`` returns them); else computed on first use.
+        self._references = references
         #: Derived indexes rules share (computed once per template), by the rule module's key.
         self.cache: dict[str, Any] = {}
 
@@ -189,12 +193,23 @@ class Template:
         """The resource types present in the template."""
         return set(self._by_type)
 
+    def references_of(self, resource: Resource) -> set[str]:
+        """The logical ids (and parameter names) ``resource``'s properties reference."""
+        if self._references is None:
+            self._references = {}
+        found = self._references.get(resource.logical_id)
+        if found is None or self.resources.get(resource.logical_id) is not resource:
+            found = references(resource.properties)
+            if self.resources.get(resource.logical_id) is resource:
+                self._references[resource.logical_id] = found
+        return found
+
     def referrers(self, logical_id: str, *types: str) -> list[Resource]:
         """Resources (of ``types``, if given) whose properties reference ``logical_id``."""
         if self._referrers is None:
             index: dict[str, list[Resource]] = {}
             for resource in self.resources.values():
-                for target in references(resource.properties):
+                for target in self.references_of(resource):
                     index.setdefault(target, []).append(resource)
             self._referrers = index
         found = self._referrers.get(logical_id, [])
