@@ -55,12 +55,19 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
     )
 
     def run(args: argparse.Namespace) -> int:
+        import gc
+
+        # The templates are trees of plain data, without reference cycles: the cyclic garbage
+        # collector has nothing to find in them, and on 5,000 resources it costs about a tenth.
+        gc.disable()
         try:
             return _audit(args)
         except KeyboardInterrupt:
             return _fail("audit", "interrupted")
         except Exception as exc:  # noqa: BLE001 - one line, never a traceback
             return _fail("audit", f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        finally:
+            gc.enable()
 
     return run
 

@@ -79,19 +79,38 @@ def access_log_buckets(template: Template) -> set[str]:
     return cached(template, "s3.access_log_buckets", compute)
 
 
+def _policy_index(t: Template) -> tuple[dict[str, list[Resource]], dict[tuple[str, str], list[Resource]], list[Resource]]:
+    """Bucket policies by the bucket they attach to; those naming no single bucket by the key of
+    their ``Bucket`` value; and those whose bucket cannot be resolved at all (computed once)."""
+
+    def compute():
+        by_bucket: dict[str, list[Resource]] = {}
+        by_key: dict[tuple[str, str], list[Resource]] = {}
+        unresolved: list[Resource] = []
+        for policy in t.of_type(BUCKET_POLICY):
+            target = named_bucket(t, policy.prop("Bucket"))
+            if target is not None:
+                by_bucket.setdefault(target.logical_id, []).append(policy)
+                continue
+            key = t.value_key(policy.prop("Bucket"))
+            if key is not None:
+                by_key.setdefault(key, []).append(policy)
+            if isinstance(t.string(policy.prop("Bucket")), Unresolved):
+                unresolved.append(policy)
+        return by_bucket, by_key, unresolved
+
+    return cached(t, "s3.policy_index", compute)
+
+
 def _policies(bucket: Resource) -> tuple[list[Resource], bool]:
     """Bucket policies of the template attached to ``bucket``, and whether some policy's bucket is unknown."""
     t = bucket.template
-    found, unknown = [], False
-    for policy in t.of_type(BUCKET_POLICY):
-        target = named_bucket(t, policy.prop("Bucket"))
-        if target is bucket:
-            found.append(policy)
-        elif target is None:
-            if t.same(policy.prop("Bucket"), bucket.prop("BucketName")):
-                found.append(policy)
-            elif isinstance(t.string(policy.prop("Bucket")), Unresolved) and not _named_elsewhere(t, policy.prop("Bucket"), bucket):
-                unknown = True
+    by_bucket, by_key, unresolved = _policy_index(t)
+    found = list(by_bucket.get(bucket.logical_id, []))
+    key = t.value_key(bucket.prop("BucketName")) if by_key else None
+    if key is not None:
+        found.extend(by_key.get(key, []))
+    unknown = any(p not in found and not _named_elsewhere(t, p.prop("Bucket"), bucket) for p in unresolved)
     return found, unknown
 
 
