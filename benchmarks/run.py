@@ -2,6 +2,7 @@
 """Synth, audit and test-suite timings for docs/performance.md (a script, not a test).
 
     python benchmarks/run.py [--repeat 3] [--resources 5000] [--suite-repeat 1 | --skip-suite]
+    python benchmarks/run.py --audit-only [--assembly cdk.out] [--repeat 3] [--resources 5000]
 
 Measures, in one run on this machine:
 
