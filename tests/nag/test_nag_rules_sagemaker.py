@@ -457,6 +457,9 @@ CASES = {
         "pass": [
             t(MODEL_CARD), t(MODEL_PACKAGE), t(EXPERIMENT), t(with_props(EXPERIMENT, DataStorageConfig=None)), t(FLEET), t(PARTNER_APP), t(CLUSTER),
             t(with_props(CLUSTER, InstanceGroups=[{"InstanceGroupName": "w", "InstanceType": "ml.m5.large", "InstanceCount": 1}])),
+            # a validation transform on instance storage takes no volume key; its output key is set
+            t(with_props(MODEL_PACKAGE, ValidationSpecification={"ValidationRole": "r", "ValidationProfiles": [{"ProfileName": "p", "TransformJobDefinition": {
+                "TransformResources": {"InstanceType": "ml.g5.xlarge"}, "TransformOutput": {"S3OutputPath": "s3://b/v", "KmsKeyId": KEY_ARN}}}]})),
         ],
         "fail": [
             t(with_props(MODEL_CARD, SecurityConfig=None)),

@@ -860,19 +860,20 @@ def cluster_vpc_config(r: Resource) -> list[Verdict]:
 def _stored_data_keys(r: Resource) -> list[tuple[str, Any]]:
     """``(label, key value)`` of every place a SageMaker resource of the table stores data."""
     t = r.template
-    if r.type in ("AWS::SageMaker::ModelCard", "AWS::SageMaker::ModelPackage"):
-        found = [("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId"))] if r.type.endswith("ModelCard") else []
-        if r.type.endswith("ModelPackage"):
-            # A package's SecurityConfig encrypts its model card: it matters only when it has one.
-            if r.prop("ModelCard") is not None or r.prop("SecurityConfig") is not None:
-                found.append(("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId")))
-            profiles = t.items(r.prop("ValidationSpecification", "ValidationProfiles"))
-            for index, profile in enumerate([] if isinstance(profiles, Unresolved) else profiles):
-                job = as_dict(get(t.mapping(profile), "TransformJobDefinition"))
-                prefix = f"ValidationSpecification.ValidationProfiles[{index}].TransformJobDefinition."
-                found.append((f"{prefix}TransformOutput.KmsKeyId", get(job, "TransformOutput", "KmsKeyId")))
-                if not has_instance_storage(t.string(get(job, "TransformResources", "InstanceType"))):
-                    found.append((f"{prefix}TransformResources.VolumeKmsKeyId", get(job, "TransformResources", "VolumeKmsKeyId")))
+    if r.type == "AWS::SageMaker::ModelCard":
+        return [("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId"))]
+    if r.type == "AWS::SageMaker::ModelPackage":
+        found = []
+        # A package's SecurityConfig encrypts its model card: it matters only when it has one.
+        if r.prop("ModelCard") is not None or r.prop("SecurityConfig") is not None:
+            found.append(("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId")))
+        profiles = t.items(r.prop("ValidationSpecification", "ValidationProfiles"))
+        for index, profile in enumerate([] if isinstance(profiles, Unresolved) else profiles):
+            job = as_dict(get(t.mapping(profile), "TransformJobDefinition"))
+            prefix = f"ValidationSpecification.ValidationProfiles[{index}].TransformJobDefinition."
+            found.append((f"{prefix}TransformOutput.KmsKeyId", get(job, "TransformOutput", "KmsKeyId")))
+            if not has_instance_storage(t.string(get(job, "TransformResources", "InstanceType"))):
+                found.append((f"{prefix}TransformResources.VolumeKmsKeyId", get(job, "TransformResources", "VolumeKmsKeyId")))
         return found
     if r.type == "AWS::SageMaker::InferenceExperiment":
         found = [("KmsKey", r.prop("KmsKey"))]
