@@ -66,6 +66,8 @@ def check_structure(body: dict, *, names_known: bool = True) -> dict[str, set[st
         if "Properties" in raw and raw["Properties"] is not None and not isinstance(raw["Properties"], dict):
             raise StructureError(f"{where}: Properties is a {type(raw['Properties']).__name__}, not a mapping")
         condition = raw.get("Condition")
+        if condition is not None and not isinstance(condition, str):
+            raise StructureError(f"{where}: Condition is {condition!r}, not the name of a condition")
         if condition is not None and names_known and condition not in conditions:
             raise StructureError(f"{where}: Condition {condition!r} is not declared in Conditions")
         found: set[str] = set()

@@ -45,7 +45,7 @@ def expand(body: dict) -> tuple[dict, list[tuple[str, str]]]:
     if not names:
         return body, []
     problems: list[tuple[str, str]] = []
-    body = copy.deepcopy(body)
+    body = dict(body)  # expansion builds new sections; the input is never changed
     remaining: list[Any] = []
     for name in names:
         if name == LANGUAGE_EXTENSIONS:
@@ -230,6 +230,10 @@ def _serverless(body: dict) -> dict:
         ) from None
     import os
 
+    try:
+        body = copy.deepcopy(body)  # the translator changes the template it is given
+    except RecursionError:
+        raise ExpansionError(f"the transform {SERVERLESS} (SAM) is not expanded: the template nests too deeply") from None
     previous = os.environ.get("AWS_DEFAULT_REGION")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # SAM builds ARNs with a region
     try:

@@ -252,3 +252,27 @@ def test_small_aliases_are_still_fine(tmp_path, capsys) -> None:
     ok = write(tmp_path / "ok.yaml", "Resources:\n  Key: &k " + json.dumps(KEY) + "\n  Key2: *k\n")
     code, out, err = run(capsys, "audit", "--format", "json", str(ok))
     assert code == 0 and err == "" and json.loads(out)["summary"]["resources"] == 2
+
+
+def test_expansion_and_the_structure_check_never_crash_on_junk() -> None:
+    from test_nag_registry import JUNK
+
+    from secure_sagemaker.nag.template import Template
+
+    bodies = []
+    for junk in JUNK:
+        bodies += [
+            {"Transform": junk, "Resources": {"A": PLAIN_BUCKET}},
+            {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::L": junk}},
+            {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::L": ["X", junk, {"${X}B": PLAIN_BUCKET}]}},
+            {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::L": ["X", ["a"], {"${X}B": {"Type": "AWS::S3::Bucket", "Properties": {"P": junk}}}]}},
+            {"Resources": {"A": {"Type": "AWS::S3::Bucket", "Properties": {"P": junk}, "DependsOn": junk, "Condition": junk}}},
+            {"Resources": {"A": {"Type": "AWS::S3::Bucket"}}, "Outputs": {"O": {"Value": junk}}, "Conditions": junk, "Parameters": junk},
+        ]
+    for body in bodies:
+        expanded, unexpanded = expand(body)
+        try:
+            references = check_structure(expanded, names_known=not unexpanded)
+        except StructureError:
+            continue
+        Template(expanded, unexpanded=unexpanded, references=references)
