@@ -2,6 +2,7 @@
 """Synth, audit and test-suite timings for docs/performance.md (a script, not a test).
 
     python benchmarks/run.py [--repeat 3] [--resources 5000] [--suite-repeat 1 | --skip-suite]
+    python benchmarks/run.py --audit-only [--assembly cdk.out] [--repeat 3] [--resources 5000]
 
 Measures, in one run on this machine:
 
@@ -144,7 +145,10 @@ def generated_template(base: dict, count: int) -> dict:
     resources: dict[str, Any] = {}
     copy_index = 0
     while len(resources) < count:
-        names = {lid: f"{lid}C{copy_index}" for lid in base["Resources"]}
+        # The last copy may be partial: what it references beyond the cut is copy 0's, so every
+        # reference names a resource of the template (audit rejects a Ref to an undeclared name).
+        included = set(list(base["Resources"])[: count - len(resources)])
+        names = {lid: f"{lid}C{copy_index}" if lid in included else f"{lid}C0" for lid in base["Resources"]}
         for lid, body in base["Resources"].items():
             if len(resources) >= count:
                 break
@@ -158,28 +162,47 @@ def generated_template(base: dict, count: int) -> dict:
                     renamed["Properties"].pop(name, None)
             resources[names[lid]] = renamed
         copy_index += 1
-    return {**{k: v for k, v in base.items() if k != "Resources"}, "Resources": resources}
+    first = {lid: f"{lid}C0" for lid in base["Resources"]}  # outputs name the first copy's resources
+    return {**{k: _rename(v, first) for k, v in base.items() if k != "Resources"}, "Resources": resources}
 
 
 def time_audit(path: Path, repeat: int) -> dict[str, float]:
-    """In-process load + rules (median), and the CLI as a process (median)."""
+    """In-process load, expansion, structure check and rules (median), and the CLI as a process (median)."""
     from secure_sagemaker.nag.engine import check_template
     from secure_sagemaker.nag.loader import load_paths
     from secure_sagemaker.nag.template import Template
 
-    in_process, process, findings = [], [], 0
+    try:  # what `audit` does between loading and the rules: expand transforms, check the structure
+        from secure_sagemaker.nag.structure import check_structure
+        from secure_sagemaker.nag.transforms import expand
+    except ImportError:  # an older tree, measured for comparison
+        check_structure = None
+
+    in_process, cpu, process, findings = [], [], [], 0
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for loaded in load_paths([str(path)]):
-            findings = len(check_template(Template(loaded.body, name=loaded.display, lines=loaded.lines)))
+            if check_structure is None:
+                template = Template(loaded.body, name=loaded.display, lines=loaded.lines)
+            else:
+                body, unexpanded = expand(loaded.body)
+                references = check_structure(body, names_known=not unexpanded)
+                template = Template(body, name=loaded.display, lines=loaded.lines, unexpanded=unexpanded, references=references)
+            findings = len(check_template(template))
         in_process.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "secure_sagemaker.cli", "audit", "--format", "json", str(path)],
             cwd=ROOT, capture_output=True, check=False,
         )
         process.append(time.perf_counter() - started)
-    return {"in_process": statistics.median(in_process), "process": statistics.median(process), "findings": findings}
+    return {
+        "in_process": statistics.median(in_process),
+        "cpu": statistics.median(cpu),
+        "process": statistics.median(process),
+        "findings": findings,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,6 +282,29 @@ def _node_version() -> str:
         return "?"
 
 
+def audit_only(work: Path, repeat: int, resources: int, assembly: str | None = None) -> list[str]:
+    """One baseline synth (or ``assembly``), then the `audit` rows of the table (no other synth, no suite)."""
+    baseline_dir = Path(assembly) if assembly else work / "baseline-0"
+    if not assembly:
+        run_worker("baseline", baseline_dir)
+    base = json.loads(next(baseline_dir.glob("*.template.json")).read_text())
+    generated = work / f"generated-{resources}.template.json"
+    generated.write_text(json.dumps(generated_template(base, resources), indent=1))
+    audit_baseline = time_audit(baseline_dir, repeat)
+    audit_generated = time_audit(generated, repeat)
+    return [
+        f"Python {platform.python_version()}; {repeat} runs, median.",
+        "",
+        "| Measure | Value |",
+        "|---|---:|",
+        f"| `audit` on the baseline ({len(base['Resources'])} resources), load + rules in process | {audit_baseline['in_process'] * 1000:.0f} ms |",
+        f"| `audit` on the baseline, whole CLI process | {audit_baseline['process']:.2f} s |",
+        f"| `audit` on {resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s ({audit_generated['findings']} findings) |",
+        f"| `audit` on {resources} resources, load + rules in process, CPU time | {audit_generated['cpu']:.2f} s |",
+        f"| `audit` on {resources} resources, whole CLI process | {audit_generated['process']:.2f} s |",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("VARIANT", "OUTDIR"), help=argparse.SUPPRESS)
@@ -266,6 +312,16 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=5000, help="resources in the generated template")
     parser.add_argument("--suite-repeat", type=int, default=1, help="runs of the test suite (median is reported; about 30 s each)")
     parser.add_argument("--skip-suite", action="store_true", help="do not run and time the test suite")
+    parser.add_argument(
+        "--audit-only",
+        action="store_true",
+        help="one baseline synth for the template, then time only `audit` (--repeat times) on it and on the generated template",
+    )
+    parser.add_argument(
+        "--assembly",
+        metavar="DIR",
+        help="with --audit-only: a cloud assembly of the baseline already synthesized, instead of a fresh synth",
+    )
     args = parser.parse_args()
     if args.suite_repeat < 1:
         parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
@@ -277,6 +333,9 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
+    if args.audit_only:
+        print("\n".join(audit_only(work, args.repeat, args.resources, args.assembly)))
+        return
     results: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}
     for round_ in range(args.repeat):  # interleave the variants so background load hits all alike
         for variant in VARIANTS:

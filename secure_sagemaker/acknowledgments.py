@@ -2,7 +2,9 @@
 
 Every acknowledgment names the full rule id (``<pack>::<rule>``) on the narrowest construct and
 carries a reason a security reviewer would accept. ``docs/acknowledgments.md`` lists each one and
-a test compares that list with what the baseline records.
+a test compares that list with what the baseline records. An id that names no rule of a known pack
+fails here at once; ``SageMakerSecurityChecks`` runs the same check at synth on acknowledgments
+made any other way (see ``secure_sagemaker.nag.acknowledged``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ def acknowledge(construct: IConstruct, rules: Iterable[str], reason: str) -> Non
     """Acknowledge each of ``rules`` on ``construct`` (and its children) with ``reason``."""
     if len(reason.strip()) < 20:
         raise ValueError(f"acknowledge: reason {reason!r} is too short to convince a reviewer")
+    from secure_sagemaker.nag.acknowledged import id_problem
+
     acks = [cdk.Acknowledgment(id=rule_id(r), reason=reason) for r in rules]
+    for ack in acks:
+        problem = id_problem(ack.id)
+        if problem:  # the same check the pack runs at synth, here at construct time
+            raise ValueError(f"acknowledge: {problem}")
     if acks:
         cdk.Validations.of(construct).acknowledge(*acks)
 

@@ -12,8 +12,9 @@ from typing import Callable, Sequence
 
 from secure_sagemaker.diagram import DiagramError, markdown
 from secure_sagemaker.nag.commands import add_audit, add_rules
+from secure_sagemaker.nag.acknowledged import acknowledgments_markdown
 from secure_sagemaker.preflight import add_preflight
-from secure_sagemaker.report import AssemblyError, acknowledgments_markdown, render_summary, summarise
+from secure_sagemaker.report import AssemblyError, render_summary, summarise
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -80,7 +81,8 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
     _add_summary,
     _document_command(
         "acknowledgments",
-        "list the acknowledged nag findings of a cloud assembly as Markdown (docs/acknowledgments.md)",
+        "list every acknowledgment of a cloud assembly with its reason as Markdown, those that suppressed "
+        "nothing or name no rule included (docs/acknowledgments.md)",
         acknowledgments_markdown,
         AssemblyError,
     ),

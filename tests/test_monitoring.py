@@ -323,7 +323,7 @@ def test_our_pack_reports_the_job_rules_on_a_bare_job_positive_control(synth: di
     findings = {(f.rule_id, f.resource) for f in check_body(synth["templates"]["Control"], name="Control")}
     assert findings == {
         (f"SageMakerSecurity-{rule}", resource)
-        for rule in ("JobNetworkIsolation", "JobInterContainerEncryption", "JobKms")
+        for rule in ("JobNetworkIsolation", "JobInterContainerEncryption", "JobVpcConfig", "JobKms")
         for resource in ("Bare", "BareSchedule")
     }
 

@@ -27,7 +27,11 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
         help="check CloudFormation templates (JSON, YAML or a cdk.out folder) against the SageMakerSecurity rules",
         description=(
             "Check CloudFormation templates against the SageMakerSecurity rules, without Node.js or a CDK app. "
-            "Exit status: 0 when no unacknowledged error, 1 when there is one, 2 for usage errors or unreadable input."
+            "Templates using AWS::LanguageExtensions are expanded first, and SAM templates are translated when "
+            "aws-sam-translator is installed (the sam extra); a part that cannot be expanded is reported as a warning. "
+            "Exit status: 0 when no unacknowledged error, 1 when there is one, 2 for usage errors or input that is "
+            "unreadable or that CloudFormation would reject (a resource without Type, an unknown function, a Ref to "
+            "an undeclared name, a dependency cycle, a YAML alias bomb...)."
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="template files, folders, or cloud assemblies (cdk.out)")
@@ -51,12 +55,19 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
     )
 
     def run(args: argparse.Namespace) -> int:
+        import gc
+
+        # The templates are trees of plain data, without reference cycles: the cyclic garbage
+        # collector has nothing to find in them, and on 5,000 resources it costs about a tenth.
+        gc.disable()
         try:
             return _audit(args)
         except KeyboardInterrupt:
             return _fail("audit", "interrupted")
         except Exception as exc:  # noqa: BLE001 - one line, never a traceback
             return _fail("audit", f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        finally:
+            gc.enable()
 
     return run
 
@@ -65,7 +76,9 @@ def _audit(args: argparse.Namespace) -> int:
     from secure_sagemaker.nag.engine import check_template
     from secure_sagemaker.nag.loader import TemplateError, load_paths
     from secure_sagemaker.nag.output import AuditReport, render_json, render_sarif, render_text
+    from secure_sagemaker.nag.structure import StructureError, check_structure
     from secure_sagemaker.nag.template import Template, link_exports
+    from secure_sagemaker.nag.transforms import expand
 
     if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
         return _fail("audit", f"--account {args.account!r} is not a 12-digit AWS account id")
@@ -74,10 +87,20 @@ def _audit(args: argparse.Namespace) -> int:
     except TemplateError as exc:
         return _fail("audit", str(exc))
     findings = []
-    templates = [Template(item.body, name=item.display, account=item.account, lines=item.lines) for item in loaded]
+    resources = 0
+    templates = []
+    for item in loaded:
+        body, unexpanded = expand(item.body)
+        try:
+            references = check_structure(body, names_known=not unexpanded)
+        except StructureError as exc:
+            return _fail("audit", f"{item.display}: {exc}")
+        templates.append(
+            Template(body, name=item.display, account=item.account, lines=item.lines, unexpanded=unexpanded, references=references)
+        )
     link_exports(templates)
-    resources = sum(len(template.resources) for template in templates)
     for template in templates:
+        resources += len(template.resources)
         findings.extend(check_template(template))
     report = AuditReport(templates=loaded, resources=resources, findings=findings, min_level=Level(args.min_level))
     render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]

@@ -109,13 +109,85 @@ for _short, _long in _SHORT_TAGS.items():
 CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: _construct_plain(loader, node))
 
 
+#: How many nodes a YAML document may expand to once aliases are followed, and how deep it may
+#: nest. A 5,000-resource template is a few hundred thousand nodes; a "billion laughs" document is
+#: hundreds of millions, and every rule that walked it would take that long.
+MAX_YAML_NODES = 2_000_000
+MAX_YAML_DEPTH = 100
+
+
+class YamlBombError(ValueError):
+    """A YAML document whose aliases expand beyond the bounds (or refer to themselves)."""
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Raise :class:`YamlBombError` when ``root`` expands (aliases followed) beyond the bounds.
+
+    Aliases share their anchor's node, so sizes are memoised per node: the check is linear in the
+    document as written, not in its expansion. The message names the top-level section and the
+    resource where the bound is crossed.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # node id -> (expanded nodes, height)
+    active: set[int] = set()
+
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
+        key = id(node)
+        if key in sizes:
+            size, height = sizes[key]
+            if depth + height > MAX_YAML_DEPTH:
+                raise YamlBombError(f"nests more than {MAX_YAML_DEPTH} levels deep once aliases are followed")
+            return size, height
+        if key in active:
+            raise YamlBombError("an alias refers to a node that contains it (a recursive alias)")
+        if depth > MAX_YAML_DEPTH:
+            raise YamlBombError(f"nests more than {MAX_YAML_DEPTH} levels deep once aliases are followed")
+        active.add(key)
+        size, height = 1, 0
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        for child in children:
+            child_size, child_height = measure(child, depth + 1)
+            size += child_size
+            height = max(height, child_height + 1)
+            if size > MAX_YAML_NODES:
+                raise YamlBombError(f"aliases expand it to more than {MAX_YAML_NODES:,} nodes (an alias bomb?)")
+        active.discard(key)
+        sizes[key] = (size, height)
+        return size, height
+
+    if not isinstance(root, yaml.MappingNode):
+        measure(root, 0)
+        return
+    total = 0
+    for key, value in root.value:
+        section = getattr(key, "value", "?")
+        parts = value.value if section == "Resources" and isinstance(value, yaml.MappingNode) else [(None, value)]
+        for name, item in parts:
+            where = f"resource {name.value}" if name is not None and hasattr(name, "value") else f"section {section}"
+            try:
+                size, _ = measure(item, 2 if name is not None else 1)
+            except YamlBombError as exc:
+                raise YamlBombError(f"{where}: {exc}") from None
+            total += size
+            if total > MAX_YAML_NODES:
+                raise YamlBombError(f"{where}: aliases expand the document to more than {MAX_YAML_NODES:,} nodes (an alias bomb?)")
+
+
 def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse YAML text; return the data and the line of each key under ``Resources``."""
+    """Parse YAML text; return the data and the line of each key under ``Resources``.
+
+    Raises :class:`YamlBombError` when aliases expand the document beyond the bounds."""
     loader = CloudFormationLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, {}
+        if "&" in text:  # without an anchor there is no alias to expand (deep nesting fails in construction)
+            _check_expansion(node)
         data = loader.construct_document(node)
     finally:
         loader.dispose()
@@ -130,30 +202,35 @@ def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
 
 
 _JSON_KEY = re.compile(r'^([ \t]*)"((?:[^"\\\n]|\\.)*)"[ \t]*:', re.MULTILINE)
+_RESOURCES_KEY = re.compile(r'^([ \t]*)"Resources"[ \t]*:', re.MULTILINE)
 
 
 def json_resource_lines(text: str) -> dict[str, int]:
-    """The line of each key directly under ``Resources`` in pretty-printed JSON (empty if minified)."""
+    """The line of each key directly under ``Resources`` in pretty-printed JSON (empty if minified).
+
+    Only the Resources section is scanned, and only for keys at its children's indentation: on a
+    5,000-resource template this is most of the cost of reading it, so it matters.
+    """
     lines: dict[str, int] = {}
-    resources_indent: int | None = None
-    child_indent: int | None = None
-    line = 1
-    position = 0
-    for match in _JSON_KEY.finditer(text):
+    section = _RESOURCES_KEY.search(text)
+    if section is None:
+        return lines
+    resources_indent = len(section.group(1).expandtabs(1))
+    first = _JSON_KEY.search(text, section.end())
+    if first is None or len(first.group(1).expandtabs(1)) <= resources_indent:
+        return lines
+    child = first.group(1)
+    # The section ends at the first line indented no deeper than "Resources" that opens a key or
+    # closes a mapping.
+    closing = re.compile(r"^[ \t]{0,%d}[\"}]" % max(len(section.group(1)), 0), re.MULTILINE).search(text, section.end())
+    end = closing.start() if closing else len(text)
+    child_key = re.compile(r'^%s"((?:[^"\\\n]|\\.)*)"[ \t]*:' % re.escape(child), re.MULTILINE)
+    line = text.count("\n", 0, first.start()) + 1
+    position = first.start()
+    for match in child_key.finditer(text, first.start(), end):
         line += text.count("\n", position, match.start())
         position = match.start()
-        indent = len(match.group(1).expandtabs(1))
-        key = match.group(2)
-        if resources_indent is None:
-            if key == "Resources":
-                resources_indent = indent
-            continue
-        if indent <= resources_indent:
-            break
-        if child_indent is None:
-            child_indent = indent
-        if indent == child_indent:
-            lines.setdefault(key, line)
+        lines.setdefault(match.group(1), line)
     return lines
 
 
@@ -204,6 +281,8 @@ def load_file(path: Path, display: str | None = None, *, account: str | None = N
     if not looks_json:
         try:
             body, lines = parse_yaml(text)
+        except YamlBombError as exc:
+            raise TemplateError(f"{display}: refused: {_one_line(exc)}") from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

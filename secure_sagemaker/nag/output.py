@@ -221,6 +221,13 @@ def render_rules_markdown(rules: Sequence[Rule] | None = None) -> str:
         "or in a template with the metadata cdk-nag writes: "
         f"`Metadata: {{cdk_nag: {{rules_to_suppress: [{{id: {PACK_NAME}-<Rule>, reason: ...}}]}}}}`.",
         "",
+        "At synth the pack also checks the acknowledgments themselves: one whose id names no rule "
+        "of this pack or of the stock packs (a typo, a bare id without `<pack>::`) is reported as "
+        f"`{PACK_NAME}-UnknownAcknowledgment` (error, naming the closest real id), and one of this "
+        f"pack's rules that suppressed nothing as `{PACK_NAME}-UnusedAcknowledgment` (warning, on "
+        "its construct). `audit` expands `AWS::LanguageExtensions` and, with aws-sam-translator "
+        "installed, SAM before the rules run, and refuses templates CloudFormation would reject.",
+        "",
         "**error** marks what the practices require (synth and `audit` fail); **warning** is advice. "
         "A value the template cannot resolve (a parameter, an import, a resource of another stack, "
         "a condition) is present but not verifiable: every rule that needs to see it reports a "

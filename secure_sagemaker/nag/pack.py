@@ -33,6 +33,7 @@ import cdk_nag
 from constructs import IConstruct
 
 from secure_sagemaker import __version__
+from secure_sagemaker.nag.acknowledged import Acknowledgment, construct_paths, id_problem, known_rule_ids, read_acknowledgments, unused
 from secure_sagemaker.nag.engine import Finding, check_template
 from secure_sagemaker.nag.rule import PACK_NAME, Level, Rule, all_rules
 from secure_sagemaker.nag.template import Template, link_exports
@@ -65,6 +66,17 @@ def _violations(findings: Iterable[Finding], locate) -> list[cdk.PolicyViolation
     return violations
 
 
+def _acknowledgment_violation(ack: Acknowledgment, name: str, level: Level, message: str, fix: str) -> cdk.PolicyViolation:
+    return cdk.PolicyViolation(
+        rule_name=f"{PACK_NAME}-{name}",
+        description=message,
+        severity=level.value,
+        fix=fix,
+        rule_metadata={"acknowledgment": ack.id, "reason": ack.reason},
+        violating_resources=[cdk.PolicyViolatingResource(locations=["Metadata"], construct_path=ack.path)],
+    )
+
+
 def _report(violations: list[cdk.PolicyViolation]) -> cdk.PolicyValidationPluginReport:
     return cdk.PolicyValidationPluginReport(
         success=not any(v.severity == Level.ERROR.value for v in violations),
@@ -86,6 +98,8 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         self._pack_name = PACK_NAME
         #: The findings of the last :meth:`validate` or :meth:`validate_scope`, acknowledged or not.
         self.last_findings: list[Finding] = []
+        #: Every acknowledgment of the app the last :meth:`validate` read from the cloud assembly.
+        self.last_acknowledgments: list[Acknowledgment] = []
         #: Seconds the last :meth:`validate` spent reading templates and running rules.
         self.last_validate_seconds = 0.0
 
@@ -119,18 +133,54 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         ]
         link_exports(templates)
         for template in templates:
-            findings.extend(check_template(template))
+            # A template-level finding (TemplateExpanded) names no construct CDK could map it to.
+            findings.extend(f for f in check_template(template) if f.resource in template.resources)
         self.last_findings = findings
-        report = _report(
-            _violations(
-                findings,
-                lambda f: cdk.PolicyViolatingResource(
-                    locations=["Properties"], template_path=f.template, resource_logical_id=f.resource
-                ),
-            )
+        violations = _violations(
+            findings,
+            lambda f: cdk.PolicyViolatingResource(
+                locations=["Properties"], template_path=f.template, resource_logical_id=f.resource
+            ),
         )
+        violations.extend(self._acknowledgment_violations(context.template_paths, findings))
+        report = _report(violations)
         self.last_validate_seconds = time.perf_counter() - started
         return report
+
+    def _acknowledgment_violations(self, template_paths: list[str], findings: list[Finding]) -> list[cdk.PolicyViolation]:
+        """An error for each acknowledgment whose id names no rule of a known pack, and a warning for
+        each acknowledgment of this pack's rules that suppressed nothing (see ``nag.acknowledged``).
+
+        Both are read from the cloud assembly CDK has written by now: every acknowledgment is in
+        ``<stack>.metadata.json`` with its construct path, next to the logical ids of the resources.
+        They are violations of this pack's report, not construct annotations, so an app without such
+        an acknowledgment synthesizes exactly as before.
+        """
+        if not template_paths:
+            return []
+        assembly = Path(template_paths[0]).parent
+        acknowledgments = read_acknowledgments(assembly)
+        self.last_acknowledgments = acknowledgments
+        if not acknowledgments:
+            return []
+        paths = construct_paths(assembly)
+        located = [(f.rule_id, paths.get((f.template, f.resource), "")) for f in findings]
+        packs = known_rule_ids()
+        out = []
+        for ack in acknowledgments:
+            problem = id_problem(ack.id, packs)
+            if problem:
+                out.append(_acknowledgment_violation(ack, "UnknownAcknowledgment", Level.ERROR, f"{problem} (on {ack.path})",
+                                                     "Acknowledge a rule id exactly as the pack reports it: <pack>::<rule id>[<finding>]."))
+        for ack in unused(acknowledgments, PACK_NAME, located):
+            if id_problem(ack.id, packs):
+                continue
+            out.append(_acknowledgment_violation(
+                ack, "UnusedAcknowledgment", Level.WARNING,
+                f"acknowledgment {ack.written!r} on {ack.path} suppressed nothing: the rule reports no finding on that construct or below it",
+                "Remove the acknowledgment, or move it to the construct the finding is on.",
+            ))
+        return out
 
     # -- direct invocation -------------------------------------------------------------------
 

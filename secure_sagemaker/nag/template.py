@@ -33,6 +33,10 @@ PSEUDO_PARAMETERS = frozenset(
     }
 )
 NO_VALUE = "AWS::NoValue"
+#: The type of the stand-in resource a template gets for each part the engine did not expand (a
+#: transform, a ``Fn::ForEach`` loop): the ``TemplateExpanded`` rule reports each one. Stand-ins
+#: are in :meth:`Template.of_type` but not in :attr:`Template.resources`.
+UNEXPANDED = "AWS::CloudFormation::Transform"
 _MAX_DEPTH = 32
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -154,6 +158,8 @@ class Template:
         name: str = "template",
         account: str | None = None,
         lines: dict[str, int] | None = None,
+        unexpanded: list[tuple[str, str]] | None = None,
+        references: dict[str, set[str]] | None = None,
     ) -> None:
         self.body = body if isinstance(body, dict) else {}
         self.name = name
@@ -166,7 +172,7 @@ class Template:
         self.resources: dict[str, Resource] = {}
         self._by_type: dict[str, list[Resource]] = {}
         for logical_id, raw in as_dict(self.body.get("Resources")).items():
-            if not isinstance(logical_id, str):
+            if not isinstance(logical_id, str) or logical_id.startswith("Fn::ForEach::"):
                 continue
             raw = as_dict(raw)
             rtype = raw.get("Type") if isinstance(raw.get("Type"), str) else ""
@@ -180,7 +186,15 @@ class Template:
             )
             self.resources[logical_id] = resource
             self._by_type.setdefault(rtype, []).append(resource)
+        if unexpanded is None:
+            unexpanded = _unexpanded_parts(self.body)
+        for where, problem in unexpanded:
+            stand_in = Resource(where, UNEXPANDED, {"Problem": problem}, {}, self, lines.get(where.rsplit(".", 1)[-1]))
+            self._by_type.setdefault(UNEXPANDED, []).append(stand_in)
         self._referrers: dict[str, list[Resource]] | None = None
+        #: The names each resource's properties reference, when the caller has them already
+        #: (``structure.check_structure`` returns them); else computed on first use.
+        self._references = references
         #: Derived indexes rules share (computed once per template), by the rule module's key.
         self.cache: dict[str, Any] = {}
         #: Export name -> (template, exported value) of the templates linked with this one.
@@ -231,12 +245,23 @@ class Template:
         """The resource types present in the template."""
         return set(self._by_type)
 
+    def references_of(self, resource: Resource) -> set[str]:
+        """The logical ids (and parameter names) ``resource``'s properties reference."""
+        if self._references is None:
+            self._references = {}
+        found = self._references.get(resource.logical_id)
+        if found is None or self.resources.get(resource.logical_id) is not resource:
+            found = references(resource.properties)
+            if self.resources.get(resource.logical_id) is resource:
+                self._references[resource.logical_id] = found
+        return found
+
     def referrers(self, logical_id: str, *types: str) -> list[Resource]:
         """Resources (of ``types``, if given) whose properties reference ``logical_id``."""
         if self._referrers is None:
             index: dict[str, list[Resource]] = {}
             for resource in self.resources.values():
-                for target in references(resource.properties):
+                for target in self.references_of(resource):
                     index.setdefault(target, []).append(resource)
             self._referrers = index
         found = self._referrers.get(logical_id, [])
@@ -410,6 +435,24 @@ class Template:
                     return resource
         return None
 
+    def same(self, a: Any, b: Any) -> bool:
+        """True when ``a`` and ``b`` are the same value: equal once rendered, or, when they cannot
+        be rendered (a parameter, an import), the same expression written the same way
+        (``!Sub "${AppName}-data"`` in the bucket and in its policy name one bucket)."""
+        key = self.value_key(a)
+        return key is not None and key == self.value_key(b)
+
+    def value_key(self, value: Any) -> tuple[str, str] | None:
+        """A hashable key such that two values have the same key when :meth:`same` holds."""
+        if value is None:
+            return None
+        rendered = self.render(value)
+        if isinstance(rendered, str):
+            return ("value", rendered)
+        import json
+
+        return ("expression", json.dumps(_normalized(value), sort_keys=True, default=str))
+
     # -- typed reads ----------------------------------------------------------------------
 
     def boolean(self, value: Any) -> bool | Unresolved | None:
@@ -477,6 +520,43 @@ class Template:
         if isinstance(resolved, (dict, Unresolved)):
             return resolved
         return None
+
+
+def _normalized(value: Any, depth: int = 0) -> Any:
+    """``value`` written one way: ``Fn::Sub`` always as ``[pattern, variables]``, ``Fn::GetAtt``
+    always as ``[logical id, attribute]``, whitespace inside ``${...}`` dropped."""
+    if depth > _MAX_DEPTH:
+        return None
+    fn = intrinsic(value)
+    if fn is not None:
+        name, arg = fn
+        if name == "Fn::Sub":
+            pattern = arg[0] if isinstance(arg, list) and arg else arg
+            variables = arg[1] if isinstance(arg, list) and len(arg) > 1 else {}
+            if isinstance(pattern, str):
+                pattern = _SUB_VARIABLE.sub(lambda m: "${" + m.group(1).strip() + "}", pattern)
+            return ["Fn::Sub", pattern, _normalized(variables, depth + 1)]
+        if name == "Fn::GetAtt":
+            target = _getatt_target(arg)
+            return ["Fn::GetAtt", *target] if target else ["Fn::GetAtt", arg]
+        return [name, _normalized(arg, depth + 1)]
+    if isinstance(value, dict):
+        return {k: _normalized(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalized(v, depth + 1) for v in value]
+    return value
+
+
+def _unexpanded_parts(body: dict) -> list[tuple[str, str]]:
+    """``(where, problem)`` for each transform and ``Fn::ForEach`` loop left in ``body``."""
+    found = []
+    for name in as_list(body.get("Transform")):
+        label = name if isinstance(name, str) else "a transform"
+        found.append(("Transform", f"the template uses {label}, which was not expanded, so what it adds or changes is not checked"))
+    for key in as_dict(body.get("Resources")):
+        if isinstance(key, str) and key.startswith("Fn::ForEach::"):
+            found.append((f"Resources.{key}", f"the loop {key} was not expanded, so the resources it declares are not checked"))
+    return found
 
 
 def _getatt_target(arg: Any) -> tuple[str, str] | None:

@@ -33,6 +33,10 @@ AWSTemplateFormatVersion: 2010-09-09
 Parameters:
   Isolate:
     Type: String
+  RoleArn:
+    Type: String
+  Sg:
+    Type: AWS::EC2::SecurityGroup::Id
 Conditions:
   Prod: !Equals [!Ref "AWS::AccountId", "111122223333"]
 Resources:
@@ -55,7 +59,7 @@ Resources:
   Model:
     Type: AWS::SageMaker::Model
     Properties:
-      ExecutionRoleArn: !GetAtt [Role, Arn]
+      ExecutionRoleArn: !Ref RoleArn
       EnableNetworkIsolation: !Ref Isolate
       VpcConfig:
         Subnets: !Split [",", !ImportValue subnets]
@@ -203,7 +207,7 @@ def test_sarif_has_what_github_code_scanning_reads(tmp_path, capsys, monkeypatch
 
 
 def test_min_level_hides_warnings_but_errors_still_fail(tmp_path, capsys) -> None:
-    warning_only = {"Resources": {"Key": KEY, "Logs": LOG_GROUP, "T": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Ref": "Elsewhere"}}}}}
+    warning_only = {"Resources": {"Key": KEY, "Logs": LOG_GROUP, "T": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Fn::ImportValue": "shared-key"}}}}}
     path = write(tmp_path / "w.json", warning_only)
     code, out, _ = run(capsys, "audit", "--format", "json", str(path))
     assert code == 0 and json.loads(out)["findings"][0]["level"] == "warning"

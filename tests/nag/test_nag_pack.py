@@ -50,6 +50,12 @@ def _build(app: cdk.App) -> cdk.Stack:
         ),
     )
     cdk.Validations.of(model).acknowledge(cdk.Acknowledgment(id=rule_id("SageMakerSecurity-ModelVpcConfig"), reason=REASON))
+    # Acknowledgments that would silently match nothing: a typo, a bare id, one on the wrong construct.
+    cdk.Validations.of(bucket).acknowledge(
+        cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-BucketVersioningg", reason=REASON),
+        cdk.Acknowledgment(id="AwsSolutions-S10", reason=REASON),
+    )
+    cdk.Validations.of(key).acknowledge(cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-TopicKms", reason=REASON))
     return stack
 
 
@@ -66,12 +72,48 @@ def synth(tmp_path_factory) -> dict[str, Any]:
     return {"outdir": outdir, "report": ours, "stack": stack, "app": app}
 
 
+ACKNOWLEDGMENT_CHECKS = ("UnknownAcknowledgment", "UnusedAcknowledgment")
+
+
 def _violations(plugin_report: dict, key: str = "violations") -> set[tuple[str, str]]:
+    """``(rule, construct path)`` of the report's findings (the acknowledgment checks left out)."""
     return {
         (v["ruleName"].split("-", 1)[1], c["constructPath"])
         for v in plugin_report.get(key, [])
         for c in v["violatingConstructs"]
+        if v["ruleName"].split("-", 1)[1] not in ACKNOWLEDGMENT_CHECKS
     }
+
+
+def test_an_acknowledgment_of_no_rule_is_an_error_naming_the_closest_id(synth) -> None:
+    errors = {v["description"]: v for v in synth["report"]["violations"] if v["ruleName"] == "SageMakerSecurity-UnknownAcknowledgment"}
+    assert len(errors) == 2, errors
+    typo = next(d for d in errors if "BucketVersioningg" in d)
+    assert "did you mean SageMakerSecurity::SageMakerSecurity-BucketVersioning?" in typo and "on Pack/Bucket" in typo
+    bare = next(d for d in errors if "'AwsSolutions-S10'" in d)
+    assert "no '<pack>::' prefix" in bare and "use AwsSolutions::AwsSolutions-S10" in bare
+    assert all(v["severity"] == "error" for v in errors.values())
+    assert {c["constructPath"] for v in errors.values() for c in v["violatingConstructs"]} == {"Pack/Bucket"}
+
+
+def test_an_acknowledgment_that_suppressed_nothing_is_a_warning_naming_the_construct(synth) -> None:
+    (warning,) = [v for v in synth["report"]["violations"] if v["ruleName"] == "SageMakerSecurity-UnusedAcknowledgment"]
+    assert warning["severity"] == "warning" and "SageMakerSecurity-TopicKms" in warning["description"]
+    assert [c["constructPath"] for c in warning["violatingConstructs"]] == ["Pack/Key"]
+    # the acknowledgment that did suppress a finding is not reported
+    assert not [v for v in synth["report"]["violations"] if "ModelVpcConfig" in v["description"] and "Acknowledgment" in v["ruleName"]]
+
+
+def test_the_acknowledgments_command_lists_every_acknowledgment(synth, capsys) -> None:
+    from secure_sagemaker.cli import main
+
+    assert main(["acknowledgments", str(synth["outdir"])]) == 0
+    out = capsys.readouterr().out
+    assert REASON in out and "`SageMakerSecurity-ModelVpcConfig`" in out  # the one that suppressed a finding
+    unused = out.split("## Acknowledgments that suppressed nothing", 1)[1]
+    for ack in ("SageMakerSecurity::SageMakerSecurity-BucketVersioningg", "AwsSolutions-S10", "SageMakerSecurity::SageMakerSecurity-TopicKms"):
+        assert f"`{ack}`" in unused
+    assert "SageMakerSecurity-ModelVpcConfig`" not in unused
 
 
 def test_findings_land_on_the_construct_paths(synth) -> None:
@@ -109,6 +151,7 @@ def test_the_pack_and_audit_agree_on_the_synthesized_template(synth) -> None:
         for key in ("violations", "suppressedViolations")
         for v in synth["report"].get(key, [])
         for c in v["violatingConstructs"]
+        if "cloudFormationResource" in c
     }
     pack = {(rule, logical[path]) for rule, path in _violations(synth["report"]) | _violations(synth["report"], "suppressedViolations")}
     assert pack == audit
@@ -129,3 +172,22 @@ def test_validate_scope_reports_from_the_construct_tree(synth) -> None:
     assert report.success is False
     model_only = SageMakerSecurityChecks().validate_scope(synth["stack"].node.find_child("Model"))
     assert {r.construct_path for v in model_only.violations for r in v.violating_resources} == {"Pack/Model"}
+
+
+def test_a_clean_app_stays_clean_with_the_acknowledgment_checks(tmp_path) -> None:
+    """The checks report in the pack's own report, never as construct annotations (which CDK 2.275
+    would add to validation-report.json as "Construct Annotations" violations)."""
+    from aws_cdk import aws_sns as sns
+
+    app = new_app(tmp_path)
+    topic = sns.CfnTopic(cdk.Stack(app, "Clean"), "Topic")  # TopicKms: an error, acknowledged
+    cdk.Validations.of(topic).acknowledge(cdk.Acknowledgment(id=rule_id("SageMakerSecurity-TopicKms"), reason=REASON))
+    pack = SageMakerSecurityChecks(app)
+    cdk.Validations.of(app).add_plugins(pack)
+    app.synth()  # no ValidationFailed
+    report = json.loads((Path(tmp_path) / "validation-report.json").read_text())
+    assert [r["pluginName"] for r in report["pluginReports"]] == ["SageMakerSecurity"]
+    (ours,) = report["pluginReports"]
+    assert ours["violations"] == [] and ours["conclusion"] == "success"
+    assert [v["ruleName"] for v in ours["suppressedViolations"]] == ["SageMakerSecurity-TopicKms"]
+    assert [a.id for a in pack.last_acknowledgments] == ["SageMakerSecurity::SageMakerSecurity-TopicKms"]

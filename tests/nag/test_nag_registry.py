@@ -10,6 +10,7 @@ import pytest
 import test_nag_rules_edge as test_rules_edge
 import test_nag_rules_platform as test_rules_platform
 import test_nag_rules_sagemaker as test_rules_sagemaker
+import test_nag_transforms
 
 from secure_sagemaker.nag.rule import PACK_NAME, Rule, Verdict, all_rules
 from secure_sagemaker.nag.template import Template
@@ -36,10 +37,14 @@ PINNED = [
     ("StudioRootAccess", "error"),
     ("JobNetworkIsolation", "error"),
     ("JobInterContainerEncryption", "error"),
+    ("JobVpcConfig", "error"),
     ("JobKms", "error"),
     ("FeatureGroupOnlineStoreKms", "error"),
     ("FeatureGroupOfflineStoreKms", "error"),
     ("PipelineRole", "error"),
+    ("ClusterVpcConfig", "error"),
+    ("SageMakerResourceKms", "error"),
+    ("WorkforcePrivateNetwork", "warning"),
     ("ExecutionRoleTrustConditions", "error"),
     ("ExecutionRoleNoWildcardActions", "error"),
     ("ExecutionRoleNoFullAccessPolicies", "error"),
@@ -56,6 +61,7 @@ PINNED = [
     ("SageMakerSubnetNoInternetRoute", "error"),
     ("VpcSageMakerEndpoints", "error"),
     ("VpcWorkloadEndpoints", "warning"),
+    ("SageMakerSecurityGroupEgress", "error"),
     ("ApiMethodAuthorization", "error"),
     ("ApiStageWafAssociation", "error"),
     ("ApiWafRateBasedRule", "error"),
@@ -73,6 +79,7 @@ PINNED = [
     ("LogGroupKms", "error"),
     ("LogGroupRetention", "error"),
     ("TopicKms", "error"),
+    ("TemplateExpanded", "warning"),
 ]
 
 #: Rules that only check that a value is present: an unresolvable value is present, so they
@@ -84,12 +91,14 @@ PRESENCE_ONLY = {
     "ApiStageAccessLogs",
     "WafLogRedaction",
     "TrailCloudWatchLogs",
+    "TemplateExpanded",  # a part is expanded or not: nothing in between
 }
 
 CASES: dict[str, dict[str, list]] = {
     **test_rules_sagemaker.CASES,
     **test_rules_platform.CASES,
     **test_rules_edge.CASES,
+    **test_nag_transforms.CASES,
 }
 PRACTICE = re.compile(r"^P([1-9]|1[0-9])$")
 THREAT = re.compile(r"^(T([1-9]|1[0-2])|C[1-7])$")
@@ -297,3 +306,19 @@ def test_rule_registry_refuses_duplicates_and_missing_docstrings() -> None:
         rule("TopicKms", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(lambda r: None)
     with pytest.raises(ValueError, match="docstring"):
         rule("BrandNew", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(lambda r: None)
+
+
+def test_the_rule_writing_guide_names_real_files_and_the_real_example() -> None:
+    from pathlib import Path
+
+    from secure_sagemaker.nag.rule import get_rule
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "writing-rules.md").read_text()
+    paths = set(re.findall(r"`((?:secure_sagemaker|tests|docs)/[\w/.<>-]+\.(?:py|md))`", text))
+    assert paths
+    for path in paths:
+        if "<" not in path:
+            assert (root / path).is_file(), path
+    example = get_rule("NotebookImdsV2")
+    assert f'info="{example.info}"' in text and example.summary in text

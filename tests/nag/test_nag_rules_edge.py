@@ -206,3 +206,41 @@ CASES = {**API_CASES, **MONITORING_CASES}
 @pytest.mark.parametrize("rule_id, expected, body", cases_params(CASES))
 def test_rule_case(rule_id: str, expected: str, body: dict) -> None:
     assert verdict(rule_id, body) == expected
+
+
+# ------------------------------------------------------------------------------------------
+# Stages and methods of APIs the template does not declare
+# ------------------------------------------------------------------------------------------
+
+IMPORTED_API = {"Fn::ImportValue": "shared-inference-api"}
+SM_ENDPOINT = resource("AWS::SageMaker::Endpoint", {"EndpointConfigName": "cfg"})
+
+
+def test_a_method_of_an_imported_api_is_checked_when_it_integrates_with_sagemaker() -> None:
+    open_method = with_props(METHOD, RestApiId=IMPORTED_API, ResourceId="abc123", AuthorizationType="NONE")
+    assert verdict("ApiMethodAuthorization", template(open_method)) == "fail"
+    # a mock integration in a template without SageMaker is not in front of SageMaker
+    assert verdict("ApiMethodAuthorization", template(with_props(open_method, Integration={"Type": "MOCK"}))) == "pass"
+
+
+def test_a_stage_of_an_imported_api_is_checked_when_the_template_has_sagemaker_resources() -> None:
+    bare = with_props(STAGE, RestApiId=IMPORTED_API, AccessLogSetting=None, MethodSettings=None)
+    body = template(bare, Endpoint=SM_ENDPOINT)
+    for rule_id in ("ApiStageWafAssociation", "ApiStageAccessLogs", "ApiStageThrottling"):
+        assert verdict(rule_id, body) == "fail", rule_id
+    assert verdict("ApiStageWafAssociation", template(bare)) == "pass"  # nothing says this API serves SageMaker
+
+
+def test_a_stage_of_an_api_parameter_is_checked_when_a_method_on_it_integrates_with_sagemaker() -> None:
+    stage_ = with_props(STAGE, RestApiId=PARAM, AccessLogSetting=None)
+    method = with_props(METHOD, RestApiId=PARAM, ResourceId="abc123")
+    assert verdict("ApiStageAccessLogs", template(stage_, Method=method)) == "fail"
+    other = with_props(METHOD, RestApiId={"Fn::ImportValue": "another-api"}, ResourceId="abc123")
+    assert verdict("ApiStageAccessLogs", template(stage_, Method=other)) == "pass"
+
+
+def test_a_waf_association_with_the_stage_of_an_imported_api_counts() -> None:
+    stage_ = with_props(STAGE, RestApiId=IMPORTED_API)
+    association = with_props(ASSOCIATION, ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/x/stages/${Target}"})
+    body = template(stage_, Endpoint=SM_ENDPOINT, Acl=ACL, Assoc=association)
+    assert verdict("ApiStageWafAssociation", body) == "pass"

@@ -51,6 +51,13 @@ def inline(*actions) -> list:
     return [{"PolicyName": "inline", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}}]
 
 
+def vpc_bound(operator: str, key: str, values: list) -> dict:
+    """A policy allowing sagemaker:* under one condition."""
+    policy = role_policy("sagemaker:*")
+    policy["Properties"]["PolicyDocument"]["Statement"][0]["Condition"] = {operator: {key: values}}
+    return policy
+
+
 IAM_CASES = {
     "ExecutionRoleTrustConditions": {
         "pass": [
@@ -69,11 +76,17 @@ IAM_CASES = {
             template(ROLE, Policy=role_policy("s3:GetObject*", "kms:Decrypt")),
             template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST), Policy=role_policy("*")),
             template(ROLE, Policy=role_policy("*", effect="Deny")),
+            template(ROLE, Policy=vpc_bound("StringEquals", "sagemaker:VpcSubnets", ["subnet-1", "subnet-2"])),
+            template(ROLE, Policy=vpc_bound("ForAnyValue:StringEquals", "sagemaker:VpcSecurityGroupIds", [{"Ref": "Param"}])),
         ],
         "fail": [
             template(ROLE, Policy=role_policy("s3:*")),
             template(with_props(ROLE, Policies=inline("*"))),
             template(ROLE, Policy=role_policy("iam:PassRole", key="NotAction")),
+            # true for every request without a VPC: DeleteEndpoint, UpdateModel...
+            template(ROLE, Policy=vpc_bound("ForAllValues:StringEquals", "sagemaker:VpcSubnets", ["subnet-1"])),
+            template(ROLE, Policy=vpc_bound("StringEqualsIfExists", "sagemaker:VpcSubnets", ["subnet-1"])),
+            template(ROLE, Policy=vpc_bound("StringLike", "sagemaker:VpcSubnets", ["*"])),
             template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[{"Ref": "Managed"}]), Model=MODEL,
                      Managed=resource("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}})),
         ],
@@ -174,9 +187,18 @@ S3_CASES = {
             template(BUCKET, Logs=LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}})),
             b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms:dsse", "KMSMasterKeyID": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"}}}]})),
             template(with_props(LOG_BUCKET, AccessControl="LogDeliveryWrite")),
+            # load balancer access logs support SSE-S3 only, like S3 server access logs
+            template(LOG_BUCKET, Alb=resource("AWS::ElasticLoadBalancingV2::LoadBalancer", {"LoadBalancerAttributes": [
+                {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": {"Ref": "Target"}}]})),
+            template(with_props(LOG_BUCKET, BucketName={"Fn::Sub": "${Param}-elb"}), Elb=resource("AWS::ElasticLoadBalancing::LoadBalancer", {
+                "AccessLoggingPolicy": {"Enabled": True, "S3BucketName": {"Fn::Sub": "${Param}-elb"}}})),
+            template(LOG_BUCKET, Policy=resource("AWS::S3::BucketPolicy", {"Bucket": {"Ref": "Target"}, "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"}]}})),
         ],
         "fail": [
             b(with_props(BUCKET, BucketEncryption=None)),
+            template(LOG_BUCKET, Alb=resource("AWS::ElasticLoadBalancingV2::LoadBalancer", {"LoadBalancerAttributes": [
+                {"Key": "access_logs.s3.bucket", "Value": "some-other-bucket"}]})),
             b(LOG_BUCKET),
             b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})),
         ],
@@ -265,6 +287,16 @@ def subnet_template(*routes, **others) -> dict:
     return body
 
 
+CLOSED_EGRESS = {"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}
+
+
+def sg_template(egress, **others) -> dict:
+    """A security group ``Target`` (with ``egress`` as SecurityGroupEgress) that a SageMaker model uses."""
+    group = SG if egress is None else with_props(SG, SecurityGroupEgress=egress)
+    model = with_props(SM_MODEL, VpcConfig={"Subnets": ["subnet-1"], "SecurityGroupIds": [{"Ref": "Target"}]})
+    return template(group, Vpc=VPC, Model=model, **others)
+
+
 VPC_CASES = {
     "VpcFlowLogs": {
         "pass": [template(VPC, Flow=FLOW_LOG)],
@@ -298,6 +330,23 @@ VPC_CASES = {
         "pass": [vpc_template(**ALL_ENDPOINTS), template(VPC)],
         "fail": [vpc_template(**{k: v for k, v in ALL_ENDPOINTS.items() if k != "Ep0"})],
         "unverifiable": [vpc_template(EpOther=with_props(endpoint("x"), ServiceName=IMPORT))],
+    },
+    "SageMakerSecurityGroupEgress": {
+        "pass": [
+            sg_template([CLOSED_EGRESS]),
+            sg_template([{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]),
+            sg_template([CLOSED_EGRESS], Out=resource("AWS::EC2::SecurityGroupEgress", {"GroupId": {"Fn::GetAtt": ["Target", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"})),
+            template(SG),  # no SageMaker resource uses it
+        ],
+        "fail": [
+            sg_template(None),
+            sg_template([{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]),
+            sg_template([CLOSED_EGRESS], Out=resource("AWS::EC2::SecurityGroupEgress", {"GroupId": {"Ref": "Target"}, "IpProtocol": "-1", "CidrIpv6": "::/0"})),
+            # a security group named inside a pipeline step's VpcConfig
+            template(with_props(SG, SecurityGroupEgress=[{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]), Pipe=resource(
+                "AWS::SageMaker::Pipeline", {"PipelineDefinition": {"PipelineDefinitionBody": {"Fn::Sub": '{"Steps": [{"Name": "T", "Type": "Training", "Arguments": {"VpcConfig": {"SecurityGroupIds": ["${Target.GroupId}"]}}}]}'}}})),
+        ],
+        "unverifiable": [sg_template([{"IpProtocol": "-1", "CidrIp": PARAM}]), sg_template(IMPORT)],
     },
 }
 
@@ -338,3 +387,44 @@ def test_the_trust_rule_names_the_statement() -> None:
 def test_sagemaker_trust_fixture_complies() -> None:
     assert SAGEMAKER_TRUST["Statement"][0]["Condition"]
     assert verdict("ExecutionRoleTrustConditions", template(ROLE, Model=with_props(MODEL, ExecutionRoleArn=ROLE_ARN))) == "pass"
+
+
+# ------------------------------------------------------------------------------------------
+# Names built with Fn::Sub: structurally equal expressions name the same bucket
+# ------------------------------------------------------------------------------------------
+
+APP_DATA = {"Fn::Sub": "${Param}-data"}
+
+
+def test_a_policy_naming_its_bucket_with_the_same_sub_is_matched() -> None:
+    bucket = with_props(BUCKET, BucketName=APP_DATA)
+    for name in (APP_DATA, {"Fn::Sub": ["${ Param }-data", {}]}):
+        body = b(bucket, Policy=bucket_policy(TLS_DENY, bucket=name))
+        assert verdict("BucketTlsOnly", body) == "pass"
+    # before: "a bucket policy names a bucket that cannot be resolved"
+    assert verdict("BucketTlsOnly", b(bucket, Policy=bucket_policy(TLS_DENY, bucket={"Fn::Sub": "${Param}-other"}))) == "unverifiable"
+
+
+def test_a_policy_naming_another_bucket_by_the_same_sub_is_not_this_buckets() -> None:
+    body = b(BUCKET, Other=with_props(BUCKET, BucketName=APP_DATA), Policy=bucket_policy(TLS_DENY, bucket=APP_DATA))
+    assert verdict("BucketTlsOnly", body) == "fail"  # the policy is the other bucket's, not unknown
+    assert verdict("BucketTlsOnly", body, target="Other") == "pass"
+
+
+def test_an_access_log_bucket_named_with_a_sub_is_recognised() -> None:
+    logs = with_props(LOG_BUCKET, BucketName={"Fn::Sub": "${Param}-logs"})
+    data = with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Fn::Sub": "${Param}-logs"}})
+    body = template(data, Logs=logs)
+    assert verdict("BucketKmsEncryption", body, target="Logs") == "pass"
+    assert verdict("BucketKmsEncryption", template(data, Logs=with_props(logs, BucketName={"Fn::Sub": "${Param}-other"})), target="Logs") == "fail"
+
+
+def test_same_compares_rendered_values_and_expressions() -> None:
+    from secure_sagemaker.nag.template import Template
+
+    t = Template(template(BUCKET))
+    assert t.same({"Fn::Join": ["-", ["a", "b"]]}, "a-b")
+    assert t.same({"Fn::GetAtt": "Key.Arn"}, {"Fn::GetAtt": ["Key", "Arn"]})
+    assert t.same({"Fn::Sub": "${Param}-x"}, {"Fn::Sub": ["${Param}-x", {}]})
+    assert not t.same({"Fn::Sub": "${Param}-x"}, {"Fn::Sub": "${Param}-y"})
+    assert not t.same(None, None)

@@ -11,4 +11,5 @@ from secure_sagemaker.nag.rules import (  # noqa: F401
     vpc,
     apigateway,
     monitoring,
+    cloudformation,
 )

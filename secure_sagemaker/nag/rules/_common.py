@@ -123,9 +123,12 @@ def merge(*results: Verdict | None | list[Verdict]) -> list[Verdict]:
 
 def referenced(resource_or_value: Any, template: Template, *types: str) -> list[Resource]:
     """Resources of ``types`` that a resource's properties (or a value) reference."""
-    value = resource_or_value.properties if isinstance(resource_or_value, Resource) else resource_or_value
+    if isinstance(resource_or_value, Resource):
+        names = template.references_of(resource_or_value)
+    else:
+        names = references(resource_or_value)
     found = []
-    for logical_id in sorted(references(value)):
+    for logical_id in sorted(names):
         target = template.resources.get(logical_id)
         if target is not None and (not types or target.type in types):
             found.append(target)

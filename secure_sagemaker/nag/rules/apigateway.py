@@ -1,8 +1,11 @@
 """Rules for the API Gateway REST APIs in front of SageMaker, and for their AWS WAF web ACLs.
 
 Which APIs are in front of SageMaker: every REST API of a template that declares a SageMaker
-endpoint or endpoint config, and any REST API with a method that integrates with the SageMaker
-runtime directly (``runtime.sagemaker`` in the integration URI). HTTP APIs (API Gateway v2)
+resource, and any REST API with a method that integrates with the SageMaker runtime directly
+(``runtime.sagemaker`` in the integration URI). Stages and methods whose API is not declared in
+the template (an imported id, a parameter, a cross-stack reference) are checked too, when the
+template declares SageMaker resources or the integration targets SageMaker. SAM's
+``AWS::Serverless::Api`` is read once ``audit`` has translated the template. HTTP APIs (API Gateway v2)
 cannot be associated with AWS WAF and are out of scope: put a REST API in front of models.
 """
 
@@ -24,17 +27,26 @@ RULE_GROUP = "AWS::WAFv2::RuleGroup"
 _BLOCKING_ACTIONS = ("Block", "Captcha", "Challenge")
 
 
+def has_sagemaker(template: Template) -> bool:
+    """True when the template declares any SageMaker resource."""
+    return cached(template, "apigateway.has_sagemaker", lambda: any(t.startswith("AWS::SageMaker::") for t in template.types()))
+
+
+def _targets_sagemaker(method: Resource) -> bool:
+    uri = method.template.render(method.prop("Integration", "Uri"))
+    return isinstance(uri, str) and "runtime.sagemaker" in uri
+
+
 def sagemaker_apis(template: Template) -> set[str]:
     """REST APIs of the template that are in front of SageMaker."""
 
     def compute() -> set[str]:
         apis = template.of_type(REST_API)
-        if template.of_type("AWS::SageMaker::Endpoint", "AWS::SageMaker::EndpointConfig"):
+        if has_sagemaker(template):
             return {api.logical_id for api in apis}
         found = set()
         for method in template.of_type(METHOD):
-            uri = template.render(method.prop("Integration", "Uri"))
-            if isinstance(uri, str) and "runtime.sagemaker" in uri:
+            if _targets_sagemaker(method):
                 api = template.target(method.prop("RestApiId"), REST_API)
                 if api is not None:
                     found.add(api.logical_id)
@@ -43,14 +55,41 @@ def sagemaker_apis(template: Template) -> set[str]:
     return cached(template, "apigateway.sagemaker_apis", compute)
 
 
+def _external_sagemaker_api_keys(template: Template) -> set:
+    """Keys (``Template.value_key``) of API ids not declared here that a method integrating with SageMaker names."""
+
+    def compute() -> set:
+        return {
+            template.value_key(m.prop("RestApiId"))
+            for m in template.of_type(METHOD)
+            if template.target(m.prop("RestApiId"), REST_API) is None and _targets_sagemaker(m)
+        } - {None}
+
+    return cached(template, "apigateway.external_sagemaker_apis", compute)
+
+
+def _in_scope(r: Resource) -> bool:
+    """True for a method or stage of an API in front of SageMaker, declared in the template or not.
+
+    An API declared here is in scope when it is in :func:`sagemaker_apis`. One that is not (an
+    imported id, a parameter, another stack's output) is in scope when the template declares
+    SageMaker resources, when the method integrates with the SageMaker runtime, or when a method
+    of the template on the same API id does.
+    """
+    t = r.template
+    api = t.target(r.prop("RestApiId"), REST_API)
+    if api is not None:
+        return api.logical_id in sagemaker_apis(t)
+    if has_sagemaker(t) or (r.type == METHOD and _targets_sagemaker(r)):
+        return True
+    return r.type == STAGE and t.value_key(r.prop("RestApiId")) in _external_sagemaker_api_keys(t)
+
+
 def _api_of(r: Resource) -> Resource | None:
-    api = r.template.target(r.prop("RestApiId"), REST_API)
-    if api is not None and api.logical_id in sagemaker_apis(r.template):
-        return api
-    return None
+    return r.template.target(r.prop("RestApiId"), REST_API)
 
 
-def _associations(stage: Resource, api: Resource) -> tuple[list[Resource], bool]:
+def _associations(stage: Resource, api: Resource | None) -> tuple[list[Resource], bool]:
     """Web ACL associations of the template that attach to ``stage``; and whether one is unresolvable."""
     t = stage.template
     name = t.string(stage.prop("StageName"))
@@ -61,7 +100,7 @@ def _associations(stage: Resource, api: Resource) -> tuple[list[Resource], bool]
         rendered = t.render(arn)
         if stage.logical_id in names:
             found.append(association)
-        elif api.logical_id in names and isinstance(rendered, str) and isinstance(name, str) and rendered.endswith(f"/stages/{name}"):
+        elif api is not None and api.logical_id in names and isinstance(rendered, str) and isinstance(name, str) and rendered.endswith(f"/stages/{name}"):
             found.append(association)
         elif isinstance(rendered, Unresolved):
             unknown = True
@@ -85,7 +124,7 @@ def _associations(stage: Resource, api: Resource) -> tuple[list[Resource], bool]
 def api_method_authorization(r: Resource) -> Verdict | None:
     """A method of an API in front of SageMaker requires IAM, Cognito or custom authorization."""
     t = r.template
-    if _api_of(r) is None or t.string(r.prop("HttpMethod")) == "OPTIONS":
+    if not _in_scope(r) or t.string(r.prop("HttpMethod")) == "OPTIONS":
         return None
     kind = t.string(r.prop("AuthorizationType"))
     if isinstance(kind, Unresolved):
@@ -112,10 +151,9 @@ def api_method_authorization(r: Resource) -> Verdict | None:
 )
 def api_stage_waf_association(r: Resource) -> Verdict | None:
     """A stage of an API in front of SageMaker is associated with an AWS WAF web ACL."""
-    api = _api_of(r)
-    if api is None:
+    if not _in_scope(r):
         return None
-    found, unknown = _associations(r, api)
+    found, unknown = _associations(r, _api_of(r))
     if found:
         return None
     if unknown:
@@ -174,10 +212,9 @@ def _has_rate_rule(acl: Resource, depth: int = 0) -> bool:
 def api_waf_rate_based_rule(r: Resource) -> Verdict | None:
     """The web ACL of an API stage in front of SageMaker has a blocking rate-based rule."""
     t = r.template
-    api = _api_of(r)
-    if api is None:
+    if not _in_scope(r):
         return None
-    associations, _ = _associations(r, api)
+    associations, _ = _associations(r, _api_of(r))
     if not associations:
         return None  # ApiStageWafAssociation reports it
     unknown = []
@@ -205,7 +242,7 @@ def api_waf_rate_based_rule(r: Resource) -> Verdict | None:
 )
 def api_stage_access_logs(r: Resource) -> Verdict | None:
     """A stage of an API in front of SageMaker writes access logs."""
-    if _api_of(r) is None:
+    if not _in_scope(r):
         return None
     if r.template.resolve(r.prop("AccessLogSetting", "DestinationArn")) in (None, ""):
         return fail("AccessLogSetting.DestinationArn is not set")
@@ -228,7 +265,7 @@ def api_stage_access_logs(r: Resource) -> Verdict | None:
 def api_stage_throttling(r: Resource) -> Verdict | None:
     """A stage of an API in front of SageMaker sets throttling limits."""
     t = r.template
-    if _api_of(r) is None:
+    if not _in_scope(r):
         return None
     settings = t.items(r.prop("MethodSettings"))
     if isinstance(settings, Unresolved):

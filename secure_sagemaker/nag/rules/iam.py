@@ -108,6 +108,27 @@ def execution_role_trust_conditions(r: Resource) -> list[Verdict]:
     return out
 
 
+_SAGEMAKER_VPC_KEYS = ("sagemaker:vpcsubnets", "sagemaker:vpcsecuritygroupids")
+
+
+def _requires_sagemaker_vpc(t: Template, statement: dict) -> bool:
+    """True when a statement matches only requests that carry sagemaker:VpcSubnets or
+    sagemaker:VpcSecurityGroupIds with the listed values.
+
+    Operators that are true when the key is absent (``...IfExists``, ``ForAllValues:...``, ``Null``)
+    do not count: with them ``sagemaker:*`` still grants every action that has no VPC in its request
+    (deleting endpoints, changing models), which is the wildcard this rule is about.
+    """
+    for operator, key, values in condition_entries(t, statement):
+        op = operator.lower()
+        if key.lower() not in _SAGEMAKER_VPC_KEYS or op.endswith("ifexists") or op.startswith("forallvalues:") or op == "null":
+            continue
+        if op.replace("forallvalues:", "").replace("foranyvalue:", "") in ("stringequals", "stringlike", "arnequals", "arnlike") and values:
+            if not any(isinstance(v, str) and v.strip() in ("", "*") for v in values):  # a parameter is a named value
+                return True
+    return False
+
+
 @rule(
     "ExecutionRoleNoWildcardActions",
     ERROR,
@@ -117,8 +138,13 @@ def execution_role_trust_conditions(r: Resource) -> list[Verdict]:
         "Actions such as \"*\" or \"s3:*\" (and Allow with NotAction) give jobs, notebooks and "
         "models far more than they use, so a compromised container can delete data, change "
         "keys or launch resources. Prefix wildcards within one verb, such as s3:GetObject*, are "
-        "accepted: CDK grants use them. Inline policies, AWS::IAM::Policy, RolePolicy and "
-        "ManagedPolicy resources of the template that attach to the role are read."
+        "accepted: CDK grants use them. sagemaker:* is accepted in a statement whose Condition "
+        "requires sagemaker:VpcSubnets or sagemaker:VpcSecurityGroupIds to be named values "
+        "(StringEquals, StringLike, ForAnyValue:), since only requests that place a resource in "
+        "those subnets or groups then match; with IfExists, ForAllValues: or Null the condition is "
+        "true for every request without a VPC (deleting an endpoint, changing a model) and the "
+        "wildcard is reported. Inline policies, AWS::IAM::Policy, RolePolicy and ManagedPolicy "
+        "resources of the template that attach to the role are read."
     ),
     fix="List the actions the workload calls (grant methods do this) instead of service-wide wildcards.",
     practices=("P6",),
@@ -137,9 +163,12 @@ def execution_role_no_wildcard_actions(r: Resource) -> list[Verdict]:
                 continue
             if statement.get("NotAction") is not None:
                 failures.append(f"{where} allows NotAction")
+            vpc_bound = _requires_sagemaker_vpc(t, statement)
             for action in strings(t, statement.get("Action")):
                 if isinstance(action, Unresolved):
                     unknown.append(f"{where} has an action that {action}")
+                elif action.strip().lower() == "sagemaker:*" and vpc_bound:
+                    continue  # only requests that place resources in the named subnets or groups match
                 elif action.strip() == "*" or action.strip().endswith(":*"):
                     failures.append(f"{where} allows {action}")
     if failures:

@@ -4,9 +4,14 @@ Which buckets hold ML data: in a SageMaker template any bucket may hold data set
 artifacts, captured inference data or reports, so every bucket is treated as an ML data bucket
 except an *access-log bucket*: one that another bucket of the template names as its
 ``LoggingConfiguration.DestinationBucketName``, or that grants ``logging.s3.amazonaws.com``
-write access, or whose ``AccessControl`` is ``LogDeliveryWrite``. S3 server access logging cannot
-write to SSE-KMS buckets and a log bucket logging to another log bucket never ends, so access-log
-buckets are exempt from ``BucketKmsEncryption`` and ``BucketLogging`` and keep every other rule.
+write access, or whose ``AccessControl`` is ``LogDeliveryWrite``; and, the same way, one that a
+load balancer of the template writes its access (or connection, health check) logs to
+(``access_logs.s3.bucket`` of an ``AWS::ElasticLoadBalancingV2::LoadBalancer``,
+``AccessLoggingPolicy.S3BucketName`` of a classic one, or a policy granting
+``logdelivery.elasticloadbalancing.amazonaws.com``). S3 server access logging and Elastic Load
+Balancing logs cannot be written to SSE-KMS buckets (both support SSE-S3 only) and a log bucket
+logging to another log bucket never ends, so access-log buckets are exempt from
+``BucketKmsEncryption`` and ``BucketLogging`` and keep every other rule.
 An access-log bucket deployed in another template than the buckets that log to it cannot be told
 from a data bucket: acknowledge those two rules on it, with that reason.
 """
@@ -29,28 +34,44 @@ from secure_sagemaker.nag.template import (
 
 BUCKET = "AWS::S3::Bucket"
 BUCKET_POLICY = "AWS::S3::BucketPolicy"
+ELB_V2 = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+ELB_CLASSIC = "AWS::ElasticLoadBalancing::LoadBalancer"
+_ELB_LOG_KEYS = ("access_logs.s3.bucket", "connection_logs.s3.bucket", "health_check_logs.s3.bucket")
+#: Services that deliver logs to a bucket and accept only SSE-S3 there.
+_LOG_SERVICES = ("logging.s3.amazonaws.com", "logdelivery.elasticloadbalancing.amazonaws.com")
 _PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
 
 
 def access_log_buckets(template: Template) -> set[str]:
-    """Buckets of the template that receive S3 server access logs."""
+    """Buckets of the template that receive S3 server access logs or Elastic Load Balancing logs."""
 
     def compute() -> set[str]:
         found: set[str] = set()
         for bucket in template.of_type(BUCKET):
-            target = template.target(bucket.prop("LoggingConfiguration", "DestinationBucketName"), BUCKET)
+            target = named_bucket(template, bucket.prop("LoggingConfiguration", "DestinationBucketName"))
             if target is not None and target is not bucket:
                 found.add(target.logical_id)
             if template.string(bucket.prop("AccessControl")) == "LogDeliveryWrite":
                 found.add(bucket.logical_id)
+        for balancer in template.of_type(ELB_V2):
+            attributes = template.items(balancer.prop("LoadBalancerAttributes"))
+            for attribute in [] if isinstance(attributes, Unresolved) else attributes:
+                attribute = template.mapping(attribute)
+                if isinstance(attribute, dict) and template.string(attribute.get("Key")) in _ELB_LOG_KEYS:
+                    target = named_bucket(template, attribute.get("Value"))
+                    if target is not None:
+                        found.add(target.logical_id)
+        for balancer in template.of_type(ELB_CLASSIC):
+            target = named_bucket(template, balancer.prop("AccessLoggingPolicy", "S3BucketName"))
+            if target is not None:
+                found.add(target.logical_id)
         for policy in template.of_type(BUCKET_POLICY):
-            target = template.target(policy.prop("Bucket"), BUCKET)
+            target = named_bucket(template, policy.prop("Bucket"))
             if target is None:
                 continue
             for statement in statements(template, policy.prop("PolicyDocument")):
                 if effect(template, statement) == "Allow" and any(
-                    kind == "Service" and value == "logging.s3.amazonaws.com"
-                    for kind, value in principals(template, statement)
+                    kind == "Service" and value in _LOG_SERVICES for kind, value in principals(template, statement)
                 ):
                     found.add(target.logical_id)
         return found
@@ -58,22 +79,67 @@ def access_log_buckets(template: Template) -> set[str]:
     return cached(template, "s3.access_log_buckets", compute)
 
 
+def _policy_index(t: Template) -> tuple[dict[str, list[Resource]], dict[tuple[str, str], list[Resource]], list[Resource]]:
+    """Bucket policies by the bucket they attach to; those naming no single bucket by the key of
+    their ``Bucket`` value; and those whose bucket cannot be resolved at all (computed once)."""
+
+    def compute():
+        by_bucket: dict[str, list[Resource]] = {}
+        by_key: dict[tuple[str, str], list[Resource]] = {}
+        unresolved: list[Resource] = []
+        for policy in t.of_type(BUCKET_POLICY):
+            target = named_bucket(t, policy.prop("Bucket"))
+            if target is not None:
+                by_bucket.setdefault(target.logical_id, []).append(policy)
+                continue
+            key = t.value_key(policy.prop("Bucket"))
+            if key is not None:
+                by_key.setdefault(key, []).append(policy)
+            if isinstance(t.string(policy.prop("Bucket")), Unresolved):
+                unresolved.append(policy)
+        return by_bucket, by_key, unresolved
+
+    return cached(t, "s3.policy_index", compute)
+
+
 def _policies(bucket: Resource) -> tuple[list[Resource], bool]:
     """Bucket policies of the template attached to ``bucket``, and whether some policy's bucket is unknown."""
     t = bucket.template
-    found, unknown = [], False
-    for policy in t.of_type(BUCKET_POLICY):
-        target = t.target(policy.prop("Bucket"), BUCKET)
-        if target is bucket:
-            found.append(policy)
-        elif target is None:
-            name = t.string(policy.prop("Bucket"))
-            literal = t.string(bucket.prop("BucketName"))
-            if isinstance(name, str) and isinstance(literal, str) and name == literal:
-                found.append(policy)
-            elif isinstance(name, Unresolved):
-                unknown = True
+    by_bucket, by_key, unresolved = _policy_index(t)
+    found = list(by_bucket.get(bucket.logical_id, []))
+    key = t.value_key(bucket.prop("BucketName")) if by_key else None
+    if key is not None:
+        found.extend(by_key.get(key, []))
+    unknown = any(p not in found and not _named_elsewhere(t, p.prop("Bucket"), bucket) for p in unresolved)
     return found, unknown
+
+
+def buckets_by_name(template: Template) -> dict[tuple[str, str], list[Resource]]:
+    """Buckets of the template by the key of their BucketName (see ``Template.value_key``)."""
+
+    def compute() -> dict[tuple[str, str], list[Resource]]:
+        found: dict[tuple[str, str], list[Resource]] = {}
+        for bucket in template.of_type(BUCKET):
+            key = template.value_key(bucket.prop("BucketName"))
+            if key is not None:
+                found.setdefault(key, []).append(bucket)
+        return found
+
+    return cached(template, "s3.buckets_by_name", compute)
+
+
+def named_bucket(template: Template, value: object) -> Resource | None:
+    """The bucket ``value`` names: by reference, or as the one bucket whose BucketName is the same value."""
+    target = template.target(value, BUCKET)
+    if target is None and value is not None:
+        named = buckets_by_name(template).get(template.value_key(value), [])
+        target = named[0] if len(named) == 1 else None
+    return target
+
+
+def _named_elsewhere(t: Template, name: object, bucket: Resource) -> bool:
+    """True when ``name`` is, written the same way, the BucketName of another bucket of the template."""
+    return any(other is not bucket for other in buckets_by_name(t).get(t.value_key(name), []))
 
 
 def _deny_statements(bucket: Resource) -> tuple[list[dict], bool]:
@@ -100,8 +166,9 @@ def _deny_statements(bucket: Resource) -> tuple[list[dict], bool]:
         "Data sets, model artifacts and captured inference data must be encrypted with a key "
         "whose policy decides who can decrypt. SSE-S3 or the aws/s3 key leave that to bucket "
         "permissions alone. Every bucket counts as an ML data bucket except access-log buckets "
-        "(the target of another bucket's LoggingConfiguration, or granted to "
-        "logging.s3.amazonaws.com), which S3 server access logging requires to be SSE-S3."
+        "(the target of another bucket's LoggingConfiguration or of a load balancer's access "
+        "logs, or granted to logging.s3.amazonaws.com or logdelivery.elasticloadbalancing."
+        "amazonaws.com), which S3 server access logging and Elastic Load Balancing require to be SSE-S3."
     ),
     fix=(
         "Set BucketEncryption to SSEAlgorithm aws:kms with KMSMasterKeyID a customer managed key "

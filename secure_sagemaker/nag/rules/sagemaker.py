@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from secure_sagemaker.instance_storage import has_instance_storage
 from secure_sagemaker.nag.rule import ERROR, WARNING, Verdict, fail, rule, unverifiable
 from secure_sagemaker.nag.rules._common import (
     customer_key,
@@ -14,6 +15,7 @@ from secure_sagemaker.nag.rules._common import (
     require_string,
     require_true,
 )
+from secure_sagemaker.nag.rules._jobs import JOB_TYPES, NOT_APPLICABLE, PIPELINE, Job, jobs
 from secure_sagemaker.nag.template import Resource, Unresolved, as_dict, get
 
 MODEL = "AWS::SageMaker::Model"
@@ -22,16 +24,7 @@ NOTEBOOK = "AWS::SageMaker::NotebookInstance"
 DOMAIN = "AWS::SageMaker::Domain"
 USER_PROFILE = "AWS::SageMaker::UserProfile"
 FEATURE_GROUP = "AWS::SageMaker::FeatureGroup"
-PIPELINE = "AWS::SageMaker::Pipeline"
-MONITORING_SCHEDULE = "AWS::SageMaker::MonitoringSchedule"
-#: Job definitions CloudFormation declares, with the property holding their output config.
-JOB_DEFINITIONS = {
-    "AWS::SageMaker::DataQualityJobDefinition": "DataQualityJobOutputConfig",
-    "AWS::SageMaker::ModelQualityJobDefinition": "ModelQualityJobOutputConfig",
-    "AWS::SageMaker::ModelBiasJobDefinition": "ModelBiasJobOutputConfig",
-    "AWS::SageMaker::ModelExplainabilityJobDefinition": "ModelExplainabilityJobOutputConfig",
-}
-JOB_TYPES = (*JOB_DEFINITIONS, MONITORING_SCHEDULE)
+INFERENCE_COMPONENT = "AWS::SageMaker::InferenceComponent"
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>[^./]+)\.dkr\.ecr(?:-fips)?\.[^./]+\."
@@ -44,29 +37,38 @@ _ECR_IMAGE = re.compile(
 # ------------------------------------------------------------------------------------------
 
 
+def _hosts_models(r: Resource) -> bool:
+    """True for a model, and for an endpoint config that hosts inference components (it has an
+    ExecutionRoleArn and carries the VPC and isolation settings a model would)."""
+    return r.type == MODEL or r.prop("ExecutionRoleArn") is not None
+
+
 @rule(
     "ModelNetworkIsolation",
     ERROR,
-    MODEL,
+    (MODEL, ENDPOINT_CONFIG),
     info="The SageMaker model does not enable network isolation.",
     explanation=(
         "Without network isolation the model's inference containers can open connections to "
         "anything the VPC routes to, so a poisoned or compromised model can exfiltrate requests "
-        "and responses or be used for other ends."
+        "and responses or be used for other ends. An endpoint config with an ExecutionRoleArn "
+        "hosts inference components, whose containers take these settings from the config."
     ),
     fix="Set EnableNetworkIsolation to true on the model (SecureModel does).",
     practices=("P8", "P19"),
     threats=("T9", "T11", "C1"),
 )
 def model_network_isolation(r: Resource) -> Verdict | None:
-    """A SageMaker model runs its containers with network isolation."""
+    """A SageMaker model (or an endpoint config for inference components) runs its containers with network isolation."""
+    if not _hosts_models(r):
+        return None
     return require_true(r, r.prop("EnableNetworkIsolation"), "EnableNetworkIsolation")
 
 
 @rule(
     "ModelVpcConfig",
     ERROR,
-    MODEL,
+    (MODEL, ENDPOINT_CONFIG),
     info="The SageMaker model does not run in a VPC.",
     explanation=(
         "A model without VpcConfig runs in a network AWS manages for you, outside your security "
@@ -77,7 +79,9 @@ def model_network_isolation(r: Resource) -> Verdict | None:
     threats=("C2",),
 )
 def model_vpc_config(r: Resource) -> list[Verdict] | Verdict | None:
-    """A SageMaker model runs in VPC subnets behind security groups."""
+    """A SageMaker model (or an endpoint config for inference components) runs in VPC subnets behind security groups."""
+    if not _hosts_models(r):
+        return None
     vpc = r.template.mapping(r.prop("VpcConfig"))
     if isinstance(vpc, Unresolved):
         return unverifiable(f"VpcConfig cannot be verified: {vpc}")
@@ -91,6 +95,9 @@ def model_vpc_config(r: Resource) -> list[Verdict] | Verdict | None:
 
 def _containers(r: Resource) -> list[tuple[str, dict]]:
     found = []
+    if r.type == INFERENCE_COMPONENT:
+        container = r.template.mapping(r.prop("Specification", "Container"))
+        return [("Specification.Container", container)] if isinstance(container, dict) else []
     primary = r.template.mapping(r.prop("PrimaryContainer"))
     if isinstance(primary, dict):
         found.append(("PrimaryContainer", primary))
@@ -106,13 +113,15 @@ def _containers(r: Resource) -> list[tuple[str, dict]]:
 @rule(
     "ModelImageFromAccountEcr",
     WARNING,
-    MODEL,
-    info="The SageMaker model pulls a container image from outside the account's Amazon ECR.",
+    (MODEL, INFERENCE_COMPONENT),
+    info="The SageMaker model or inference component pulls a container image from outside the account's Amazon ECR.",
     explanation=(
         "Images pulled from public registries or other accounts are not scanned, signed or "
         "retained under your control, so a changed upstream image changes the model. Keep every "
         "inference image in an ECR repository of the deploying account. A literal account id is "
-        "compared with the stack's account when it is known, else reported as unverifiable."
+        "compared with the stack's account when it is known, else reported as unverifiable. "
+        "Inference components that bring their own container (Specification.Container) are "
+        "checked like models."
     ),
     fix=(
         "Copy the image into an ECR repository of the account (or build it as a CDK image asset) "
@@ -122,7 +131,7 @@ def _containers(r: Resource) -> list[tuple[str, dict]]:
     threats=("T7", "C3"),
 )
 def model_image_from_account_ecr(r: Resource) -> list[Verdict]:
-    """Every container image of a SageMaker model comes from Amazon ECR in the deploying account."""
+    """Every container image of a SageMaker model or inference component comes from Amazon ECR in the deploying account."""
     t = r.template
     out: list[Verdict] = []
     for label, container in _containers(r):
@@ -176,37 +185,74 @@ def _serverless_only(r: Resource) -> bool:
     return bool(variants) and all(v.get("ServerlessConfig") is not None for v in variants)
 
 
+def _instance_types(r: Resource) -> list[Any]:
+    """The instance types of an endpoint config's instance-based variants, shadow variants included."""
+    found = []
+    for name in ("ProductionVariants", "ShadowProductionVariants"):
+        items = r.template.items(r.prop(name))
+        for item in [] if isinstance(items, Unresolved) else items:
+            variant = r.template.mapping(item)
+            if isinstance(variant, dict) and variant.get("ServerlessConfig") is None:
+                found.append(r.template.string(variant.get("InstanceType")))
+    return found
+
+
 @rule(
     "EndpointConfigKms",
     ERROR,
     ENDPOINT_CONFIG,
     info="The SageMaker endpoint config does not encrypt its storage with a customer managed key.",
     explanation=(
-        "The ML storage volumes of an endpoint hold the model artifacts, and asynchronous "
-        "inference writes responses to S3; both must be encrypted with a key whose policy and "
-        "rotation you control. Serverless-only configs cannot take a volume key and are skipped; "
-        "instance types with only NVMe instance storage are encrypted by the hardware and reject "
-        "KmsKeyId, which is a reason to acknowledge the finding."
+        "The ML storage volumes of an endpoint hold the model artifacts, asynchronous inference "
+        "writes responses to S3, and core dumps copy the container's memory; all must be "
+        "encrypted with a key whose policy and rotation you control. Serverless-only configs "
+        "cannot take a volume key and are skipped. Instance types with local NVMe instance "
+        "storage (ml.g5, ml.p4d, ml.p5, the *d types...) have their volumes encrypted by a "
+        "hardware module and SageMaker rejects KmsKeyId for them: a config whose variants all "
+        "use such types passes without a volume key. A config that mixes them with other types "
+        "cannot set the key at all, so its other variants' volumes go unencrypted by your key."
     ),
     fix=(
         "Set KmsKeyId (and AsyncInferenceConfig.OutputConfig.KmsKeyId for asynchronous "
-        "endpoints) to a customer managed key declared in the template."
+        "endpoints, CoreDumpConfig.KmsKeyId where core dumps are kept) to a customer managed key "
+        "declared in the template; put variants on instance-storage types in an endpoint config "
+        "of their own."
     ),
     practices=("P1", "P4", "P18"),
     threats=("T3", "T8"),
 )
 def endpoint_config_kms(r: Resource) -> list[Verdict]:
-    """A SageMaker endpoint config encrypts its volumes and async outputs with a customer managed key."""
+    """A SageMaker endpoint config encrypts its volumes, async outputs and core dumps with a customer managed key."""
+    t = r.template
     out = []
-    if not _serverless_only(r):
+    types = _instance_types(r)
+    local = [i for i in types if has_instance_storage(i)]
+    unknown = [i for i in types if not isinstance(i, str)]
+    if local and unknown:
+        out.append(unverifiable("some variants use instance storage and the instance type of others cannot be resolved"))
+    elif local and len(local) < len(types):
+        out.append(
+            fail(
+                f"variants on {', '.join(sorted(set(local)))} (local instance storage) share the config with "
+                "other instance types, so SageMaker rejects KmsKeyId and the other variants' volumes are not "
+                "encrypted with your key"
+            )
+        )
+    elif not local and not _serverless_only(r):
         out.append(customer_key(r, r.prop("KmsKeyId"), "KmsKeyId"))
-    async_config = r.template.mapping(r.prop("AsyncInferenceConfig"))
+    async_config = t.mapping(r.prop("AsyncInferenceConfig"))
     if isinstance(async_config, dict):
         out.append(
             customer_key(
                 r, get(async_config, "OutputConfig", "KmsKeyId"), "AsyncInferenceConfig.OutputConfig.KmsKeyId"
             )
         )
+    for name in ("ProductionVariants", "ShadowProductionVariants"):
+        items = t.items(r.prop(name))
+        for index, item in enumerate([] if isinstance(items, Unresolved) else items):
+            dump = t.mapping(get(t.mapping(item), "CoreDumpConfig"))
+            if isinstance(dump, dict):
+                out.append(customer_key(r, dump.get("KmsKeyId"), f"{name}[{index}].CoreDumpConfig.KmsKeyId"))
     return merge(*out)
 
 
@@ -542,99 +588,132 @@ def studio_root_access(r: Resource) -> list[Verdict]:
 
 
 # ------------------------------------------------------------------------------------------
-# Monitoring schedules and job definitions
+# Jobs: processing jobs, monitoring job definitions and schedules, pipeline steps
 # ------------------------------------------------------------------------------------------
 
 
-def _job_parts(r: Resource) -> tuple[str, Any, Any, Any] | None:
-    """``(prefix, network config, volume key, output key)`` of a job definition or inline schedule."""
-    if r.type == MONITORING_SCHEDULE:
-        definition = r.template.mapping(r.prop("MonitoringScheduleConfig", "MonitoringJobDefinition"))
-        if not isinstance(definition, dict):
-            return None  # the schedule names a job definition, which is checked on its own
-        return (
-            "MonitoringScheduleConfig.MonitoringJobDefinition.",
-            definition.get("NetworkConfig"),
-            get(definition, "MonitoringResources", "ClusterConfig", "VolumeKmsKeyId"),
-            get(definition, "MonitoringOutputConfig", "KmsKeyId"),
-        )
-    output = JOB_DEFINITIONS.get(r.type)
-    if output is None:
-        return None
-    return (
-        "",
-        r.prop("NetworkConfig"),
-        r.prop("JobResources", "ClusterConfig", "VolumeKmsKeyId"),
-        r.prop(output, "KmsKeyId"),
-    )
+def _each_job(r: Resource, check) -> list[Verdict]:
+    """``check(job)`` on every job ``r`` declares; an unreadable pipeline definition is one unverifiable verdict."""
+    found = jobs(r)
+    if isinstance(found, Unresolved):
+        return [unverifiable(f"the jobs of this pipeline cannot be verified: {found}")]
+    return merge(*(check(job) for job in found))
 
 
-def _network_flag(r: Resource, flag: str) -> Verdict | None:
-    parts = _job_parts(r)
-    if parts is None:
-        return None
-    prefix, network, _, _ = parts
-    resolved = r.template.mapping(network)
-    if isinstance(resolved, Unresolved):
-        return unverifiable(f"{prefix}NetworkConfig cannot be verified: {resolved}")
-    return require_true(r, as_dict(resolved).get(flag), f"{prefix}NetworkConfig.{flag}")
+def _job_flag(r: Resource, setting: str) -> list[Verdict]:
+    def check(job: Job) -> Verdict | None:
+        value = getattr(job, setting)
+        if value is NOT_APPLICABLE:
+            return None
+        if isinstance(value, Unresolved):
+            return unverifiable(f"{job.label(setting)} cannot be verified: {value}")
+        return require_true(r, value, job.label(setting))
+
+    return _each_job(r, check)
 
 
 @rule(
     "JobNetworkIsolation",
     ERROR,
     JOB_TYPES,
-    info="The SageMaker monitoring job does not run with network isolation.",
+    info="The SageMaker job does not run with network isolation.",
     explanation=(
-        "Monitoring and clarify jobs run containers over captured production data; without "
-        "network isolation a compromised or malicious container can send that data anywhere."
+        "Processing, training, tuning, monitoring and clarify jobs run containers over training "
+        "or production data; without network isolation a compromised or malicious container can "
+        "send that data anywhere. Jobs are read from processing job and monitoring resources and "
+        "from the Training, Processing and Tuning steps of a pipeline's PipelineDefinitionBody "
+        "(inside Condition steps too); a finding names the step."
     ),
-    fix="Set NetworkConfig.EnableNetworkIsolation to true on the job definition or the schedule's inline definition.",
+    fix="Set EnableNetworkIsolation to true in the job's NetworkConfig (or on the training job definition of a step).",
     practices=("P8", "P19"),
     threats=("T9", "T3"),
 )
-def job_network_isolation(r: Resource) -> Verdict | None:
-    """A SageMaker monitoring job definition enables network isolation."""
-    return _network_flag(r, "EnableNetworkIsolation")
+def job_network_isolation(r: Resource) -> list[Verdict]:
+    """Every SageMaker job a template declares, as a resource or as a pipeline step, enables network isolation."""
+    return _job_flag(r, "isolation")
 
 
 @rule(
     "JobInterContainerEncryption",
     ERROR,
     JOB_TYPES,
-    info="The SageMaker monitoring job does not encrypt traffic between its containers.",
-    explanation="Distributed jobs exchange data between instances; without encryption it crosses the network in clear text.",
-    fix="Set NetworkConfig.EnableInterContainerTrafficEncryption to true.",
+    info="The SageMaker job does not encrypt traffic between its containers.",
+    explanation=(
+        "Distributed jobs exchange data between instances; without encryption it crosses the "
+        "network in clear text. Pipeline steps are checked like resources."
+    ),
+    fix="Set EnableInterContainerTrafficEncryption to true (in NetworkConfig, or on the training job definition of a step).",
     practices=("P2",),
     threats=("C4", "T3"),
 )
-def job_inter_container_encryption(r: Resource) -> Verdict | None:
-    """A SageMaker monitoring job definition encrypts inter-container traffic."""
-    return _network_flag(r, "EnableInterContainerTrafficEncryption")
+def job_inter_container_encryption(r: Resource) -> list[Verdict]:
+    """Every SageMaker job a template declares encrypts inter-container traffic."""
+    return _job_flag(r, "inter_container")
+
+
+@rule(
+    "JobVpcConfig",
+    ERROR,
+    JOB_TYPES,
+    info="The SageMaker job does not run in VPC subnets behind security groups.",
+    explanation=(
+        "A job without a VPC config runs in a network AWS manages, outside your security groups, "
+        "flow logs and VPC endpoints; network isolation alone still lets the platform fetch "
+        "inputs and write outputs over that network. Transform steps take the VPC of their model "
+        "and are not checked here."
+    ),
+    fix="Set VpcConfig (NetworkConfig.VpcConfig for processing and monitoring jobs) with private Subnets and SecurityGroupIds.",
+    practices=("P7", "P8"),
+    threats=("C2", "T3"),
+)
+def job_vpc_config(r: Resource) -> list[Verdict]:
+    """Every SageMaker job a template declares runs in VPC subnets behind security groups."""
+    t = r.template
+
+    def check(job: Job) -> list[Verdict] | Verdict | None:
+        if job.vpc is NOT_APPLICABLE:
+            return None
+        label = job.label("vpc")
+        vpc = t.mapping(job.vpc)
+        if isinstance(vpc, Unresolved):
+            return unverifiable(f"{label} cannot be verified: {vpc}")
+        if vpc is None:
+            return fail(f"{label} is not set")
+        return merge(
+            require_items(r, vpc.get("Subnets"), f"{label}.Subnets"),
+            require_items(r, vpc.get("SecurityGroupIds"), f"{label}.SecurityGroupIds"),
+        )
+
+    return _each_job(r, check)
 
 
 @rule(
     "JobKms",
     ERROR,
     JOB_TYPES,
-    info="The SageMaker monitoring job does not encrypt its volume and outputs with customer managed keys.",
-    explanation="Job volumes and reports hold samples of production data and statistics about it.",
-    fix="Set the cluster's VolumeKmsKeyId and the output config's KmsKeyId to customer managed keys.",
+    info="The SageMaker job does not encrypt its volume and outputs with customer managed keys.",
+    explanation=(
+        "Job volumes and outputs hold training data, model artifacts, samples of production data "
+        "and reports. Instance types with local NVMe instance storage take no volume key: their "
+        "volumes are encrypted by a hardware module and SageMaker rejects VolumeKmsKeyId, so a "
+        "job whose instances all have instance storage passes the volume part; its outputs "
+        "still need a key."
+    ),
+    fix=(
+        "Set the volume key (VolumeKmsKeyId of the cluster or resource config) and the output "
+        "config's KmsKeyId to customer managed keys."
+    ),
     practices=("P1", "P4"),
     threats=("T3", "T4"),
 )
 def job_kms(r: Resource) -> list[Verdict]:
-    """A SageMaker monitoring job definition encrypts its volume and outputs with customer managed keys."""
-    parts = _job_parts(r)
-    if parts is None:
-        return []
-    prefix, _, volume, output = parts
-    volume_label = "MonitoringResources" if r.type == MONITORING_SCHEDULE else "JobResources"
-    output_label = "MonitoringOutputConfig" if r.type == MONITORING_SCHEDULE else JOB_DEFINITIONS[r.type]
-    return merge(
-        customer_key(r, volume, f"{prefix}{volume_label}.ClusterConfig.VolumeKmsKeyId"),
-        customer_key(r, output, f"{prefix}{output_label}.KmsKeyId"),
-    )
+    """Every SageMaker job a template declares encrypts its volume and outputs with customer managed keys."""
+
+    def check(job: Job) -> list[Verdict]:
+        volume = None if job.local_storage_only() else customer_key(r, job.volume_key, job.label("volume_key"))
+        return merge(volume, customer_key(r, job.output_key, job.label("output_key")))
+
+    return _each_job(r, check)
 
 
 # ------------------------------------------------------------------------------------------
@@ -719,3 +798,161 @@ def pipeline_role(r: Resource) -> Verdict | None:
     if isinstance(rendered, Unresolved):
         return unverifiable(f"RoleArn cannot be verified: {rendered}")
     return unverifiable(f"RoleArn {rendered} is not a role declared in this template")
+
+
+# ------------------------------------------------------------------------------------------
+# HyperPod clusters, stored artifacts, workforces
+# ------------------------------------------------------------------------------------------
+
+CLUSTER = "AWS::SageMaker::Cluster"
+WORKFORCE = "AWS::SageMaker::Workforce"
+_GROUPS = ("InstanceGroups", "RestrictedInstanceGroups")
+
+
+def _instance_groups(r: Resource) -> list[tuple[str, dict]]:
+    found = []
+    for name in _GROUPS:
+        items = r.template.items(r.prop(name))
+        for index, item in enumerate([] if isinstance(items, Unresolved) else items):
+            group = r.template.mapping(item)
+            if isinstance(group, dict):
+                group_name = r.template.string(group.get("InstanceGroupName"))
+                found.append((f"{name}[{group_name if isinstance(group_name, str) else index}]", group))
+    return found
+
+
+def _vpc_verdict(r: Resource, value: Any, label: str) -> list[Verdict] | Verdict:
+    vpc = r.template.mapping(value)
+    if isinstance(vpc, Unresolved):
+        return unverifiable(f"{label} cannot be verified: {vpc}")
+    if vpc is None:
+        return fail(f"{label} is not set")
+    return merge(
+        require_items(r, vpc.get("Subnets"), f"{label}.Subnets"),
+        require_items(r, vpc.get("SecurityGroupIds"), f"{label}.SecurityGroupIds"),
+    )
+
+
+@rule(
+    "ClusterVpcConfig",
+    ERROR,
+    CLUSTER,
+    info="The SageMaker HyperPod cluster's instances do not run in VPC subnets behind security groups.",
+    explanation=(
+        "Without VpcConfig the cluster's instances get their network from SageMaker, outside your "
+        "security groups, flow logs and VPC endpoints, with a path to the internet. An instance "
+        "group's OverrideVpcConfig replaces the cluster's for that group and is checked the same way."
+    ),
+    fix="Set VpcConfig with private Subnets and SecurityGroupIds (and give any OverrideVpcConfig both too).",
+    practices=("P7", "P8"),
+    threats=("C2", "T3"),
+)
+def cluster_vpc_config(r: Resource) -> list[Verdict]:
+    """Every instance group of a SageMaker HyperPod cluster runs in VPC subnets behind security groups."""
+    groups = _instance_groups(r)
+    overridden = [(label, g) for label, g in groups if g.get("OverrideVpcConfig") is not None]
+    out = [_vpc_verdict(r, g.get("OverrideVpcConfig"), f"{label}.OverrideVpcConfig") for label, g in overridden]
+    if r.prop("VpcConfig") is not None or not groups or len(overridden) < len(groups):
+        out.append(_vpc_verdict(r, r.prop("VpcConfig"), "VpcConfig"))
+    return merge(*out)
+
+
+def _stored_data_keys(r: Resource) -> list[tuple[str, Any]]:
+    """``(label, key value)`` of every place a SageMaker resource of the table stores data."""
+    t = r.template
+    if r.type == "AWS::SageMaker::ModelCard":
+        return [("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId"))]
+    if r.type == "AWS::SageMaker::ModelPackage":
+        found = []
+        # A package's SecurityConfig encrypts its model card: it matters only when it has one.
+        if r.prop("ModelCard") is not None or r.prop("SecurityConfig") is not None:
+            found.append(("SecurityConfig.KmsKeyId", r.prop("SecurityConfig", "KmsKeyId")))
+        profiles = t.items(r.prop("ValidationSpecification", "ValidationProfiles"))
+        for index, profile in enumerate([] if isinstance(profiles, Unresolved) else profiles):
+            job = as_dict(get(t.mapping(profile), "TransformJobDefinition"))
+            prefix = f"ValidationSpecification.ValidationProfiles[{index}].TransformJobDefinition."
+            found.append((f"{prefix}TransformOutput.KmsKeyId", get(job, "TransformOutput", "KmsKeyId")))
+            if not has_instance_storage(t.string(get(job, "TransformResources", "InstanceType"))):
+                found.append((f"{prefix}TransformResources.VolumeKmsKeyId", get(job, "TransformResources", "VolumeKmsKeyId")))
+        return found
+    if r.type == "AWS::SageMaker::InferenceExperiment":
+        found = [("KmsKey", r.prop("KmsKey"))]
+        if r.prop("DataStorageConfig") is not None:
+            found.append(("DataStorageConfig.KmsKey", r.prop("DataStorageConfig", "KmsKey")))
+        return found
+    if r.type == "AWS::SageMaker::DeviceFleet":
+        return [("OutputConfig.KmsKeyId", r.prop("OutputConfig", "KmsKeyId"))]
+    if r.type == "AWS::SageMaker::PartnerApp":
+        return [("KmsKeyId", r.prop("KmsKeyId"))]
+    if r.type == CLUSTER:
+        found = []
+        for label, group in _instance_groups(r):
+            configs = t.items(group.get("InstanceStorageConfigs"))
+            for index, config in enumerate([] if isinstance(configs, Unresolved) else configs):
+                ebs = get(t.mapping(config), "EbsVolumeConfig")
+                if ebs is not None:
+                    found.append((f"{label}.InstanceStorageConfigs[{index}].EbsVolumeConfig.VolumeKmsKeyId", get(t.mapping(ebs), "VolumeKmsKeyId")))
+        return found
+    return []
+
+
+@rule(
+    "SageMakerResourceKms",
+    ERROR,
+    (
+        "AWS::SageMaker::ModelCard",
+        "AWS::SageMaker::ModelPackage",
+        "AWS::SageMaker::InferenceExperiment",
+        "AWS::SageMaker::DeviceFleet",
+        "AWS::SageMaker::PartnerApp",
+        CLUSTER,
+    ),
+    info="The SageMaker resource stores data without a customer managed key.",
+    explanation=(
+        "Model cards and model packages describe models and their evaluation data, inference "
+        "experiments capture shadow traffic, device fleets upload edge model data, partner apps "
+        "and HyperPod EBS volumes hold working data; each takes a KMS key and uses a key AWS owns "
+        "or manages without one. Each resource is checked at the places it stores data: "
+        "SecurityConfig of model cards and packages (and the validation transform jobs of a "
+        "package), KmsKey and DataStorageConfig.KmsKey of inference experiments, "
+        "OutputConfig.KmsKeyId of device fleets, KmsKeyId of partner apps and every "
+        "EbsVolumeConfig of a cluster's instance groups."
+    ),
+    fix="Set the resource's KMS key property to a customer managed key declared in the template.",
+    practices=("P1", "P4"),
+    threats=("T3", "T4"),
+)
+def sagemaker_resource_kms(r: Resource) -> list[Verdict]:
+    """A SageMaker model card, model package, inference experiment, device fleet, partner app or cluster volume is encrypted with a customer managed key."""
+    return merge(*(customer_key(r, value, label) for label, value in _stored_data_keys(r)))
+
+
+@rule(
+    "WorkforcePrivateNetwork",
+    WARNING,
+    WORKFORCE,
+    info="The SageMaker private workforce portal is reachable from any address.",
+    explanation=(
+        "Labelers see raw training data in the workforce portal. Without WorkforceVpcConfig (the "
+        "portal reached through an interface endpoint of your VPC) or a SourceIpConfig that "
+        "narrows the allowed CIDRs, anyone with stolen credentials can reach it from anywhere."
+    ),
+    fix="Set WorkforceVpcConfig (VpcId, Subnets, SecurityGroupIds), or SourceIpConfig.Cidrs to your corporate ranges.",
+    practices=("P8", "P10"),
+    threats=("T3", "C2"),
+)
+def workforce_private_network(r: Resource) -> list[Verdict] | Verdict | None:
+    """A SageMaker workforce is reached through a VPC or from allowed addresses only."""
+    t = r.template
+    if r.prop("WorkforceVpcConfig") is not None:
+        return _vpc_verdict(r, r.prop("WorkforceVpcConfig"), "WorkforceVpcConfig")
+    cidrs = t.items(r.prop("SourceIpConfig", "Cidrs"))
+    if isinstance(cidrs, Unresolved):
+        return unverifiable(f"SourceIpConfig.Cidrs cannot be verified: {cidrs}")
+    rendered = [t.string(c) for c in cidrs]
+    if any(isinstance(c, Unresolved) for c in rendered):
+        return unverifiable("SourceIpConfig.Cidrs has a value that cannot be verified")
+    narrow = [c for c in rendered if isinstance(c, str) and c not in ("0.0.0.0/0", "::/0")]
+    if narrow and len(narrow) == len(rendered):
+        return None
+    return fail("neither WorkforceVpcConfig nor a SourceIpConfig narrower than 0.0.0.0/0 is set")

@@ -241,3 +241,84 @@ def vpc_sagemaker_endpoints(r: Resource) -> list[Verdict]:
 def vpc_workload_endpoints(r: Resource) -> list[Verdict]:
     """A VPC that SageMaker runs in has endpoints for STS, CloudWatch Logs, ECR and KMS."""
     return _missing_endpoints(r, WORKLOAD_ENDPOINTS)
+
+
+SECURITY_GROUP_EGRESS = "AWS::EC2::SecurityGroupEgress"
+_ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def sagemaker_security_groups(template: Template) -> dict[str, list[str]]:
+    """Security groups of the template that SageMaker resources use, with the resources using each."""
+
+    def compute() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for resource in template.resources.values():
+            if resource.type.startswith("AWS::SageMaker::"):
+                for group in referenced(resource, template, SECURITY_GROUP):
+                    found.setdefault(group.logical_id, []).append(resource.logical_id)
+        return found
+
+    return cached(template, "vpc.sagemaker_security_groups", compute)
+
+
+def _open_egress(t: Template, rule_: dict, where: str) -> tuple[str | None, str | None]:
+    """``(failure, unknown)`` for one egress rule: all protocols to anywhere fails."""
+    protocol = t.string(rule_.get("IpProtocol"))
+    destination = t.string(rule_.get("CidrIp")) if rule_.get("CidrIp") is not None else t.string(rule_.get("CidrIpv6"))
+    if isinstance(protocol, Unresolved) or isinstance(destination, Unresolved):
+        open_protocol = protocol in ("-1", "all") or isinstance(protocol, Unresolved)
+        open_destination = destination in _ANYWHERE or isinstance(destination, Unresolved)
+        return None, (f"{where} cannot be verified" if open_protocol and open_destination else None)
+    if protocol in ("-1", "all") and destination in _ANYWHERE:
+        return f"{where} allows all protocols to {destination}", None
+    return None, None
+
+
+@rule(
+    "SageMakerSecurityGroupEgress",
+    ERROR,
+    SECURITY_GROUP,
+    info="A security group SageMaker resources use allows all outbound traffic to anywhere.",
+    explanation=(
+        "Egress to 0.0.0.0/0 (or ::/0) on all protocols lets a compromised notebook, job or model "
+        "container send data to any address its subnet routes to, and to any VPC endpoint of any "
+        "account. A group without any egress rule gets that rule from EC2 by default. Only groups "
+        "that a SageMaker resource of the template references are checked; standalone "
+        "AWS::EC2::SecurityGroupEgress resources of the template count as the group's rules."
+    ),
+    fix=(
+        "Give the group explicit egress rules (HTTPS to the VPC endpoints' security group or the "
+        "VPC CIDR, the S3 prefix list); in CDK set allowAllOutbound false and add the rules."
+    ),
+    practices=("P7", "P9"),
+    threats=("T3", "C2"),
+)
+def sagemaker_security_group_egress(r: Resource) -> list[Verdict]:
+    """A security group that SageMaker resources use does not allow all egress to anywhere."""
+    t = r.template
+    users = sagemaker_security_groups(t).get(r.logical_id)
+    if not users:
+        return []
+    inline = t.items(r.prop("SecurityGroupEgress"))
+    if isinstance(inline, Unresolved):
+        return [unverifiable(f"SecurityGroupEgress cannot be verified: {inline}")]
+    rules = [(f"SecurityGroupEgress[{i}]", t.mapping(item)) for i, item in enumerate(inline)]
+    rules += [(e.logical_id, e.properties) for e in t.referrers(r.logical_id, SECURITY_GROUP_EGRESS) if t.target(e.prop("GroupId")) is r]
+    used_by = ", ".join(users[:3]) + ("..." if len(users) > 3 else "")
+    if not rules:
+        return [fail(f"used by {used_by}: the group declares no egress rule, so EC2 adds one that allows all traffic to 0.0.0.0/0")]
+    failures, unknown = [], []
+    for where, item in rules:
+        if isinstance(item, Unresolved):
+            unknown.append(f"{where} cannot be verified")
+            continue
+        failure, doubt = _open_egress(t, item if isinstance(item, dict) else {}, where)
+        if failure:
+            failures.append(failure)
+        elif doubt:
+            unknown.append(doubt)
+    if failures:
+        return [fail(f"used by {used_by}: " + "; ".join(failures))]
+    if unknown:
+        return [unverifiable(f"used by {used_by}: " + "; ".join(unknown))]
+    return []
