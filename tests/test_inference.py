@@ -405,6 +405,23 @@ def test_instance_types_with_local_storage_get_no_volume_key(base: dict, instanc
     assert "no KmsKeyId" in error and "is enforced" in error
 
 
+def test_a_gpu_endpoint_is_no_finding_of_our_pack():
+    """Neither the construct nor the rule treats hardware encryption as a weaker setting."""
+    from secure_sagemaker.nag.engine import check_body
+
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    repo = ecr.Repository(stack, "Repo")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal(SAGEMAKER))
+    model = SecureModel(stack, "Model", network=network, execution_role=role,
+                        image_uri=repo.repository_uri_for_tag("v1"), repositories=[repo])
+    topic = sns.Topic(stack, "Topic", master_key=keys.models_key, enforce_ssl=True)
+    SecureEndpoint(stack, "Gpu", model=model, encryption_key=keys.models_key, alarm_topic=topic, instance_type="ml.g5.xlarge")
+    findings = check_body(Template.from_stack(stack).to_json())
+    assert [f.rule_id for f in findings if f.rule_id.startswith("SageMakerSecurity-EndpointConfig")] == []
+
+
 def test_the_instance_storage_table_can_be_overridden(base: dict) -> None:
     ebs = _endpoint(base, instance_type="ml.m5.large")
     assert not ebs.volumes_encrypted_by_hardware and ebs.endpoint_config.kms_key_id is not None
