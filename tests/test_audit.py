@@ -365,7 +365,9 @@ WATCHED_EVENTS = {
     "IamPolicyChanges": ["PutRolePolicy", "AttachRolePolicy", "CreatePolicyVersion", "DeleteUserPolicy"],
     "CloudTrailChanges": ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"],
     "KmsKeyDisabledOrScheduledForDeletion": ["$.eventSource = kms.amazonaws.com", "DisableKey", "ScheduleKeyDeletion"],
-    "S3BucketPolicyChanges": ["$.eventSource = s3.amazonaws.com", "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl"],
+    "S3BucketPolicyChanges": [
+        "$.eventSource = s3.amazonaws.com", "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl", "PutBucketVersioning",
+    ],
     "ConfigChanges": ["StopConfigurationRecorder", "DeleteDeliveryChannel"],
     "SecurityGroupChanges": ["AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DeleteSecurityGroup"],
     "NetworkAclChanges": ["CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"],
@@ -376,6 +378,21 @@ WATCHED_EVENTS = {
     "SageMakerChanges": [
         "$.eventSource = sagemaker.amazonaws.com", "UpdateEndpoint", "DeleteEndpoint", "DeleteModel",
         "DeleteDomain", "UpdateDomain", "UpdateNotebookInstance",
+    ],
+    "SageMakerAccessPathChanges": [
+        "$.eventSource = sagemaker.amazonaws.com", "CreateStudioLifecycleConfig",
+        "CreateNotebookInstanceLifecycleConfig", "CreateUserProfile", "UpdateSpace",
+    ],
+    "KmsKeyPolicyChanges": ["$.eventSource = kms.amazonaws.com", "PutKeyPolicy", "UpdateAlias", "DeleteAlias"],
+    "IamTrustAndCredentialChanges": [
+        "$.eventSource = iam.amazonaws.com", "UpdateAssumeRolePolicy", "CreateAccessKey", "DeleteRolePermissionsBoundary",
+    ],
+    "MonitoringTampering": [
+        "DeleteLogGroup", "DeleteMetricFilter", "DeleteAlarms", "DisableAlarmActions", "Unsubscribe", "DeleteTopic",
+    ],
+    "EdgeProtectionChanges": [
+        "UpdateWebACL", "DisassociateWebACL", "DeleteLoggingConfiguration", "UpdateStage", "UpdateAccount",
+        "DisassociateFirewallRuleGroup",
     ],
 }
 

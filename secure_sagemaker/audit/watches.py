@@ -79,7 +79,8 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
             "PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
             "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication",
             "PutBucketEncryption", "DeleteBucketEncryption", "PutBucketPublicAccessBlock",
-            "DeleteBucketPublicAccessBlock",
+            "DeleteBucketPublicAccessBlock", "PutBucketVersioning", "PutBucketOwnershipControls",
+            "DeleteBucketOwnershipControls", "PutBucketLogging",
         )),
     ),
     SecurityWatch(
@@ -147,6 +148,47 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
             "DeleteModel", "DeleteModelPackage", "UpdateDomain", "DeleteDomain", "UpdateUserProfile",
             "DeleteUserProfile", "UpdateNotebookInstance", "DeleteNotebookInstance",
             "UpdateNotebookInstanceLifecycleConfig",
+        )),
+    ),
+    # Presigned Studio and notebook URLs are not watched: every sign-in creates one, so an alarm
+    # on them would page for each login. Limiting them to the caller's own profile is a guardrail.
+    SecurityWatch(
+        "SageMakerAccessPathChanges",
+        "SageMaker lifecycle configurations (which run as root), user profiles or spaces were created or changed",
+        _events("sagemaker.amazonaws.com", (
+            "CreateStudioLifecycleConfig", "CreateNotebookInstanceLifecycleConfig", "CreateUserProfile",
+            "UpdateSpace",
+        )),
+    ),
+    SecurityWatch(
+        "KmsKeyPolicyChanges",
+        "A key policy was replaced or an alias repointed or deleted (an alias can redirect encryption to another key)",
+        _events("kms.amazonaws.com", ("PutKeyPolicy", "UpdateAlias", "DeleteAlias")),
+    ),
+    SecurityWatch(
+        "IamTrustAndCredentialChanges",
+        "A role's trust policy changed, a permissions boundary was removed, or long-term credentials were created",
+        _events("iam.amazonaws.com", (
+            "UpdateAssumeRolePolicy", "DeleteRolePermissionsBoundary", "DeleteUserPermissionsBoundary",
+            "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile",
+        )),
+    ),
+    SecurityWatch(
+        "MonitoringTampering",
+        "Log groups, metric filters, alarms or alert subscriptions were deleted or disabled",
+        _events(None, (
+            "DeleteLogGroup", "DeleteMetricFilter", "DeleteSubscriptionFilter", "DisassociateKmsKey",
+            "DeleteAlarms", "DisableAlarmActions", "Unsubscribe", "DeleteTopic",
+        )),
+    ),
+    SecurityWatch(
+        "EdgeProtectionChanges",
+        "The web ACL, its logging, an API stage, API Gateway's logging role or the DNS firewall changed",
+        _events(None, (
+            "UpdateWebACL", "DeleteWebACL", "DisassociateWebACL", "DeleteLoggingConfiguration",
+            "PutLoggingConfiguration", "UpdateStage", "DeleteStage", "UpdateAccount",
+            "DisassociateFirewallRuleGroup", "UpdateFirewallRuleGroupAssociation", "UpdateFirewallConfig",
+            "DisassociateResolverQueryLogConfig",
         )),
     ),
 )
