@@ -34,6 +34,8 @@ class PackSummary:
 class AssemblySummary:
     stacks: list[StackSummary]
     packs: list[PackSummary]
+    #: Acknowledgments of a nag pack that suppressed nothing or name no rule: "path: id (why)".
+    idle_acknowledgments: list[str] = field(default_factory=list)
 
     @property
     def unacknowledged(self) -> int:
@@ -71,8 +73,12 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             elif artifact.get("type") == "cdk:cloud-assembly":
                 folders.append(folder / props["directoryName"])
     packs: list[PackSummary] = []
+    idle: list[str] = []
     report_path = root / "validation-report.json"
     if report_path.is_file():
+        from secure_sagemaker.nag.acknowledged import idle_acknowledgments
+
+        idle = [f"{ack.path}: {ack.written} ({problem or 'suppressed no finding'})" for ack, problem in idle_acknowledgments(root)]
         for plugin in _load_json(report_path).get("pluginReports", []):
             violations = plugin.get("violations", [])
             severities: Counter[str] = Counter()
@@ -86,7 +92,7 @@ def summarise(assembly: str | Path) -> AssemblySummary:
                     by_severity=dict(severities),
                 )
             )
-    return AssemblySummary(stacks=stacks, packs=packs)
+    return AssemblySummary(stacks=stacks, packs=packs, idle_acknowledgments=idle)
 
 
 def render_summary(summary: AssemblySummary) -> str:
@@ -107,6 +113,12 @@ def render_summary(summary: AssemblySummary) -> str:
         f"FAILED: {summary.unacknowledged} unacknowledged finding(s); see cdk.out/validation-report.json."
     )
     lines.append(verdict)
+    if summary.idle_acknowledgments:
+        lines.append(
+            f"Warning: {len(summary.idle_acknowledgments)} acknowledgment(s) suppressed nothing or name no rule "
+            "(`secure-sagemaker acknowledgments` lists them with their reasons):"
+        )
+        lines += [f"  {line}" for line in summary.idle_acknowledgments]
     return "\n".join(lines)
 
 
