@@ -13,11 +13,15 @@ CDK records every acknowledgment in the cloud assembly (``<stack>.metadata.json`
   rule ids the installed cdk-nag publishes), with the closest real id;
 - :func:`unused`: acknowledgments of a nag pack that suppressed nothing;
 - :func:`acknowledgments_markdown`: every acknowledgment with its reason, the unused ones too
-  (``secure-sagemaker acknowledgments``, ``docs/acknowledgments.md``).
+  (``secure-sagemaker acknowledgments``, ``docs/acknowledgments.md``);
+- :func:`idle_acknowledgments`: those of every pack that suppressed nothing, which
+  ``secure-sagemaker summary`` (the end of ``make synth``) warns of.
 
 The pack adapter (:class:`~secure_sagemaker.nag.pack.SageMakerSecurityChecks`) runs the first two
 during synthesis: an unknown id is an error, an acknowledgment of its own rules that suppressed
-nothing a warning naming the construct, both in its own report, so a clean app stays clean.
+nothing a warning naming the construct, both in its own report, so a clean app stays clean. It
+cannot tell at that point whether a stock pack's acknowledgment suppressed something: the other
+packs report to CDK, not to it; the summary after synthesis does.
 """
 
 from __future__ import annotations
