@@ -43,6 +43,8 @@ class AssemblySummary:
     packs: list[PackSummary]
     #: the packs the assembly records as registered, in order; empty when it records none
     registered: list[str] = field(default_factory=list)
+    #: Acknowledgments of a nag pack that suppressed nothing or name no rule: "path: id (why)".
+    idle_acknowledgments: list[str] = field(default_factory=list)
 
     @property
     def unacknowledged(self) -> int:
@@ -82,8 +84,12 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             elif artifact.get("type") == "cdk:cloud-assembly":
                 folders.append(folder / props["directoryName"])
     packs: list[PackSummary] = []
+    idle: list[str] = []
     report_path = root / "validation-report.json"
     if report_path.is_file():
+        from secure_sagemaker.nag.acknowledged import idle_acknowledgments
+
+        idle = [f"{ack.path}: {ack.written} ({problem or 'suppressed no finding'})" for ack, problem in idle_acknowledgments(root)]
         for plugin in _load_json(report_path).get("pluginReports", []):
             violations = plugin.get("violations", [])
             severities: Counter[str] = Counter()
@@ -99,7 +105,7 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             )
     reported = {p.name for p in packs}
     silent = [PackSummary(name=name, unacknowledged=0, acknowledged=0) for name in registered if name not in reported]
-    return AssemblySummary(stacks=stacks, packs=packs + silent, registered=list(registered))
+    return AssemblySummary(stacks=stacks, packs=packs + silent, registered=list(registered), idle_acknowledgments=idle)
 
 
 def _registered_packs(folder: Path, artifact: dict) -> list[str]:
@@ -144,6 +150,12 @@ def render_summary(summary: AssemblySummary) -> str:
         f"FAILED: {summary.unacknowledged} unacknowledged finding(s); see cdk.out/validation-report.json."
     )
     lines.append(verdict)
+    if summary.idle_acknowledgments:
+        lines.append(
+            f"Warning: {len(summary.idle_acknowledgments)} acknowledgment(s) suppressed nothing or name no rule "
+            "(`secure-sagemaker acknowledgments` lists them with their reasons):"
+        )
+        lines += [f"  {line}" for line in summary.idle_acknowledgments]
     return "\n".join(lines)
 
 

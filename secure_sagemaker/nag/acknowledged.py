@@ -13,11 +13,15 @@ CDK records every acknowledgment in the cloud assembly (``<stack>.metadata.json`
   rule ids the installed cdk-nag publishes), with the closest real id;
 - :func:`unused`: acknowledgments of a nag pack that suppressed nothing;
 - :func:`acknowledgments_markdown`: every acknowledgment with its reason, the unused ones too
-  (``secure-sagemaker acknowledgments``, ``docs/acknowledgments.md``).
+  (``secure-sagemaker acknowledgments``, ``docs/acknowledgments.md``);
+- :func:`idle_acknowledgments`: those of every pack that suppressed nothing, which
+  ``secure-sagemaker summary`` (the end of ``make synth``) warns of.
 
 The pack adapter (:class:`~secure_sagemaker.nag.pack.SageMakerSecurityChecks`) runs the first two
 during synthesis: an unknown id is an error, an acknowledgment of its own rules that suppressed
-nothing a warning naming the construct, both in its own report, so a clean app stays clean.
+nothing a warning naming the construct, both in its own report, so a clean app stays clean. It
+cannot tell at that point whether a stock pack's acknowledgment suppressed something: the other
+packs report to CDK, not to it; the summary after synthesis does.
 """
 
 from __future__ import annotations
@@ -250,6 +254,24 @@ def suppressed(report: Any) -> set[tuple[str, str]]:
     return used
 
 
+def idle_acknowledgments(assembly: str | Path, report: Any = None) -> list[tuple[Acknowledgment, str | None]]:
+    """Acknowledgments of a known nag pack (or naming no rule) that suppressed no finding of the
+    assembly's validation report, each with the problem of its id (None when the id is right)."""
+    assembly = Path(assembly)
+    if report is None:
+        try:
+            report = json.loads((assembly / "validation-report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = {}
+    used = suppressed(report)
+    packs = known_rule_ids()
+    return [
+        (ack, id_problem(ack.id, packs))
+        for ack in read_acknowledgments(assembly)
+        if (ack.namespace in packs or id_problem(ack.id, packs)) and (ack.id, ack.path) not in used
+    ]
+
+
 def acknowledgments_markdown(assembly: str | Path) -> str:
     """Every acknowledgment of ``assembly`` as Markdown: the findings each suppressed, grouped by
     reason, then the acknowledgments of a nag pack that suppressed nothing or name no rule."""
@@ -281,13 +303,7 @@ def acknowledgments_markdown(assembly: str | Path) -> str:
         for path in sorted(by_reason[reason]):
             rules = ", ".join(f"`{r}`" for r in sorted(by_reason[reason][path]))
             lines.append(f"| `{path}` | {rules} |")
-    used = suppressed(report)
-    packs = known_rule_ids()
-    idle = [
-        (ack, id_problem(ack.id, packs))
-        for ack in read_acknowledgments(assembly)
-        if (ack.namespace in packs or id_problem(ack.id, packs)) and (ack.id, ack.path) not in used
-    ]
+    idle = idle_acknowledgments(assembly, report)
     if idle:
         lines += [
             "",
