@@ -12,6 +12,8 @@ import re
 from typing import Any, Mapping, Sequence
 
 import aws_cdk as cdk
+import constructs
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -142,6 +144,35 @@ def _require_log_delivery_by_policy(scope: Construct) -> None:
     )
 
 
+#: Where an AccessLogBucket's s3.Bucket points back to its construct (see SecureBucket).
+_LOG_BUCKET_OWNER = "_secure_sagemaker_access_log_bucket"
+
+
+@jsii.implements(constructs.IValidation)
+class _AcknowledgeNoSelfLoggingIfUnused:
+    """At synth, before the packs run: acknowledge the log bucket's own missing access logs when no
+    SecureBucket of the app logs to it (the stock packs then report it)."""
+
+    def __init__(self, owner: "AccessLogBucket") -> None:
+        self._owner = owner
+
+    def validate(self) -> list[str]:
+        if self._owner._logging_buckets == 0:
+            acknowledge(
+                self._owner.bucket,
+                [
+                    "AwsSolutions-S1",
+                    "HIPAA.Security-S3BucketLoggingEnabled",
+                    "NIST.800.53.R5-S3BucketLoggingEnabled",
+                    "PCI.DSS.321-S3BucketLoggingEnabled",
+                ],
+                "This bucket is the target of S3 server access logs. AWS advises that a log target "
+                "bucket should not log itself (each delivery would log a delivery, without end); "
+                "requests to it are recorded by CloudTrail instead.",
+            )
+        return []
+
+
 class AccessLogBucket(Construct):
     """The dedicated target of S3 server access logs.
 
@@ -211,18 +242,12 @@ class AccessLogBucket(Construct):
             ],
         )
         _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "AES256"})
-        acknowledge(
-            self._bucket,
-            [
-                "AwsSolutions-S1",
-                "HIPAA.Security-S3BucketLoggingEnabled",
-                "NIST.800.53.R5-S3BucketLoggingEnabled",
-                "PCI.DSS.321-S3BucketLoggingEnabled",
-            ],
-            "This bucket is the target of S3 server access logs. AWS advises that a log target "
-            "bucket should not log itself (each delivery would log a delivery, without end); "
-            "requests to it are recorded by CloudTrail instead.",
-        )
+        # The stock packs report a bucket that does not log, unless a bucket of its stack logs to
+        # it; a SecureBucket that logs here says so, and only an unused log bucket is acknowledged
+        # (an acknowledgment that suppresses nothing is reported as idle).
+        self._logging_buckets = 0
+        self._bucket.__dict__[_LOG_BUCKET_OWNER] = self
+        self.node.add_validation(_AcknowledgeNoSelfLoggingIfUnused(self))
         acknowledge(
             self._bucket,
             [
@@ -338,6 +363,9 @@ class SecureBucket(Construct):
             via_services=("s3",),
         )
         self._access_log_bucket = access_log_bucket or AccessLogBucket(self, "AccessLogs").bucket
+        log_owner = self._access_log_bucket.__dict__.get(_LOG_BUCKET_OWNER)
+        if log_owner is not None:
+            log_owner._logging_buckets += 1
         if access_log_prefix is None:
             access_log_prefix = _PREFIX_UNSAFE.sub("-", self.node.path) + "/"
 
