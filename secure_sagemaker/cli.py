@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 from secure_sagemaker.diagram import DiagramError, markdown
 from secure_sagemaker.nag.commands import add_audit, add_rules
 from secure_sagemaker.preflight import add_preflight
+from secure_sagemaker.securitydiff.command import add_diff
 from secure_sagemaker.report import AssemblyError, acknowledgments_markdown, render_summary, summarise
 
 Handler = Callable[[argparse.Namespace], int]
@@ -92,6 +93,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
     ),
     # the SageMakerSecurity rule engine: pure Python, no CDK import
     add_audit,
+    add_diff,
     add_rules,
     _catalogue_command(
         "practices",
