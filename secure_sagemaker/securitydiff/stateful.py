@@ -37,3 +37,17 @@ def create_only_properties(cfn_type: str) -> tuple[str, ...]:
 
 
 STATEFUL_TYPES = stateful_types()
+
+
+def stateful_manifest(templates: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """``{stack: {logical id: type}}`` of every stateful resource of ``templates`` (``{stack: body}``):
+    what ``docs/stateful-resources.json`` pins for the baseline."""
+    manifest: dict[str, dict[str, str]] = {}
+    for stack, body in sorted(templates.items()):
+        resources = body.get("Resources") if isinstance(body, dict) else None
+        manifest[stack] = {
+            logical_id: resource["Type"]
+            for logical_id, resource in sorted((resources or {}).items())
+            if isinstance(resource, dict) and is_stateful(str(resource.get("Type")))
+        }
+    return manifest
