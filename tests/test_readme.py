@@ -35,7 +35,7 @@ from tests.conftest import ROOT, cdk_json_context, resources, synth_app_py
 
 README = ROOT / "README.md"
 #: The snippets this module checks, by marker name. A new snippet needs a marker and a test here.
-CHECKED = {"constructs", "pack", "acknowledge", "stages", "cross-stack"}
+CHECKED = {"constructs", "pack", "acknowledge", "stages", "cross-stack", "user-tests"}
 #: What `cdk init` puts in cdk.json that matters to the constructs: the feature flags.
 FEATURE_FLAGS = {k: v for k, v in cdk_json_context().items() if k.startswith("@")}
 
@@ -461,3 +461,25 @@ def test_stacksets_commands_name_the_template_app_py_writes(tmp_path):
     assert "BootstrapVersion" not in template.get("Parameters", {})  # deployable without CDK bootstrap
     assert "--permission-model SERVICE_MANAGED" in block.body and "--capabilities CAPABILITY_IAM" in block.body
     assert re.search(r"cdk deploy \S+ -c secure-sagemaker:accountBaseline=false", block.body)
+
+
+# -- testing your own app --------------------------------------------------------------------------
+
+
+def test_user_tests_snippet_passes_as_a_projects_test_module(tmp_path):
+    """The snippet, saved as the test module it says it is, runs with pytest in a fresh project
+    folder: the first run writes its snapshot, and its three tests pass."""
+    (block,) = [b for b in PYTHON if b.name == "user-tests"]
+    (module_name,) = re.findall(r"^# tests/(test_\w+\.py)$", block.body, re.M)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / module_name).write_text(block.body)
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--snapshot-update", f"tests/{module_name}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert re.search(r"\b3 passed\b", result.stdout), result.stdout[-2000:]
+    (snapshot,) = (tmp_path / "tests" / "__snapshots__").rglob("*.json")
+    written = json.loads(snapshot.read_text())
+    assert resources(written, "AWS::S3::Bucket") and resources(written, "AWS::KMS::Key")
