@@ -444,10 +444,10 @@ def _resource_changes(name: str, old_resources: dict[str, dict], new_resources: 
 
 def _open_findings(templates: dict[str, Template]) -> tuple[dict[tuple[str, str, str], Any], int]:
     findings: dict[tuple[str, str, str], Any] = {}
-    for name, template in templates.items():
+    for key, template in templates.items():
         for finding in check_template(template):
             if finding.acknowledged is None:
-                findings[(name, finding.resource, finding.rule_id)] = finding
+                findings[(key, finding.resource, finding.rule_id)] = finding
     return findings, sum(len(t.resources) for t in templates.values())
 
 
@@ -457,10 +457,10 @@ def _finding_changes(base: dict[str, Template], head: dict[str, Template]) -> li
     changes = []
     for key in sorted(new.keys() - old.keys(), key=lambda k: (k[2], k[0], k[1])):
         f = new[key]
-        changes.append(Change("finding", True, key[0], f.resource, f.resource_type, f"new {f.level.value}: {f.message}", f.rule_id))
+        changes.append(Change("finding", True, f.template, f.resource, f.resource_type, f"new {f.level.value}: {f.message}", f.rule_id))
     for key in sorted(old.keys() - new.keys(), key=lambda k: (k[2], k[0], k[1])):
         f = old[key]
-        changes.append(Change("finding", False, key[0], f.resource, f.resource_type, f"resolved {f.level.value}: {f.message}", f.rule_id))
+        changes.append(Change("finding", False, f.template, f.resource, f.resource_type, f"resolved {f.level.value}: {f.message}", f.rule_id))
     return changes
 
 
@@ -483,8 +483,9 @@ def diff_sides(base: Side, head: Side) -> DiffReport:
     link_exports(base.templates.values())
     link_exports(head.templates.values())
     changes: list[Change] = []
-    for name in sorted(base.templates.keys() | head.templates.keys()):
-        old_template, new_template = base.templates.get(name), head.templates.get(name)
+    for key in sorted(base.templates.keys() | head.templates.keys()):
+        old_template, new_template = base.templates.get(key), head.templates.get(key)
+        name = (new_template or old_template).name  # type: ignore[union-attr]
         old_resources = _resources(old_template) if old_template else {}
         new_resources = _resources(new_template) if new_template else {}
         changes.extend(_resource_changes(name, old_resources, new_resources))
@@ -529,7 +530,7 @@ def load_side(path: str, *, account: str | None = None) -> Side:
         relative = Path(item.path.name) if root.is_file() else item.path.relative_to(root)
         # a YAML template and its JSON conversion pair with each other
         key = relative.with_suffix("").as_posix() if relative.suffix.lower() in TEMPLATE_SUFFIXES else relative.as_posix()
-        templates[key] = Template(item.body, name=key, account=item.account, lines=item.lines)
+        templates[key] = Template(item.body, name=relative.as_posix(), account=item.account, lines=item.lines)
     reported = report_acknowledgments(root) if (root / "manifest.json").is_file() else {}
     return Side(templates, reported)
 
@@ -538,7 +539,7 @@ def diff_paths(base: str, head: str, *, account: str | None = None) -> DiffRepor
     """Load both sides and diff them; a single template on each side is paired whatever its name."""
     old, new = load_side(base, account=account), load_side(head, account=account)
     if len(old.templates) == 1 and len(new.templates) == 1 and old.templates.keys() != new.templates.keys():
-        (name,) = new.templates
+        (key,) = new.templates
         (old_template,) = old.templates.values()
-        old.templates = {name: Template(old_template.body, name=name, account=old_template.account)}
+        old.templates = {key: old_template}
     return diff_sides(old, new)

@@ -48,7 +48,7 @@ def render_text(report: DiffReport) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("<", "&lt;")
 
 
 def render_markdown(report: DiffReport) -> str:
