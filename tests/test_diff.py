@@ -475,3 +475,16 @@ def test_end_to_end_on_two_synths_of_the_baseline(baseline_assembly, tmp_path_fa
     acknowledgments = [c for c in data["changes"] if c["kind"] == "acknowledgment" and c["template"] == "validation-report.json"]
     assert acknowledgments and all(c["effect"] == "better" for c in acknowledgments)
     assert cli_main(["diff", str(smaller), str(baseline_assembly)]) == 1  # new IAM grants, new acknowledgments
+
+
+def test_an_unchanged_template_is_not_rechecked_but_a_changed_one_is(monkeypatch):
+    from secure_sagemaker.securitydiff import engine
+
+    checked: list[str] = []
+    real = engine.check_template
+    monkeypatch.setattr(engine, "check_template", lambda t: checked.append(t.name) or real(t))
+    weaker = _base()
+    weaker["Resources"]["Key"]["Properties"]["EnableKeyRotation"] = False
+    report = diff_templates({"same": _base(), "changed": _base()}, {"same": _base(), "changed": weaker})
+    assert sorted(checked) == ["changed", "changed"]
+    assert any(c.kind == "finding" and c.worse for c in report.changes)

@@ -452,8 +452,15 @@ def _open_findings(templates: dict[str, Template]) -> tuple[dict[tuple[str, str,
 
 
 def _finding_changes(base: dict[str, Template], head: dict[str, Template]) -> list[Change]:
-    old, _ = _open_findings(base)
-    new, _ = _open_findings(head)
+    # A template that did not change has the same findings on both sides: the rules skip it,
+    # unless it imports values, which another stack's change can alter.
+    same = {
+        key
+        for key in base.keys() & head.keys()
+        if base[key].body == head[key].body and "Fn::ImportValue" not in json.dumps(head[key].body)
+    }
+    old, _ = _open_findings({k: t for k, t in base.items() if k not in same})
+    new, _ = _open_findings({k: t for k, t in head.items() if k not in same})
     changes = []
     for key in sorted(new.keys() - old.keys(), key=lambda k: (k[2], k[0], k[1])):
         f = new[key]
