@@ -362,9 +362,8 @@ def _references(value: Any, found: set[str]) -> set[str]:
     return found
 
 
-def _control_removed(name: str, logical_id: str, cfn_type: str, old_resources: dict[str, dict], new_resources: dict[str, dict]) -> Change:
-    """A removed control is worse, unless everything it protected went with it (an alarm on a
-    deleted endpoint, the WAF of a deleted API): then it is shown for review."""
+def _edges(old_resources: dict[str, dict]) -> dict[str, set[str]]:
+    """Who refers to whom in ``old_resources``, both ways (an alarm only through what it watches)."""
     edges: dict[str, set[str]] = {}
     for lid, resource in old_resources.items():
         watched: Any = resource
@@ -375,6 +374,14 @@ def _control_removed(name: str, logical_id: str, cfn_type: str, old_resources: d
             if target in old_resources and target != lid:
                 edges.setdefault(lid, set()).add(target)
                 edges.setdefault(target, set()).add(lid)
+    return edges
+
+
+def _control_removed(
+    name: str, logical_id: str, cfn_type: str, old_resources: dict[str, dict], new_resources: dict[str, dict], edges: dict[str, set[str]]
+) -> Change:
+    """A removed control is worse, unless everything it protected went with it (an alarm on a
+    deleted endpoint, the WAF of a deleted API): then it is shown for review."""
     protected: set[str] = set()
     seen, todo = {logical_id}, [logical_id]
     while todo:
@@ -394,6 +401,7 @@ def _control_removed(name: str, logical_id: str, cfn_type: str, old_resources: d
 
 def _resource_changes(name: str, old_resources: dict[str, dict], new_resources: dict[str, dict]) -> list[Change]:
     changes: list[Change] = []
+    edges: dict[str, set[str]] | None = None  # built once, when a control was removed
     added = {lid: r for lid, r in new_resources.items() if lid not in old_resources}
     signatures: dict[tuple[str, str], str] = {}
     for lid, r in added.items():
@@ -406,7 +414,9 @@ def _resource_changes(name: str, old_resources: dict[str, dict], new_resources: 
                 renamed = signatures.get((cfn_type, _canon(_without_cosmetic(as_dict(old.get("Properties"))))))
                 changes.extend(_stateful(name, logical_id, old, None, renamed))
             elif cfn_type in controls.CONTROL_TYPES:
-                changes.append(_control_removed(name, logical_id, cfn_type, old_resources, new_resources))
+                if edges is None:
+                    edges = _edges(old_resources)
+                changes.append(_control_removed(name, logical_id, cfn_type, old_resources, new_resources, edges))
             for label, document in iam.documents(cfn_type, as_dict(old.get("Properties"))):
                 if document is not None:
                     changes.extend(Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}") for worse, message in iam.compare_documents(document, None))
