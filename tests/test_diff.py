@@ -488,3 +488,15 @@ def test_an_unchanged_template_is_not_rechecked_but_a_changed_one_is(monkeypatch
     report = diff_templates({"same": _base(), "changed": _base()}, {"same": _base(), "changed": weaker})
     assert sorted(checked) == ["changed", "changed"]
     assert any(c.kind == "finding" and c.worse for c in report.changes)
+
+
+def test_markdown_stays_within_a_comment_and_says_what_it_left_out():
+    from secure_sagemaker.securitydiff.output import MARKDOWN_LIMIT
+
+    base = {"Resources": {f"Key{i}": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}} for i in range(100)}}
+    head = {"Resources": {f"Key{i}": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": False}} for i in range(100)}}
+    report = diff_templates({"t": base}, {"t": head})
+    markdown = render_markdown(report)
+    assert len(markdown) < 65536
+    assert f"_The first {MARKDOWN_LIMIT}; {100 - MARKDOWN_LIMIT} more in `--format text`._" in markdown
+    assert render_text(report).count("key rotation off") == 100

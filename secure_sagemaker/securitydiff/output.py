@@ -7,6 +7,8 @@ import json
 from secure_sagemaker.securitydiff.engine import KINDS, Change, DiffReport
 
 _MARK = {True: "WORSE ", False: "better", None: "review"}
+#: Changes listed per section of a Markdown comment (GitHub limits a comment to 65,536 characters).
+MARKDOWN_LIMIT = 40
 _MD_MARK = {True: "🔴", False: "🟢", None: "⚪"}
 
 
@@ -64,12 +66,17 @@ def render_markdown(report: DiffReport) -> str:
         if not shown:
             continue
         lines += ["", f"#### {KINDS[kind]}", ""]
+        if len(shown) > MARKDOWN_LIMIT:  # a comment has a size limit; the text format has all
+            hidden = len(shown) - MARKDOWN_LIMIT
+            shown = shown[:MARKDOWN_LIMIT]
+            lines.append(f"_The first {MARKDOWN_LIMIT}; {hidden} more in `--format text`._")
+            lines.append("")
         for change in shown:
             rule = f" `{change.rule_id}`" if change.rule_id and change.kind == "finding" else ""
             lines.append(f"- {_MD_MARK[change.worse]} `{change.template}` `{change.resource}`{rule}: {_md(change.message)}")
-    better = report.better
+    better = report.better[:MARKDOWN_LIMIT]
     if better:
-        lines += ["", f"<details><summary>{_plural(len(better), 'change')} for the better</summary>", ""]
+        lines += ["", f"<details><summary>{_plural(len(report.better), 'change')} for the better</summary>", ""]
         for change in better:
             lines.append(f"- {_MD_MARK[False]} {KINDS[change.kind].split(' (')[0]}: `{change.template}` `{change.resource}`: {_md(change.message)}")
         lines += ["", "</details>"]
