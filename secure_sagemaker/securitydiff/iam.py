@@ -49,6 +49,28 @@ def _canon(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
 
+def readable(value: Any) -> str:
+    """A value as people read it: ``<Bucket.Arn>/models/*`` for ``Fn::Join`` of ``Fn::GetAtt``."""
+    if isinstance(value, str):
+        if value.startswith("{") or value.startswith("["):
+            try:
+                return readable(json.loads(value))
+            except ValueError:
+                return value
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if key == "Ref":
+            return f"<{arg}>"
+        if key == "Fn::GetAtt":
+            return f"<{'.'.join(map(str, arg)) if isinstance(arg, list) else arg}>"
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            return str(arg[0]).join(readable(item) for item in arg[1])
+        if key == "Fn::Sub":
+            return str(arg[0] if isinstance(arg, list) and arg else arg)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 @dataclass(frozen=True)
 class Grant:
     effect: str
@@ -125,15 +147,15 @@ def covers(wide: Grant, narrow: Grant) -> bool:
 
 
 def _describe(grants_: list[Grant]) -> str:
-    actions = sorted({g.action for g in grants_})
-    resources = sorted({g.resource for g in grants_})
+    actions = sorted({readable(g.action) for g in grants_})
+    resources = sorted({readable(g.resource) for g in grants_ if g.resource})
 
     def short(items: list[str]) -> str:
         shown = ", ".join(items[:4])
         return shown + (f" (+{len(items) - 4} more)" if len(items) > 4 else "")
 
-    principal = grants_[0].principal
-    on = f" on {short(resources)}" if any(resources) else ""
+    principal = readable(grants_[0].principal) if grants_[0].principal else ""
+    on = f" on {short(resources)}" if resources else ""
     who = f" to {principal}" if principal else ""
     return f"{short(actions)}{on}{who}"
 
