@@ -310,11 +310,15 @@ def test_a_deleted_bucket_is_data_loss():
 def test_a_renamed_bucket_is_a_replacement():
     def rename(r):
         r["DataBucket"] = r.pop("Bucket")
+        text = json.dumps(r).replace('{"Ref": "Bucket"}', '{"Ref": "DataBucket"}').replace('["Bucket", ', '["DataBucket", ')
+        r.update(json.loads(text))
 
     forward, backward, _ = _diff(rename)
     assert forward.exit_code == 1 and backward.exit_code == 1  # either way round, a new bucket
     (message,) = _messages(forward, "stateful")
     assert message.startswith("REPLACED: its logical id changed to DataBucket")
+    # its findings moved with it: the rename is the change, not findings resolved and found again
+    assert not [c for c in forward.changes if c.kind == "finding" and c.resource in ("Bucket", "DataBucket")]
 
 
 def test_a_create_only_property_change_is_a_replacement():

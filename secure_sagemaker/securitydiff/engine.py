@@ -399,7 +399,11 @@ def _control_removed(
     return Change("control", True, name, logical_id, cfn_type, "control removed: the resource is no longer in the template")
 
 
-def _resource_changes(name: str, old_resources: dict[str, dict], new_resources: dict[str, dict]) -> list[Change]:
+def _resource_changes(
+    name: str, old_resources: dict[str, dict], new_resources: dict[str, dict], renamed: dict[str, str] | None = None
+) -> list[Change]:
+    """Per-resource changes; ``renamed`` collects ``{old id: new id}`` of resources whose logical
+    id changed with nothing else."""
     changes: list[Change] = []
     edges: dict[str, set[str]] | None = None  # built once, when a control was removed
     added = {lid: r for lid, r in new_resources.items() if lid not in old_resources}
@@ -411,8 +415,10 @@ def _resource_changes(name: str, old_resources: dict[str, dict], new_resources: 
         new = new_resources.get(logical_id)
         if new is None:
             if is_stateful(cfn_type):
-                renamed = signatures.get((cfn_type, _canon(_without_cosmetic(as_dict(old.get("Properties"))))))
-                changes.extend(_stateful(name, logical_id, old, None, renamed))
+                new_id = signatures.get((cfn_type, _canon(_without_cosmetic(as_dict(old.get("Properties"))))))
+                if new_id and renamed is not None:
+                    renamed[logical_id] = new_id
+                changes.extend(_stateful(name, logical_id, old, None, new_id))
             elif cfn_type in controls.CONTROL_TYPES:
                 if edges is None:
                     edges = _edges(old_resources)
@@ -461,7 +467,9 @@ def _open_findings(templates: dict[str, Template]) -> tuple[dict[tuple[str, str,
     return findings, sum(len(t.resources) for t in templates.values())
 
 
-def _finding_changes(base: dict[str, Template], head: dict[str, Template]) -> list[Change]:
+def _finding_changes(base: dict[str, Template], head: dict[str, Template], renamed: dict[tuple[str, str], str] | None = None) -> list[Change]:
+    """Findings added and resolved; a finding that moved with a renamed resource (``renamed``:
+    ``{(template, old id): new id}``) is neither: the rename itself is reported."""
     # A template that did not change has the same findings on both sides: the rules skip it,
     # unless it imports values, which another stack's change can alter.
     same = {
@@ -471,6 +479,10 @@ def _finding_changes(base: dict[str, Template], head: dict[str, Template]) -> li
     }
     old, _ = _open_findings({k: t for k, t in base.items() if k not in same})
     new, _ = _open_findings({k: t for k, t in head.items() if k not in same})
+    for key, logical_id, rule in list(old):
+        moved = (renamed or {}).get((key, logical_id))
+        if moved and (key, moved, rule) in new:
+            del old[(key, logical_id, rule)], new[(key, moved, rule)]
     changes = []
     for key in sorted(new.keys() - old.keys(), key=lambda k: (k[2], k[0], k[1])):
         f = new[key]
@@ -500,12 +512,15 @@ def diff_sides(base: Side, head: Side) -> DiffReport:
     link_exports(base.templates.values())
     link_exports(head.templates.values())
     changes: list[Change] = []
+    renamed: dict[tuple[str, str], str] = {}
     for key in sorted(base.templates.keys() | head.templates.keys()):
         old_template, new_template = base.templates.get(key), head.templates.get(key)
         name = (new_template or old_template).name  # type: ignore[union-attr]
         old_resources = _resources(old_template) if old_template else {}
         new_resources = _resources(new_template) if new_template else {}
-        changes.extend(_resource_changes(name, old_resources, new_resources))
+        moved: dict[str, str] = {}
+        changes.extend(_resource_changes(name, old_resources, new_resources, moved))
+        renamed.update({(key, old_id): new_id for old_id, new_id in moved.items()})
         changes.extend(_network(name, old_resources, new_resources))
         types = {lid: r.get("Type", "") for lid, r in {**old_resources, **new_resources}.items()}
         changes.extend(
@@ -516,7 +531,7 @@ def diff_sides(base: Side, head: Side) -> DiffReport:
                 types,
             )
         )
-    changes.extend(_finding_changes(base.templates, head.templates))
+    changes.extend(_finding_changes(base.templates, head.templates, renamed))
     changes.extend(_acknowledgment_changes("validation-report.json", base.reported_acknowledgments, head.reported_acknowledgments, {}))
     order = {kind: i for i, kind in enumerate(KINDS)}
     changes.sort(key=lambda c: (order[c.kind], {True: 0, None: 1, False: 2}[c.worse], c.template, c.resource))
