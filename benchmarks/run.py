@@ -10,7 +10,9 @@ Measures, in one run on this machine:
    since CloudFormation rejects an empty Resources section), same environment;
 2. the extra synth time of SageMakerSecurityChecks against the four stock cdk-nag packs together;
 3. `audit` on the baseline template and on a generated template of 5,000 resources (the baseline's
-   resources copied with renamed logical ids, so every cross-resource lookup stays realistic);
+   resources copied with renamed logical ids, so every cross-resource lookup stays realistic), and
+   `diff` of that template against a modified copy (:func:`modified_copy`); ``--diff-only TEMPLATE``
+   times only `diff`, without the synths;
 4. the test suite, ``python -m pytest -q -p no:cacheprovider --durations=10`` with this interpreter in
    the repository root, ``--suite-repeat`` times (default 1: it takes about half a minute), after
    the synths so that it does not load the machine while they run: wall time of the whole process
@@ -205,6 +207,70 @@ def time_audit(path: Path, repeat: int) -> dict[str, float]:
     }
 
 
+def modified_copy(template: dict, every: int = 50) -> dict:
+    """A copy of ``template`` with one change in ``every`` resources of the kinds `diff` reports:
+    key rotation off, a bucket renamed (a replacement), an inline policy broadened to every action,
+    SSH from anywhere on a security group, and a tag changed (not worse) on everything else."""
+    import copy
+
+    resources: dict[str, Any] = {}
+    for index, (logical_id, resource) in enumerate(copy.deepcopy(template["Resources"]).items()):
+        properties = resource.setdefault("Properties", {})
+        kind = resource.get("Type")
+        if index % every == 0:
+            if kind == "AWS::KMS::Key":
+                properties["EnableKeyRotation"] = False
+            elif kind == "AWS::S3::Bucket":
+                logical_id += "Renamed"
+            elif kind == "AWS::IAM::Role" and properties.get("Policies"):
+                properties["Policies"][0]["PolicyDocument"]["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+            elif kind == "AWS::EC2::SecurityGroup":
+                properties.setdefault("SecurityGroupIngress", []).append({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"})
+            else:
+                properties["Tags"] = [{"Key": "changed", "Value": "yes"}]
+        resources[logical_id] = resource
+    return {**template, "Resources": resources}
+
+
+def time_diff(base: Path, head: Path, repeat: int) -> dict[str, float]:
+    """`diff` of two templates: load + compare in process (median), and the CLI as a process (median)."""
+    from secure_sagemaker.securitydiff.engine import diff_paths
+
+    in_process, process, changes, worse = [], [], 0, 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        report = diff_paths(str(base), str(head))
+        in_process.append(time.perf_counter() - started)
+        changes, worse = len(report.changes), len(report.worse)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "secure_sagemaker.cli", "diff", "--format", "markdown", str(base), str(head)],
+            cwd=ROOT, capture_output=True, check=False,
+        )
+        process.append(time.perf_counter() - started)
+    return {"in_process": statistics.median(in_process), "process": statistics.median(process), "changes": changes, "worse": worse}
+
+
+def diff_lines(resources: int, timing: dict[str, float]) -> list[str]:
+    return [
+        f"| `diff` of {resources} resources against a modified copy, load + compare in process | {timing['in_process']:.2f} s ({timing['changes']} changes, {timing['worse']} worse) |",
+        f"| `diff` of {resources} resources, whole CLI process (`--format markdown`) | {timing['process']:.2f} s |",
+    ]
+
+
+def diff_only(template_path: Path, count: int, repeat: int) -> None:
+    """``--diff-only``: time `diff` on the template generated from ``template_path``, no synth."""
+    sys.path.insert(0, str(ROOT))
+    work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
+    generated = generated_template(json.loads(template_path.read_text()), count)
+    (work / "base.template.json").write_text(json.dumps(generated, indent=1))
+    (work / "head.template.json").write_text(json.dumps(modified_copy(generated), indent=1))
+    timing = time_diff(work / "base.template.json", work / "head.template.json", repeat)
+    audit = time_audit(work / "base.template.json", repeat)
+    print("\n".join(diff_lines(count, timing)))
+    print(f"| `audit` of the same {count} resources, load + rules in process (for scale) | {audit['in_process']:.2f} s |")
+
+
 # --------------------------------------------------------------------------------------------
 # Test suite
 # --------------------------------------------------------------------------------------------
@@ -322,7 +388,16 @@ def main() -> None:
         metavar="DIR",
         help="with --audit-only: a cloud assembly of the baseline already synthesized, instead of a fresh synth",
     )
+    parser.add_argument(
+        "--diff-only",
+        metavar="TEMPLATE",
+        type=Path,
+        help="only time `diff` on the template generated from TEMPLATE (a synthesized workload template)",
+    )
     args = parser.parse_args()
+    if args.diff_only:
+        diff_only(args.diff_only, args.resources, args.repeat)
+        return
     if args.suite_repeat < 1:
         parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
     if args.worker:
@@ -352,6 +427,9 @@ def main() -> None:
     generated.write_text(json.dumps(generated_template(base, args.resources), indent=1))
     audit_baseline = time_audit(baseline_dir, args.repeat)
     audit_generated = time_audit(generated, args.repeat)
+    modified = work / f"modified-{args.resources}.template.json"
+    modified.write_text(json.dumps(modified_copy(generated_template(base, args.resources)), indent=1))
+    diff_generated = time_diff(generated, modified, args.repeat)
     suite = None if args.skip_suite else time_suite(args.suite_repeat)
 
     b, e = median["baseline"]["in_process"], median["empty"]["in_process"]
@@ -382,6 +460,7 @@ def main() -> None:
         f"| `audit` on {args.resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s ({audit_generated['findings']} findings) |",
         f"| `audit` on {args.resources} resources, whole CLI process | {audit_generated['process']:.2f} s |",
     ]
+    lines += diff_lines(args.resources, diff_generated)
     if suite is not None:
         lines += suite_lines(suite)
     print("\n".join(lines))

@@ -15,6 +15,7 @@ from secure_sagemaker.nag.commands import add_audit, add_rules
 from secure_sagemaker.nag.acknowledged import acknowledgments_markdown
 from secure_sagemaker.preflight import add_preflight
 from secure_sagemaker.report import AssemblyError, render_summary, summarise
+from secure_sagemaker.securitydiff.command import add_diff
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -94,6 +95,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], Handler]] = [
     ),
     # the SageMakerSecurity rule engine: pure Python, no CDK import
     add_audit,
+    add_diff,
     add_rules,
     _catalogue_command(
         "practices",

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from secure_sagemaker.nag import add_all_packs
-from tests.conftest import new_app, resources
+from tests.conftest import ROOT, cdk_json_context, new_app, resources
 
 STOCK_PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
 
@@ -177,65 +177,37 @@ def test_every_log_group_is_encrypted_with_retention_and_retained(stack_template
         assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
 
 
-STATEFUL_TYPES = (
-    "AWS::KMS::Key",
-    "AWS::S3::Bucket",
-    "AWS::Logs::LogGroup",
-    "AWS::ECR::Repository",
-    "AWS::SageMaker::Domain",
-    "AWS::GuardDuty::Detector",
-)
+#: The one list of the baseline's stateful resources (scripts/stateful_manifest.py writes it);
+#: "stateful" is the types of secure_sagemaker.securitydiff, which `secure-sagemaker diff` uses too.
+STATEFUL_MANIFEST = ROOT / "docs" / "stateful-resources.json"
 
 
 @pytest.mark.parametrize("which", ["workload", "account"])
 def test_stateful_resources_are_retained_under_stable_logical_ids(which, baseline_template, account_template):
-    """A changed logical id replaces the resource on deploy: changing these lists is a breaking change."""
+    """A changed logical id replaces the resource on deploy: changing the manifest is a breaking change."""
+    from secure_sagemaker.securitydiff.stateful import stateful_manifest
+
+    context = cdk_json_context()
+    stack = context["secure-sagemaker:stackName" if which == "workload" else "secure-sagemaker:accountStackName"]
     template = baseline_template if which == "workload" else account_template
-    stateful = {
-        logical_id: resource
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] in STATEFUL_TYPES
-    }
-    assert sorted(stateful) == EXPECTED_STATEFUL_IDS[which]
-    for logical_id, resource in stateful.items():
+    pinned = json.loads(STATEFUL_MANIFEST.read_text())["stacks"][stack]
+    found = stateful_manifest({stack: template})[stack]
+    assert found == pinned, (
+        "the stateful resources or their logical ids changed, which replaces them on deploy; if that is "
+        "intended, run python scripts/stateful_manifest.py and say why in the commit"
+    )
+    for logical_id in found:
+        resource = template["Resources"][logical_id]
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
 
 
-# Every id the single baseline stack had is still here, in the workload stack, except the GuardDuty
-# detector, which moved to the account baseline (GuardDuty allows one per account and Region).
-# The account baseline's ids are new; the S3 prefix-list lookup's log group is new.
-_WORKLOAD_STATEFUL_IDS = [
-    "BaselineAccessLogsBucket80F91B8B",
-    "BaselineAuditTrailBucket6BD3EF84",
-    "BaselineAuditTrailLogGroup4DC54905",
-    "BaselineDataBucket84344E3C",
-    "BaselineInferenceApiAccessLogsD8A27F99",
-    "BaselineInferenceApiExecutionLogsC05EF834",
-    "BaselineInferenceApiWafLogs38A8931C",
-    "BaselineKeysAlertsKey7A4B6AAC",
-    "BaselineKeysAuditKey973430FD",
-    "BaselineKeysDataKey00DAA84A",
-    "BaselineKeysLogsKeyCD1155EF",
-    "BaselineKeysModelsKey4C2D8115",
-    "BaselineModelImagesC9DB6BCA",
-    "BaselineModelsBucket9499875E",
-    "BaselineNetworkFlowLogGroup5D69D648",
-    "BaselineNetworkS3PrefixListLookupLogsB4E529F7",
-    "BaselineStudioDomain6074BE3D",
-]
-EXPECTED_STATEFUL_IDS = {
-    "workload": _WORKLOAD_STATEFUL_IDS,
-    "account": [
-        "AccountAccessLogsBucket75A2B0D1",
-        "AccountAuditTrailBucketBEDADFC2",
-        "AccountAuditTrailLogGroup7D0A8B45",
-        "AccountComplianceRulesBucketD51D25D0",
-        "AccountKeysAlertsKey1FEBBA78",
-        "AccountKeysAuditKey3322498E",
-        "AccountKeysLogsKey6171F3F6",
-        "AccountThreatDetectionDetectorD3963062",
-    ],
-}
+def test_the_manifest_lists_both_stacks_and_nothing_else():
+    """Every stack of app.py is pinned; a stack that disappears from app.py must leave the manifest too."""
+    context = cdk_json_context()
+    assert set(json.loads(STATEFUL_MANIFEST.read_text())["stacks"]) == {
+        context["secure-sagemaker:stackName"],
+        context["secure-sagemaker:accountStackName"],
+    }
 
 
 def _isolated_subnet_refs(template: dict) -> list[dict]:

@@ -35,7 +35,7 @@ from tests.conftest import ROOT, cdk_json_context, resources, synth_app_py
 
 README = ROOT / "README.md"
 #: The snippets this module checks, by marker name. A new snippet needs a marker and a test here.
-CHECKED = {"constructs", "pack", "acknowledge", "stages", "cross-stack"}
+CHECKED = {"constructs", "pack", "acknowledge", "stages", "cross-stack", "user-tests"}
 #: What `cdk init` puts in cdk.json that matters to the constructs: the feature flags.
 FEATURE_FLAGS = {k: v for k, v in cdk_json_context().items() if k.startswith("@")}
 
@@ -254,8 +254,9 @@ def _workflow() -> dict:
     return workflows[0]
 
 
-def _steps(workflow: dict) -> tuple[dict, list[dict]]:
-    (job,) = workflow["jobs"].values()
+def _steps(workflow: dict, command: str = "secure-sagemaker audit") -> tuple[dict, list[dict]]:
+    """The job whose steps run ``command``, and its steps."""
+    (job,) = [j for j in workflow["jobs"].values() if any(command in s.get("run", "") for s in j["steps"])]
     return job, job["steps"]
 
 
@@ -408,6 +409,70 @@ def test_shell_examples_use_commands_and_flags_that_exist(snippet, tmp_path):
         assert result.returncode == 0, f"{line}\n{result.stderr}"
 
 
+def _diff_job() -> tuple[dict, list[dict], dict]:
+    job, steps = _steps(_workflow(), "secure-sagemaker diff")
+    (diff,) = [s for s in steps if "secure-sagemaker diff" in s.get("run", "")]
+    return job, steps, diff
+
+
+def test_pr_workflow_synthesizes_base_and_head_and_posts_the_diff_even_when_worse():
+    workflow = _workflow()
+    assert "pull_request" in workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+    job, steps, diff = _diff_job()
+    assert job["if"] == "github.event_name == 'pull_request'"
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    checkouts = {s["with"]["path"]: s["with"] for s in steps if s.get("uses", "").startswith("actions/checkout@")}
+    assert checkouts["base"]["ref"] == "${{ github.event.pull_request.base.sha }}" and "ref" not in checkouts["head"]
+    (install,) = [s for s in steps if s.get("run", "").startswith("pip install")]
+    assert "secure-sagemaker[cli]" in install["run"]  # the cdk CLI and Node.js, from PyPI
+    (synth,) = [s for s in steps if "cdk synth" in s.get("run", "")]
+    written = dict(re.findall(r"\(cd (\w+) && .*cdk synth .*-o \.\./(\S+)\)", synth["run"]))
+    tokens = shlex.split(diff["run"])
+    base, head = tokens[2:4]
+    assert written == {"base": base, "head": head}, synth["run"]
+    assert tokens[tokens.index("--format") + 1] == "markdown"
+    (comment,) = [s for s in steps if "gh pr comment" in s.get("run", "")]
+    assert steps.index(comment) > steps.index(diff)
+    body = shlex.split(comment["run"])
+    assert body[body.index("--body-file") + 1] == _report_file(diff["run"])
+    assert comment["if"] == f"always() && hashFiles('{_report_file(diff['run'])}') != ''"
+    assert comment["env"]["GH_TOKEN"] == "${{ github.token }}"
+
+
+def test_pr_workflow_diff_step_runs_as_written(snippet, tmp_path):
+    """The diff step, verbatim, on the constructs snippet's assembly as base and head; then with
+    key rotation off in the head (exit 1, the comment says so); then with no head (exit 2, no file)."""
+    _, _, diff = _diff_job()
+    command = diff["run"]
+    assert "${{" not in command
+    base, head = shlex.split(command)[2:4]
+    report = tmp_path / _report_file(command)
+    good = snippet("constructs")
+    _no_error(good)
+    shutil.copytree(good.outdir, tmp_path / base)
+    shutil.copytree(good.outdir, tmp_path / head)
+
+    result = _bash(command, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no security-relevant change" in report.read_text()
+
+    template_path = tmp_path / head / "MlData.template.json"
+    template = json.loads(template_path.read_text())
+    key = next(iter(resources(template, "AWS::KMS::Key")))
+    template["Resources"][key]["Properties"]["EnableKeyRotation"] = False
+    template_path.write_text(json.dumps(template))
+    result = _bash(command, tmp_path)
+    assert result.returncode == 1, result.stderr
+    comment = report.read_text()
+    assert comment.startswith("### secure-sagemaker security diff") and "HEAD is worse than BASE" in comment
+    assert f"`{key}`: key rotation off: EnableKeyRotation true -> false" in comment
+
+    report.unlink()
+    shutil.rmtree(tmp_path / head)
+    result = _bash(command, tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and not report.exists()
+
+
 def test_readme_rule_count_is_the_packs():
     from secure_sagemaker.nag.rule import all_rules
 
@@ -461,3 +526,25 @@ def test_stacksets_commands_name_the_template_app_py_writes(tmp_path):
     assert "BootstrapVersion" not in template.get("Parameters", {})  # deployable without CDK bootstrap
     assert "--permission-model SERVICE_MANAGED" in block.body and "--capabilities CAPABILITY_IAM" in block.body
     assert re.search(r"cdk deploy \S+ -c secure-sagemaker:accountBaseline=false", block.body)
+
+
+# -- testing your own app --------------------------------------------------------------------------
+
+
+def test_user_tests_snippet_passes_as_a_projects_test_module(tmp_path):
+    """The snippet, saved as the test module it says it is, runs with pytest in a fresh project
+    folder: the first run writes its snapshot, and its three tests pass."""
+    (block,) = [b for b in PYTHON if b.name == "user-tests"]
+    (module_name,) = re.findall(r"^# tests/(test_\w+\.py)$", block.body, re.M)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / module_name).write_text(block.body)
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--snapshot-update", f"tests/{module_name}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert re.search(r"\b3 passed\b", result.stdout), result.stdout[-2000:]
+    (snapshot,) = (tmp_path / "tests" / "__snapshots__").rglob("*.json")
+    written = json.loads(snapshot.read_text())
+    assert resources(written, "AWS::S3::Bucket") and resources(written, "AWS::KMS::Key")
