@@ -31,7 +31,7 @@ import yaml
 from secure_sagemaker.cli import main as cli_main
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.nag.rule import ERROR
-from tests.conftest import ROOT, cdk_json_context, resources, synth_app_py
+from tests.conftest import ROOT, cdk_json_context, resources
 
 README = ROOT / "README.md"
 #: The snippets this module checks, by marker name. A new snippet needs a marker and a test here.
@@ -518,7 +518,14 @@ def test_stacksets_commands_name_the_template_app_py_writes(tmp_path):
     context = dict(re.findall(r"-c (\S+?)=(\S+)", synth["context"]))
     assert synth["stack"] == cdk_json_context()["secure-sagemaker:accountStackName"]
     (template_file,) = re.findall(r"^aws s3 cp cdk\.out/(\S+) s3://", block.body, re.M)
-    assembly = synth_app_py(tmp_path / "cdk.out", **{k: json.loads(v) for k, v in context.items()})
+    # The account stack as app.py makes it, with the block's context (in process: app.py's other
+    # stack plays no part here).
+    from secure_sagemaker import BaselineConfig, SecureSageMakerAccountStack
+
+    app = cdk.App(context={**cdk_json_context(), **{k: json.loads(v) for k, v in context.items()}},
+                  outdir=str(tmp_path / "cdk.out"), analytics_reporting=False)
+    SecureSageMakerAccountStack(app, synth["stack"], config=BaselineConfig.from_context(app.node))
+    assembly = Path(app.synth().directory)
     template = json.loads((assembly / template_file).read_text())
     # --template-body takes at most 51,200 bytes (CloudFormation quotas); above, S3 and --template-url.
     assert (assembly / template_file).stat().st_size > 51_200 and "--template-url " in block.body

@@ -335,7 +335,7 @@ def test_nothing_is_kept_by_a_failed_first_deploy(baseline_template, account_tem
         assert policies == {"RetainExceptOnCreate"}
 
 
-def test_studio_keeps_the_network_it_lives_in_so_the_stack_deletes_cleanly(baseline_template, tmp_path_factory):
+def test_studio_keeps_the_network_it_lives_in_so_the_stack_deletes_cleanly(baseline_template):
     kept = {
         r["Type"] for r in baseline_template["Resources"].values() if r.get("DeletionPolicy") == "RetainExceptOnCreate"
     }
@@ -345,8 +345,9 @@ def test_studio_keeps_the_network_it_lives_in_so_the_stack_deletes_cleanly(basel
     for deleted in ("AWS::EC2::VPCEndpoint", "AWS::EC2::FlowLog"):
         assert all("DeletionPolicy" not in r for r in resources(baseline_template, deleted).values()), deleted
     # Without Studio nothing holds the network, so it is deleted with the stack.
-    assembly = synth_app_py(tmp_path_factory.mktemp("no-studio"), **{"secure-sagemaker:studio": False})
-    template = _template(assembly, "secure-sagemaker:stackName")
+    app = new_app()
+    stack = SecureSageMakerStack(app, "NoStudio", config=BaselineConfig(studio=False, notebook=False))
+    template = app.synth().get_stack_by_name(stack.stack_name).template
     for network_type in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"):
         assert all("DeletionPolicy" not in r for r in resources(template, network_type).values()), network_type
 
