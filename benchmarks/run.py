@@ -95,11 +95,13 @@ def worker(variant: str, outdir: str) -> None:
     print(json.dumps(timings))
 
 
-def run_worker(variant: str, outdir: Path) -> dict[str, float]:
+def run_worker(variant: str, outdir: Path, root: Path = ROOT) -> dict[str, float]:
+    """One synth of ``variant`` in a fresh process, with the worker of the tree at ``root``."""
     env = {**os.environ, "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, __file__, "--worker", variant, str(outdir)], capture_output=True, text=True, env=env, cwd=ROOT
+        [sys.executable, str(root / "benchmarks" / "run.py"), "--worker", variant, str(outdir)],
+        capture_output=True, text=True, env=env, cwd=root,
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
@@ -271,6 +273,32 @@ def diff_only(template_path: Path, count: int, repeat: int) -> None:
     print(f"| `audit` of the same {count} resources, load + rules in process (for scale) | {audit['in_process']:.2f} s |")
 
 
+def compare_trees(before: Path, repeat: int) -> None:
+    """``--against``: the synth variants of ``before`` and of this tree, run back to back."""
+    work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
+    trees = {"before": before, "after": ROOT}
+    variants = ("empty", "baseline", "all")
+    runs: dict[tuple[str, str], list[dict[str, float]]] = {(t, v): [] for t in trees for v in variants}
+    sizes: dict[tuple[str, str], int] = {}
+    for round_ in range(repeat):
+        for variant in variants:
+            for tree, root in trees.items():
+                outdir = work / f"{tree}-{variant}-{round_}"
+                runs[(tree, variant)].append(run_worker(variant, outdir, root))
+                sizes[(tree, variant)] = sum(
+                    len(json.loads(p.read_text())["Resources"]) for p in outdir.glob("*.template.json")
+                )
+                print(f"  {tree:<6} {variant:<9} round {round_ + 1}: synth {runs[(tree, variant)][-1]['in_process']:.2f} s", file=sys.stderr)
+    print(f"| Variant | Resources | {before.name}: synth in process / whole process (s) | this tree (s) |")
+    print("|---|---:|---:|---:|")
+    for variant in variants:
+        cells = []
+        for tree in trees:
+            timings = runs[(tree, variant)]
+            cells.append(f"{statistics.median(t['in_process'] for t in timings):.2f} / {statistics.median(t['process'] for t in timings):.2f}")
+        print(f"| {variant} | {sizes[('before', variant)]} → {sizes[('after', variant)]} | {cells[0]} | {cells[1]} |")
+
+
 # --------------------------------------------------------------------------------------------
 # Test suite
 # --------------------------------------------------------------------------------------------
@@ -389,6 +417,12 @@ def main() -> None:
         help="with --audit-only: a cloud assembly of the baseline already synthesized, instead of a fresh synth",
     )
     parser.add_argument(
+        "--against",
+        metavar="TREE",
+        help="a checkout of an earlier version (e.g. `git worktree add /tmp/before <rev>`): synth of the empty app, the "
+        "baseline and the baseline with every pack, alternating its worker and this tree's, so load hits both alike",
+    )
+    parser.add_argument(
         "--diff-only",
         metavar="TEMPLATE",
         type=Path,
@@ -402,6 +436,9 @@ def main() -> None:
         parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
     if args.worker:
         worker(*args.worker)
+        return
+    if args.against:
+        compare_trees(Path(args.against).resolve(), args.repeat)
         return
 
     from importlib.metadata import version
