@@ -16,9 +16,59 @@ from secure_sagemaker.nag.rule import Level
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _fail(command: str, message: str) -> int:
+def fail(command: str, message: str) -> int:
+    """Say ``message`` on one line of standard error, for sub-command ``command``; exit status 2."""
     print(f"secure-sagemaker {command}: {message}", file=sys.stderr)
     return 2
+
+
+def add_account_and_output(parser: argparse.ArgumentParser) -> None:
+    """The ``--account`` and ``--output`` options that the template-reading commands share."""
+    parser.add_argument(
+        "--account",
+        metavar="ID",
+        help="the 12-digit account the templates deploy to, to compare literal account ids with",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the report to FILE instead of standard output; FILE is left alone when the input cannot be read",
+    )
+
+
+def account_problem(command: str, account: str | None) -> int | None:
+    """Exit status 2 (with the message) when ``--account`` is given but is no 12-digit account id."""
+    if account is not None and not (account.isdigit() and len(account) == 12):
+        return fail(command, f"--account {account!r} is not a 12-digit AWS account id")
+    return None
+
+
+def write_report(command: str, text: str, output: str | None) -> int | None:
+    """``text`` to standard output, or to ``--output``; exit status 2 when that file cannot be written."""
+    if output is None:
+        sys.stdout.write(text)
+        return None
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return fail(command, f"cannot write --output {output}: {exc.strerror or exc}")
+    return None
+
+
+def one_line_errors(command: str, handler: Handler) -> Handler:
+    """``handler``, with an interruption or an unexpected error reported on one line (exit status 2),
+    never as a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except KeyboardInterrupt:
+            return fail(command, "interrupted")
+        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+            return fail(command, f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+
+    return run
 
 
 def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
@@ -42,17 +92,7 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
         default=Level.WARNING.value,
         help="hide findings below this level (default: warning); errors always set the exit status",
     )
-    parser.add_argument(
-        "--account",
-        metavar="ID",
-        help="the 12-digit account the templates deploy to, to compare literal account ids with",
-    )
-    parser.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="write the report to FILE instead of standard output; FILE is left alone when the input cannot be read",
-    )
+    add_account_and_output(parser)
 
     def run(args: argparse.Namespace) -> int:
         import gc
@@ -62,14 +102,10 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
         gc.disable()
         try:
             return _audit(args)
-        except KeyboardInterrupt:
-            return _fail("audit", "interrupted")
-        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-            return _fail("audit", f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
         finally:
             gc.enable()
 
-    return run
+    return one_line_errors("audit", run)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -80,12 +116,13 @@ def _audit(args: argparse.Namespace) -> int:
     from secure_sagemaker.nag.template import Template, link_exports
     from secure_sagemaker.nag.transforms import expand
 
-    if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
-        return _fail("audit", f"--account {args.account!r} is not a 12-digit AWS account id")
+    problem = account_problem("audit", args.account)
+    if problem is not None:
+        return problem
     try:
         loaded = load_paths(args.paths, account=args.account)
     except TemplateError as exc:
-        return _fail("audit", str(exc))
+        return fail("audit", str(exc))
     findings = []
     resources = 0
     templates = []
@@ -94,7 +131,7 @@ def _audit(args: argparse.Namespace) -> int:
         try:
             references = check_structure(body, names_known=not unexpanded)
         except StructureError as exc:
-            return _fail("audit", f"{item.display}: {exc}")
+            return fail("audit", f"{item.display}: {exc}")
         templates.append(
             Template(body, name=item.display, account=item.account, lines=item.lines, unexpanded=unexpanded, references=references)
         )
@@ -104,15 +141,8 @@ def _audit(args: argparse.Namespace) -> int:
         findings.extend(check_template(template))
     report = AuditReport(templates=loaded, resources=resources, findings=findings, min_level=Level(args.min_level))
     render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]
-    text = render(report) + "\n"
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            return _fail("audit", f"cannot write --output {args.output}: {exc.strerror or exc}")
-    return report.exit_code
+    problem = write_report("audit", render(report) + "\n", args.output)
+    return report.exit_code if problem is None else problem
 
 
 def add_rules(subparsers: argparse._SubParsersAction) -> Handler:

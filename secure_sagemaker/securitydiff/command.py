@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
-from typing import Callable
 
-Handler = Callable[[argparse.Namespace], int]
-
-
-def _fail(message: str) -> int:
-    print(f"secure-sagemaker diff: {message}", file=sys.stderr)
-    return 2
+from secure_sagemaker.nag.commands import (
+    Handler,
+    account_problem,
+    add_account_and_output,
+    fail,
+    one_line_errors,
+    write_report,
+)
 
 
 def add_diff(subparsers: argparse._SubParsersAction) -> Handler:
@@ -29,23 +28,8 @@ def add_diff(subparsers: argparse._SubParsersAction) -> Handler:
     parser.add_argument("base", metavar="BASE", help="the version before the change (cdk.out, folder or template)")
     parser.add_argument("head", metavar="HEAD", help="the version after the change")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)")
-    parser.add_argument("--account", metavar="ID", help="the 12-digit account the templates deploy to")
-    parser.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="write the report to FILE instead of standard output; FILE is left alone when the input cannot be read",
-    )
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return _diff(args)
-        except KeyboardInterrupt:
-            return _fail("interrupted")
-        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-            return _fail(f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
-
-    return run
+    add_account_and_output(parser)
+    return one_line_errors("diff", _diff)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -53,18 +37,12 @@ def _diff(args: argparse.Namespace) -> int:
     from secure_sagemaker.securitydiff.engine import diff_paths
     from secure_sagemaker.securitydiff.output import RENDERERS
 
-    if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
-        return _fail(f"--account {args.account!r} is not a 12-digit AWS account id")
+    problem = account_problem("diff", args.account)
+    if problem is not None:
+        return problem
     try:
         report = diff_paths(args.base, args.head, account=args.account)
     except TemplateError as exc:
-        return _fail(str(exc))
-    text = RENDERERS[args.format](report) + "\n"
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            return _fail(f"cannot write --output {args.output}: {exc.strerror or exc}")
-    return report.exit_code
+        return fail("diff", str(exc))
+    problem = write_report("diff", RENDERERS[args.format](report) + "\n", args.output)
+    return report.exit_code if problem is None else problem
