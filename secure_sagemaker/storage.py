@@ -433,42 +433,28 @@ class SecureBucket(Construct):
         return ids, arns
 
     def _deny_other_encryption(self) -> None:
+        # SSE-C requests carry no x-amz-server-side-encryption header, so the first two statements
+        # pass them; a stolen role could re-encrypt objects under a key only the thief holds. S3
+        # blocks SSE-C on new buckets by default, which a bucket setting can undo; the third cannot.
         objects = self._bucket.arn_for_objects("*")
-        self._bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyUploadsWithOtherEncryption",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:PutObject"],
-                resources=[objects],
-                conditions={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        for sid, conditions in (
+            ("DenyUploadsWithOtherEncryption",
+             {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}),
+            ("DenyUploadsWithOtherKmsKey",
+             {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}}),
+            ("DenyCustomerProvidedKeys",
+             {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}),
+        ):
+            self._bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:PutObject"],
+                    resources=[objects],
+                    conditions=conditions,
+                )
             )
-        )
-        self._bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyUploadsWithOtherKmsKey",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:PutObject"],
-                resources=[objects],
-                conditions={
-                    "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}
-                },
-            )
-        )
-        # SSE-C requests carry no x-amz-server-side-encryption header, so the statements above pass
-        # them; a stolen role could re-encrypt objects under a key only the thief holds. S3 blocks
-        # SSE-C on new buckets by default, which a bucket setting can undo; this deny cannot.
-        self._bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyCustomerProvidedKeys",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:PutObject"],
-                resources=[objects],
-                conditions={"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
-            )
-        )
 
     def _deny_outside_vpc_endpoints(self, vpce_ids: list[str], break_glass: list[str]) -> None:
         self._bucket.add_to_resource_policy(
