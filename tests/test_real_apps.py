@@ -33,6 +33,8 @@ from secure_sagemaker import (
     SecureSageMakerStack,
     SecureStudioDomain,
 )
+from secure_sagemaker.account import REPLICATION_RULES
+from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.config import BaselineConfig
 from secure_sagemaker.nag import add_all_packs
 from tests.conftest import FULL_BASELINE, cdk_json_context, new_app, resources, synth_app_py
@@ -63,6 +65,9 @@ def _missing_context(result: dict[str, Any]) -> list[Any]:
     return [m for manifest in (result["manifest"], *result["nested_manifests"]) for m in manifest.get("missing", [])]
 
 
+_SINGLE_REGION = "Single-Region test app; replication is the deployment's decision, as in the baseline."
+
+
 def _workloads(stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork) -> None:
     """Buckets, a topic, roles, Studio, a notebook, a model and an endpoint using ``keys`` and ``network``."""
     data = SecureBucket(stack, "Data", encryption_key=keys.data_key)
@@ -88,11 +93,7 @@ def _workloads(stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork) -> None
     )
     trail = AuditTrail(stack, "DataEvents", keys=keys, data_event_buckets=[data, models], management_events=False)
     for bucket in (data, models, trail.bucket):
-        cdk.Validations.of(bucket).acknowledge(*(
-            cdk.Acknowledgment(id=f"{pack}::{pack}-S3BucketReplicationEnabled", reason="Single-Region test app; "
-                               "replication is the deployment's decision, as in the baseline.")
-            for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-        ))
+        acknowledge(bucket, REPLICATION_RULES, _SINGLE_REGION)
 
 
 # --- another stack ------------------------------------------------------------------------------
@@ -185,11 +186,7 @@ def test_imported_vpc_keys_and_buckets_work():
         stack, "Role", read_buckets=[S3Prefix(bucket, "raw"), S3Prefix(data.bucket, "raw")],
         keys=[data_key], subnets=network.subnets, security_groups=[network.workload_security_group],
     )
-    cdk.Validations.of(data).acknowledge(*(
-        cdk.Acknowledgment(id=f"{pack}::{pack}-S3BucketReplicationEnabled", reason="Single-Region test app; "
-                           "replication is the deployment's decision, as in the baseline.")
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-    ))
+    acknowledge(data, REPLICATION_RULES, _SINGLE_REGION)
     # What an import leaves unverifiable is acknowledged on the narrowest construct, as a user would.
     imported_key = ("The key is imported by ARN from the platform team's key stack, where it is a customer "
                     "managed key with rotation on; the rule cannot see that stack from this template.")
