@@ -14,8 +14,8 @@ import sys
 
 import aws_cdk as cdk
 
-from secure_sagemaker.account import SecureSageMakerAccountStack
 from secure_sagemaker._validation import PropError
+from secure_sagemaker.account import SecureSageMakerAccountStack
 from secure_sagemaker.baseline import SecureSageMakerStack
 from secure_sagemaker.config import BaselineConfig
 from secure_sagemaker.nag import add_all_packs
@@ -38,7 +38,9 @@ if config.account_baseline:
         config=config,
         description="secure-sagemaker: account baseline (once per account and Region)",
     )
-    stack.add_stack_dependency(account, "the inference API's stage logging needs the account's API Gateway CloudWatch role")
+    stack.add_stack_dependency(
+        account, "the inference API's stage logging needs the account's API Gateway CloudWatch role"
+    )
 if stack.baseline.inference_api is not None:
     cdk.CfnOutput(
         stack,

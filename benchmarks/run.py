@@ -70,7 +70,11 @@ def worker(variant: str, outdir: str) -> None:
     from secure_sagemaker.nag.pack import SageMakerSecurityChecks
 
     imported = time.perf_counter()
-    context = {**json.loads((ROOT / "cdk.json").read_text())["context"], **FULL_BASELINE, "aws:cdk:enable-path-metadata": True}
+    context = {
+        **json.loads((ROOT / "cdk.json").read_text())["context"],
+        **FULL_BASELINE,
+        "aws:cdk:enable-path-metadata": True,
+    }
     app = cdk.App(outdir=outdir, context=context, analytics_reporting=False)
     if variant == "empty":
         # CloudFormation rejects an empty Resources section (and so does CDK's own validation).
@@ -97,11 +101,18 @@ def worker(variant: str, outdir: str) -> None:
 
 def run_worker(variant: str, outdir: Path, root: Path = ROOT) -> dict[str, float]:
     """One synth of ``variant`` in a fresh process, with the worker of the tree at ``root``."""
-    env = {**os.environ, "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "run.py"), "--worker", variant, str(outdir)],
-        capture_output=True, text=True, env=env, cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
@@ -140,7 +151,14 @@ def _rename(value: Any, names: dict[str, str]) -> Any:
 
 
 #: Properties removed from every other copy, so the generated template has findings to report.
-WEAKENED = ("EnableKeyRotation", "BucketEncryption", "EnableNetworkIsolation", "KmsKeyId", "VersioningConfiguration", "RetentionInDays")
+WEAKENED = (
+    "EnableKeyRotation",
+    "BucketEncryption",
+    "EnableNetworkIsolation",
+    "KmsKeyId",
+    "VersioningConfiguration",
+    "RetentionInDays",
+)
 
 
 def generated_template(base: dict, count: int) -> dict:
@@ -191,14 +209,18 @@ def time_audit(path: Path, repeat: int) -> dict[str, float]:
             else:
                 body, unexpanded = expand(loaded.body)
                 references = check_structure(body, names_known=not unexpanded)
-                template = Template(body, name=loaded.display, lines=loaded.lines, unexpanded=unexpanded, references=references)
+                template = Template(
+                    body, name=loaded.display, lines=loaded.lines, unexpanded=unexpanded, references=references
+                )
             findings = len(check_template(template))
         in_process.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "secure_sagemaker.cli", "audit", "--format", "json", str(path)],
-            cwd=ROOT, capture_output=True, check=False,
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
         )
         process.append(time.perf_counter() - started)
     return {
@@ -225,9 +247,13 @@ def modified_copy(template: dict, every: int = 50) -> dict:
             elif kind == "AWS::S3::Bucket":
                 logical_id += "Renamed"
             elif kind == "AWS::IAM::Role" and properties.get("Policies"):
-                properties["Policies"][0]["PolicyDocument"]["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+                properties["Policies"][0]["PolicyDocument"]["Statement"].append(
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"}
+                )
             elif kind == "AWS::EC2::SecurityGroup":
-                properties.setdefault("SecurityGroupIngress", []).append({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"})
+                properties.setdefault("SecurityGroupIngress", []).append(
+                    {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}
+                )
             else:
                 properties["Tags"] = [{"Key": "changed", "Value": "yes"}]
         resources[logical_id] = resource
@@ -247,15 +273,23 @@ def time_diff(base: Path, head: Path, repeat: int) -> dict[str, float]:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "secure_sagemaker.cli", "diff", "--format", "markdown", str(base), str(head)],
-            cwd=ROOT, capture_output=True, check=False,
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
         )
         process.append(time.perf_counter() - started)
-    return {"in_process": statistics.median(in_process), "process": statistics.median(process), "changes": changes, "worse": worse}
+    return {
+        "in_process": statistics.median(in_process),
+        "process": statistics.median(process),
+        "changes": changes,
+        "worse": worse,
+    }
 
 
 def diff_lines(resources: int, timing: dict[str, float]) -> list[str]:
     return [
-        f"| `diff` of {resources} resources against a modified copy, load + compare in process | {timing['in_process']:.2f} s ({timing['changes']} changes, {timing['worse']} worse) |",
+        f"| `diff` of {resources} resources against a modified copy, load + compare in process | "
+        f"{timing['in_process']:.2f} s ({timing['changes']} changes, {timing['worse']} worse) |",
         f"| `diff` of {resources} resources, whole CLI process (`--format markdown`) | {timing['process']:.2f} s |",
     ]
 
@@ -270,7 +304,9 @@ def diff_only(template_path: Path, count: int, repeat: int) -> None:
     timing = time_diff(work / "base.template.json", work / "head.template.json", repeat)
     audit = time_audit(work / "base.template.json", repeat)
     print("\n".join(diff_lines(count, timing)))
-    print(f"| `audit` of the same {count} resources, load + rules in process (for scale) | {audit['in_process']:.2f} s |")
+    print(
+        f"| `audit` of the same {count} resources, load + rules in process (for scale) | {audit['in_process']:.2f} s |"
+    )
 
 
 def compare_trees(before: Path, repeat: int) -> None:
@@ -288,14 +324,19 @@ def compare_trees(before: Path, repeat: int) -> None:
                 sizes[(tree, variant)] = sum(
                     len(json.loads(p.read_text())["Resources"]) for p in outdir.glob("*.template.json")
                 )
-                print(f"  {tree:<6} {variant:<9} round {round_ + 1}: synth {runs[(tree, variant)][-1]['in_process']:.2f} s", file=sys.stderr)
+                print(
+                    f"  {tree:<6} {variant:<9} round {round_ + 1}: synth {runs[(tree, variant)][-1]['in_process']:.2f} s",
+                    file=sys.stderr,
+                )
     print(f"| Variant | Resources | {before.name}: synth in process / whole process (s) | this tree (s) |")
     print("|---|---:|---:|---:|")
     for variant in variants:
         cells = []
         for tree in trees:
             timings = runs[(tree, variant)]
-            cells.append(f"{statistics.median(t['in_process'] for t in timings):.2f} / {statistics.median(t['process'] for t in timings):.2f}")
+            cells.append(
+                f"{statistics.median(t['in_process'] for t in timings):.2f} / {statistics.median(t['process'] for t in timings):.2f}"
+            )
         print(f"| {variant} | {sizes[('before', variant)]} → {sizes[('after', variant)]} | {cells[0]} | {cells[1]} |")
 
 
@@ -312,7 +353,11 @@ _DURATION = re.compile(r"^(?P<seconds>[\d.]+)s (?P<phase>setup|call|teardown)\s+
 
 def run_suite() -> dict[str, Any]:
     """One run of the test suite in a fresh process: wall time, pytest's own time, counts, slowest items."""
-    env = {**os.environ, "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
     started = time.perf_counter()
     result = subprocess.run([sys.executable, *SUITE_COMMAND], capture_output=True, text=True, env=env, cwd=ROOT)
     elapsed = time.perf_counter() - started
@@ -371,7 +416,9 @@ def suite_lines(suite: dict[str, Any]) -> list[str]:
 def _node_version() -> str:
     node = Path(sys.executable).parent / "node"
     try:
-        return subprocess.run([str(node if node.exists() else "node"), "--version"], capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            [str(node if node.exists() else "node"), "--version"], capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return "?"
 
@@ -391,9 +438,11 @@ def audit_only(work: Path, repeat: int, resources: int, assembly: str | None = N
         "",
         "| Measure | Value |",
         "|---|---:|",
-        f"| `audit` on the baseline ({len(base['Resources'])} resources), load + rules in process | {audit_baseline['in_process'] * 1000:.0f} ms |",
+        f"| `audit` on the baseline ({len(base['Resources'])} resources), load + rules in process | "
+        f"{audit_baseline['in_process'] * 1000:.0f} ms |",
         f"| `audit` on the baseline, whole CLI process | {audit_baseline['process']:.2f} s |",
-        f"| `audit` on {resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s ({audit_generated['findings']} findings) |",
+        f"| `audit` on {resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s "
+        f"({audit_generated['findings']} findings) |",
         f"| `audit` on {resources} resources, load + rules in process, CPU time | {audit_generated['cpu']:.2f} s |",
         f"| `audit` on {resources} resources, whole CLI process | {audit_generated['process']:.2f} s |",
     ]
@@ -404,12 +453,15 @@ def main() -> None:
     parser.add_argument("--worker", nargs=2, metavar=("VARIANT", "OUTDIR"), help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help="synths per variant (median is reported)")
     parser.add_argument("--resources", type=int, default=5000, help="resources in the generated template")
-    parser.add_argument("--suite-repeat", type=int, default=1, help="runs of the test suite (median is reported; about 30 s each)")
+    parser.add_argument(
+        "--suite-repeat", type=int, default=1, help="runs of the test suite (median is reported; about 30 s each)"
+    )
     parser.add_argument("--skip-suite", action="store_true", help="do not run and time the test suite")
     parser.add_argument(
         "--audit-only",
         action="store_true",
-        help="one baseline synth for the template, then time only `audit` (--repeat times) on it and on the generated template",
+        help="one baseline synth for the template, then time only `audit` (--repeat times) on it and on the generated "
+        "template",
     )
     parser.add_argument(
         "--assembly",
@@ -419,7 +471,8 @@ def main() -> None:
     parser.add_argument(
         "--against",
         metavar="TREE",
-        help="a checkout of an earlier version (e.g. `git worktree add /tmp/before <rev>`): synth of the empty app, the "
+        help="a checkout of an earlier version (e.g. `git worktree add /tmp/before <rev>`): synth of the empty app, "
+        "the "
         "baseline and the baseline with every pack, alternating its worker and this tree's, so load hits both alike",
     )
     parser.add_argument(
@@ -453,7 +506,9 @@ def main() -> None:
         for variant in VARIANTS:
             outdir = work / f"{variant}-{round_}"
             results[variant].append(run_worker(variant, outdir))
-            print(f"  {variant:<9} round {round_ + 1}: synth {results[variant][-1]['in_process']:.2f} s", file=sys.stderr)
+            print(
+                f"  {variant:<9} round {round_ + 1}: synth {results[variant][-1]['in_process']:.2f} s", file=sys.stderr
+            )
     median = {v: {k: statistics.median(r[k] for r in runs) for k in runs[0]} for v, runs in results.items()}
 
     baseline_dir = work / "baseline-0"
@@ -474,7 +529,8 @@ def main() -> None:
     ours = median["ours"]["in_process"] - b
     both = median["all"]["in_process"] - b
     lines = [
-        f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, Node {_node_version()}, "
+        f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, Node "
+        f"{_node_version()}, "
         f"aws-cdk-lib {version('aws-cdk-lib')}, cdk-nag {version('cdk-nag')}; {args.repeat} runs per variant, median.",
         "",
         "| Variant | Synth in process (s) | Whole process (s) |",
@@ -490,11 +546,13 @@ def main() -> None:
         f"| Baseline process / empty app process | {median['baseline']['process'] / median['empty']['process']:.2f}x |",
         f"| Extra synth time, four stock packs together | {stock:+.2f} s |",
         f"| Extra synth time, SageMakerSecurityChecks | {ours:+.2f} s |",
-        f"| of which inside `SageMakerSecurityChecks.validate` (read templates, run rules, build report) | {median['ours']['validate'] * 1000:.0f} ms |",
+        f"| of which inside `SageMakerSecurityChecks.validate` (read templates, run rules, build report) | "
+        f"{median['ours']['validate'] * 1000:.0f} ms |",
         f"| Extra synth time, all five packs | {both:+.2f} s |",
         f"| `audit` on the baseline (both stacks), load + rules in process | {audit_baseline['in_process'] * 1000:.0f} ms |",
         f"| `audit` on the baseline, whole CLI process | {audit_baseline['process']:.2f} s |",
-        f"| `audit` on {args.resources} resources, load + rules in process | {audit_generated['in_process']:.2f} s ({audit_generated['findings']} findings) |",
+        f"| `audit` on {args.resources} resources, load + rules in process | {audit_generated['in_process']:.2f} "
+        f"s ({audit_generated['findings']} findings) |",
         f"| `audit` on {args.resources} resources, whole CLI process | {audit_generated['process']:.2f} s |",
     ]
     lines += diff_lines(args.resources, diff_generated)

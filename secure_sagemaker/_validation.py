@@ -96,8 +96,13 @@ def require_key(construct: str, prop: str, value: Any, fix: str) -> Any:
     """
     require_attribute(construct, prop, value, "key_arn", fix)
     if hasattr(value, "alias_name"):
-        raise fail(construct, prop, value.node.path, "is a KMS alias, not a key",
-                   "pass the key itself (alias.alias_target_key or kms.Key.from_key_arn)")
+        raise fail(
+            construct,
+            prop,
+            value.node.path,
+            "is a KMS alias, not a key",
+            "pass the key itself (alias.alias_target_key or kms.Key.from_key_arn)",
+        )
     return value
 
 
@@ -113,7 +118,9 @@ def s3_key_prefix(construct: str, prop: str, value: Any, example: str, *, max_ur
     value = value.strip("/")
     # s3:// + at most 63 characters of bucket name + / + prefix
     if len(value) > max_uri_length - len("s3://") - 63 - 1:
-        raise fail(construct, prop, value, f"makes the {uri} longer than {max_uri_length} characters", "shorten the prefix")
+        raise fail(
+            construct, prop, value, f"makes the {uri} longer than {max_uri_length} characters", "shorten the prefix"
+        )
     return value
 
 
@@ -195,7 +202,9 @@ class _Enforced:
         return failed
 
 
-def enforce(construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]) -> None:
+def enforce(
+    construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]
+) -> None:
     """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized.
 
     A predicate must resolve what it compares with inside itself (``stack.resolve(key.key_arn)``

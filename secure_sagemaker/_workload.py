@@ -27,7 +27,8 @@ def execution_role_of(me: str, prop: str, value: Any, *, optional: bool = False)
     if value is None and optional:
         return None
     role = value.role if isinstance(value, ExecutionRole) else value
-    fix = "pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" + (", or drop it" if optional else "")
+    fix = "pass an ExecutionRole, or an iam.IRole assumed by sagemaker.amazonaws.com" + (
+        ", or drop it" if optional else ""
+    )
     require_attribute(me, prop, role, "role_arn", fix)
     return role
-

@@ -15,13 +15,13 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from secure_sagemaker.zones import DeployTimeZonesStack
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail, ComplianceRules, ThreatDetection
 from secure_sagemaker.config import BaselineConfig, log_retention
 from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.storage import AccessLogBucket
+from secure_sagemaker.zones import DeployTimeZonesStack
 
 REPLICATION_RULES = (
     "HIPAA.Security-S3BucketReplicationEnabled",

@@ -10,9 +10,9 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from secure_sagemaker.acknowledgments import acknowledge
-from secure_sagemaker.zones import DeployTimeZonesStack
+from secure_sagemaker._retention import RETAINED
 from secure_sagemaker.account import REPLICATION_REASON, REPLICATION_RULES
+from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail
 from secure_sagemaker.config import BaselineConfig, log_retention
 from secure_sagemaker.edge import ProtectedInferenceApi
@@ -22,7 +22,7 @@ from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
-from secure_sagemaker._retention import RETAINED
+from secure_sagemaker.zones import DeployTimeZonesStack
 
 #: S3 key prefixes the baseline's roles are scoped to.
 RAW_DATA_PREFIX = "raw"
@@ -216,9 +216,7 @@ class SecureSageMakerBaseline(Construct):
                 execution_role=self.inference_role.role,
                 image_uri=self.model_repository.repository_uri_for_tag(config.model_image_tag),
                 repositories=[self.model_repository],
-                model_data_url=self.models_bucket.bucket.s3_url_for_object(
-                    f"{MODELS_PREFIX}/{config.model_data_key}"
-                ),
+                model_data_url=self.models_bucket.bucket.s3_url_for_object(f"{MODELS_PREFIX}/{config.model_data_key}"),
                 model_data_bucket=self.models_bucket,
             )
             self.endpoint = SecureEndpoint(
@@ -255,7 +253,9 @@ class SecureSageMakerStack(DeployTimeZonesStack):
 
     baseline: SecureSageMakerBaseline
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: BaselineConfig | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.baseline = SecureSageMakerBaseline(
             self, "Baseline", config=config or BaselineConfig.from_context(self.node)

@@ -11,8 +11,8 @@ import sys
 from typing import Callable, Sequence
 
 from secure_sagemaker.diagram import DiagramError, markdown
-from secure_sagemaker.nag.commands import add_audit, add_rules
 from secure_sagemaker.nag.acknowledged import acknowledgments_markdown
+from secure_sagemaker.nag.commands import add_audit, add_rules
 from secure_sagemaker.preflight import add_preflight
 from secure_sagemaker.report import AssemblyError, render_summary, summarise
 from secure_sagemaker.securitydiff.command import add_diff

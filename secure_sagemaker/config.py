@@ -47,10 +47,28 @@ _RETENTION_DAYS = dict(
     zip(
         (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653),
         (
-            "ONE_DAY", "THREE_DAYS", "FIVE_DAYS", "ONE_WEEK", "TWO_WEEKS", "ONE_MONTH", "TWO_MONTHS",
-            "THREE_MONTHS", "FOUR_MONTHS", "FIVE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "THIRTEEN_MONTHS",
-            "EIGHTEEN_MONTHS", "TWO_YEARS", "THREE_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS",
-            "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS",
+            "ONE_DAY",
+            "THREE_DAYS",
+            "FIVE_DAYS",
+            "ONE_WEEK",
+            "TWO_WEEKS",
+            "ONE_MONTH",
+            "TWO_MONTHS",
+            "THREE_MONTHS",
+            "FOUR_MONTHS",
+            "FIVE_MONTHS",
+            "SIX_MONTHS",
+            "ONE_YEAR",
+            "THIRTEEN_MONTHS",
+            "EIGHTEEN_MONTHS",
+            "TWO_YEARS",
+            "THREE_YEARS",
+            "FIVE_YEARS",
+            "SIX_YEARS",
+            "SEVEN_YEARS",
+            "EIGHT_YEARS",
+            "NINE_YEARS",
+            "TEN_YEARS",
         ),
         strict=True,
     )
@@ -175,9 +193,14 @@ def _prefix_list_id(owner: str, name: str, value: str) -> None:
     from secure_sagemaker.network import PREFIX_LIST_ID
 
     if not PREFIX_LIST_ID.match(value):
-        raise fail(owner, name, value, "is not a prefix list id (pl- and lowercase hex digits)",
-                   f"set {name} to the id `aws ec2 describe-managed-prefix-lists` gives for "
-                   "com.amazonaws.<region>.s3, or remove it")
+        raise fail(
+            owner,
+            name,
+            value,
+            "is not a prefix list id (pl- and lowercase hex digits)",
+            f"set {name} to the id `aws ec2 describe-managed-prefix-lists` gives for "
+            "com.amazonaws.<region>.s3, or remove it",
+        )
 
 
 def _email(owner: str, name: str, value: str) -> None:
@@ -193,11 +216,19 @@ def _profile_name(owner: str, name: str, value: str) -> None:
 
 
 def _model_data_key(owner: str, name: str, value: str) -> None:
-    s3_key_prefix(owner, name, value, "demo/model.tar.gz", max_uri_length=MAX_MODEL_DATA_URL_LENGTH, uri="model data URL")
+    s3_key_prefix(
+        owner, name, value, "demo/model.tar.gz", max_uri_length=MAX_MODEL_DATA_URL_LENGTH, uri="model data URL"
+    )
     # s3:// + at most 63 characters of bucket name + /models/ + the key
     if len(value) > MAX_MODEL_DATA_URL_LENGTH - len("s3://") - 63 - len("/models/"):
-        raise fail(owner, name, value, f"makes the model data URL s3://<bucket>/models/<key> longer than the "
-                   f"{MAX_MODEL_DATA_URL_LENGTH} characters SageMaker accepts", "shorten the key")
+        raise fail(
+            owner,
+            name,
+            value,
+            f"makes the model data URL s3://<bucket>/models/<key> longer than the "
+            f"{MAX_MODEL_DATA_URL_LENGTH} characters SageMaker accepts",
+            "shorten the key",
+        )
 
 
 @dataclass(frozen=True)
@@ -218,7 +249,9 @@ class BaselineConfig:
     account_stack_name: str = _text("SecureSageMakerAccountBaseline", _stack_name, _STACK_NAME_RULE)
     #: ``keyAliasPrefix``: KMS aliases are ``alias/<prefix>/<purpose>``. Default unset: the stack
     #: name, so two copies of a stack in one account never share an alias.
-    key_alias_prefix: str | None = _text(None, _alias_prefix, "a KMS alias prefix: letters, digits, '_', '-' and single '/', not starting with 'aws'")
+    key_alias_prefix: str | None = _text(
+        None, _alias_prefix, "a KMS alias prefix: letters, digits, '_', '-' and single '/', not starting with 'aws'"
+    )
     #: ``keyRotationDays``: rotation period of every key, 90..2560. Default 365.
     key_rotation_days: int = _whole(365, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "days")
     #: ``vpcCidr``: the private VPC's CIDR block. Default ``10.40.0.0/16``.
@@ -229,7 +262,9 @@ class BaselineConfig:
     log_retention_days: int = _one_of(365, tuple(_RETENTION_DAYS), "days, a retention CloudWatch Logs accepts")
     #: ``s3PrefixListId``: the region's S3 managed prefix list (``pl-...``), which lets SageMaker
     #: workloads reach S3 through the gateway endpoint. Default unset: looked up at deploy time.
-    s3_prefix_list_id: str | None = _text(None, _prefix_list_id, "the id of the region's S3 prefix list, 'pl-' and hex digits")
+    s3_prefix_list_id: str | None = _text(
+        None, _prefix_list_id, "the id of the region's S3 prefix list, 'pl-' and hex digits"
+    )
     #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
     alert_email: str | None = _text(None, _email, "one address such as 'security-team@example.com'")
     #: ``organizationRunsCloudTrail``: the organization's trail already records this account, so no
@@ -349,8 +384,15 @@ def _check_together(values: Mapping[str, Any], owner: str, name: Callable[[str],
     from secure_sagemaker.network import DEFAULT_SUBNET_MASK, PrivateNetwork
 
     try:
-        PrivateNetwork.check_cidr(owner, values["vpc_cidr"], DEFAULT_SUBNET_MASK, values["max_azs"],
-                                  prop=name("vpc_cidr"), mask_prop=None, zones_prop=name("max_azs"))
+        PrivateNetwork.check_cidr(
+            owner,
+            values["vpc_cidr"],
+            DEFAULT_SUBNET_MASK,
+            values["max_azs"],
+            prop=name("vpc_cidr"),
+            mask_prop=None,
+            zones_prop=name("max_azs"),
+        )
     except PropError as err:
         problems.append(str(err))
     return problems
@@ -362,7 +404,7 @@ def _unknown_keys(context: Mapping[str, Any]) -> list[str]:
     Keys with the prefix are compared with the settings; keys without it are caught only when
     they are clearly meant for it: a bare setting name (``-c maxAzs=3``) or a misspelt prefix.
     """
-    known = {context_key(f.name)[len(PREFIX):]: context_key(f.name) for f in fields(BaselineConfig)}
+    known = {context_key(f.name)[len(PREFIX) :]: context_key(f.name) for f in fields(BaselineConfig)}
     by_lower = {k.lower(): k for k in known}
     problems = []
     for key in sorted(context):
@@ -370,8 +412,10 @@ def _unknown_keys(context: Mapping[str, Any]) -> list[str]:
         if key.startswith(PREFIX):
             if tail in known:
                 continue
-        elif not ((not sep and tail in known) or (tail in known and difflib.SequenceMatcher(
-                None, head.lower(), PREFIX[:-1]).ratio() >= 0.8)):
+        elif not (
+            (not sep and tail in known)
+            or (tail in known and difflib.SequenceMatcher(None, head.lower(), PREFIX[:-1]).ratio() >= 0.8)
+        ):
             continue
         close = difflib.get_close_matches(tail.lower(), list(by_lower), n=1, cutoff=0.6)
         if close:

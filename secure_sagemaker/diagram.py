@@ -104,14 +104,13 @@ def mermaid(template: dict, title: str = "") -> str:
         raise DiagramError("the template's Resources is not a mapping")
     drawn = {k: v for k, v in resources.items() if isinstance(v, dict) and v.get("Type") in DRAWN}
     interface = {
-        k for k, v in drawn.items()
+        k
+        for k, v in drawn.items()
         if v["Type"] == "AWS::EC2::VPCEndpoint" and (v.get("Properties") or {}).get("VpcEndpointType") == "Interface"
     }
     short = {k: _short(k) for k in drawn}
     clashes = {name for name in short.values() if list(short.values()).count(name) > 1}
-    node_of = {
-        k: _ENDPOINTS_NODE if k in interface else (k if short[k] in clashes else short[k]) for k in drawn
-    }
+    node_of = {k: _ENDPOINTS_NODE if k in interface else (k if short[k] in clashes else short[k]) for k in drawn}
     resource_of = {node: k for k, node in node_of.items() if node != _ENDPOINTS_NODE}
 
     lines = ["flowchart LR"]

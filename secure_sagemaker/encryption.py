@@ -31,8 +31,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
 from secure_sagemaker._retention import RETAINED
+from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
 
 #: Rotation periods KMS accepts (``RotationPeriodInDays``).
 MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 90, 2560
@@ -93,10 +93,7 @@ _PURPOSE = re.compile(r"^[a-z][a-z0-9-]*$")
 _SERVICE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-
-def validate_duration_days(
-    construct: str, prop: str, value: Any, low: int, high: int, what: str
-) -> None:
+def validate_duration_days(construct: str, prop: str, value: Any, low: int, high: int, what: str) -> None:
     """Fail unless ``value`` is a Duration of a whole number of days in ``low..high``."""
     require_type(construct, prop, value, cdk.Duration, f"pass cdk.Duration.days(n) with {low} <= n <= {high}")
     if value.is_unresolved():
@@ -204,11 +201,17 @@ def new_customer_managed_key(
     owner = describe(scope)
     rotation_period = rotation_period if rotation_period is not None else cdk.Duration.days(365)
     pending_window = pending_window if pending_window is not None else cdk.Duration.days(30)
-    validate_duration_days(owner, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
-    validate_duration_days(owner, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion")
+    validate_duration_days(
+        owner, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation"
+    )
+    validate_duration_days(
+        owner, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion"
+    )
     for service in via_services:
         if not isinstance(service, str) or not _SERVICE.match(service):
-            raise fail(owner, "via_services", service, "is not an AWS service name", "pass names such as 's3' or 'sagemaker'")
+            raise fail(
+                owner, "via_services", service, "is not an AWS service name", "pass names such as 's3' or 'sagemaker'"
+            )
     key = kms.Key(
         scope,
         id,
@@ -221,10 +224,16 @@ def new_customer_managed_key(
         policy=key_policy(via_services),
     )
     days = int(rotation_period.to_days())
-    enforce(key, key.node.default_child, [
-        (f"EnableKeyRotation with RotationPeriodInDays {days}",
-         lambda p: p["EnableKeyRotation"] is True and p["RotationPeriodInDays"] == days),
-    ])
+    enforce(
+        key,
+        key.node.default_child,
+        [
+            (
+                f"EnableKeyRotation with RotationPeriodInDays {days}",
+                lambda p: p["EnableKeyRotation"] is True and p["RotationPeriodInDays"] == days,
+            ),
+        ],
+    )
     return key
 
 
@@ -252,7 +261,13 @@ def allow_service_on_key(
             "scope the statement with aws:SourceAccount, aws:SourceArn or kms:EncryptionContext conditions",
         )
     if not actions or any(not isinstance(a, str) or not a.startswith("kms:") or a == "kms:*" for a in actions):
-        raise fail(owner, "actions", actions, "must be a non-empty list of kms: actions other than kms:*", "name the actions the service needs")
+        raise fail(
+            owner,
+            "actions",
+            actions,
+            "must be a non-empty list of kms: actions other than kms:*",
+            "name the actions the service needs",
+        )
     statement = iam.PolicyStatement(
         sid=sid,
         principals=[iam.ServicePrincipal(service_principal)],
@@ -278,8 +293,13 @@ def _claim_alias_prefix(ring: Construct, prefix: str) -> None:
     stack = cdk.Stack.of(ring)
     claimed: dict[str, str] = stack.__dict__.setdefault("_secure_sagemaker_alias_prefixes", {})
     if prefix in claimed and not is_token(prefix):
-        raise fail(describe(ring), "alias_prefix", prefix, f"is already the alias prefix of {claimed[prefix]}",
-                   "pass a different alias_prefix to one of the KeyRings")
+        raise fail(
+            describe(ring),
+            "alias_prefix",
+            prefix,
+            f"is already the alias prefix of {claimed[prefix]}",
+            "pass a different alias_prefix to one of the KeyRings",
+        )
     claimed[prefix] = ring.node.path
 
 
@@ -333,20 +353,41 @@ class KeyRing(Construct):
         validate_alias_prefix(me, "alias_prefix", alias_prefix)
         _claim_alias_prefix(self, alias_prefix)
         if isinstance(purposes, str) or not all(p in STANDARD_PURPOSES for p in purposes) or "logs" not in purposes:
-            raise fail(me, "purposes", purposes, f"is not a list drawn from {list(STANDARD_PURPOSES)} with 'logs'",
-                       "pass e.g. ['logs'], and add other keys with add_key()")
-        validate_duration_days(me, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
-        validate_duration_days(me, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion")
+            raise fail(
+                me,
+                "purposes",
+                purposes,
+                f"is not a list drawn from {list(STANDARD_PURPOSES)} with 'logs'",
+                "pass e.g. ['logs'], and add other keys with add_key()",
+            )
+        validate_duration_days(
+            me, "rotation_period", rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation"
+        )
+        validate_duration_days(
+            me, "pending_window", pending_window, MIN_PENDING_DAYS, MAX_PENDING_DAYS, "KMS key deletion"
+        )
         self._alias_prefix = alias_prefix
         self._rotation_period = rotation_period
         self._pending_window = pending_window
         self._keys: dict[str, kms.Key] = {}
 
         if "data" in purposes:
-            self.add_key("data", description="secure-sagemaker: ML data (S3, SageMaker volumes, Studio EFS)", via_services=DEFAULT_VIA_SERVICES["data"])
+            self.add_key(
+                "data",
+                description="secure-sagemaker: ML data (S3, SageMaker volumes, Studio EFS)",
+                via_services=DEFAULT_VIA_SERVICES["data"],
+            )
         if "models" in purposes:
-            self.add_key("models", description="secure-sagemaker: model artifacts and endpoint volumes", via_services=DEFAULT_VIA_SERVICES["models"])
-        logs = self.add_key("logs", description="secure-sagemaker: CloudWatch Logs log groups", via_services=DEFAULT_VIA_SERVICES["logs"])
+            self.add_key(
+                "models",
+                description="secure-sagemaker: model artifacts and endpoint volumes",
+                via_services=DEFAULT_VIA_SERVICES["models"],
+            )
+        logs = self.add_key(
+            "logs",
+            description="secure-sagemaker: CloudWatch Logs log groups",
+            via_services=DEFAULT_VIA_SERVICES["logs"],
+        )
         allow_service_on_key(
             logs,
             f"logs.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}",
@@ -391,7 +432,9 @@ class KeyRing(Construct):
         try:
             return self._keys[purpose]
         except KeyError:
-            raise KeyError(f"{describe(self)} has no key for purpose {purpose!r}; it has {sorted(self._keys)}") from None
+            raise KeyError(
+                f"{describe(self)} has no key for purpose {purpose!r}; it has {sorted(self._keys)}"
+            ) from None
 
     def add_key(self, purpose: str, *, description: str, via_services: Sequence[str] = ()) -> kms.Key:
         """Add a key for ``purpose`` (construct id ``<Purpose>Key``, alias ``alias/<prefix>/<purpose>``).
@@ -445,5 +488,11 @@ class KeyRing(Construct):
         """
         key = self.key(purpose_or_key) if isinstance(purpose_or_key, str) else purpose_or_key
         if key not in self._keys.values():
-            raise fail(describe(self), "purpose_or_key", key.node.path, "is not a key of this ring", "pass a purpose or a key of this KeyRing")
+            raise fail(
+                describe(self),
+                "purpose_or_key",
+                key.node.path,
+                "is not a key of this ring",
+                "pass a purpose or a key of this KeyRing",
+            )
         return allow_service_on_key(key, service_principal, actions, conditions, sid=sid)

@@ -42,6 +42,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
     enforce,
@@ -56,7 +57,6 @@ from secure_sagemaker._validation import (
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker._retention import RETAINED
 
 #: The value types a feature may have.
 FEATURE_TYPES = ("String", "Integral", "Fractional")
@@ -197,20 +197,37 @@ class SecureFeatureGroup(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        self._key = require_key(me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).data_key")
-        for prop, value in (("offline_store", offline_store), ("online_store", online_store),
-                            ("create_glue_table", create_glue_table)):
+        self._key = require_key(
+            me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).data_key"
+        )
+        for prop, value in (
+            ("offline_store", offline_store),
+            ("online_store", online_store),
+            ("create_glue_table", create_glue_table),
+        ):
             require_type(me, prop, value, bool, "pass True or False")
         if not (offline_store or online_store):
-            raise fail(me, "offline_store", offline_store, "is False while online_store is False, so the group stores nothing",
-                       "keep the offline store, or pass online_store=True")
-        self._features = self._check_features(me, features, record_identifier_feature_name, event_time_feature_name, offline_store)
+            raise fail(
+                me,
+                "offline_store",
+                offline_store,
+                "is False while online_store is False, so the group stores nothing",
+                "keep the offline store, or pass online_store=True",
+            )
+        self._features = self._check_features(
+            me, features, record_identifier_feature_name, event_time_feature_name, offline_store
+        )
         self._identifier = record_identifier_feature_name
         self._event_time = event_time_feature_name
         if offline_store:
             if role is None:
-                raise fail(me, "role", None, "is missing, but SageMaker writes the offline store with this role",
-                           "pass an ExecutionRole with write_prefixes on the offline store prefix, or an iam.IRole")
+                raise fail(
+                    me,
+                    "role",
+                    None,
+                    "is missing, but SageMaker writes the offline store with this role",
+                    "pass an ExecutionRole with write_prefixes on the offline store prefix, or an iam.IRole",
+                )
             self._role = execution_role_of(me, "role", role)
         else:
             self._role = execution_role_of(me, "role", role, optional=True)
@@ -223,14 +240,24 @@ class SecureFeatureGroup(Construct):
             ):
                 if value != default:
                     shown = value.node.path if hasattr(value, "node") else value
-                    raise fail(me, prop, shown, "only applies to the offline store, which offline_store=False drops",
-                               f"drop {prop}, or keep the offline store")
+                    raise fail(
+                        me,
+                        prop,
+                        shown,
+                        "only applies to the offline store, which offline_store=False drops",
+                        f"drop {prop}, or keep the offline store",
+                    )
         self._name = self._check_group_name(me, feature_group_name)
         if description is not None:
             require_type(me, "description", description, str, "pass a short text")
             if not is_token(description) and len(description) > MAX_DESCRIPTION_LENGTH:
-                raise fail(me, "description", description, f"is {len(description)} characters long, more than {MAX_DESCRIPTION_LENGTH}",
-                           f"shorten it to {MAX_DESCRIPTION_LENGTH} characters")
+                raise fail(
+                    me,
+                    "description",
+                    description,
+                    f"is {len(description)} characters long, more than {MAX_DESCRIPTION_LENGTH}",
+                    f"shorten it to {MAX_DESCRIPTION_LENGTH} characters",
+                )
         ttl = self._check_ttl(me, online_ttl, online_store)
 
         self._online = online_store
@@ -241,10 +268,17 @@ class SecureFeatureGroup(Construct):
         offline_config: dict[str, Any] | None = None
         if offline_store:
             self._bucket, self._prefix, fmt = self._check_offline_store(
-                me, offline_store_bucket, offline_store_access_log_bucket, offline_store_prefix, create_glue_table, table_format
+                me,
+                offline_store_bucket,
+                offline_store_access_log_bucket,
+                offline_store_prefix,
+                create_glue_table,
+                table_format,
             )
             if self._bucket is None:
-                self._bucket = SecureBucket(self, "OfflineStore", encryption_key=self._key, access_log_bucket=offline_store_access_log_bucket)
+                self._bucket = SecureBucket(
+                    self, "OfflineStore", encryption_key=self._key, access_log_bucket=offline_store_access_log_bucket
+                )
             self._s3_uri = f"s3://{self._bucket.bucket.bucket_name}/{self._prefix}"
             offline_config = {
                 "S3StorageConfig": {"S3Uri": self._s3_uri, "KmsKeyId": self._bucket.key.key_arn},
@@ -276,16 +310,22 @@ class SecureFeatureGroup(Construct):
         stack = cdk.Stack.of(self)
         checks = []
         if offline_store:
-            checks.append((
-                "OfflineStoreConfig.S3StorageConfig with the offline store bucket's KmsKeyId",
-                lambda p: p["OfflineStoreConfig"]["S3StorageConfig"]
-                == stack.resolve({"S3Uri": self._s3_uri, "KmsKeyId": self._bucket.key.key_arn}),
-            ))
+            checks.append(
+                (
+                    "OfflineStoreConfig.S3StorageConfig with the offline store bucket's KmsKeyId",
+                    lambda p: (
+                        p["OfflineStoreConfig"]["S3StorageConfig"]
+                        == stack.resolve({"S3Uri": self._s3_uri, "KmsKeyId": self._bucket.key.key_arn})
+                    ),
+                )
+            )
         if online_store:
-            checks.append((
-                "OnlineStoreConfig.SecurityConfig.KmsKeyId (encryption_key)",
-                lambda p: p["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == stack.resolve(self._key.key_arn),
-            ))
+            checks.append(
+                (
+                    "OnlineStoreConfig.SecurityConfig.KmsKeyId (encryption_key)",
+                    lambda p: p["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == stack.resolve(self._key.key_arn),
+                )
+            )
         enforce(self, self._group, checks)
 
     # --- validation -----------------------------------------------------------------------
@@ -296,28 +336,57 @@ class SecureFeatureGroup(Construct):
         if not isinstance(features, Mapping):
             raise fail(me, "features", features, "is not a mapping of feature names to types", fix)
         if not 1 <= len(features) <= MAX_FEATURES:
-            raise fail(me, "features", f"<{len(features)} features>", f"is not 1 to {MAX_FEATURES} features, the API's limit",
-                       f"define 1 to {MAX_FEATURES} features, or split them across feature groups")
+            raise fail(
+                me,
+                "features",
+                f"<{len(features)} features>",
+                f"is not 1 to {MAX_FEATURES} features, the API's limit",
+                f"define 1 to {MAX_FEATURES} features, or split them across feature groups",
+            )
         lowered: dict[str, str] = {}
         for name, kind in features.items():
             _check_name(me, "features", name)
             if name.lower() in RESERVED_FEATURE_NAMES:
-                raise fail(me, "features", name, "is a name Feature Store reserves for its own columns",
-                           f"rename it; {', '.join(RESERVED_FEATURE_NAMES)} are reserved")
+                raise fail(
+                    me,
+                    "features",
+                    name,
+                    "is a name Feature Store reserves for its own columns",
+                    f"rename it; {', '.join(RESERVED_FEATURE_NAMES)} are reserved",
+                )
             if kind not in FEATURE_TYPES:
-                raise fail(me, f"features[{name!r}]", kind, "is not a feature type", f"use one of {', '.join(FEATURE_TYPES)}")
+                raise fail(
+                    me, f"features[{name!r}]", kind, "is not a feature type", f"use one of {', '.join(FEATURE_TYPES)}"
+                )
             if offline and name.lower() in lowered:
-                raise fail(me, "features", name, f"differs from feature {lowered[name.lower()]!r} only in case, so both "
-                           "would be the same column of the offline store (Glue and Athena lowercase column names)",
-                           "rename one of them")
+                raise fail(
+                    me,
+                    "features",
+                    name,
+                    f"differs from feature {lowered[name.lower()]!r} only in case, so both "
+                    "would be the same column of the offline store (Glue and Athena lowercase column names)",
+                    "rename one of them",
+                )
             lowered[name.lower()] = name
         for prop, value in (("record_identifier_feature_name", identifier), ("event_time_feature_name", event_time)):
             _check_name(me, prop, value)
             if value not in features:
-                raise fail(me, prop, value, "is not one of features", f"add {value!r} to features, or name one of {sorted(features)}")
+                raise fail(
+                    me,
+                    prop,
+                    value,
+                    "is not one of features",
+                    f"add {value!r} to features, or name one of {sorted(features)}",
+                )
         if features[event_time] not in EVENT_TIME_TYPES:
-            raise fail(me, "event_time_feature_name", event_time, f"is a {features[event_time]} feature, but an event time "
-                       "is a String (ISO-8601) or a Fractional (Unix seconds)", f"declare features[{event_time!r}] as 'String' or 'Fractional'")
+            raise fail(
+                me,
+                "event_time_feature_name",
+                event_time,
+                f"is a {features[event_time]} feature, but an event time "
+                "is a String (ISO-8601) or a Fractional (Unix seconds)",
+                f"declare features[{event_time!r}] as 'String' or 'Fractional'",
+            )
         return dict(features)
 
     def _check_group_name(self, me: str, name: Any) -> str:
@@ -334,8 +403,13 @@ class SecureFeatureGroup(Construct):
             return None
         fix = "pass cdk.Duration.days(n) (or hours, minutes, seconds) of at least one second"
         if not online:
-            raise fail(me, "online_ttl", ttl.to_human_string() if isinstance(ttl, cdk.Duration) else ttl,
-                       "only applies to the online store, which is off", "pass online_store=True, or drop online_ttl")
+            raise fail(
+                me,
+                "online_ttl",
+                ttl.to_human_string() if isinstance(ttl, cdk.Duration) else ttl,
+                "only applies to the online store, which is off",
+                "pass online_store=True, or drop online_ttl",
+            )
         require_type(me, "online_ttl", ttl, cdk.Duration, fix)
         if ttl.is_unresolved():
             raise fail(me, "online_ttl", ttl, "is a token, so its unit cannot be chosen", "pass a literal duration")
@@ -353,18 +427,46 @@ class SecureFeatureGroup(Construct):
     ) -> tuple[SecureBucket | None, str, str]:
         require_one_of(me, ("offline_store_bucket", bucket), [("offline_store_access_log_bucket", access_log_bucket)])
         if bucket is not None and not isinstance(bucket, SecureBucket):
-            raise fail(me, "offline_store_bucket", bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to create one")
+            raise fail(
+                me,
+                "offline_store_bucket",
+                bucket,
+                "is not a SecureBucket",
+                "pass a SecureBucket, or drop it to create one",
+            )
         if access_log_bucket is not None:
-            require_attribute(me, "offline_store_access_log_bucket", access_log_bucket, "bucket_name",
-                              "pass an s3.IBucket, e.g. AccessLogBucket(...).bucket")
-        prefix = s3_key_prefix(me, "offline_store_prefix", prefix, "feature-store",
-                               max_uri_length=MAX_S3_URI_LENGTH, uri="offline store URI")
+            require_attribute(
+                me,
+                "offline_store_access_log_bucket",
+                access_log_bucket,
+                "bucket_name",
+                "pass an s3.IBucket, e.g. AccessLogBucket(...).bucket",
+            )
+        prefix = s3_key_prefix(
+            me,
+            "offline_store_prefix",
+            prefix,
+            "feature-store",
+            max_uri_length=MAX_S3_URI_LENGTH,
+            uri="offline store URI",
+        )
         fmt = "Glue" if table_format is None else table_format
         if fmt not in TABLE_FORMATS:
-            raise fail(me, "table_format", table_format, "is not a table format CloudFormation accepts", f"use one of {', '.join(TABLE_FORMATS)}")
+            raise fail(
+                me,
+                "table_format",
+                table_format,
+                "is not a table format CloudFormation accepts",
+                f"use one of {', '.join(TABLE_FORMATS)}",
+            )
         if fmt == "Iceberg" and not glue:
-            raise fail(me, "table_format", fmt, "needs a Glue table, and create_glue_table is False",
-                       "pass create_glue_table=True with it, or use the 'Glue' format")
+            raise fail(
+                me,
+                "table_format",
+                fmt,
+                "needs a Glue table, and create_glue_table is False",
+                "pass create_glue_table=True with it, or use the 'Glue' format",
+            )
         return bucket, prefix, fmt
 
     # --- attributes -----------------------------------------------------------------------

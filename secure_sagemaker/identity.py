@@ -121,7 +121,6 @@ class S3Prefix:
     prefix: str
 
 
-
 def _resolved(scope: Construct, value: Any) -> str:
     """A stable text form of ``value`` with tokens resolved, to compare and to search for ``*``."""
     return json.dumps(cdk.Stack.of(scope).resolve(value), sort_keys=True)
@@ -143,7 +142,13 @@ def _no_wildcard(me: str, prop: str, shown: Any, text: str, what: str, fix: str)
 def _subnet_ids(me: str, prop: str, value: Any, *, required: bool) -> list[str]:
     if isinstance(value, ec2.SubnetSelection):
         if value.subnets is None:
-            raise fail(me, prop, value, "selects subnets by type or group, not by id", "pass the subnets themselves, e.g. network.subnets.subnets")
+            raise fail(
+                me,
+                prop,
+                value,
+                "selects subnets by type or group, not by id",
+                "pass the subnets themselves, e.g. network.subnets.subnets",
+            )
         value = value.subnets
     fix = "pass the isolated subnets (ec2.ISubnet or 'subnet-...' ids), e.g. network.subnets.subnets"
     ids = []
@@ -171,11 +176,18 @@ def _key_arns(scope: Construct, me: str, prop: str, value: Any, *, required: boo
     arns = []
     for key in _as_list(me, prop, value, fix, allow_empty=not required):
         if hasattr(key, "alias_name"):  # checked first: an imported alias raises on key_arn
-            raise fail(me, prop, key.node.path, "is a KMS alias, which IAM does not match against the key",
-                       "pass the key itself (alias.alias_target_key)")
+            raise fail(
+                me,
+                prop,
+                key.node.path,
+                "is a KMS alias, which IAM does not match against the key",
+                "pass the key itself (alias.alias_target_key)",
+            )
         if isinstance(key, str) or not hasattr(key, "key_arn"):
             raise fail(me, prop, key, "is not a KMS key", fix)
-        _no_wildcard(me, prop, key.node.path, _resolved(scope, key.key_arn), "key", "pass one key per entry, by its full ARN")
+        _no_wildcard(
+            me, prop, key.node.path, _resolved(scope, key.key_arn), "key", "pass one key per entry, by its full ARN"
+        )
         arns.append(key.key_arn)
     return arns
 
@@ -284,22 +296,37 @@ class ExecutionRole(Construct):
         self._me = describe(self)
         stack = cdk.Stack.of(self)
 
-        reads = [self._location("read_buckets", item, prefix_required=False) for item in
-                 _as_list(self._me, "read_buckets", read_buckets, "pass buckets or S3Prefix values")]
-        writes = [self._location("write_prefixes", item, prefix_required=True) for item in
-                  _as_list(self._me, "write_prefixes", write_prefixes, "pass S3Prefix values")]
+        reads = [
+            self._location("read_buckets", item, prefix_required=False)
+            for item in _as_list(self._me, "read_buckets", read_buckets, "pass buckets or S3Prefix values")
+        ]
+        writes = [
+            self._location("write_prefixes", item, prefix_required=True)
+            for item in _as_list(self._me, "write_prefixes", write_prefixes, "pass S3Prefix values")
+        ]
         self._check_overlaps(reads, writes)
         key_arns = _key_arns(self, self._me, "keys", keys, required=False)
-        key_arns += [b.encryption_key.key_arn for b, _ in reads + writes
-                     if not isinstance(b, str) and b.encryption_key is not None]
+        key_arns += [
+            b.encryption_key.key_arn
+            for b, _ in reads + writes
+            if not isinstance(b, str) and b.encryption_key is not None
+        ]
         repository_arns = self._repositories(ecr_repositories)
         log_group_names = self._log_groups(log_groups)
         namespaces = self._namespaces(metric_namespaces)
         subnet_ids, group_ids = self._network(subnets, security_groups)
         if permissions_boundary is not None and not hasattr(permissions_boundary, "managed_policy_arn"):
-            raise fail(self._me, "permissions_boundary", permissions_boundary, "is not a managed policy", "pass an iam.IManagedPolicy, or None")
+            raise fail(
+                self._me,
+                "permissions_boundary",
+                permissions_boundary,
+                "is not a managed policy",
+                "pass an iam.IManagedPolicy, or None",
+            )
         if source_arns is None:
-            source_arns = [stack.format_arn(service="sagemaker", resource="*", arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)]
+            source_arns = [
+                stack.format_arn(service="sagemaker", resource="*", arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+            ]
         else:
             source_arns = self._source_arns(source_arns)
 
@@ -341,7 +368,9 @@ class ExecutionRole(Construct):
             "Policy",
             description=f"secure-sagemaker: permissions of execution role {self.node.path}",
             document=_within_size_limit(
-                self, self._me, statements,
+                self,
+                self._me,
+                statements,
                 "give the role fewer locations, repositories or log groups, or split its work across two roles",
             ),
         )
@@ -394,23 +423,41 @@ class ExecutionRole(Construct):
         """(bucket, normalised prefix); the prefix is "" for a whole bucket."""
         if not isinstance(item, S3Prefix):
             if prefix_required:
-                raise fail(self._me, prop, item, "is not an S3Prefix",
-                           "pass S3Prefix(bucket, 'prefix/') values; write access to a whole bucket is refused")
+                raise fail(
+                    self._me,
+                    prop,
+                    item,
+                    "is not an S3Prefix",
+                    "pass S3Prefix(bucket, 'prefix/') values; write access to a whole bucket is refused",
+                )
             return self._bucket(prop, item), ""
         bucket = self._bucket(prop, item.bucket)
         prefix = item.prefix
         shown = f"S3Prefix({bucket if isinstance(bucket, str) else bucket.node.path}, {prefix!r})"
         if not isinstance(prefix, str) or is_token(prefix):
-            raise fail(self._me, prop, shown, "has a prefix that is not a literal string",
-                       "pass a literal key prefix so that overlaps can be checked")
+            raise fail(
+                self._me,
+                prop,
+                shown,
+                "has a prefix that is not a literal string",
+                "pass a literal key prefix so that overlaps can be checked",
+            )
         if not prefix.strip("/"):
-            fix = ("name a prefix such as 'models/output/'; write access to a whole bucket is refused" if prefix_required
-                   else "name a prefix, or pass the bucket itself for read access to all of it")
+            fix = (
+                "name a prefix such as 'models/output/'; write access to a whole bucket is refused"
+                if prefix_required
+                else "name a prefix, or pass the bucket itself for read access to all of it"
+            )
             raise fail(self._me, prop, shown, "has an empty prefix, which means the whole bucket", fix)
         _no_wildcard(self._me, prop, shown, prefix, "key", "name a literal prefix; the policy adds the '/*' itself")
         if prefix.startswith("/") or "//" in prefix:
-            raise fail(self._me, prop, shown, "has a prefix with a leading or doubled '/', which no S3 key written by SageMaker has",
-                       "write prefixes like 'datasets/train/'")
+            raise fail(
+                self._me,
+                prop,
+                shown,
+                "has a prefix with a leading or doubled '/', which no S3 key written by SageMaker has",
+                "write prefixes like 'datasets/train/'",
+            )
         return bucket, prefix if prefix.endswith("/") else prefix + "/"
 
     def _check_overlaps(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> None:
@@ -423,7 +470,13 @@ class ExecutionRole(Construct):
             for bucket, prefix in locations:
                 identity = (self._bucket_identity(bucket), prefix)
                 if identity in seen:
-                    raise fail(self._me, prop, show(bucket, prefix), f"is already listed in {seen[identity]}", "list each location once")
+                    raise fail(
+                        self._me,
+                        prop,
+                        show(bucket, prefix),
+                        f"is already listed in {seen[identity]}",
+                        "list each location once",
+                    )
                 seen[identity] = prop
         for w_bucket, w_prefix in writes:
             for r_bucket, r_prefix in reads:
@@ -455,7 +508,14 @@ class ExecutionRole(Construct):
                     raise fail(self._me, "ecr_repositories", repository, "is not an ECR repository ARN", fix)
                 arns.append(repository)
             elif hasattr(repository, "repository_arn"):
-                _no_wildcard(self._me, "ecr_repositories", repository.node.path, _resolved(self, repository.repository_arn), "repository", fix)
+                _no_wildcard(
+                    self._me,
+                    "ecr_repositories",
+                    repository.node.path,
+                    _resolved(self, repository.repository_arn),
+                    "repository",
+                    fix,
+                )
                 arns.append(repository.repository_arn)
             else:
                 raise fail(self._me, "ecr_repositories", repository, "is not a repository", fix)
@@ -466,7 +526,13 @@ class ExecutionRole(Construct):
         checked = _as_list(self._me, "log_groups", names, fix)
         for name in checked:
             if not isinstance(name, str) or not _LOG_GROUP.match(name):
-                raise fail(self._me, "log_groups", name, "is not a log group name under /aws/sagemaker/ (a '*' only as a final '/*')", fix)
+                raise fail(
+                    self._me,
+                    "log_groups",
+                    name,
+                    "is not a log group name under /aws/sagemaker/ (a '*' only as a final '/*')",
+                    fix,
+                )
         return checked
 
     def _namespaces(self, namespaces: Any) -> list[str]:
@@ -481,11 +547,20 @@ class ExecutionRole(Construct):
         if subnets is None and security_groups is None:
             return [], []
         if subnets is None or security_groups is None:
-            given, missing = ("subnets", "security_groups") if security_groups is None else ("security_groups", "subnets")
-            raise fail(self._me, given, subnets if security_groups is None else security_groups,
-                       f"is given without {missing}", "pass both subnets and security_groups, or neither")
-        return (_subnet_ids(self._me, "subnets", subnets, required=True),
-                _security_group_ids(self._me, "security_groups", security_groups, required=True))
+            given, missing = (
+                ("subnets", "security_groups") if security_groups is None else ("security_groups", "subnets")
+            )
+            raise fail(
+                self._me,
+                given,
+                subnets if security_groups is None else security_groups,
+                f"is given without {missing}",
+                "pass both subnets and security_groups, or neither",
+            )
+        return (
+            _subnet_ids(self._me, "subnets", subnets, required=True),
+            _security_group_ids(self._me, "security_groups", security_groups, required=True),
+        )
 
     def _source_arns(self, arns: Any) -> list[str]:
         fix = "pass SageMaker ARNs of this account, e.g. arn:aws:sagemaker:eu-west-1:111122223333:training-job/*"
@@ -499,19 +574,27 @@ class ExecutionRole(Construct):
 
     def _bucket_arn(self, bucket: BucketRef) -> str:
         if isinstance(bucket, str):
-            return cdk.Stack.of(self).format_arn(service="s3", region="", account="", resource=bucket, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+            return cdk.Stack.of(self).format_arn(
+                service="s3", region="", account="", resource=bucket, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
+            )
         return bucket.bucket_arn
 
-    def _s3_statements(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> list[iam.PolicyStatement]:
+    def _s3_statements(
+        self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]
+    ) -> list[iam.PolicyStatement]:
         statements = []
-        for sid, actions, locations in (("ReadObjects", S3_READ_OBJECT_ACTIONS, reads),
-                                        ("ReadWriteObjects", S3_WRITE_OBJECT_ACTIONS, writes)):
+        for sid, actions, locations in (
+            ("ReadObjects", S3_READ_OBJECT_ACTIONS, reads),
+            ("ReadWriteObjects", S3_WRITE_OBJECT_ACTIONS, writes),
+        ):
             if locations:
-                statements.append(iam.PolicyStatement(
-                    sid=sid,
-                    actions=list(actions),
-                    resources=[f"{self._bucket_arn(b)}/{p}*" for b, p in locations],
-                ))
+                statements.append(
+                    iam.PolicyStatement(
+                        sid=sid,
+                        actions=list(actions),
+                        resources=[f"{self._bucket_arn(b)}/{p}*" for b, p in locations],
+                    )
+                )
         # s3:ListBucket is per bucket: whole-bucket reads list freely, prefixes only under themselves.
         by_bucket: dict[str, tuple[BucketRef, list[str]]] = {}
         for bucket, prefix in reads + writes:
@@ -521,18 +604,22 @@ class ExecutionRole(Construct):
             if "" not in prefixes:
                 patterns = sorted({p for prefix in prefixes for p in (prefix + "*", prefix.rstrip("/"))})
                 conditions = {"StringLike": {"s3:prefix": patterns}}
-            statements.append(iam.PolicyStatement(
-                sid=f"ListBucket{index}",
-                actions=list(S3_LIST_ACTIONS),
-                resources=[self._bucket_arn(bucket)],
-                conditions=conditions,
-            ))
+            statements.append(
+                iam.PolicyStatement(
+                    sid=f"ListBucket{index}",
+                    actions=list(S3_LIST_ACTIONS),
+                    resources=[self._bucket_arn(bucket)],
+                    conditions=conditions,
+                )
+            )
         if by_bucket:
-            statements.append(iam.PolicyStatement(
-                sid="BucketLocation",
-                actions=list(S3_LOCATION_ACTIONS),
-                resources=[self._bucket_arn(bucket) for bucket, _ in by_bucket.values()],
-            ))
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BucketLocation",
+                    actions=list(S3_LOCATION_ACTIONS),
+                    resources=[self._bucket_arn(bucket) for bucket, _ in by_bucket.values()],
+                )
+            )
         return statements
 
     def _kms_statements(self, key_arns: list[str]) -> list[iam.PolicyStatement]:
@@ -552,7 +639,9 @@ class ExecutionRole(Construct):
         if not repository_arns:
             return []
         return [
-            iam.PolicyStatement(sid="PullImages", actions=list(ECR_PULL_ACTIONS), resources=_unique(self, repository_arns)),
+            iam.PolicyStatement(
+                sid="PullImages", actions=list(ECR_PULL_ACTIONS), resources=_unique(self, repository_arns)
+            ),
             # Resource "*": ecr:GetAuthorizationToken has no resource type (RESOURCE_STAR_ACTIONS).
             iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
         ]
@@ -563,7 +652,9 @@ class ExecutionRole(Construct):
         stack = cdk.Stack.of(self)
         arns = []
         for name in names:
-            group = stack.format_arn(service="logs", resource="log-group", resource_name=name, arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+            group = stack.format_arn(
+                service="logs", resource="log-group", resource_name=name, arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
+            )
             arns += [group, f"{group}:*"]  # the group itself, and its log streams
         return [iam.PolicyStatement(sid="WriteLogs", actions=list(LOGS_ACTIONS), resources=arns)]
 
@@ -572,12 +663,14 @@ class ExecutionRole(Construct):
             return []
         # Resource "*": CloudWatch metrics have no ARN (RESOURCE_STAR_ACTIONS); the namespace
         # condition is what scopes this statement.
-        return [iam.PolicyStatement(
-            sid="PutMetrics",
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": namespaces}},
-        )]
+        return [
+            iam.PolicyStatement(
+                sid="PutMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": namespaces}},
+            )
+        ]
 
     def _network_statements(self, subnet_ids: list[str], group_ids: list[str]) -> list[iam.PolicyStatement]:
         if not subnet_ids:
@@ -627,7 +720,9 @@ def _lower_bound(node: Any) -> Any:
     return {k: _lower_bound(v) for k, v in node.items()}
 
 
-def _within_size_limit(scope: Construct, me: str, statements: list[iam.PolicyStatement], fix: str) -> iam.PolicyDocument:
+def _within_size_limit(
+    scope: Construct, me: str, statements: list[iam.PolicyStatement], fix: str
+) -> iam.PolicyDocument:
     """The document of ``statements``; fails when it would exceed IAM's managed-policy size for sure."""
     document = iam.PolicyDocument(statements=statements)
     size = len(json.dumps(_lower_bound(cdk.Stack.of(scope).resolve(document)), separators=(",", ":")))
@@ -671,43 +766,60 @@ _JOB = {VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, VOLUME_KEY: _R, OUTPUT_KEY: _R
 #: REQUIRED or checked IF_PRESENT. Each action supports each of its keys according to the Service
 #: Authorization Reference (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html);
 #: ``docs/identity.md`` explains the choices. This table is the single source of the policy.
-GUARDRAIL_CONDITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "sagemaker:CreateTrainingJob": {**_JOB, NETWORK_ISOLATION: _R},
-    "sagemaker:CreateHyperParameterTuningJob": {**_JOB, NETWORK_ISOLATION: _R},
-    "sagemaker:CreateProcessingJob": {**_JOB, NETWORK_ISOLATION: _R},
-    # AutoML has no network-isolation key; its candidates run as guarded training jobs.
-    "sagemaker:CreateAutoMLJob": dict(_JOB),
-    "sagemaker:CreateAutoMLJobV2": dict(_JOB),
-    # A transform job runs in the VPC and isolation of its (guarded) model; only keys are its own.
-    "sagemaker:CreateTransformJob": {VOLUME_KEY: _R, OUTPUT_KEY: _R},
-    "sagemaker:CreateModel": {VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, NETWORK_ISOLATION: _R},
-    # Endpoint configs take VPC and isolation settings only for inference components; models
-    # carry their own, so these keys are checked when present.
-    "sagemaker:CreateEndpointConfig": {VOLUME_KEY: _R, VPC_SUBNETS: _P, VPC_SECURITY_GROUPS: _P, NETWORK_ISOLATION: _P},
-    "sagemaker:CreateNotebookInstance": {
-        VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, VOLUME_KEY: _R,
-        INTERNET_ACCESS: _R, ROOT_ACCESS: _R, IMDS_VERSION: _R,
-    },
-    "sagemaker:UpdateNotebookInstance": {ROOT_ACCESS: _P, IMDS_VERSION: _P},
-    "sagemaker:CreateDomain": {
-        VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, VOLUME_KEY: _R, APP_NETWORK: _R, SHARING_KEY: _P,
-    },
-    "sagemaker:UpdateDomain": {VPC_SUBNETS: _P, VPC_SECURITY_GROUPS: _P, APP_NETWORK: _P, SHARING_KEY: _P},
-    # User profiles inherit the (guarded) domain's settings unless they override them.
-    "sagemaker:CreateUserProfile": {VPC_SECURITY_GROUPS: _P, SHARING_KEY: _P},
-    "sagemaker:UpdateUserProfile": {VPC_SECURITY_GROUPS: _P, SHARING_KEY: _P},
-    "iam:PassRole": {PASSED_TO_SERVICE: _R},
-})
+GUARDRAIL_CONDITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "sagemaker:CreateTrainingJob": {**_JOB, NETWORK_ISOLATION: _R},
+        "sagemaker:CreateHyperParameterTuningJob": {**_JOB, NETWORK_ISOLATION: _R},
+        "sagemaker:CreateProcessingJob": {**_JOB, NETWORK_ISOLATION: _R},
+        # AutoML has no network-isolation key; its candidates run as guarded training jobs.
+        "sagemaker:CreateAutoMLJob": dict(_JOB),
+        "sagemaker:CreateAutoMLJobV2": dict(_JOB),
+        # A transform job runs in the VPC and isolation of its (guarded) model; only keys are its own.
+        "sagemaker:CreateTransformJob": {VOLUME_KEY: _R, OUTPUT_KEY: _R},
+        "sagemaker:CreateModel": {VPC_SUBNETS: _R, VPC_SECURITY_GROUPS: _R, NETWORK_ISOLATION: _R},
+        # Endpoint configs take VPC and isolation settings only for inference components; models
+        # carry their own, so these keys are checked when present.
+        "sagemaker:CreateEndpointConfig": {
+            VOLUME_KEY: _R,
+            VPC_SUBNETS: _P,
+            VPC_SECURITY_GROUPS: _P,
+            NETWORK_ISOLATION: _P,
+        },
+        "sagemaker:CreateNotebookInstance": {
+            VPC_SUBNETS: _R,
+            VPC_SECURITY_GROUPS: _R,
+            VOLUME_KEY: _R,
+            INTERNET_ACCESS: _R,
+            ROOT_ACCESS: _R,
+            IMDS_VERSION: _R,
+        },
+        "sagemaker:UpdateNotebookInstance": {ROOT_ACCESS: _P, IMDS_VERSION: _P},
+        "sagemaker:CreateDomain": {
+            VPC_SUBNETS: _R,
+            VPC_SECURITY_GROUPS: _R,
+            VOLUME_KEY: _R,
+            APP_NETWORK: _R,
+            SHARING_KEY: _P,
+        },
+        "sagemaker:UpdateDomain": {VPC_SUBNETS: _P, VPC_SECURITY_GROUPS: _P, APP_NETWORK: _P, SHARING_KEY: _P},
+        # User profiles inherit the (guarded) domain's settings unless they override them.
+        "sagemaker:CreateUserProfile": {VPC_SECURITY_GROUPS: _P, SHARING_KEY: _P},
+        "sagemaker:UpdateUserProfile": {VPC_SECURITY_GROUPS: _P, SHARING_KEY: _P},
+        "iam:PassRole": {PASSED_TO_SERVICE: _R},
+    }
+)
 
 #: The value each single-valued setting must have.
-REQUIRED_SETTINGS: Mapping[str, str] = MappingProxyType({
-    NETWORK_ISOLATION: "true",
-    TRAFFIC_ENCRYPTION: "true",
-    INTERNET_ACCESS: "Disabled",
-    ROOT_ACCESS: "Disabled",
-    IMDS_VERSION: "2",
-    APP_NETWORK: "VpcOnly",
-})
+REQUIRED_SETTINGS: Mapping[str, str] = MappingProxyType(
+    {
+        NETWORK_ISOLATION: "true",
+        TRAFFIC_ENCRYPTION: "true",
+        INTERNET_ACCESS: "Disabled",
+        ROOT_ACCESS: "Disabled",
+        IMDS_VERSION: "2",
+        APP_NETWORK: "VpcOnly",
+    }
+)
 
 
 #: The (action, condition key) pairs of :data:`GUARDRAIL_CONDITIONS`.
@@ -723,12 +835,21 @@ def _actions(key: str, mode: str | None = None) -> list[str]:
 #: Short statement ids: the policy must stay under IAM's size limit. ``Require<name>`` denies a
 #: request without the setting (and, for single values, with a wrong one); ``Check<name>``
 #: denies a request that carries a wrong value.
-_SHORT_NAMES = MappingProxyType({
-    VPC_SUBNETS: "Subnets", VPC_SECURITY_GROUPS: "SecurityGroups", VOLUME_KEY: "VolumeKey",
-    OUTPUT_KEY: "OutputKey", SHARING_KEY: "SharingKey", NETWORK_ISOLATION: "Isolation",
-    TRAFFIC_ENCRYPTION: "TrafficEncryption", INTERNET_ACCESS: "NoInternet", ROOT_ACCESS: "NoRoot",
-    IMDS_VERSION: "Imdsv2", APP_NETWORK: "VpcOnly",
-})
+_SHORT_NAMES = MappingProxyType(
+    {
+        VPC_SUBNETS: "Subnets",
+        VPC_SECURITY_GROUPS: "SecurityGroups",
+        VOLUME_KEY: "VolumeKey",
+        OUTPUT_KEY: "OutputKey",
+        SHARING_KEY: "SharingKey",
+        NETWORK_ISOLATION: "Isolation",
+        TRAFFIC_ENCRYPTION: "TrafficEncryption",
+        INTERNET_ACCESS: "NoInternet",
+        ROOT_ACCESS: "NoRoot",
+        IMDS_VERSION: "Imdsv2",
+        APP_NETWORK: "VpcOnly",
+    }
+)
 
 
 def _sid(key: str, mode: str) -> str:
@@ -798,14 +919,20 @@ class Guardrails(Construct):
         approved[SHARING_KEY] = approved[OUTPUT_KEY]
         role_arns = _unique(self, self._role_arns(me, execution_roles))
 
-        statements = [*self._list_statements(approved), *self._key_statements(approved),
-                      *self._setting_statements(), *self._pass_role_statements(role_arns)]
+        statements = [
+            *self._list_statements(approved),
+            *self._key_statements(approved),
+            *self._setting_statements(),
+            *self._pass_role_statements(role_arns),
+        ]
         self._policy = iam.ManagedPolicy(
             self,
             "Policy",
             description=f"secure-sagemaker: guardrails {self.node.path} for roles that create SageMaker workloads",
             document=_within_size_limit(
-                self, me, statements,
+                self,
+                me,
+                statements,
                 "approve fewer subnets, security groups, keys or roles, or split the data scientists into groups "
                 "with their own Guardrails",
             ),
@@ -826,7 +953,13 @@ class Guardrails(Construct):
             if not isinstance(arn, str):
                 raise fail(me, "execution_roles", role, "is not a role", fix)
             if not is_token(arn) and any(w in arn for w in _WILDCARDS):
-                raise fail(me, "execution_roles", arn, "contains a wildcard, so it admits every role that matches", "pass one role per entry")
+                raise fail(
+                    me,
+                    "execution_roles",
+                    arn,
+                    "contains a wildcard, so it admits every role that matches",
+                    "pass one role per entry",
+                )
             arns.append(arn)
         return arns
 
@@ -835,14 +968,24 @@ class Guardrails(Construct):
         statements = []
         for key in (VPC_SUBNETS, VPC_SECURITY_GROUPS):
             # ForAnyValue is false for an absent key, so absence needs its own Null statement.
-            statements.append(iam.PolicyStatement(
-                sid=_sid(key, REQUIRED), effect=iam.Effect.DENY, actions=_actions(key, REQUIRED), resources=["*"],
-                conditions={"Null": {key: "true"}},
-            ))
-            statements.append(iam.PolicyStatement(
-                sid=_sid(key, IF_PRESENT), effect=iam.Effect.DENY, actions=_actions(key), resources=["*"],
-                conditions={"ForAnyValue:StringNotEquals": {key: approved[key]}},
-            ))
+            statements.append(
+                iam.PolicyStatement(
+                    sid=_sid(key, REQUIRED),
+                    effect=iam.Effect.DENY,
+                    actions=_actions(key, REQUIRED),
+                    resources=["*"],
+                    conditions={"Null": {key: "true"}},
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    sid=_sid(key, IF_PRESENT),
+                    effect=iam.Effect.DENY,
+                    actions=_actions(key),
+                    resources=["*"],
+                    conditions={"ForAnyValue:StringNotEquals": {key: approved[key]}},
+                )
+            )
         return statements
 
     @staticmethod
@@ -854,10 +997,15 @@ class Guardrails(Construct):
             for mode, extra in ((REQUIRED, {}), (IF_PRESENT, {"Null": {key: "false"}})):
                 actions = _actions(key, mode)
                 if actions:
-                    statements.append(iam.PolicyStatement(
-                        sid=_sid(key, mode), effect=iam.Effect.DENY, actions=actions, resources=["*"],
-                        conditions={"ArnNotEquals": {key: approved[key]}, **extra},
-                    ))
+                    statements.append(
+                        iam.PolicyStatement(
+                            sid=_sid(key, mode),
+                            effect=iam.Effect.DENY,
+                            actions=actions,
+                            resources=["*"],
+                            conditions={"ArnNotEquals": {key: approved[key]}, **extra},
+                        )
+                    )
         return statements
 
     @staticmethod
@@ -873,10 +1021,15 @@ class Guardrails(Construct):
             for mode, conditions in ((REQUIRED, required), (IF_PRESENT, given)):
                 actions = _actions(key, mode)
                 if actions:
-                    statements.append(iam.PolicyStatement(
-                        sid=_sid(key, mode), effect=iam.Effect.DENY, actions=actions, resources=["*"],
-                        conditions=conditions,
-                    ))
+                    statements.append(
+                        iam.PolicyStatement(
+                            sid=_sid(key, mode),
+                            effect=iam.Effect.DENY,
+                            actions=actions,
+                            resources=["*"],
+                            conditions=conditions,
+                        )
+                    )
         return statements
 
     @staticmethod
@@ -884,10 +1037,16 @@ class Guardrails(Construct):
         # The first statement leaves only the execution roles, so the second needs no role list.
         return [
             iam.PolicyStatement(
-                sid="PassOnlyExecutionRoles", effect=iam.Effect.DENY, actions=["iam:PassRole"], not_resources=role_arns,
+                sid="PassOnlyExecutionRoles",
+                effect=iam.Effect.DENY,
+                actions=["iam:PassRole"],
+                not_resources=role_arns,
             ),
             iam.PolicyStatement(
-                sid="PassOnlyToSageMaker", effect=iam.Effect.DENY, actions=["iam:PassRole"], resources=["*"],
+                sid="PassOnlyToSageMaker",
+                effect=iam.Effect.DENY,
+                actions=["iam:PassRole"],
+                resources=["*"],
                 conditions={"StringNotEquals": {PASSED_TO_SERVICE: SAGEMAKER_SERVICE}},
             ),
         ]

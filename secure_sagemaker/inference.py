@@ -77,7 +77,6 @@ _URL_SUFFIX = TOKEN_MARK + json.dumps({"Ref": "AWS::URLSuffix"}) + TOKEN_MARK
 _URL_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 
 
-
 def environment_problems(environment: Mapping[str, str]) -> list[str]:
     """What in a container ``environment`` needs network access that isolation takes away.
 
@@ -182,8 +181,13 @@ class SecureModel(Construct):
         if not isinstance(network, PrivateNetwork):
             problem = "is missing" if network is None else "is not a PrivateNetwork"
             if not allow_network_access:
-                problem += ": a network-isolated model still runs in a VPC here, so that its traffic to SageMaker stays private"
-            raise fail(me, "network", network, problem, "pass the PrivateNetwork whose isolated subnets the model should use")
+                problem += (
+                    ": a network-isolated model still runs in a VPC here, so that its traffic to SageMaker stays "
+                    "private"
+                )
+            raise fail(
+                me, "network", network, problem, "pass the PrivateNetwork whose isolated subnets the model should use"
+            )
         execution_role = execution_role_of(me, "execution_role", execution_role)
         self._repositories = self._check_repositories(me, repositories)
         self._check_image(me, image_uri)
@@ -196,7 +200,9 @@ class SecureModel(Construct):
             problems = environment_problems(environment)
             if problems:
                 raise fail(
-                    me, "environment", environment,
+                    me,
+                    "environment",
+                    environment,
                     "asks a network-isolated container to reach the network (" + "; ".join(problems) + ")",
                     "package the model and code in model_data_url (SageMaker extracts it to /opt/ml/model; set "
                     "HF_MODEL_ID=/opt/ml/model and SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code), or pass "
@@ -234,16 +240,22 @@ class SecureModel(Construct):
         )
         stack = cdk.Stack.of(self)
         checks = [
-            ("VpcConfig in the isolated subnets",
-             lambda p: p["VpcConfig"]["Subnets"] == stack.resolve(subnets)
-             and p["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(sg_id)]),
+            (
+                "VpcConfig in the isolated subnets",
+                lambda p: (
+                    p["VpcConfig"]["Subnets"] == stack.resolve(subnets)
+                    and p["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(sg_id)]
+                ),
+            ),
             ("the image from a named repository", lambda p: p["PrimaryContainer"]["Image"] == stack.resolve(image_uri)),
         ]
         if self._network_isolation:
-            checks.append((
-                "EnableNetworkIsolation: true (opt-out: allow_network_access=True)",
-                lambda p: p["EnableNetworkIsolation"] is True,
-            ))
+            checks.append(
+                (
+                    "EnableNetworkIsolation: true (opt-out: allow_network_access=True)",
+                    lambda p: p["EnableNetworkIsolation"] is True,
+                )
+            )
         enforce(self, self._model, checks)
 
     # --- validation -----------------------------------------------------------------------
@@ -274,27 +286,32 @@ class SecureModel(Construct):
             if literal and _URL_SUFFIX in base:
                 candidates += [base.replace(_URL_SUFFIX, suffix) for suffix in _URL_SUFFIXES]
             for candidate in candidates:
-                if image.startswith(candidate) and image[len(candidate):len(candidate) + 1] in (":", "@"):
-                    reference = image[len(candidate) + 1:]
+                if image.startswith(candidate) and image[len(candidate) : len(candidate) + 1] in (":", "@"):
+                    reference = image[len(candidate) + 1 :]
                     if reference and "/" not in reference.split(TOKEN_MARK)[0]:
                         return
         shown = image_uri if literal else cdk.Stack.of(self).resolve(image_uri)
-        raise fail(me, "image_uri", shown, "is not an image (repository:tag or repository@digest) of any of repositories", fix)
+        raise fail(
+            me, "image_uri", shown, "is not an image (repository:tag or repository@digest) of any of repositories", fix
+        )
 
-    def _check_model_data(
-        self, me: str, url: Any, bucket: Any, key: Any
-    ) -> tuple[s3.IBucket | None, kms.IKey | None]:
+    def _check_model_data(self, me: str, url: Any, bucket: Any, key: Any) -> tuple[s3.IBucket | None, kms.IKey | None]:
         if url is None:
             for given, value in (("model_data_bucket", bucket), ("model_data_encryption_key", key)):
                 if value is not None:
                     shown = value.node.path if hasattr(value, "node") else value
-                    raise fail(me, given, shown, "is given without model_data_url", f"pass model_data_url too, or drop {given}")
+                    raise fail(
+                        me, given, shown, "is given without model_data_url", f"pass model_data_url too, or drop {given}"
+                    )
             return None, None
         fix = "pass an s3:// URL built from the bucket, e.g. f's3://{bucket.bucket_name}/models/model.tar.gz'"
         require_type(me, "model_data_url", url, str, fix)
         if bucket is None:
             raise fail(
-                me, "model_data_bucket", None, "is missing, so nothing shows that the model data is encrypted",
+                me,
+                "model_data_bucket",
+                None,
+                "is missing, so nothing shows that the model data is encrypted",
                 "pass the SecureBucket (or s3.IBucket with model_data_encryption_key) that holds model_data_url",
             )
         if isinstance(bucket, SecureBucket):
@@ -306,7 +323,9 @@ class SecureModel(Construct):
             key = key if key is not None else bucket.encryption_key
             if key is None:
                 raise fail(
-                    me, "model_data_encryption_key", None,
+                    me,
+                    "model_data_encryption_key",
+                    None,
                     f"is missing and bucket {bucket.node.path} has no known encryption key, so its objects may not be "
                     "encrypted with a customer-managed key",
                     "pass model_data_encryption_key, import the bucket with encryption_key, or use a SecureBucket",
@@ -482,35 +501,94 @@ class SecureEndpoint(Construct):
         me = describe(self)
         if not isinstance(model, SecureModel):
             raise fail(me, "model", model, "is not a SecureModel", "pass the SecureModel to serve")
-        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)")
-        require_attribute(me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts")
-        require_one_of(me, ("data_capture_bucket", data_capture_bucket), [("data_capture_access_log_bucket", data_capture_access_log_bucket)])
+        require_attribute(
+            me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)"
+        )
+        require_attribute(
+            me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts"
+        )
+        require_one_of(
+            me,
+            ("data_capture_bucket", data_capture_bucket),
+            [("data_capture_access_log_bucket", data_capture_access_log_bucket)],
+        )
         if data_capture_bucket is not None and not isinstance(data_capture_bucket, SecureBucket):
-            raise fail(me, "data_capture_bucket", data_capture_bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to create one")
+            raise fail(
+                me,
+                "data_capture_bucket",
+                data_capture_bucket,
+                "is not a SecureBucket",
+                "pass a SecureBucket, or drop it to create one",
+            )
         require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.m5.large'")
         if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", instance_type):
-            raise fail(me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.large'")
+            raise fail(
+                me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.large'"
+            )
         self._check_count(me, instance_count, accept_single_instance)
         self._check_scaling(me, instance_count, max_instance_count, target_invocations_per_instance)
         require_type(me, "variant_name", variant_name, str, "pass a name such as 'AllTraffic'")
         if not re.match(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", variant_name):
-            raise fail(me, "variant_name", variant_name, "is not a valid variant name", "use 1-63 letters, digits and single hyphens")
-        capture_prefix = s3_key_prefix(me, "data_capture_prefix", data_capture_prefix, "data-capture",
-                                       max_uri_length=MAX_CAPTURE_URI_LENGTH, uri="data capture destination URI")
-        require_number(me, "sampling_percentage", sampling_percentage, "pass a whole percentage from 0 to 100", integer=True)
+            raise fail(
+                me,
+                "variant_name",
+                variant_name,
+                "is not a valid variant name",
+                "use 1-63 letters, digits and single hyphens",
+            )
+        capture_prefix = s3_key_prefix(
+            me,
+            "data_capture_prefix",
+            data_capture_prefix,
+            "data-capture",
+            max_uri_length=MAX_CAPTURE_URI_LENGTH,
+            uri="data capture destination URI",
+        )
+        require_number(
+            me, "sampling_percentage", sampling_percentage, "pass a whole percentage from 0 to 100", integer=True
+        )
         if not 0 <= sampling_percentage <= 100:
-            raise fail(me, "sampling_percentage", sampling_percentage, "is outside 0..100", "pass a whole percentage from 0 to 100")
-        for prop, value in (("client_error_threshold", client_error_threshold), ("server_error_threshold", server_error_threshold)):
+            raise fail(
+                me,
+                "sampling_percentage",
+                sampling_percentage,
+                "is outside 0..100",
+                "pass a whole percentage from 0 to 100",
+            )
+        for prop, value in (
+            ("client_error_threshold", client_error_threshold),
+            ("server_error_threshold", server_error_threshold),
+        ):
             require_number(me, prop, value, "pass a whole number of errors, at least 1", integer=True)
             if value < 1:
-                raise fail(me, prop, value, "is below 1, so the alarm would always fire", "pass a whole number of errors, at least 1")
+                raise fail(
+                    me,
+                    prop,
+                    value,
+                    "is below 1, so the alarm would always fire",
+                    "pass a whole number of errors, at least 1",
+                )
         require_type(me, "latency_threshold", latency_threshold, cdk.Duration, "pass cdk.Duration.millis(n) with n > 0")
         latency_us = latency_threshold.to_milliseconds(integral=False) * 1000
         if latency_us <= 0:
-            raise fail(me, "latency_threshold", latency_threshold.to_human_string(), "is not positive", "pass cdk.Duration.millis(n) with n > 0")
-        require_number(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, "pass a number above 0, such as 3")
+            raise fail(
+                me,
+                "latency_threshold",
+                latency_threshold.to_human_string(),
+                "is not positive",
+                "pass cdk.Duration.millis(n) with n > 0",
+            )
+        require_number(
+            me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, "pass a number above 0, such as 3"
+        )
         if invocation_anomaly_std_devs <= 0:
-            raise fail(me, "invocation_anomaly_std_devs", invocation_anomaly_std_devs, "is not above 0", "pass a number above 0, such as 3")
+            raise fail(
+                me,
+                "invocation_anomaly_std_devs",
+                invocation_anomaly_std_devs,
+                "is not above 0",
+                "pass a number above 0, such as 3",
+            )
 
         self._model = model
         self._key = encryption_key
@@ -524,8 +602,13 @@ class SecureEndpoint(Construct):
         if instance_storage_families is not None and (
             isinstance(instance_storage_families, str) or not all(isinstance(f, str) for f in instance_storage_families)
         ):
-            raise fail(me, "instance_storage_families", instance_storage_families, "is not a collection of family names",
-                       "pass names such as {'g5', 'p4d'}")
+            raise fail(
+                me,
+                "instance_storage_families",
+                instance_storage_families,
+                "is not a collection of family names",
+                "pass names such as {'g5', 'p4d'}",
+            )
         self._hardware_encrypted = has_instance_storage(instance_type, instance_storage_families)
         self._config = sagemaker.CfnEndpointConfig(
             self,
@@ -551,30 +634,41 @@ class SecureEndpoint(Construct):
                 ],
             ),
         )
-        self._endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=self._config.attr_endpoint_config_name)
+        self._endpoint = sagemaker.CfnEndpoint(
+            self, "Endpoint", endpoint_config_name=self._config.attr_endpoint_config_name
+        )
         stack = cdk.Stack.of(self)
         volume_key = (
             ("no KmsKeyId (the instance type's local storage is encrypted in hardware)", lambda p: "KmsKeyId" not in p)
-            if self._hardware_encrypted else ("KmsKeyId", lambda p: bool(p["KmsKeyId"]))
+            if self._hardware_encrypted
+            else ("KmsKeyId", lambda p: bool(p["KmsKeyId"]))
         )
         checks = [
             volume_key,
-            ("DataCaptureConfig with EnableCapture and the bucket's KmsKeyId",
-             lambda p: p["DataCaptureConfig"]["EnableCapture"] is True
-             and p["DataCaptureConfig"]["KmsKeyId"] == stack.resolve(capture_key_arn)),
+            (
+                "DataCaptureConfig with EnableCapture and the bucket's KmsKeyId",
+                lambda p: (
+                    p["DataCaptureConfig"]["EnableCapture"] is True
+                    and p["DataCaptureConfig"]["KmsKeyId"] == stack.resolve(capture_key_arn)
+                ),
+            ),
         ]
         if not accept_single_instance:
-            checks.append((
-                "InitialInstanceCount >= 2 (opt-out: accept_single_instance=True)",
-                lambda p: all(v["InitialInstanceCount"] >= 2 for v in p["ProductionVariants"]),
-            ))
+            checks.append(
+                (
+                    "InitialInstanceCount >= 2 (opt-out: accept_single_instance=True)",
+                    lambda p: all(v["InitialInstanceCount"] >= 2 for v in p["ProductionVariants"]),
+                )
+            )
         enforce(self, self._config, checks)
         self._alarms = self._create_alarms(
             client_error_threshold, server_error_threshold, latency_us, latency_threshold, invocation_anomaly_std_devs
         )
         self._scalable_target = None
         if max_instance_count is not None:
-            self._scalable_target = self._create_scaling(instance_count, max_instance_count, target_invocations_per_instance)
+            self._scalable_target = self._create_scaling(
+                instance_count, max_instance_count, target_invocations_per_instance
+            )
 
     @staticmethod
     def _check_count(me: str, count: Any, accept_single_instance: Any) -> None:
@@ -584,7 +678,10 @@ class SecureEndpoint(Construct):
             raise fail(me, "instance_count", count, "is below 1, so the endpoint could serve nothing", "pass 2 or more")
         if count == 1 and not accept_single_instance:
             raise fail(
-                me, "instance_count", count, "is a single instance, so one instance or zone failure takes the endpoint down",
+                me,
+                "instance_count",
+                count,
+                "is a single instance, so one instance or zone failure takes the endpoint down",
                 "pass 2 or more, or pass accept_single_instance=True to give up availability",
             )
 
@@ -593,29 +690,56 @@ class SecureEndpoint(Construct):
         if most is None:
             if target is not None:
                 raise fail(
-                    me, "target_invocations_per_instance", target, "is given without max_instance_count, so nothing scales",
+                    me,
+                    "target_invocations_per_instance",
+                    target,
+                    "is given without max_instance_count, so nothing scales",
                     "pass max_instance_count too, or drop target_invocations_per_instance",
                 )
             return
-        require_number(me, "max_instance_count", most, "pass a whole number of instances above instance_count", integer=True)
+        require_number(
+            me, "max_instance_count", most, "pass a whole number of instances above instance_count", integer=True
+        )
         if most <= least:
             raise fail(
-                me, "max_instance_count", most, f"is not above instance_count ({least}), so nothing would scale",
+                me,
+                "max_instance_count",
+                most,
+                f"is not above instance_count ({least}), so nothing would scale",
                 "pass a larger maximum, or drop max_instance_count for a fixed instance count",
             )
         if target is None:
             raise fail(
-                me, "target_invocations_per_instance", None, "is missing, but scaling needs a target",
+                me,
+                "target_invocations_per_instance",
+                None,
+                "is missing, but scaling needs a target",
                 "pass the invocations per instance per minute the model sustains (from a load test)",
             )
-        require_number(me, "target_invocations_per_instance", target, "pass a whole number of invocations per minute, at least 1", integer=True)
+        require_number(
+            me,
+            "target_invocations_per_instance",
+            target,
+            "pass a whole number of invocations per minute, at least 1",
+            integer=True,
+        )
         if target < 1:
-            raise fail(me, "target_invocations_per_instance", target, "is below 1", "pass a whole number of invocations per minute, at least 1")
+            raise fail(
+                me,
+                "target_invocations_per_instance",
+                target,
+                "is below 1",
+                "pass a whole number of invocations per minute, at least 1",
+            )
 
     def _create_scaling(self, least: int, most: int, target: int) -> appscaling.ScalableTarget:
         service_linked_role = iam.Role.from_role_arn(
-            self, "ScalingRole", cdk.Stack.of(self).format_arn(
-                service="iam", region="", resource=SCALING_SERVICE_LINKED_ROLE.split("/", 1)[0],
+            self,
+            "ScalingRole",
+            cdk.Stack.of(self).format_arn(
+                service="iam",
+                region="",
+                resource=SCALING_SERVICE_LINKED_ROLE.split("/", 1)[0],
                 resource_name=SCALING_SERVICE_LINKED_ROLE.split("/", 1)[1],
             ),
             mutable=False,
@@ -655,27 +779,45 @@ class SecureEndpoint(Construct):
         quiet = cloudwatch.TreatMissingData.NOT_BREACHING
         alarms: dict[str, cloudwatch.Alarm] = {
             "ClientErrors": cloudwatch.Alarm(
-                self, "ClientErrorsAlarm", metric=self._metric("Invocation4XXErrors", "Sum"),
-                threshold=client_errors, evaluation_periods=1, comparison_operator=gte, treat_missing_data=quiet,
+                self,
+                "ClientErrorsAlarm",
+                metric=self._metric("Invocation4XXErrors", "Sum"),
+                threshold=client_errors,
+                evaluation_periods=1,
+                comparison_operator=gte,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: {client_errors}+ client (4XX) errors in 5 minutes: probing, "
                 "malformed or adversarial requests, or a broken client",
             ),
             "ServerErrors": cloudwatch.Alarm(
-                self, "ServerErrorsAlarm", metric=self._metric("Invocation5XXErrors", "Sum"),
-                threshold=server_errors, evaluation_periods=1, comparison_operator=gte, treat_missing_data=quiet,
+                self,
+                "ServerErrorsAlarm",
+                metric=self._metric("Invocation5XXErrors", "Sum"),
+                threshold=server_errors,
+                evaluation_periods=1,
+                comparison_operator=gte,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: {server_errors}+ server (5XX) errors in 5 minutes",
             ),
             "ModelLatency": cloudwatch.Alarm(
-                self, "ModelLatencyAlarm", metric=self._metric("ModelLatency", "p99"),
-                threshold=latency_us, evaluation_periods=2,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treat_missing_data=quiet,
+                self,
+                "ModelLatencyAlarm",
+                metric=self._metric("ModelLatency", "p99"),
+                threshold=latency_us,
+                evaluation_periods=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: p99 model latency above {latency.to_human_string()} "
                 "(ModelLatency is in microseconds) for 10 minutes: overload, denial of service or a degraded model",
             ),
             "InvocationAnomaly": cloudwatch.AnomalyDetectionAlarm(
-                self, "InvocationAnomalyAlarm", metric=self._metric("Invocations", "Sum"),
-                std_devs=std_devs, evaluation_periods=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD, treat_missing_data=quiet,
+                self,
+                "InvocationAnomalyAlarm",
+                metric=self._metric("Invocations", "Sum"),
+                std_devs=std_devs,
+                evaluation_periods=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: invocations above the learned band for 15 minutes: "
                 "possible model extraction (systematic querying) or denial of service",
             ),

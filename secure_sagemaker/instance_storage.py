@@ -19,16 +19,41 @@ from typing import Any, Iterable
 
 #: SageMaker ML instance families whose instances carry NVMe instance store volumes. A family
 #: is the part between ``ml.`` and the size: ``ml.g5.xlarge`` is family ``g5``.
-INSTANCE_STORAGE_FAMILIES: frozenset[str] = frozenset({
-    # General purpose, compute and memory optimized with local NVMe ("d" types).
-    "c5d", "c6gd", "c6id", "c7gd",
-    "m5d", "m6gd", "m6id", "m7gd",
-    "r5d", "r6gd", "r6id", "r7gd",
-    # Accelerated computing.
-    "g4ad", "g4dn", "g5", "g6", "g6e", "gr6",
-    "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200",
-    "dl1", "trn1", "trn1n", "trn2",
-})
+INSTANCE_STORAGE_FAMILIES: frozenset[str] = frozenset(
+    {
+        # General purpose, compute and memory optimized with local NVMe ("d" types).
+        "c5d",
+        "c6gd",
+        "c6id",
+        "c7gd",
+        "m5d",
+        "m6gd",
+        "m6id",
+        "m7gd",
+        "r5d",
+        "r6gd",
+        "r6id",
+        "r7gd",
+        # Accelerated computing.
+        "g4ad",
+        "g4dn",
+        "g5",
+        "g6",
+        "g6e",
+        "gr6",
+        "p3dn",
+        "p4d",
+        "p4de",
+        "p5",
+        "p5e",
+        "p5en",
+        "p6-b200",
+        "dl1",
+        "trn1",
+        "trn1n",
+        "trn2",
+    }
+)
 
 _INSTANCE_TYPE = re.compile(r"^ml\.([a-z0-9-]+)\.[a-z0-9]+$")
 

@@ -83,7 +83,6 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker.instance_storage import has_instance_storage
 from secure_sagemaker._validation import (
     TOKEN_MARK,
     describe,
@@ -101,6 +100,7 @@ from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.audit.alerts import TopicTarget
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint
+from secure_sagemaker.instance_storage import has_instance_storage
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 
@@ -109,33 +109,35 @@ ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer"
 #: Region -> the AWS account whose registry holds :data:`ANALYZER_REPOSITORY`, as the SageMaker
 #: Developer Guide's *Amazon SageMaker Model Monitor prebuilt container* lists them (25 Regions;
 #: see the module docstring). A Region not listed needs ``image_uri``.
-ANALYZER_REGISTRY_ACCOUNTS: Mapping[str, str] = MappingProxyType({
-    "us-east-1": "156813124566",
-    "us-east-2": "777275614652",
-    "us-west-1": "890145073186",
-    "us-west-2": "159807026194",
-    "af-south-1": "875698925577",
-    "ap-east-1": "001633400207",
-    "ap-northeast-1": "574779866223",
-    "ap-northeast-2": "709848358524",
-    "ap-northeast-3": "990339680094",
-    "ap-south-1": "126357580389",
-    "ap-southeast-1": "245545462676",
-    "ap-southeast-2": "563025443158",
-    "ap-southeast-3": "669540362728",
-    "ca-central-1": "536280801234",
-    "cn-north-1": "453000072557",
-    "cn-northwest-1": "453252182341",
-    "eu-central-1": "048819808253",
-    "eu-north-1": "895015795356",
-    "eu-south-1": "933208885752",
-    "eu-west-1": "468650794304",
-    "eu-west-2": "749857270468",
-    "eu-west-3": "680080141114",
-    "me-south-1": "607024016150",
-    "sa-east-1": "539772159869",
-    "us-gov-west-1": "362178532790",
-})
+ANALYZER_REGISTRY_ACCOUNTS: Mapping[str, str] = MappingProxyType(
+    {
+        "us-east-1": "156813124566",
+        "us-east-2": "777275614652",
+        "us-west-1": "890145073186",
+        "us-west-2": "159807026194",
+        "af-south-1": "875698925577",
+        "ap-east-1": "001633400207",
+        "ap-northeast-1": "574779866223",
+        "ap-northeast-2": "709848358524",
+        "ap-northeast-3": "990339680094",
+        "ap-south-1": "126357580389",
+        "ap-southeast-1": "245545462676",
+        "ap-southeast-2": "563025443158",
+        "ap-southeast-3": "669540362728",
+        "ca-central-1": "536280801234",
+        "cn-north-1": "453000072557",
+        "cn-northwest-1": "453252182341",
+        "eu-central-1": "048819808253",
+        "eu-north-1": "895015795356",
+        "eu-south-1": "933208885752",
+        "eu-west-1": "468650794304",
+        "eu-west-2": "749857270468",
+        "eu-west-3": "680080141114",
+        "me-south-1": "607024016150",
+        "sa-east-1": "539772159869",
+        "us-gov-west-1": "362178532790",
+    }
+)
 #: Logical id of the stack-level mapping of :data:`ANALYZER_REGISTRY_ACCOUNTS`.
 ANALYZER_MAPPING_ID = "ModelMonitorAnalyzerRegistries"
 #: Every hour, on the hour (UTC): the API's own example, and the default here.
@@ -161,7 +163,9 @@ MAX_RUNTIME_SECONDS = 86_400
 MAX_OUTPUT_URI_LENGTH = 512
 #: Monitoring schedule names (the API's pattern).
 SCHEDULE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9]+(?:[._/-][a-z0-9]+)*(?:[:@]\S+)?$")
+_ECR_IMAGE = re.compile(
+    r"^\d{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9]+(?:[._/-][a-z0-9]+)*(?:[:@]\S+)?$"
+)
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S*[^/\s]$")
 
 
@@ -176,7 +180,9 @@ def analyzer_image_uri(scope: Construct) -> str:
     mapping = stack.node.try_find_child(ANALYZER_MAPPING_ID)
     if mapping is None:
         mapping = cdk.CfnMapping(
-            stack, ANALYZER_MAPPING_ID, mapping={region: {"account": account} for region, account in ANALYZER_REGISTRY_ACCOUNTS.items()}
+            stack,
+            ANALYZER_MAPPING_ID,
+            mapping={region: {"account": account} for region, account in ANALYZER_REGISTRY_ACCOUNTS.items()},
         )
     account = mapping.find_in_map(cdk.Aws.REGION, "account")
     return f"{account}.dkr.ecr.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}/{ANALYZER_REPOSITORY}"
@@ -330,16 +336,32 @@ class SecureDataQualityMonitor(Construct):
         super().__init__(scope, id)
         me = describe(self)
         if not isinstance(endpoint, SecureEndpoint):
-            raise fail(me, "endpoint", endpoint, "is not a SecureEndpoint", "pass the SecureEndpoint whose captured data to monitor")
+            raise fail(
+                me,
+                "endpoint",
+                endpoint,
+                "is not a SecureEndpoint",
+                "pass the SecureEndpoint whose captured data to monitor",
+            )
         self._role = execution_role_of(me, "role", role)
-        require_key(me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).models_key")
+        require_key(
+            me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).models_key"
+        )
         network = endpoint.model.network
         if not isinstance(network, PrivateNetwork):  # pragma: no cover - SecureModel requires one
-            raise fail(me, "endpoint", endpoint.node.path, "has a model without a PrivateNetwork", "serve a SecureModel with a network")
+            raise fail(
+                me,
+                "endpoint",
+                endpoint.node.path,
+                "has a model without a PrivateNetwork",
+                "serve a SecureModel with a network",
+            )
         self._output_bucket, self._output_prefix = self._check_output(me, endpoint, output_bucket, output_prefix)
         interval = self._check_schedule(me, schedule_expression)
         runtime = self._check_resources(me, instance_type, instance_count, volume_size, max_runtime, interval)
-        self._baseline_bucket = self._check_baseline(me, baseline_constraints_uri, baseline_statistics_uri, baseline_bucket)
+        self._baseline_bucket = self._check_baseline(
+            me, baseline_constraints_uri, baseline_statistics_uri, baseline_bucket
+        )
         self._image_uri = self._check_image(me, image_uri)
         self._schedule_name = self._check_schedule_name(me, schedule_name)
 
@@ -356,10 +378,16 @@ class SecureDataQualityMonitor(Construct):
         baseline: sagemaker.CfnDataQualityJobDefinition.DataQualityBaselineConfigProperty | None = None
         if baseline_constraints_uri is not None or baseline_statistics_uri is not None:
             baseline = sagemaker.CfnDataQualityJobDefinition.DataQualityBaselineConfigProperty(
-                constraints_resource=sagemaker.CfnDataQualityJobDefinition.ConstraintsResourceProperty(s3_uri=baseline_constraints_uri)
-                if baseline_constraints_uri is not None else None,
-                statistics_resource=sagemaker.CfnDataQualityJobDefinition.StatisticsResourceProperty(s3_uri=baseline_statistics_uri)
-                if baseline_statistics_uri is not None else None,
+                constraints_resource=sagemaker.CfnDataQualityJobDefinition.ConstraintsResourceProperty(
+                    s3_uri=baseline_constraints_uri
+                )
+                if baseline_constraints_uri is not None
+                else None,
+                statistics_resource=sagemaker.CfnDataQualityJobDefinition.StatisticsResourceProperty(
+                    s3_uri=baseline_statistics_uri
+                )
+                if baseline_statistics_uri is not None
+                else None,
             )
         definition = sagemaker.CfnDataQualityJobDefinition
         self._job = definition(
@@ -371,18 +399,28 @@ class SecureDataQualityMonitor(Construct):
             ),
             data_quality_baseline_config=baseline,
             data_quality_job_input=definition.DataQualityJobInputProperty(
-                endpoint_input=definition.EndpointInputProperty(endpoint_name=endpoint.endpoint_name, local_path=INPUT_LOCAL_PATH)
+                endpoint_input=definition.EndpointInputProperty(
+                    endpoint_name=endpoint.endpoint_name, local_path=INPUT_LOCAL_PATH
+                )
             ),
             data_quality_job_output_config=definition.MonitoringOutputConfigProperty(
                 kms_key_id=output_key_arn,
-                monitoring_outputs=[definition.MonitoringOutputProperty(s3_output=definition.S3OutputProperty(
-                    local_path=OUTPUT_LOCAL_PATH, s3_uri=self._output_s3_uri, s3_upload_mode="EndOfJob"
-                ))],
+                monitoring_outputs=[
+                    definition.MonitoringOutputProperty(
+                        s3_output=definition.S3OutputProperty(
+                            local_path=OUTPUT_LOCAL_PATH, s3_uri=self._output_s3_uri, s3_upload_mode="EndOfJob"
+                        )
+                    )
+                ],
             ),
-            job_resources=definition.MonitoringResourcesProperty(cluster_config=definition.ClusterConfigProperty(
-                instance_count=instance_count, instance_type=instance_type, volume_size_in_gb=volume_size,
-                volume_kms_key_id=None if has_instance_storage(instance_type) else encryption_key.key_arn,
-            )),
+            job_resources=definition.MonitoringResourcesProperty(
+                cluster_config=definition.ClusterConfigProperty(
+                    instance_count=instance_count,
+                    instance_type=instance_type,
+                    volume_size_in_gb=volume_size,
+                    volume_kms_key_id=None if has_instance_storage(instance_type) else encryption_key.key_arn,
+                )
+            ),
             network_config=definition.NetworkConfigProperty(
                 enable_network_isolation=True,
                 enable_inter_container_traffic_encryption=True,
@@ -401,17 +439,23 @@ class SecureDataQualityMonitor(Construct):
             monitoring_schedule_config=sagemaker.CfnMonitoringSchedule.MonitoringScheduleConfigProperty(
                 monitoring_job_definition_name=self._job_name,
                 monitoring_type="DataQuality",
-                schedule_config=sagemaker.CfnMonitoringSchedule.ScheduleConfigProperty(schedule_expression=schedule_expression),
+                schedule_config=sagemaker.CfnMonitoringSchedule.ScheduleConfigProperty(
+                    schedule_expression=schedule_expression
+                ),
             ),
         )
         self._rule = events.Rule(
             self,
             "FailedRunsRule",
-            description="Data-quality monitoring runs of this schedule that failed or were stopped, to the endpoint's alarm topic",
+            description="Data-quality monitoring runs of this schedule that failed or were stopped, to the endpoint's alarm "
+            "topic",
             event_pattern=events.EventPattern(
                 source=["aws.sagemaker"],
                 detail_type=["SageMaker Processing Job State Change"],
-                detail={"ProcessingJobStatus": list(FAILED_JOB_STATES), "MonitoringScheduleArn": [self._schedule.attr_monitoring_schedule_arn]},
+                detail={
+                    "ProcessingJobStatus": list(FAILED_JOB_STATES),
+                    "MonitoringScheduleArn": [self._schedule.attr_monitoring_schedule_arn],
+                },
             ),
             targets=[TopicTarget(endpoint.alarm_topic)],
         )
@@ -419,21 +463,43 @@ class SecureDataQualityMonitor(Construct):
         stack = cdk.Stack.of(self)
         r = stack.resolve
         checks = [
-            ("NetworkConfig.EnableNetworkIsolation: true", lambda p: p["NetworkConfig"]["EnableNetworkIsolation"] is True),
-            ("NetworkConfig.EnableInterContainerTrafficEncryption: true",
-             lambda p: p["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True),
-            ("NetworkConfig.VpcConfig in the isolated subnets with the workload security group",
-             lambda p: p["NetworkConfig"]["VpcConfig"] == {"SecurityGroupIds": [r(sg_id)], "Subnets": r(subnets)}),
-            ("no JobResources.ClusterConfig.VolumeKmsKeyId (the instance type's local storage is encrypted in hardware)",
-             lambda p: "VolumeKmsKeyId" not in p["JobResources"]["ClusterConfig"])
-            if has_instance_storage(instance_type) else
-            ("JobResources.ClusterConfig.VolumeKmsKeyId (encryption_key)",
-             lambda p: p["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == r(encryption_key.key_arn)),
-            ("DataQualityJobOutputConfig with the output bucket's KmsKeyId",
-             lambda p: p["DataQualityJobOutputConfig"]["KmsKeyId"] == r(output_key_arn)
-             and [o["S3Output"]["S3Uri"] for o in p["DataQualityJobOutputConfig"]["MonitoringOutputs"]] == [r(self._output_s3_uri)]),
-            ("DataQualityJobInput.EndpointInput of the endpoint",
-             lambda p: p["DataQualityJobInput"] == {"EndpointInput": {"EndpointName": r(endpoint.endpoint_name), "LocalPath": INPUT_LOCAL_PATH}}),
+            (
+                "NetworkConfig.EnableNetworkIsolation: true",
+                lambda p: p["NetworkConfig"]["EnableNetworkIsolation"] is True,
+            ),
+            (
+                "NetworkConfig.EnableInterContainerTrafficEncryption: true",
+                lambda p: p["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True,
+            ),
+            (
+                "NetworkConfig.VpcConfig in the isolated subnets with the workload security group",
+                lambda p: p["NetworkConfig"]["VpcConfig"] == {"SecurityGroupIds": [r(sg_id)], "Subnets": r(subnets)},
+            ),
+            (
+                "no JobResources.ClusterConfig.VolumeKmsKeyId (the instance type's local storage is encrypted in "
+                "hardware)",
+                lambda p: "VolumeKmsKeyId" not in p["JobResources"]["ClusterConfig"],
+            )
+            if has_instance_storage(instance_type)
+            else (
+                "JobResources.ClusterConfig.VolumeKmsKeyId (encryption_key)",
+                lambda p: p["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == r(encryption_key.key_arn),
+            ),
+            (
+                "DataQualityJobOutputConfig with the output bucket's KmsKeyId",
+                lambda p: (
+                    p["DataQualityJobOutputConfig"]["KmsKeyId"] == r(output_key_arn)
+                    and [o["S3Output"]["S3Uri"] for o in p["DataQualityJobOutputConfig"]["MonitoringOutputs"]]
+                    == [r(self._output_s3_uri)]
+                ),
+            ),
+            (
+                "DataQualityJobInput.EndpointInput of the endpoint",
+                lambda p: (
+                    p["DataQualityJobInput"]
+                    == {"EndpointInput": {"EndpointName": r(endpoint.endpoint_name), "LocalPath": INPUT_LOCAL_PATH}}
+                ),
+            ),
         ]
         enforce(self, self._job, checks)
 
@@ -441,9 +507,17 @@ class SecureDataQualityMonitor(Construct):
 
     def _check_output(self, me: str, endpoint: SecureEndpoint, bucket: Any, prefix: Any) -> tuple[SecureBucket, str]:
         if bucket is not None and not isinstance(bucket, SecureBucket):
-            raise fail(me, "output_bucket", bucket, "is not a SecureBucket", "pass a SecureBucket, or drop it to use the endpoint's data-capture bucket")
+            raise fail(
+                me,
+                "output_bucket",
+                bucket,
+                "is not a SecureBucket",
+                "pass a SecureBucket, or drop it to use the endpoint's data-capture bucket",
+            )
         bucket = bucket or endpoint.data_capture_bucket
-        prefix = s3_key_prefix(me, "output_prefix", prefix, "monitoring", max_uri_length=MAX_OUTPUT_URI_LENGTH, uri="output URI")
+        prefix = s3_key_prefix(
+            me, "output_prefix", prefix, "monitoring", max_uri_length=MAX_OUTPUT_URI_LENGTH, uri="output URI"
+        )
         if is_token(prefix):
             return bucket, prefix
         capture = endpoint.data_capture_prefix
@@ -452,8 +526,11 @@ class SecureDataQualityMonitor(Construct):
             shorter = min(len(ours), len(theirs))
             if ours[:shorter] == theirs[:shorter]:
                 raise fail(
-                    me, "output_prefix", prefix,
-                    f"overlaps the endpoint's data-capture prefix {capture!r} in the same bucket, so the reports would mix "
+                    me,
+                    "output_prefix",
+                    prefix,
+                    f"overlaps the endpoint's data-capture prefix {capture!r} in the same bucket, so the reports "
+                    f"would mix "
                     "with the captured data the role may only read",
                     "pass a prefix beside it, such as 'monitoring', or another output_bucket",
                 )
@@ -469,35 +546,60 @@ class SecureDataQualityMonitor(Construct):
         if is_token(expression):
             return None
         if expression.strip().upper() == "NOW":
-            raise fail(me, "schedule_expression", expression, "runs the job once at deployment and never again, which is "
-                       "no monitoring", "run a one-off analysis from code (the SDK's DefaultModelMonitor), or " + fix)
+            raise fail(
+                me,
+                "schedule_expression",
+                expression,
+                "runs the job once at deployment and never again, which is no monitoring",
+                "run a one-off analysis from code (the SDK's DefaultModelMonitor), or " + fix,
+            )
         hours = schedule_interval_hours(expression)
         if hours is None:
             raise fail(me, "schedule_expression", expression, "is not a schedule SageMaker Model Monitor accepts", fix)
         return hours
 
     @staticmethod
-    def _check_resources(me: str, instance_type: Any, count: Any, volume: Any, runtime: Any, interval_hours: int | None) -> int:
+    def _check_resources(
+        me: str, instance_type: Any, count: Any, volume: Any, runtime: Any, interval_hours: int | None
+    ) -> int:
         require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.m5.xlarge'")
         if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", instance_type):
-            raise fail(me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.xlarge'")
+            raise fail(
+                me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.xlarge'"
+            )
         for prop, value, low, high, unit in (
             ("instance_count", count, MIN_INSTANCES, MAX_INSTANCES, "instances"),
             ("volume_size", volume, MIN_VOLUME_GB, MAX_VOLUME_GB, "GB"),
         ):
             require_number(me, prop, value, f"pass a whole number of {unit} from {low} to {high}", integer=True)
             if not low <= value <= high:
-                raise fail(me, prop, value, f"is outside {low}..{high}", f"pass a whole number of {unit} from {low} to {high}")
+                raise fail(
+                    me, prop, value, f"is outside {low}..{high}", f"pass a whole number of {unit} from {low} to {high}"
+                )
         fix = "pass cdk.Duration.minutes(n) (or hours, seconds): whole seconds, at most the schedule's interval"
         require_type(me, "max_runtime", runtime, cdk.Duration, fix)
         if runtime.is_unresolved():
-            raise fail(me, "max_runtime", runtime, "is a token, so it cannot be checked against the schedule", "pass a literal duration")
+            raise fail(
+                me,
+                "max_runtime",
+                runtime,
+                "is a token, so it cannot be checked against the schedule",
+                "pass a literal duration",
+            )
         seconds = runtime.to_seconds(integral=False)
         if seconds < 1 or seconds != int(seconds) or seconds > MAX_RUNTIME_SECONDS:
-            raise fail(me, "max_runtime", runtime.to_human_string(), f"is not a whole number of seconds from 1 to {MAX_RUNTIME_SECONDS}", fix)
+            raise fail(
+                me,
+                "max_runtime",
+                runtime.to_human_string(),
+                f"is not a whole number of seconds from 1 to {MAX_RUNTIME_SECONDS}",
+                fix,
+            )
         if interval_hours is not None and seconds > interval_hours * 3600:
             raise fail(
-                me, "max_runtime", runtime.to_human_string(),
+                me,
+                "max_runtime",
+                runtime.to_human_string(),
                 f"is longer than the schedule's interval ({interval_hours} h), which SageMaker refuses",
                 f"pass at most cdk.Duration.hours({interval_hours}), or schedule the job less often",
             )
@@ -506,13 +608,19 @@ class SecureDataQualityMonitor(Construct):
     def _check_baseline(self, me: str, constraints: Any, statistics: Any, bucket: Any) -> s3.IBucket | None:
         if bucket is not None:
             if constraints is None and statistics is None:
-                raise fail(me, "baseline_bucket", getattr(getattr(bucket, "node", None), "path", bucket),
-                           "is given without baseline_constraints_uri or baseline_statistics_uri",
-                           "pass the baseline URIs too, or drop baseline_bucket")
+                raise fail(
+                    me,
+                    "baseline_bucket",
+                    getattr(getattr(bucket, "node", None), "path", bucket),
+                    "is given without baseline_constraints_uri or baseline_statistics_uri",
+                    "pass the baseline URIs too, or drop baseline_bucket",
+                )
             bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
             require_attribute(me, "baseline_bucket", bucket, "bucket_name", "pass a SecureBucket or an s3.IBucket")
-        for prop, uri, file in (("baseline_constraints_uri", constraints, "constraints.json"),
-                                ("baseline_statistics_uri", statistics, "statistics.json")):
+        for prop, uri, file in (
+            ("baseline_constraints_uri", constraints, "constraints.json"),
+            ("baseline_statistics_uri", statistics, "statistics.json"),
+        ):
             if uri is None:
                 continue
             fix = f"pass the s3:// URI of the baseline's {file}, e.g. f's3://{{bucket.bucket_name}}/baselines/{file}'"
@@ -521,7 +629,7 @@ class SecureDataQualityMonitor(Construct):
             shown = uri if TOKEN_MARK not in rendered else cdk.Stack.of(self).resolve(uri)
             if bucket is not None:
                 prefix = "s3://" + rendered_string(self, bucket.bucket_name) + "/"
-                key = rendered[len(prefix):]
+                key = rendered[len(prefix) :]
                 if not rendered.startswith(prefix) or not key or key.endswith("/"):
                     raise fail(me, prop, shown, f"is not an object in baseline_bucket {bucket.node.path}", fix)
             elif TOKEN_MARK not in rendered and not _S3_URI.match(uri):
@@ -535,14 +643,20 @@ class SecureDataQualityMonitor(Construct):
             region = cdk.Stack.of(self).region
             if not cdk.Token.is_unresolved(region) and region not in ANALYZER_REGISTRY_ACCOUNTS:
                 raise fail(
-                    me, "image_uri", None,
-                    f"is missing and the stack's Region {region} is not among the {len(ANALYZER_REGISTRY_ACCOUNTS)} Regions "
+                    me,
+                    "image_uri",
+                    None,
+                    f"is missing and the stack's Region {region} is not among the "
+                    f"{len(ANALYZER_REGISTRY_ACCOUNTS)} Regions "
                     "whose analyzer registry this library knows",
-                    "pass the sagemaker-model-monitor-analyzer image URI of that Region from the SageMaker Docker registry "
+                    "pass the sagemaker-model-monitor-analyzer image URI of that Region from the SageMaker Docker "
+                    "registry "
                     "paths page ('Model Monitor (algorithm)')",
                 )
             return analyzer_image_uri(self)
-        fix = "pass an ECR image URI such as '<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-model-monitor-analyzer'"
+        fix = (
+            "pass an ECR image URI such as '<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-model-monitor-analyzer'"
+        )
         require_type(me, "image_uri", image_uri, str, fix)
         if not is_token(image_uri) and not _ECR_IMAGE.match(image_uri):
             raise fail(me, "image_uri", image_uri, "is not an ECR image URI", fix)

@@ -15,9 +15,17 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token, require_number, require_one_of, require_type
-from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker._retention import RETAINED
+from secure_sagemaker._validation import (
+    PropError,
+    describe,
+    fail,
+    is_token,
+    require_number,
+    require_one_of,
+    require_type,
+)
+from secure_sagemaker.acknowledgments import acknowledge
 
 _S = ec2.InterfaceVpcEndpointAwsService
 
@@ -73,18 +81,24 @@ _DESCRIBE_PREFIX_LISTS_REASON = (
     "policy allows nothing else but writing the lookup's own log group."
 )
 _LOOKUP_FUNCTION_ACKNOWLEDGMENTS = (
-    (["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
-     "The function runs only when CloudFormation creates or updates the lookup, once per deployment. "
-     "Reserving concurrency would take it from the account's unreserved pool, which new accounts keep "
-     "at AWS's minimum, so the first deployment in a fresh account would fail."),
-    (["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-     "CloudFormation invokes custom resource functions synchronously and receives their outcome; a "
-     "dead-letter queue only receives failed asynchronous invocations, which never happen here, and a "
-     "failed lookup fails the deployment visibly."),
-    (["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC"],
-     "The function calls one read-only EC2 API (DescribeManagedPrefixLists) during deployments and "
-     "handles no data. Inside the isolated VPC it would need an EC2 interface endpoint for that call "
-     "alone, and the VPC it would run in is being created by the same deployment."),
+    (
+        ["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
+        "The function runs only when CloudFormation creates or updates the lookup, once per deployment. "
+        "Reserving concurrency would take it from the account's unreserved pool, which new accounts keep "
+        "at AWS's minimum, so the first deployment in a fresh account would fail.",
+    ),
+    (
+        ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
+        "CloudFormation invokes custom resource functions synchronously and receives their outcome; a "
+        "dead-letter queue only receives failed asynchronous invocations, which never happen here, and a "
+        "failed lookup fails the deployment visibly.",
+    ),
+    (
+        ["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC"],
+        "The function calls one read-only EC2 API (DescribeManagedPrefixLists) during deployments and "
+        "handles no data. Inside the isolated VPC it would need an EC2 interface endpoint for that call "
+        "alone, and the VPC it would run in is being created by the same deployment.",
+    ),
 )
 
 
@@ -219,8 +233,12 @@ class PrivateNetwork(Construct):
         require_one_of(
             self._name,
             ("vpc", vpc),
-            [("cidr", cidr), ("subnet_cidr_mask", subnet_cidr_mask), ("max_azs", max_azs),
-             ("availability_zones", availability_zones)],
+            [
+                ("cidr", cidr),
+                ("subnet_cidr_mask", subnet_cidr_mask),
+                ("max_azs", max_azs),
+                ("availability_zones", availability_zones),
+            ],
         )
         require_type(self._name, "create_flow_log", create_flow_log, bool, "pass True or False")
         services = self._check_services(interface_endpoints)
@@ -236,14 +254,21 @@ class PrivateNetwork(Construct):
                 )
             if not create_flow_log:
                 raise self._fail(
-                    "create_flow_log", create_flow_log,
-                    "cannot turn off the flow log of a VPC this construct creates", "drop create_flow_log",
+                    "create_flow_log",
+                    create_flow_log,
+                    "cannot turn off the flow log of a VPC this construct creates",
+                    "drop create_flow_log",
                 )
             cidr = _DEFAULT_CIDR if cidr is None else cidr
             zones = self._zones(max_azs, availability_zones)
             mask = DEFAULT_SUBNET_MASK if subnet_cidr_mask is None else subnet_cidr_mask
-            self.check_cidr(self._name, cidr, mask, len(zones),
-                            zones_prop="max_azs" if availability_zones is None else "availability_zones")
+            self.check_cidr(
+                self._name,
+                cidr,
+                mask,
+                len(zones),
+                zones_prop="max_azs" if availability_zones is None else "availability_zones",
+            )
             self._vpc: ec2.IVpc = ec2.Vpc(
                 self,
                 "Vpc",
@@ -338,7 +363,9 @@ class PrivateNetwork(Construct):
     def _zones(self, max_azs: int | None, availability_zones: Sequence[str] | None) -> list[str]:
         if max_azs is not None and availability_zones is not None:
             raise self._fail(
-                "max_azs", max_azs, "was given together with availability_zones",
+                "max_azs",
+                max_azs,
+                "was given together with availability_zones",
                 "give availability_zones or max_azs, not both",
             )
         if availability_zones is None:
@@ -350,7 +377,9 @@ class PrivateNetwork(Construct):
             return [cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(count)]
         if isinstance(availability_zones, str) or not isinstance(availability_zones, Sequence):
             raise self._fail(
-                "availability_zones", availability_zones, "is not a list of zone names",
+                "availability_zones",
+                availability_zones,
+                "is not a list of zone names",
                 "pass a list such as ['eu-west-1a', 'eu-west-1b']",
             )
         zones = list(availability_zones)
@@ -369,8 +398,14 @@ class PrivateNetwork(Construct):
 
     @staticmethod
     def check_cidr(
-        owner: str, cidr: str, mask: int, zone_count: int, *,
-        prop: str = "cidr", mask_prop: str | None = "subnet_cidr_mask", zones_prop: str = "max_azs",
+        owner: str,
+        cidr: str,
+        mask: int,
+        zone_count: int,
+        *,
+        prop: str = "cidr",
+        mask_prop: str | None = "subnet_cidr_mask",
+        zones_prop: str = "max_azs",
     ) -> None:
         """Fail unless ``cidr`` is a VPC block this construct accepts, with room for ``zone_count``
         subnets of ``/mask``. Messages name ``owner`` and ``prop`` (``cidr``, or a context key);
@@ -390,27 +425,40 @@ class PrivateNetwork(Construct):
             )
         if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
             raise fail(
-                owner, prop, cidr, "is not a private range",
+                owner,
+                prop,
+                cidr,
+                "is not a private range",
                 "use a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10",
             )
         if network.overlaps(_DOCKER_BRIDGE):
             raise fail(
-                owner, prop, cidr, "overlaps 172.17.0.0/16, the Docker bridge of SageMaker notebook instances",
+                owner,
+                prop,
+                cidr,
+                "overlaps 172.17.0.0/16, the Docker bridge of SageMaker notebook instances",
                 "pick a range outside 172.17.0.0/16",
             )
         if mask_prop is not None:
             require_number(owner, mask_prop, mask, "pass a prefix length such as 20", integer=True)
             if not network.prefixlen <= mask <= 28:
                 raise fail(
-                    owner, mask_prop, mask, f"is not between the /{network.prefixlen} of {prop} and /28",
+                    owner,
+                    mask_prop,
+                    mask,
+                    f"is not between the /{network.prefixlen} of {prop} and /28",
                     f"pass a value between {network.prefixlen} and 28",
                 )
         room = 2 ** (mask - network.prefixlen) if mask >= network.prefixlen else 0
         if room < zone_count:
             widest = mask - math.ceil(math.log2(zone_count))
             raise fail(
-                owner, prop, cidr, f"has room for {room} subnet(s) of /{mask} but {zone_count} zones need one each",
-                f"widen {prop} to a /{widest} or wider" + (f", raise {mask_prop}" if mask_prop else "")
+                owner,
+                prop,
+                cidr,
+                f"has room for {room} subnet(s) of /{mask} but {zone_count} zones need one each",
+                f"widen {prop} to a /{widest} or wider"
+                + (f", raise {mask_prop}" if mask_prop else "")
                 + f", or use fewer zones ({zones_prop})",
             )
 
@@ -418,7 +466,9 @@ class PrivateNetwork(Construct):
         isolated = list(vpc.isolated_subnets)
         if not isolated:
             raise self._fail(
-                "vpc", vpc.node.path, "has no isolated subnets",
+                "vpc",
+                vpc.node.path,
+                "has no isolated subnets",
                 "pass a VPC with isolated subnets (isolated_subnet_ids in Vpc.from_vpc_attributes), "
                 "or let the construct create one",
             )
@@ -427,14 +477,18 @@ class PrivateNetwork(Construct):
         else:
             if isinstance(subnets, (str, ec2.SubnetSelection)) or not isinstance(subnets, Sequence) or not subnets:
                 raise self._fail(
-                    "subnets", subnets, "is not a non-empty list of subnets",
+                    "subnets",
+                    subnets,
+                    "is not a non-empty list of subnets",
                     "pass isolated subnets of vpc, or drop subnets",
                 )
             isolated_ids = {s.subnet_id for s in isolated}
             for subnet in subnets:
                 if getattr(subnet, "subnet_id", None) not in isolated_ids:
                     raise self._fail(
-                        "subnets", getattr(subnet, "subnet_id", subnet), "is not an isolated subnet of vpc",
+                        "subnets",
+                        getattr(subnet, "subnet_id", subnet),
+                        "is not an isolated subnet of vpc",
                         "pass only subnets from vpc.isolated_subnets",
                     )
             chosen = list(subnets)
@@ -445,7 +499,8 @@ class PrivateNetwork(Construct):
                 route_table_id = None
             if route_table_id is None:
                 raise self._fail(
-                    "vpc", vpc.node.path,
+                    "vpc",
+                    vpc.node.path,
                     f"has isolated subnet {subnet.subnet_id} without a route table id, "
                     "which the S3 gateway endpoint needs",
                     "pass isolated_subnet_route_table_ids to Vpc.from_vpc_attributes",
@@ -454,7 +509,9 @@ class PrivateNetwork(Construct):
         if not any(is_token(z) for z in zones) and len(zones) < 2:
             prop, value = ("vpc", vpc.node.path) if subnets is None else ("subnets", [s.subnet_id for s in chosen])
             raise self._fail(
-                prop, value, f"puts the isolated subnets in fewer than two zones ({', '.join(sorted(zones))})",
+                prop,
+                value,
+                f"puts the isolated subnets in fewer than two zones ({', '.join(sorted(zones))})",
                 "use isolated subnets in at least two availability zones",
             )
         return chosen
@@ -464,7 +521,9 @@ class PrivateNetwork(Construct):
             return vpc.vpc_cidr_block
         except RuntimeError:  # imported without vpc_cidr_block: jsii raises on access
             raise self._fail(
-                "vpc", vpc.node.path, "has no known CIDR, which the endpoint security group needs",
+                "vpc",
+                vpc.node.path,
+                "has no known CIDR, which the endpoint security group needs",
                 "pass vpc_cidr_block to Vpc.from_vpc_attributes",
             ) from None
 
@@ -475,19 +534,22 @@ class PrivateNetwork(Construct):
             return list(SAGEMAKER_INTERFACE_ENDPOINTS)
         if isinstance(services, str) or not isinstance(services, Sequence):
             raise self._fail(
-                "interface_endpoints", services, "is not a list of services",
+                "interface_endpoints",
+                services,
+                "is not a list of services",
                 "pass InterfaceVpcEndpointAwsService values",
             )
         seen: set[str] = set()
         for service in services:
             require_type(
-                self._name, "interface_endpoints", service, ec2.InterfaceVpcEndpointAwsService,
+                self._name,
+                "interface_endpoints",
+                service,
+                ec2.InterfaceVpcEndpointAwsService,
                 "pass ec2.InterfaceVpcEndpointAwsService values",
             )
             if service.short_name in seen:
-                raise self._fail(
-                    "interface_endpoints", service.short_name, "is listed twice", "list each service once"
-                )
+                raise self._fail("interface_endpoints", service.short_name, "is listed twice", "list each service once")
             seen.add(service.short_name)
         return list(services)
 
@@ -496,15 +558,15 @@ class PrivateNetwork(Construct):
             return
         if not isinstance(prefix_list_id, str) or not PREFIX_LIST_ID.match(prefix_list_id):
             raise self._fail(
-                "s3_prefix_list_id", prefix_list_id, "is not a prefix list id (pl-<hex>)",
+                "s3_prefix_list_id",
+                prefix_list_id,
+                "is not a prefix list id (pl-<hex>)",
                 "pass the id from `aws ec2 describe-managed-prefix-lists` for com.amazonaws.<region>.s3, or None",
             )
 
     def _check_buckets(self, buckets: Sequence[str]) -> None:
         if isinstance(buckets, str) or not isinstance(buckets, Sequence):
-            raise self._fail(
-                "external_read_buckets", buckets, "is not a list of bucket names", "pass a list of names"
-            )
+            raise self._fail("external_read_buckets", buckets, "is not a list of bucket names", "pass a list of names")
         for bucket in buckets:
             if is_token(bucket):
                 continue
@@ -514,9 +576,7 @@ class PrivateNetwork(Construct):
                 )
 
     def _check_retention(self, retention: logs.RetentionDays) -> None:
-        require_type(
-            self._name, "flow_log_retention", retention, logs.RetentionDays, "pass a logs.RetentionDays value"
-        )
+        require_type(self._name, "flow_log_retention", retention, logs.RetentionDays, "pass a logs.RetentionDays value")
         if retention == logs.RetentionDays.INFINITE:
             raise self._fail(
                 "flow_log_retention", retention, "keeps flow logs forever", "pick a period such as ONE_YEAR"
@@ -535,12 +595,18 @@ class PrivateNetwork(Construct):
         self, vpc_cidr: str, prefix_list_id: str | None
     ) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
         endpoint_sg = ec2.SecurityGroup(
-            self, "EndpointSecurityGroup", vpc=self._vpc, allow_all_outbound=False,
+            self,
+            "EndpointSecurityGroup",
+            vpc=self._vpc,
+            allow_all_outbound=False,
             description="Interface endpoints: HTTPS in from the VPC, no egress",
         )
         endpoint_sg.add_ingress_rule(ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
         workload_sg = ec2.SecurityGroup(
-            self, "WorkloadSecurityGroup", vpc=self._vpc, allow_all_outbound=False,
+            self,
+            "WorkloadSecurityGroup",
+            vpc=self._vpc,
+            allow_all_outbound=False,
             description="SageMaker workloads: HTTPS to the endpoints, all traffic within the group",
         )
         members = "members (distributed training, Studio apps)"
@@ -549,8 +615,11 @@ class PrivateNetwork(Construct):
         (self_ingress,) = [c for c in workload_sg.node.children if isinstance(c, ec2.CfnSecurityGroupIngress)]
         acknowledge(
             self_ingress,
-            ["HIPAA.Security-EC2RestrictedCommonPorts", "NIST.800.53.R5-EC2RestrictedCommonPorts",
-             "PCI.DSS.321-EC2RestrictedCommonPorts"],
+            [
+                "HIPAA.Security-EC2RestrictedCommonPorts",
+                "NIST.800.53.R5-EC2RestrictedCommonPorts",
+                "PCI.DSS.321-EC2RestrictedCommonPorts",
+            ],
             "The only source is this security group itself, so no address outside its members can connect; "
             "the rule flags every all-protocol rule whatever its source. Distributed training (NCCL, EFA) "
             "needs all protocols between members.",
@@ -583,16 +652,23 @@ class PrivateNetwork(Construct):
         # Its own role with a customer managed policy: AwsCustomResource's default is an inline
         # policy on a role with AWSLambdaBasicExecutionRole, which writes to any log group.
         role = iam.Role(
-            self, "S3PrefixListLookupRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            self,
+            "S3PrefixListLookupRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Reads the Region's S3 managed prefix list id during deployments",
         )
         policy = iam.ManagedPolicy(
-            self, "S3PrefixListLookupPolicy", roles=[role],
+            self,
+            "S3PrefixListLookupPolicy",
+            roles=[role],
             description="ec2:DescribeManagedPrefixLists and writing the lookup's own log group",
             statements=[
                 iam.PolicyStatement(sid="ReadPrefixLists", actions=["ec2:DescribeManagedPrefixLists"], resources=["*"]),
-                iam.PolicyStatement(sid="WriteOwnLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                                    resources=[log_group.log_group_arn]),
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                ),
             ],
         )
         acknowledge(policy, ["AwsSolutions-IAM5[Resource::*]"], _DESCRIBE_PREFIX_LISTS_REASON)
@@ -616,20 +692,34 @@ class PrivateNetwork(Construct):
     def _interface_endpoint(self, service: ec2.InterfaceVpcEndpointAwsService) -> ec2.InterfaceVpcEndpoint:
         construct_id = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", service.short_name)) + "Endpoint"
         endpoint = ec2.InterfaceVpcEndpoint(
-            self, construct_id, vpc=self._vpc, service=service, subnets=self._subnets,
-            security_groups=[self._endpoint_sg], private_dns_enabled=True,
+            self,
+            construct_id,
+            vpc=self._vpc,
+            service=service,
+            subnets=self._subnets,
+            security_groups=[self._endpoint_sg],
+            private_dns_enabled=True,
             open=False,  # the endpoint security group already admits the VPC, by a literal CIDR
         )
         if service.short_name in _PRESIGNED_URL_SERVICES:
-            endpoint.add_to_policy(iam.PolicyStatement(
-                sid="SageMakerActionsOnThisAccountOnly", principals=[iam.AnyPrincipal()], actions=["sagemaker:*"],
-                resources=[cdk.Stack.of(self).format_arn(service="sagemaker", resource="*")],
-            ))
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="SageMakerActionsOnThisAccountOnly",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["sagemaker:*"],
+                    resources=[cdk.Stack.of(self).format_arn(service="sagemaker", resource="*")],
+                )
+            )
         elif service.short_name not in _NO_POLICY_SERVICES:
-            endpoint.add_to_policy(iam.PolicyStatement(
-                sid="PrincipalsOfThisAccountOnly", principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"],
-                conditions={"StringEquals": {"aws:PrincipalAccount": cdk.Aws.ACCOUNT_ID}},
-            ))
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="PrincipalsOfThisAccountOnly",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["*"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:PrincipalAccount": cdk.Aws.ACCOUNT_ID}},
+                )
+            )
         return endpoint
 
     def _gateway_endpoint(self, external_read_buckets: Sequence[str]) -> ec2.GatewayVpcEndpoint:
@@ -637,51 +727,75 @@ class PrivateNetwork(Construct):
             self, "S3Endpoint", vpc=self._vpc, service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[self._subnets]
         )
         account, partition = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION
-        endpoint.add_to_policy(iam.PolicyStatement(
-            sid="ThisAccountToThisAccountBuckets", principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"],
-            conditions={"StringEquals": {"aws:PrincipalAccount": account, "s3:ResourceAccount": account}},
-        ))
+        endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="ThisAccountToThisAccountBuckets",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:PrincipalAccount": account, "s3:ResourceAccount": account}},
+            )
+        )
         # ECR presigns layer downloads with its own credentials, so no principal condition fits here.
-        endpoint.add_to_policy(iam.PolicyStatement(
-            sid="EcrImageLayers", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
-            resources=[f"arn:{partition}:s3:::prod-{cdk.Aws.REGION}-starport-layer-bucket/*"],
-        ))
+        endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="EcrImageLayers",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetObject"],
+                resources=[f"arn:{partition}:s3:::prod-{cdk.Aws.REGION}-starport-layer-bucket/*"],
+            )
+        )
         if external_read_buckets:
             arns = [f"arn:{partition}:s3:::{b}{suffix}" for b in external_read_buckets for suffix in ("", "/*")]
-            endpoint.add_to_policy(iam.PolicyStatement(
-                sid="ThisAccountReadsExternalBuckets", principals=[iam.AnyPrincipal()],
-                actions=["s3:GetObject", "s3:ListBucket"], resources=arns,
-                conditions={"StringEquals": {"aws:PrincipalAccount": account}},
-            ))
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ThisAccountReadsExternalBuckets",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:GetObject", "s3:ListBucket"],
+                    resources=arns,
+                    conditions={"StringEquals": {"aws:PrincipalAccount": account}},
+                )
+            )
         return endpoint
 
     def _flow_log(self, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
-        group = logs.LogGroup(
-            self, "FlowLogGroup", encryption_key=key, retention=retention, removal_policy=RETAINED
-        )
+        group = logs.LogGroup(self, "FlowLogGroup", encryption_key=key, retention=retention, removal_policy=RETAINED)
         stack = cdk.Stack.of(self)
         role = iam.Role(
-            self, "FlowLogRole",
+            self,
+            "FlowLogRole",
             description="Lets VPC Flow Logs of this account deliver to the flow-log group",
-            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com", conditions={
-                "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
-                "ArnLike": {
-                    "aws:SourceArn": stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+                    },
                 },
-            }),
+            ),
         )
         # A managed policy, not the role's inline default policy, which the stock packs reject.
         policy = iam.ManagedPolicy(
-            self, "FlowLogPolicy", roles=[role],
+            self,
+            "FlowLogPolicy",
+            roles=[role],
             description="Write access to the flow-log group only",
-            statements=[iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[group.log_group_arn],
-            )],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=[group.log_group_arn],
+                )
+            ],
         )
         flow_log = ec2.CfnFlowLog(
-            self, "FlowLog", resource_id=self._vpc.vpc_id, resource_type="VPC", traffic_type="ALL",
-            log_destination_type="cloud-watch-logs", log_group_name=group.log_group_name,
+            self,
+            "FlowLog",
+            resource_id=self._vpc.vpc_id,
+            resource_type="VPC",
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_group_name=group.log_group_name,
             deliver_logs_permission_arn=role.role_arn,
         )
         flow_log.node.add_dependency(policy)

@@ -67,7 +67,13 @@ ENDPOINT_INSTANCE_COUNT = 2
 NOTEBOOK_INSTANCE_TYPE = "ml.t3.medium"
 
 #: KMS key purposes of each stack: aliases are ``alias/<prefix>/<purpose>``.
-WORKLOAD_KEY_PURPOSES = ("data", "models", "logs", "alerts", "audit")  # its AlertTopic and data-events trail add the last two
+WORKLOAD_KEY_PURPOSES = (
+    "data",
+    "models",
+    "logs",
+    "alerts",
+    "audit",
+)  # its AlertTopic and data-events trail add the last two
 ACCOUNT_KEY_PURPOSES = ("logs", "alerts", "audit")
 
 #: S3 prefix under which the models bucket holds the demo model archive (baseline.MODELS_PREFIX).
@@ -302,9 +308,23 @@ def _not_found(exc: Exception) -> bool:
     """Whether a ``ClientError`` says the thing read does not exist."""
     code = _code(exc)
     status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in {"404", "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchEntity", "ParameterNotFound",
-                    "ImageNotFoundException", "RepositoryNotFoundException", "TrailNotFoundException",
-                    "ResourceNotFoundException", "NoSuchResourceException"} or status == 404
+    return (
+        code
+        in {
+            "404",
+            "NoSuchKey",
+            "NotFound",
+            "NoSuchBucket",
+            "NoSuchEntity",
+            "ParameterNotFound",
+            "ImageNotFoundException",
+            "RepositoryNotFoundException",
+            "TrailNotFoundException",
+            "ResourceNotFoundException",
+            "NoSuchResourceException",
+        }
+        or status == 404
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,24 +376,30 @@ def check_bootstrap(settings: Settings, account: Account) -> Result:
         if others:
             other, other_version = others[0]
             return Result(
-                "bootstrap", FAIL,
+                "bootstrap",
+                FAIL,
                 f"{name} does not exist: the account is not bootstrapped with qualifier {qualifier!r}, "
                 f"but it is with {other!r} (version {other_version})",
                 fix=Fix(QUALIFIER_KEY, other),
                 remedy=f"Or bootstrap with qualifier {qualifier}: `{command}`",
             )
         return Result(
-            "bootstrap", FAIL,
+            "bootstrap",
+            FAIL,
             f"{name} does not exist: the account and region are not CDK-bootstrapped",
             remedy=f"run `{command}`",
         )
     if version < MIN_BOOTSTRAP_VERSION:
         return Result(
-            "bootstrap", FAIL,
-            f"CDK bootstrap version {version} (qualifier {qualifier}); the templates need {MIN_BOOTSTRAP_VERSION} or later",
+            "bootstrap",
+            FAIL,
+            f"CDK bootstrap version {version} (qualifier {qualifier}); the templates need {MIN_BOOTSTRAP_VERSION} "
+            f"or later",
             remedy=f"run `{command}` with a current cdk CLI",
         )
-    return Result("bootstrap", PASS, f"CDK bootstrap version {version} (qualifier {qualifier}), at least {MIN_BOOTSTRAP_VERSION}")
+    return Result(
+        "bootstrap", PASS, f"CDK bootstrap version {version} (qualifier {qualifier}), at least {MIN_BOOTSTRAP_VERSION}"
+    )
 
 
 def _bootstrap_qualifiers(ssm: Any, exclude: str) -> list[tuple[str, str]]:
@@ -401,9 +427,12 @@ def check_guardduty(settings: Settings, account: Account) -> Result:
     key = _key("organization_runs_guard_duty")
     if not config.account_baseline:
         if detectors:
-            return Result("guardduty", PASS, f"detector {detectors[0]} exists; accountBaseline is false, so this app creates none")
+            return Result(
+                "guardduty", PASS, f"detector {detectors[0]} exists; accountBaseline is false, so this app creates none"
+            )
         return Result(
-            "guardduty", WARN,
+            "guardduty",
+            WARN,
             f"no GuardDuty detector in {account.region}; accountBaseline is false, so the account baseline your "
             "organization rolls out must create one, or findings are never raised",
             fix=_fix("account_baseline", True),
@@ -412,14 +441,18 @@ def check_guardduty(settings: Settings, account: Account) -> Result:
         owner = account.owner(settings.stack_names, "AWS::GuardDuty::Detector", detectors[0]) if detectors else None
         if owner:
             return Result(
-                "guardduty", WARN,
+                "guardduty",
+                WARN,
                 f"detector {detectors[0]} belongs to stack {owner}, and with {key} true the next deployment deletes it",
                 fix=Fix(key, False),
             )
         if detectors:
-            return Result("guardduty", PASS, f"detector {detectors[0]} exists and {key} is true: only its alerts are wired")
+            return Result(
+                "guardduty", PASS, f"detector {detectors[0]} exists and {key} is true: only its alerts are wired"
+            )
         return Result(
-            "guardduty", WARN,
+            "guardduty",
+            WARN,
             f"{key} is true but {account.region} has no GuardDuty detector: the alerts on findings will never fire",
             fix=Fix(key, False),
         )
@@ -429,7 +462,8 @@ def check_guardduty(settings: Settings, account: Account) -> Result:
     if owner:
         return Result("guardduty", PASS, f"detector {detectors[0]} belongs to stack {owner}")
     return Result(
-        "guardduty", FAIL,
+        "guardduty",
+        FAIL,
         f"detector {detectors[0]} already exists in {account.region} (GuardDuty allows one per region) and "
         f"{key} is false, so the account stack would try to create a second one",
         fix=Fix(key, True),
@@ -451,12 +485,17 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
     found = [*(f"recorder {r}" for r in recorders), *(f"delivery channel {c}" for c in channels)]
     existing = ", ".join(found) + (" exists" if len(found) == 1 else " exist")
     # why the account stack creates no recorder, in the words of the settings
-    off = f"{key} is false" if config.create_config_recorder is False else f"{_key('organization_runs_config_rules')} is true"
+    off = (
+        f"{key} is false"
+        if config.create_config_recorder is False
+        else f"{_key('organization_runs_config_rules')} is true"
+    )
     if not config.account_baseline:
         if recorders:
             return Result("config-recorder", PASS, f"{existing}; accountBaseline is false, so this app creates none")
         return Result(
-            "config-recorder", WARN,
+            "config-recorder",
+            WARN,
             f"no AWS Config recorder in {account.region}; accountBaseline is false, so the account baseline your "
             "organization rolls out must create one",
             fix=_fix("account_baseline", True),
@@ -469,14 +508,16 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
             return Result("config-recorder", PASS, f"recorder {recorders[0]} belongs to this app's stacks")
         if not recorders:
             return Result(
-                "config-recorder", FAIL,
+                "config-recorder",
+                FAIL,
                 f"{existing} in {account.region} without a recorder; the account stack would create a "
                 "second delivery channel (AWS Config allows one per region)",
                 remedy="delete the leftover delivery channel (aws configservice delete-delivery-channel) if "
                 "nothing uses it",
             )
         return Result(
-            "config-recorder", FAIL,
+            "config-recorder",
+            FAIL,
             f"{existing} already in {account.region} (AWS Config allows one of each per region) and the "
             f"account stack would create another ({key} is "
             f"{'unset' if config.create_config_recorder is None else 'true'})",
@@ -484,7 +525,8 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
         )
     if rules and not recorders:
         return Result(
-            "config-recorder", FAIL,
+            "config-recorder",
+            FAIL,
             f"{key} is false and {account.region} has no Config recorder, but the Config rules need one: "
             "their deployment fails with NoAvailableConfigurationRecorder",
             fix=Fix(key, True),
@@ -495,7 +537,8 @@ def check_config_recorder(settings: Settings, account: Account) -> Result:
     )
     if owner:
         return Result(
-            "config-recorder", WARN,
+            "config-recorder",
+            WARN,
             f"recorder {recorders[0]} belongs to stack {owner}, and with {off} the next deployment deletes it",
             fix=Fix(key, True),
         )
@@ -516,7 +559,8 @@ def check_api_gateway_role(settings: Settings, account: Account) -> Result:
     if creates:
         if role and not account.owner(settings.stack_names, "AWS::ApiGateway::Account"):
             return Result(
-                "apigateway-role", PASS,
+                "apigateway-role",
+                PASS,
                 f"the account already has an API Gateway CloudWatch role ({role}); the account stack will replace "
                 f"it with its own (set {key} to false to keep it)",
             )
@@ -526,14 +570,17 @@ def check_api_gateway_role(settings: Settings, account: Account) -> Result:
     if config.demo_endpoint:
         fix = Fix(key, True) if config.account_baseline else _fix("account_baseline", True)
         return Result(
-            "apigateway-role", FAIL,
+            "apigateway-role",
+            FAIL,
             f"the account has no API Gateway CloudWatch role in {account.region}, {key} is false"
             f"{'' if config.account_baseline else ' (accountBaseline is false)'} and demoEndpoint is true: "
             "the inference API's access logging cannot be set up",
             fix=fix,
             remedy="Or set a role in API Gateway's account settings (CloudWatch log role ARN) before deploying",
         )
-    return Result("apigateway-role", PASS, "no API Gateway CloudWatch role, and none is needed while demoEndpoint is false")
+    return Result(
+        "apigateway-role", PASS, "no API Gateway CloudWatch role, and none is needed while demoEndpoint is false"
+    )
 
 
 def check_names(settings: Settings, account: Account) -> Result:
@@ -576,7 +623,9 @@ def check_names(settings: Settings, account: Account) -> Result:
         resources = account.stack_resources(stack)
         if resources is None:
             why = f"{alias} exists while stack {stack} does not (left by a failed deploy or another copy)"
-        elif any(r.get("ResourceType") == "AWS::KMS::Alias" and r.get("PhysicalResourceId") == alias for r in resources):
+        elif any(
+            r.get("ResourceType") == "AWS::KMS::Alias" and r.get("PhysicalResourceId") == alias for r in resources
+        ):
             continue
         else:
             why = f"{alias} exists and is not a resource of stack {stack}"
@@ -606,7 +655,8 @@ def check_names(settings: Settings, account: Account) -> Result:
         return Result("names", FAIL, "; ".join(conflicts), fix=fix, remedy=remedy)
     if not templates:
         return Result(
-            "names", WARN,
+            "names",
+            WARN,
             f"{checked} are free; no template of {', '.join(settings.stack_names)} in {root}, so other physical "
             "names were not checked",
             remedy="run `cdk synth` (or `make synth`) with the same settings first, or pass --assembly",
@@ -662,7 +712,9 @@ def _exists(account: Account, kind: str, name: str) -> bool:
             return False
     except Exception as exc:
         message = str(exc).lower()
-        if _not_found(exc) or (_code(exc) == "ValidationException" and ("does not exist" in message or "recordnotfound" in message)):
+        if _not_found(exc) or (
+            _code(exc) == "ValidationException" and ("does not exist" in message or "recordnotfound" in message)
+        ):
             return False
         if kind == "AWS::S3::Bucket" and _code(exc) in {"403", "AccessDenied"}:
             return True
@@ -713,7 +765,8 @@ def vpc_zones(account: Account, count: int) -> tuple[list[str], list[str]]:
     """
     zones = account.client("ec2").describe_availability_zones()["AvailabilityZones"]
     names = sorted(
-        z["ZoneName"] for z in zones
+        z["ZoneName"]
+        for z in zones
         if z.get("State") == "available" and z.get("ZoneType", "availability-zone") == "availability-zone"
     )
     return names, names[:count]
@@ -737,9 +790,11 @@ def check_endpoint_services(settings: Settings, account: Account) -> Result:
     if len(all_zones) < max_azs:
         fix = Fix(key, len(all_zones)) if len(all_zones) >= 2 else None
         return Result(
-            "endpoint-services", FAIL,
+            "endpoint-services",
+            FAIL,
             f"{key} is {max_azs} but {account.region} has {len(all_zones)} available zones ({', '.join(all_zones)})",
-            fix=fix, remedy=None if fix else "choose a region with at least two zones",
+            fix=fix,
+            remedy=None if fix else "choose a region with at least two zones",
         )
     offered = _endpoint_services(account)
     gaps: dict[str, list[str]] = {}
@@ -750,7 +805,8 @@ def check_endpoint_services(settings: Settings, account: Account) -> Result:
             gaps[short] = missing
     if not gaps:
         return Result(
-            "endpoint-services", PASS,
+            "endpoint-services",
+            PASS,
             f"all {len(INTERFACE_ENDPOINT_SERVICES)} interface endpoint services are offered in {', '.join(zones)}",
         )
     detail = "; ".join(f"{short} is not offered in {', '.join(missing)}" for short, missing in gaps.items())
@@ -763,7 +819,9 @@ def check_endpoint_services(settings: Settings, account: Account) -> Result:
     if covered >= 2:
         return Result("endpoint-services", FAIL, detail, fix=Fix(key, covered))
     return Result(
-        "endpoint-services", FAIL, detail,
+        "endpoint-services",
+        FAIL,
+        detail,
         remedy="deploy in another region, or build the baseline in your own app with a PrivateNetwork whose "
         "interface_endpoints leave these services out",
     )
@@ -799,16 +857,19 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
     resources = account.stack_resources(config.stack_name)
     if resources is None:
         return Result(
-            "demo-model", FAIL,
+            "demo-model",
+            FAIL,
             f"{demo} is true but stack {config.stack_name} is not deployed, so its repository and models bucket "
             "cannot hold the model yet",
-            fix=Fix(demo, False), remedy=steps,
+            fix=Fix(demo, False),
+            remedy=steps,
         )
     repository = _physical_id(resources, "AWS::ECR::Repository", "ModelImages")
     bucket = _physical_id(resources, "AWS::S3::Bucket", "ModelsBucket")
     if not repository or not bucket:
         return Result(
-            "demo-model", WARN,
+            "demo-model",
+            WARN,
             f"stack {config.stack_name} has no ModelImages repository or ModelsBucket bucket to look in",
             remedy="deploy the current version with demoEndpoint false first",
         )
@@ -829,7 +890,9 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
     if problems:
         uri = f"{account.account_id}.dkr.ecr.{account.region}.amazonaws.com/{repository}:{tag}"
         return Result(
-            "demo-model", FAIL, "; ".join(problems),
+            "demo-model",
+            FAIL,
+            "; ".join(problems),
             remedy=f"push the image to {uri} and upload the archive to s3://{bucket}/{key}, "
             f"or point {_key('model_image_tag')} / {_key('model_data_key')} at what exists",
         )
@@ -881,7 +944,9 @@ def check_quotas(settings: Settings, account: Account) -> Result:
     notes = [*fine, *(f"{name}: not reported by the API" for name in unknown)]
     if short:
         return Result(
-            "quotas", FAIL, "; ".join([*short, *notes]),
+            "quotas",
+            FAIL,
+            "; ".join([*short, *notes]),
             remedy="request an increase in Service Quotas (SageMaker); the quota counts every instance of that "
             "type in the account and region",
         )
@@ -912,12 +977,21 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
     "bootstrap": ("ssm:GetParameter", "ssm:GetParametersByPath"),
     "guardduty": ("guardduty:ListDetectors", "cloudformation:ListStackResources"),
     "config-recorder": (
-        "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels", "cloudformation:ListStackResources",
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeDeliveryChannels",
+        "cloudformation:ListStackResources",
     ),
     "apigateway-role": ("apigateway:GET", "cloudformation:ListStackResources"),
     "names": (
-        "kms:ListAliases", "cloudformation:ListStackResources", "logs:DescribeLogGroups", "wafv2:ListWebACLs",
-        "cloudtrail:GetTrail", "s3:ListBucket", "ecr:DescribeRepositories", "iam:GetRole", "sns:GetTopicAttributes",
+        "kms:ListAliases",
+        "cloudformation:ListStackResources",
+        "logs:DescribeLogGroups",
+        "wafv2:ListWebACLs",
+        "cloudtrail:GetTrail",
+        "s3:ListBucket",
+        "ecr:DescribeRepositories",
+        "iam:GetRole",
+        "sns:GetTopicAttributes",
         "sagemaker:DescribeNotebookInstance",
     ),
     "endpoint-services": ("ec2:DescribeAvailabilityZones", "ec2:DescribeVpcEndpointServices"),
@@ -930,8 +1004,11 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
 def read_policy() -> dict[str, Any]:
     """An IAM policy document that allows exactly the reads of every check."""
     actions = sorted({action for actions in IAM_ACTIONS.values() for action in actions})
-    return {"Version": "2012-10-17", "Statement": [{"Sid": "SecureSageMakerPreflight", "Effect": "Allow",
-                                                    "Action": actions, "Resource": "*"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "SecureSageMakerPreflight", "Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
+
 
 #: Every check but credentials, in the order they run and are reported.
 CHECKS: tuple[tuple[str, Check], ...] = (
@@ -989,7 +1066,9 @@ def _unreadable(name: str, exc: Exception) -> Result:
     """A warning for a check that could not read the account."""
     code = _code(exc)
     if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "403"}:
-        return Result(name, WARN, f"not checked: access denied ({exc})", remedy="grant the read actions in docs/preflight.md")
+        return Result(
+            name, WARN, f"not checked: access denied ({exc})", remedy="grant the read actions in docs/preflight.md"
+        )
     return Result(name, WARN, f"not checked: {type(exc).__name__}: {exc}")
 
 
@@ -1007,7 +1086,9 @@ def render_text(report: Report) -> str:
     failures = sum(r.status == FAIL for r in report.results)
     warnings = sum(r.status == WARN for r in report.results)
     if failures:
-        lines.append(f"not ready: {failures} blocking problem{'s' if failures != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+        lines.append(
+            f"not ready: {failures} blocking problem{'s' if failures != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        )
     else:
         lines.append(f"ready: {len(report.results)} checks, {warnings} warning{'s' if warnings != 1 else ''}")
     return "\n".join(lines) + "\n"
@@ -1015,16 +1096,19 @@ def render_text(report: Report) -> str:
 
 def render_json(report: Report) -> str:
     """The report as a JSON document."""
-    return json.dumps(
-        {
-            "ready": report.ready,
-            "account": report.account,
-            "region": report.region,
-            "stacks": list(report.stacks),
-            "checks": [r.as_dict() for r in report.results],
-        },
-        indent=2,
-    ) + "\n"
+    return (
+        json.dumps(
+            {
+                "ready": report.ready,
+                "account": report.account,
+                "region": report.region,
+                "stacks": list(report.stacks),
+                "checks": [r.as_dict() for r in report.results],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1042,14 +1126,19 @@ def add_preflight(subparsers: Any) -> Callable[[Any], int]:
     )
     parser.add_argument("--app-dir", default=".", help="folder with the app's cdk.json (default: the current folder)")
     parser.add_argument(
-        "-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override a cdk.json context value, as with cdk synth -c (repeatable)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
     parser.add_argument("--profile", help="AWS profile (default: the usual credential chain)")
     parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's region)")
     parser.add_argument(
-        "--assembly", default=None,
+        "--assembly",
+        default=None,
         help="cloud assembly whose templates give the physical names to check (default: cdk.out in --app-dir)",
     )
 

@@ -89,7 +89,10 @@ def summarise(assembly: str | Path) -> AssemblySummary:
     if report_path.is_file():
         from secure_sagemaker.nag.acknowledged import idle_acknowledgments
 
-        idle = [f"{ack.path}: {ack.written} ({problem or 'suppressed no finding'})" for ack, problem in idle_acknowledgments(root)]
+        idle = [
+            f"{ack.path}: {ack.written} ({problem or 'suppressed no finding'})"
+            for ack, problem in idle_acknowledgments(root)
+        ]
         for plugin in _load_json(report_path).get("pluginReports", []):
             violations = plugin.get("violations", [])
             severities: Counter[str] = Counter()
@@ -144,10 +147,13 @@ def render_summary(summary: AssemblySummary) -> str:
     for pack in summary.packs:
         detail = ", ".join(f"{n} {sev}" for sev, n in sorted(pack.by_severity.items()))
         lines.append(
-            f"  {pack.name:<{width}}  {pack.unacknowledged:>3} / {pack.acknowledged:<3}" + (f"  ({detail})" if detail else "")
+            f"  {pack.name:<{width}}  {pack.unacknowledged:>3} / {pack.acknowledged:<3}"
+            + (f"  ({detail})" if detail else "")
         )
-    verdict = "OK: no unacknowledged findings." if not summary.unacknowledged else (
-        f"FAILED: {summary.unacknowledged} unacknowledged finding(s); see cdk.out/validation-report.json."
+    verdict = (
+        "OK: no unacknowledged findings."
+        if not summary.unacknowledged
+        else (f"FAILED: {summary.unacknowledged} unacknowledged finding(s); see cdk.out/validation-report.json.")
     )
     lines.append(verdict)
     if summary.idle_acknowledgments:
@@ -169,5 +175,3 @@ def acknowledgments_markdown(assembly: str | Path) -> str:
     from secure_sagemaker.nag.acknowledged import acknowledgments_markdown as render
 
     return render(assembly)
-
-

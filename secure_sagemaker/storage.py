@@ -19,6 +19,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
     enforce,
@@ -37,7 +38,6 @@ from secure_sagemaker.encryption import (
     new_customer_managed_key,
     validate_duration_days,
 )
-from secure_sagemaker._retention import RETAINED
 
 #: Multipart uploads that never complete are deleted after this many days.
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7
@@ -50,7 +50,6 @@ _FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$")
 _PREFIX_UNSAFE = re.compile(r"[^A-Za-z0-9/_.-]")
-
 
 
 def validate_bucket_name(construct: str, prop: str, value: Any) -> None:
@@ -113,22 +112,45 @@ def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str
 
     def denies_insecure_transport(p: Mapping[str, Any]) -> bool:
         conditions = [s.get("Condition", {}) for s in p["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
-        return (any(c.get("Bool", {}).get("aws:SecureTransport") == "false" for c in conditions)
-                and any(c.get("NumericLessThan", {}).get("s3:TlsVersion") == MINIMUM_TLS_VERSION for c in conditions))
+        return any(c.get("Bool", {}).get("aws:SecureTransport") == "false" for c in conditions) and any(
+            c.get("NumericLessThan", {}).get("s3:TlsVersion") == MINIMUM_TLS_VERSION for c in conditions
+        )
 
-    enforce(owner, bucket.node.default_child, [
-        ("BucketEncryption " + json.dumps(stack.resolve(encryption), sort_keys=True),
-         lambda p: [r["ServerSideEncryptionByDefault"] for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
-         == [stack.resolve(encryption)]),
-        ("PublicAccessBlockConfiguration blocking all public access", lambda p: p["PublicAccessBlockConfiguration"] == block_all),
-        ("VersioningConfiguration Enabled", lambda p: p["VersioningConfiguration"]["Status"] == "Enabled"),
-        ("OwnershipControls BucketOwnerEnforced (ACLs disabled)",
-         lambda p: p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]),
-    ])
-    enforce(owner, bucket.policy.node.default_child, [
-        (f"a bucket policy that denies requests without TLS or with TLS older than {MINIMUM_TLS_VERSION}",
-         denies_insecure_transport),
-    ])
+    enforce(
+        owner,
+        bucket.node.default_child,
+        [
+            (
+                "BucketEncryption " + json.dumps(stack.resolve(encryption), sort_keys=True),
+                lambda p: (
+                    [
+                        r["ServerSideEncryptionByDefault"]
+                        for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
+                    == [stack.resolve(encryption)]
+                ),
+            ),
+            (
+                "PublicAccessBlockConfiguration blocking all public access",
+                lambda p: p["PublicAccessBlockConfiguration"] == block_all,
+            ),
+            ("VersioningConfiguration Enabled", lambda p: p["VersioningConfiguration"]["Status"] == "Enabled"),
+            (
+                "OwnershipControls BucketOwnerEnforced (ACLs disabled)",
+                lambda p: p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}],
+            ),
+        ],
+    )
+    enforce(
+        owner,
+        bucket.policy.node.default_child,
+        [
+            (
+                f"a bucket policy that denies requests without TLS or with TLS older than {MINIMUM_TLS_VERSION}",
+                denies_insecure_transport,
+            ),
+        ],
+    )
 
 
 #: Without this flag CDK admits S3 log delivery with the LogDeliveryWrite ACL, which a bucket
@@ -341,15 +363,25 @@ class SecureBucket(Construct):
         if encryption_key is not None:
             require_key(me, "encryption_key", encryption_key, "pass a kms.Key or kms.Key.from_key_arn(...)")
         if key_rotation_period is not None:
-            validate_duration_days(me, "key_rotation_period", key_rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation")
+            validate_duration_days(
+                me, "key_rotation_period", key_rotation_period, MIN_ROTATION_DAYS, MAX_ROTATION_DAYS, "KMS key rotation"
+            )
         if bucket_name is not None:
             validate_bucket_name(me, "bucket_name", bucket_name)
         if access_log_bucket is not None:
-            require_attribute(me, "access_log_bucket", access_log_bucket, "bucket_name", "pass an s3.Bucket, e.g. AccessLogBucket(...).bucket")
+            require_attribute(
+                me,
+                "access_log_bucket",
+                access_log_bucket,
+                "bucket_name",
+                "pass an s3.Bucket, e.g. AccessLogBucket(...).bucket",
+            )
         if access_log_prefix is not None:
             require_type(me, "access_log_prefix", access_log_prefix, str, "pass a key prefix such as 'data/'")
         validate_min_days(me, "noncurrent_version_expiration", noncurrent_version_expiration)
-        vpce_ids, break_glass = self._validate_vpc_endpoint_mode(me, allowed_vpc_endpoint_ids, break_glass_principal_arns)
+        vpce_ids, break_glass = self._validate_vpc_endpoint_mode(
+            me, allowed_vpc_endpoint_ids, break_glass_principal_arns
+        )
         if access_log_bucket is None or isinstance(access_log_bucket, s3.Bucket):
             # A log bucket of this app gets its log-delivery statement from CDK, only with the flag.
             _require_log_delivery_by_policy(self)
@@ -412,10 +444,21 @@ class SecureBucket(Construct):
                     "drop break_glass_principal_arns, or also pass allowed_vpc_endpoint_ids",
                 )
             return [], []
-        ids = _non_empty_strings(me, "allowed_vpc_endpoint_ids", vpce_ids, "pass ids such as ['vpce-0123456789abcdef0'], or None for no restriction")
+        ids = _non_empty_strings(
+            me,
+            "allowed_vpc_endpoint_ids",
+            vpce_ids,
+            "pass ids such as ['vpce-0123456789abcdef0'], or None for no restriction",
+        )
         for vpce in ids:
             if not is_token(vpce) and not _VPCE_ID.match(vpce):
-                raise fail(me, "allowed_vpc_endpoint_ids", vpce, "is not a VPC endpoint id", "pass ids of the form vpce-0123456789abcdef0")
+                raise fail(
+                    me,
+                    "allowed_vpc_endpoint_ids",
+                    vpce,
+                    "is not a VPC endpoint id",
+                    "pass ids of the form vpce-0123456789abcdef0",
+                )
         if break_glass is None:
             raise fail(
                 me,
@@ -426,10 +469,21 @@ class SecureBucket(Construct):
                 "also pass break_glass_principal_arns with the ARN of an administrator role and of the "
                 "CloudFormation execution role",
             )
-        arns = _non_empty_strings(me, "break_glass_principal_arns", break_glass, "pass IAM role ARNs such as ['arn:aws:iam::123456789012:role/Admin']")
+        arns = _non_empty_strings(
+            me,
+            "break_glass_principal_arns",
+            break_glass,
+            "pass IAM role ARNs such as ['arn:aws:iam::123456789012:role/Admin']",
+        )
         for arn in arns:
             if not is_token(arn) and not _PRINCIPAL_ARN.match(arn):
-                raise fail(me, "break_glass_principal_arns", arn, "is not an IAM principal ARN", "pass ARNs such as arn:aws:iam::123456789012:role/Admin")
+                raise fail(
+                    me,
+                    "break_glass_principal_arns",
+                    arn,
+                    "is not an IAM principal ARN",
+                    "pass ARNs such as arn:aws:iam::123456789012:role/Admin",
+                )
         return ids, arns
 
     def _deny_other_encryption(self) -> None:
@@ -438,12 +492,15 @@ class SecureBucket(Construct):
         # blocks SSE-C on new buckets by default, which a bucket setting can undo; the third cannot.
         objects = self._bucket.arn_for_objects("*")
         for sid, conditions in (
-            ("DenyUploadsWithOtherEncryption",
-             {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}),
-            ("DenyUploadsWithOtherKmsKey",
-             {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}}),
-            ("DenyCustomerProvidedKeys",
-             {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}),
+            (
+                "DenyUploadsWithOtherEncryption",
+                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            ),
+            (
+                "DenyUploadsWithOtherKmsKey",
+                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}},
+            ),
+            ("DenyCustomerProvidedKeys", {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}),
         ):
             self._bucket.add_to_resource_policy(
                 iam.PolicyStatement(

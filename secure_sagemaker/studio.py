@@ -36,12 +36,20 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, enforce, fail, is_token, require_attribute, require_number, require_type
+from secure_sagemaker._retention import RETAINED
+from secure_sagemaker._validation import (
+    describe,
+    enforce,
+    fail,
+    is_token,
+    require_attribute,
+    require_number,
+    require_type,
+)
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker._retention import RETAINED
 
 #: Names of domains, user profiles and notebook instances (the API's pattern, at most 63 characters).
 _RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -71,11 +79,13 @@ _CONDA_INSTALL = re.compile(r"\b(?:conda|mamba|micromamba)\s+(?:install|create|u
 _NPM_INSTALL = re.compile(r"\b(?:npm\s+(?:install|i|ci)|yarn\s+add|pnpm\s+add)\b[^\n;&|]*", re.IGNORECASE)
 
 
-
 def _require_network(me: str, network: Any) -> PrivateNetwork:
     if not isinstance(network, PrivateNetwork):
         raise fail(
-            me, "network", network, "is not a PrivateNetwork",
+            me,
+            "network",
+            network,
+            "is not a PrivateNetwork",
             "pass the PrivateNetwork whose isolated subnets and workload security group the workload uses",
         )
     return network
@@ -89,13 +99,21 @@ def isolated_subnets(
     if subnets is None:
         return allowed
     if isinstance(subnets, (str, ec2.SubnetSelection)) or not isinstance(subnets, Sequence) or not subnets:
-        raise fail(me, prop, subnets, "is not a non-empty list of subnets", "pass subnets from network.subnets.subnets, or drop it")
+        raise fail(
+            me,
+            prop,
+            subnets,
+            "is not a non-empty list of subnets",
+            "pass subnets from network.subnets.subnets, or drop it",
+        )
     allowed_ids = {s.subnet_id for s in allowed}
     for subnet in subnets:
         subnet_id = getattr(subnet, "subnet_id", subnet)
         if subnet_id not in allowed_ids:
             raise fail(
-                me, prop, subnet_id,
+                me,
+                prop,
+                subnet_id,
                 "is not one of the isolated subnets of the network (a subnet with a route to the internet "
                 "would undo the private network)",
                 "pass only subnets from network.subnets.subnets",
@@ -283,38 +301,58 @@ class SecureStudioDomain(Construct):
         me = describe(self)
         self._network = _require_network(me, network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
-        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
+        require_attribute(
+            me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)"
+        )
         self._subnets = isolated_subnets(me, "subnets", self._network, subnets)
         validate_sagemaker_name(me, "domain_name", domain_name)
         _validate_bool(me, "allow_docker_access", allow_docker_access)
         _validate_bool(me, "record_user_identity", record_user_identity)
-        require_type(me, "idle_timeout", idle_timeout, cdk.Duration, "pass cdk.Duration.minutes(n) with 60 <= n <= 525600")
+        require_type(
+            me, "idle_timeout", idle_timeout, cdk.Duration, "pass cdk.Duration.minutes(n) with 60 <= n <= 525600"
+        )
         idle_minutes = idle_timeout.to_minutes(integral=False)
         if idle_minutes != int(idle_minutes) or not MIN_IDLE_MINUTES <= idle_minutes <= MAX_IDLE_MINUTES:
             raise fail(
-                me, "idle_timeout", idle_timeout.to_human_string(),
+                me,
+                "idle_timeout",
+                idle_timeout.to_human_string(),
                 f"is not a whole number of minutes from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES}",
                 "pass cdk.Duration.minutes(n) with 60 <= n <= 525600",
             )
-        _validate_int(me, "default_space_volume_gb", default_space_volume_gb, MIN_SPACE_VOLUME_GB, MAX_SPACE_VOLUME_GB, "GB")
-        _validate_int(me, "max_space_volume_gb", max_space_volume_gb, default_space_volume_gb, MAX_SPACE_VOLUME_GB, "GB")
+        _validate_int(
+            me, "default_space_volume_gb", default_space_volume_gb, MIN_SPACE_VOLUME_GB, MAX_SPACE_VOLUME_GB, "GB"
+        )
+        _validate_int(
+            me, "max_space_volume_gb", max_space_volume_gb, default_space_volume_gb, MAX_SPACE_VOLUME_GB, "GB"
+        )
         if notebook_sharing_bucket is None:
             if notebook_sharing_prefix is not None:
                 raise fail(
-                    me, "notebook_sharing_prefix", notebook_sharing_prefix, "only applies with notebook_sharing_bucket",
+                    me,
+                    "notebook_sharing_prefix",
+                    notebook_sharing_prefix,
+                    "only applies with notebook_sharing_bucket",
                     "drop notebook_sharing_prefix, or also pass notebook_sharing_bucket",
                 )
         else:
             if not isinstance(notebook_sharing_bucket, SecureBucket):
                 raise fail(
-                    me, "notebook_sharing_bucket", notebook_sharing_bucket, "is not a SecureBucket",
+                    me,
+                    "notebook_sharing_bucket",
+                    notebook_sharing_bucket,
+                    "is not a SecureBucket",
                     "pass a SecureBucket, whose KMS key then encrypts the shared snapshots",
                 )
-            notebook_sharing_prefix = "shared-notebooks/" if notebook_sharing_prefix is None else notebook_sharing_prefix
+            notebook_sharing_prefix = (
+                "shared-notebooks/" if notebook_sharing_prefix is None else notebook_sharing_prefix
+            )
             _validate_prefix(me, "notebook_sharing_prefix", notebook_sharing_prefix)
         if record_user_identity and trust_allows_source_identity(execution_role) is False:
             raise fail(
-                me, "execution_role", execution_role.node.path,
+                me,
+                "execution_role",
+                execution_role.node.path,
                 "has a trust policy that does not allow sts:SetSourceIdentity for sagemaker.amazonaws.com, "
                 "which record_user_identity=True needs (Studio apps would fail to start)",
                 "add a trust statement allowing sts:SetSourceIdentity to sagemaker.amazonaws.com, or pass "
@@ -362,25 +400,37 @@ class SecureStudioDomain(Construct):
                 studio_web_portal="ENABLED",
                 default_landing_uri="studio::",
                 space_storage_settings=self._space_storage,
-                jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(app_lifecycle_management=lifecycle),
-                code_editor_app_settings=sagemaker.CfnDomain.CodeEditorAppSettingsProperty(app_lifecycle_management=lifecycle),
+                jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(
+                    app_lifecycle_management=lifecycle
+                ),
+                code_editor_app_settings=sagemaker.CfnDomain.CodeEditorAppSettingsProperty(
+                    app_lifecycle_management=lifecycle
+                ),
             ),
             default_space_settings=sagemaker.CfnDomain.DefaultSpaceSettingsProperty(
                 execution_role=execution_role.role_arn,
                 security_groups=[sg_id],
                 space_storage_settings=self._space_storage,
-                jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(app_lifecycle_management=lifecycle),
+                jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(
+                    app_lifecycle_management=lifecycle
+                ),
             ),
         )
         self._domain.apply_removal_policy(RETAINED)
         self._network.retain_where_studio_lives()
-        enforce(self, self._domain, [
-            ("AppNetworkAccessType: VpcOnly", lambda p: p["AppNetworkAccessType"] == "VpcOnly"),
-            ("AuthMode: IAM", lambda p: p["AuthMode"] == "IAM"),
-            ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
-            ("the workload security group in DefaultUserSettings",
-             lambda p: p["DefaultUserSettings"]["SecurityGroups"] == [cdk.Stack.of(self).resolve(sg_id)]),
-        ])
+        enforce(
+            self,
+            self._domain,
+            [
+                ("AppNetworkAccessType: VpcOnly", lambda p: p["AppNetworkAccessType"] == "VpcOnly"),
+                ("AuthMode: IAM", lambda p: p["AuthMode"] == "IAM"),
+                ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
+                (
+                    "the workload security group in DefaultUserSettings",
+                    lambda p: p["DefaultUserSettings"]["SecurityGroups"] == [cdk.Stack.of(self).resolve(sg_id)],
+                ),
+            ],
+        )
 
     def _sharing_settings(self) -> dict[str, Any]:
         """Keyword arguments of a SharingSettingsProperty (Domain and UserProfile share the shape)."""
@@ -490,13 +540,17 @@ class SecureUserProfile(Construct):
         super().__init__(scope, id)
         me = describe(self)
         if not isinstance(domain, SecureStudioDomain):
-            raise fail(me, "domain", domain, "is not a SecureStudioDomain", "pass the SecureStudioDomain the user belongs to")
+            raise fail(
+                me, "domain", domain, "is not a SecureStudioDomain", "pass the SecureStudioDomain the user belongs to"
+            )
         validate_sagemaker_name(me, "user_profile_name", user_profile_name)
         execution_role = execution_role_of(me, "execution_role", execution_role, optional=True)
         if execution_role is not None:
             if domain.record_user_identity and trust_allows_source_identity(execution_role) is False:
                 raise fail(
-                    me, "execution_role", execution_role.node.path,
+                    me,
+                    "execution_role",
+                    execution_role.node.path,
                     "has a trust policy that does not allow sts:SetSourceIdentity for sagemaker.amazonaws.com, "
                     "which the domain's record_user_identity needs",
                     "add a trust statement allowing sts:SetSourceIdentity to sagemaker.amazonaws.com",
@@ -525,10 +579,16 @@ class SecureUserProfile(Construct):
                 ),
             ),
         )
-        enforce(self, self._profile, [
-            ("the workload security group in UserSettings",
-             lambda p: p["UserSettings"]["SecurityGroups"] == [cdk.Stack.of(self).resolve(sg_id)]),
-        ])
+        enforce(
+            self,
+            self._profile,
+            [
+                (
+                    "the workload security group in UserSettings",
+                    lambda p: p["UserSettings"]["SecurityGroups"] == [cdk.Stack.of(self).resolve(sg_id)],
+                ),
+            ],
+        )
 
     @property
     def profile(self) -> sagemaker.CfnUserProfile:
@@ -620,14 +680,18 @@ class SecureNotebookInstance(Construct):
         me = describe(self)
         self._network = _require_network(me, network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
-        require_attribute(me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)")
+        require_attribute(
+            me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)"
+        )
         if subnet is None:
             (self._subnet,) = isolated_subnets(me, "subnet", self._network, None)[:1]
         else:
             (self._subnet,) = isolated_subnets(me, "subnet", self._network, [subnet])
         require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.t3.medium'")
         if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9]+\.[a-z0-9]+$", instance_type):
-            raise fail(me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.t3.medium'")
+            raise fail(
+                me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.t3.medium'"
+            )
         self._check_platform(me, platform_identifier)
         _validate_int(me, "volume_size_gb", volume_size_gb, MIN_NOTEBOOK_VOLUME_GB, MAX_NOTEBOOK_VOLUME_GB, "GB")
         validate_sagemaker_name(me, "notebook_instance_name", notebook_instance_name)
@@ -673,11 +737,17 @@ class SecureNotebookInstance(Construct):
             ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
             ("SubnetId in an isolated subnet", lambda p: p["SubnetId"] == stack.resolve(self._subnet.subnet_id)),
             ("the workload security group", lambda p: p["SecurityGroupIds"] == [stack.resolve(sg_id)]),
-            ("MinimumInstanceMetadataServiceVersion: 2",
-             lambda p: str(p["InstanceMetadataServiceConfiguration"]["MinimumInstanceMetadataServiceVersion"]) == "2"),
+            (
+                "MinimumInstanceMetadataServiceVersion: 2",
+                lambda p: (
+                    str(p["InstanceMetadataServiceConfiguration"]["MinimumInstanceMetadataServiceVersion"]) == "2"
+                ),
+            ),
         ]
         if not allow_root_access:
-            checks.append(("RootAccess: Disabled (opt-out: allow_root_access=True)", lambda p: p["RootAccess"] == "Disabled"))
+            checks.append(
+                ("RootAccess: Disabled (opt-out: allow_root_access=True)", lambda p: p["RootAccess"] == "Disabled")
+            )
         enforce(self, self._notebook, checks)
 
     @staticmethod
@@ -685,7 +755,13 @@ class SecureNotebookInstance(Construct):
         fix = f"pass one of {', '.join(SUPPORTED_NOTEBOOK_PLATFORMS)}"
         require_type(me, "platform_identifier", platform, str, fix)
         if platform in DEPRECATED_NOTEBOOK_PLATFORMS:
-            raise fail(me, "platform_identifier", platform, "is a deprecated notebook platform that no longer gets updates", fix)
+            raise fail(
+                me,
+                "platform_identifier",
+                platform,
+                "is a deprecated notebook platform that no longer gets updates",
+                fix,
+            )
         if platform not in SUPPORTED_NOTEBOOK_PLATFORMS:
             raise fail(me, "platform_identifier", platform, "is not a notebook platform SageMaker supports", fix)
 
@@ -693,14 +769,29 @@ class SecureNotebookInstance(Construct):
     def _check_script(me: str, prop: str, script: Any) -> None:
         if script is None:
             return
-        fix = "install from the VPC only (S3 through the gateway endpoint, CodeArtifact, pip --no-index with local wheels), or bake the tools into a lifecycle-free setup"
+        fix = (
+            "install from the VPC only (S3 through the gateway endpoint, CodeArtifact, pip --no-index with local "
+            "wheels), or bake the tools into a lifecycle-free setup"
+        )
         require_type(me, prop, script, str, "pass the script as a string")
         if is_token(script):
-            raise fail(me, prop, script, "is a token, so it cannot be checked for public fetches", "pass the script text itself")
+            raise fail(
+                me,
+                prop,
+                script,
+                "is a token, so it cannot be checked for public fetches",
+                "pass the script text itself",
+            )
         if not script.strip():
             raise fail(me, prop, script, "is empty", "drop it, or pass the script")
         if len(script) > MAX_LIFECYCLE_SCRIPT_LENGTH:
-            raise fail(me, prop, f"<{len(script)} characters>", f"is longer than the {MAX_LIFECYCLE_SCRIPT_LENGTH} characters SageMaker accepts", "shorten it, or fetch the rest from S3")
+            raise fail(
+                me,
+                prop,
+                f"<{len(script)} characters>",
+                f"is longer than the {MAX_LIFECYCLE_SCRIPT_LENGTH} characters SageMaker accepts",
+                "shorten it, or fetch the rest from S3",
+            )
         problems = lifecycle_script_problems(script)
         if problems:
             raise fail(me, prop, "<script>", "; ".join(problems), fix)

@@ -197,7 +197,11 @@ def assert_stateful_ids(template: Synthesized | Mapping[str, Any], expected: Ite
     lines = ["the stateful resources' logical ids changed; on deploy CloudFormation replaces (deletes) them:"]
     lines += [f"  - {lid} ({wanted[lid]}) is gone" for lid in gone]
     lines += [f"  + {lid} ({found[lid]}) is new" for lid in new]
-    lines += [f"  ~ {lid} is now {found[lid]}, was {wanted[lid]}" for lid in found if lid in wanted and wanted[lid] not in ("?", found[lid])]
+    lines += [
+        f"  ~ {lid} is now {found[lid]}, was {wanted[lid]}"
+        for lid in found
+        if lid in wanted and wanted[lid] not in ("?", found[lid])
+    ]
     lines.append("Keep the construct ids (or override the logical id); update the expected ids only on purpose.")
     raise AssertionError("\n".join(lines))
 
@@ -222,7 +226,11 @@ def normalize_template(template: Any) -> Any:
 
     body = walk(template)
     metadata = (body.get("Resources") or {}).get("CDKMetadata") if isinstance(body, dict) else None
-    if isinstance(metadata, dict) and isinstance(metadata.get("Properties"), dict) and "Analytics" in metadata["Properties"]:
+    if (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("Properties"), dict)
+        and "Analytics" in metadata["Properties"]
+    ):
         metadata["Properties"]["Analytics"] = CDK_VERSION
     return body
 

@@ -89,9 +89,7 @@ def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
         "CDK_OUTDIR": str(outdir),
         "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
     }
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise AssertionError(f"app.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return outdir
@@ -110,7 +108,9 @@ class CfnLint:
         cfn_lint = Path(sys.executable).parent / "cfn-lint"
         self._process = subprocess.Popen(
             [str(cfn_lint), "--format", "parseable", "--", *map(str, templates)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         # A run whose test was deselected (`-k`) must not outlive the session.
         atexit.register(self._process.kill)

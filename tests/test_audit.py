@@ -20,7 +20,6 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from tests.conftest import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import (
@@ -35,6 +34,7 @@ from secure_sagemaker.audit import (
 from secure_sagemaker.audit.watches import MAX_FILTER_PATTERN_LENGTH
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
+from tests.conftest import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -159,7 +159,10 @@ def test_stock_packs_leave_only_what_the_baseline_must_acknowledge(synth):
             "rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*]",
             "Test/Threats/MalwareProtectionPolicy/Resource",
         ),
-        (f"AwsSolutions-IAM5[Resource::<{synth['ids']['data']}.Arn>/*]", "Test/Threats/MalwareProtectionPolicy/Resource"),
+        (
+            f"AwsSolutions-IAM5[Resource::<{synth['ids']['data']}.Arn>/*]",
+            "Test/Threats/MalwareProtectionPolicy/Resource",
+        ),
         (
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]",
             "Test/Compliance/Role/Resource",
@@ -171,7 +174,10 @@ def test_stock_packs_leave_only_what_the_baseline_must_acknowledge(synth):
     }
     # The audit buckets need the baseline's replication acknowledgment, like its other buckets.
     replication = {(rule, path) for kind, rule, path in findings if "Replication" in rule}
-    assert {path for _, path in replication} >= {"Test/Trail/Bucket/Bucket/Resource", "Test/Compliance/Bucket/Bucket/Resource"}
+    assert {path for _, path in replication} >= {
+        "Test/Trail/Bucket/Bucket/Resource",
+        "Test/Compliance/Bucket/Bucket/Resource",
+    }
     assert {rule for rule, _ in replication} == set(REPLICATION)
 
 
@@ -187,25 +193,47 @@ def test_topic_is_encrypted_with_the_alerts_key(template, ids):
 def test_topic_policy_requires_tls_and_admits_only_the_publishing_services(template, ids):
     (policy,) = resources(template, "AWS::SNS::TopicPolicy").values()
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-    assert set(statements) == {"AllowPublishThroughSSLOnly", "CloudWatchAlarmsOfThisAccount", "EventBridgeRulesOfThisAccount"}
+    assert set(statements) == {
+        "AllowPublishThroughSSLOnly",
+        "CloudWatchAlarmsOfThisAccount",
+        "EventBridgeRulesOfThisAccount",
+    }
     tls = statements["AllowPublishThroughSSLOnly"]
-    assert (tls["Effect"], tls["Principal"], tls["Condition"]) == ("Deny", "*", {"Bool": {"aws:SecureTransport": "false"}})
+    assert (tls["Effect"], tls["Principal"], tls["Condition"]) == (
+        "Deny",
+        "*",
+        {"Bool": {"aws:SecureTransport": "false"}},
+    )
     for sid, service, source in (
-        ("CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com", arn_join(":cloudwatch:", REGION, ":", ACCOUNT, ":alarm:*")),
-        ("EventBridgeRulesOfThisAccount", "events.amazonaws.com", arn_join(":events:", REGION, ":", ACCOUNT, ":rule/*")),
+        (
+            "CloudWatchAlarmsOfThisAccount",
+            "cloudwatch.amazonaws.com",
+            arn_join(":cloudwatch:", REGION, ":", ACCOUNT, ":alarm:*"),
+        ),
+        (
+            "EventBridgeRulesOfThisAccount",
+            "events.amazonaws.com",
+            arn_join(":events:", REGION, ":", ACCOUNT, ":rule/*"),
+        ),
     ):
         statement = statements[sid]
         assert statement["Principal"] == {"Service": service}
         assert statement["Action"] == "sns:Publish"
         assert statement["Resource"] == {"Ref": ids["topic"]}
-        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": source}}
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": source},
+        }
 
 
 def test_alerts_key_admits_the_publishers_with_conditions(template, ids):
     statements = key_statements(template, ids["alerts_key"])
     assert set(statements) == {
-        "KeyAdministration", "UseThroughAwsServices", "GrantsForAwsResources",
-        "CloudWatchAlarmsOfThisAccount", "EventBridgeForTopicsOfThisAccount",
+        "KeyAdministration",
+        "UseThroughAwsServices",
+        "GrantsForAwsResources",
+        "CloudWatchAlarmsOfThisAccount",
+        "EventBridgeForTopicsOfThisAccount",
     }
     cloudwatch = statements["CloudWatchAlarmsOfThisAccount"]
     assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
@@ -226,7 +254,9 @@ def test_alerts_key_admits_the_publishers_with_conditions(template, ids):
 def test_email_subscription(template, ids):
     (subscription,) = resources(template, "AWS::SNS::Subscription").values()
     assert subscription["Properties"] == {
-        "Endpoint": "security-team@example.com", "Protocol": "email", "TopicArn": {"Ref": ids["topic"]},
+        "Endpoint": "security-team@example.com",
+        "Protocol": "email",
+        "TopicArn": {"Ref": ids["topic"]},
     }
 
 
@@ -252,10 +282,12 @@ def test_data_event_selectors(template, ids):
     assert management == {"IncludeManagementEvents": True, "ReadWriteType": "All"}
     assert data["IncludeManagementEvents"] is False
     assert data["ReadWriteType"] == "WriteOnly"
-    assert data["DataResources"] == [{
-        "Type": "AWS::S3::Object",
-        "Values": [{"Fn::Join": ["", [{"Fn::GetAtt": [b, "Arn"]}, "/"]]} for b in (ids["data"], ids["models"])],
-    }]
+    assert data["DataResources"] == [
+        {
+            "Type": "AWS::S3::Object",
+            "Values": [{"Fn::Join": ["", [{"Fn::GetAtt": [b, "Arn"]}, "/"]]} for b in (ids["data"], ids["models"])],
+        }
+    ]
 
 
 def test_audit_key_admits_only_this_trail(template, ids, synth):
@@ -284,7 +316,9 @@ def test_trail_bucket_policy_admits_only_this_trail(template, ids, synth):
     assert acl["Condition"] == {"StringEquals": {"aws:SourceArn": this_trail}}
     write = statements["CloudTrailWrite"]
     assert (write["Principal"], write["Action"]) == ({"Service": "cloudtrail.amazonaws.com"}, "s3:PutObject")
-    assert write["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [ids["trail_bucket"], "Arn"]}, "/AWSLogs/", ACCOUNT, "/*"]]}
+    assert write["Resource"] == {
+        "Fn::Join": ["", [{"Fn::GetAtt": [ids["trail_bucket"], "Arn"]}, "/AWSLogs/", ACCOUNT, "/*"]]
+    }
     assert write["Condition"] == {
         "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": this_trail}
     }
@@ -302,7 +336,8 @@ def test_trail_bucket_encrypts_every_object_under_cloudtrails_context(template, 
     (rule,) = props(template, ids["trail_bucket"])["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["BucketKeyEnabled"] is False
     assert rule["ServerSideEncryptionByDefault"] == {
-        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": [ids["audit_key"], "Arn"]},
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": [ids["audit_key"], "Arn"]},
     }
     assert template["Resources"][ids["trail_bucket"]]["DeletionPolicy"] == "RetainExceptOnCreate"
 
@@ -317,12 +352,26 @@ def test_logs_role_writes_only_cloudtrail_streams_of_the_group(template, ids):
     trail = props(template, ids["trail"])
     role_id = trail["CloudWatchLogsRoleArn"]["Fn::GetAtt"][0]
     trust = props(template, role_id)["AssumeRolePolicyDocument"]["Statement"]
-    assert [(s["Principal"], s["Action"]) for s in trust] == [({"Service": "cloudtrail.amazonaws.com"}, "sts:AssumeRole")]
-    (policy,) = [p for p in resources(template, "AWS::IAM::ManagedPolicy").values() if {"Ref": role_id} in p["Properties"].get("Roles", [])]
+    assert [(s["Principal"], s["Action"]) for s in trust] == [
+        ({"Service": "cloudtrail.amazonaws.com"}, "sts:AssumeRole")
+    ]
+    (policy,) = [
+        p
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if {"Ref": role_id} in p["Properties"].get("Roles", [])
+    ]
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert set(statement["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert statement["Resource"] == arn_join(
-        ":logs:", REGION, ":", ACCOUNT, ":log-group:", {"Ref": ids["log_group"]}, ":log-stream:", ACCOUNT, "_CloudTrail_*"
+        ":logs:",
+        REGION,
+        ":",
+        ACCOUNT,
+        ":log-group:",
+        {"Ref": ids["log_group"]},
+        ":log-stream:",
+        ACCOUNT,
+        "_CloudTrail_*",
     )
 
 
@@ -331,7 +380,9 @@ def _filters_and_alarms(template: dict) -> tuple[dict[str, dict], dict[str, dict
         f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
         for f in resources(template, "AWS::Logs::MetricFilter").values()
     }
-    alarms = {a["Properties"]["MetricName"]: a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    alarms = {
+        a["Properties"]["MetricName"]: a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
     return filters, alarms
 
 
@@ -366,7 +417,11 @@ WATCHED_EVENTS = {
     "CloudTrailChanges": ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"],
     "KmsKeyDisabledOrScheduledForDeletion": ["$.eventSource = kms.amazonaws.com", "DisableKey", "ScheduleKeyDeletion"],
     "S3BucketPolicyChanges": [
-        "$.eventSource = s3.amazonaws.com", "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl", "PutBucketVersioning",
+        "$.eventSource = s3.amazonaws.com",
+        "PutBucketPolicy",
+        "DeleteBucketPolicy",
+        "PutBucketAcl",
+        "PutBucketVersioning",
     ],
     "ConfigChanges": ["StopConfigurationRecorder", "DeleteDeliveryChannel"],
     "SecurityGroupChanges": ["AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DeleteSecurityGroup"],
@@ -376,22 +431,42 @@ WATCHED_EVENTS = {
     "VpcChanges": ["CreateVpcPeeringConnection", "ModifyVpcAttribute", "DeleteVpcEndpoints"],
     "GuardDutyChanges": ["$.eventSource = guardduty.amazonaws.com", "DeleteDetector", "UpdateDetector"],
     "SageMakerChanges": [
-        "$.eventSource = sagemaker.amazonaws.com", "UpdateEndpoint", "DeleteEndpoint", "DeleteModel",
-        "DeleteDomain", "UpdateDomain", "UpdateNotebookInstance",
+        "$.eventSource = sagemaker.amazonaws.com",
+        "UpdateEndpoint",
+        "DeleteEndpoint",
+        "DeleteModel",
+        "DeleteDomain",
+        "UpdateDomain",
+        "UpdateNotebookInstance",
     ],
     "SageMakerAccessPathChanges": [
-        "$.eventSource = sagemaker.amazonaws.com", "CreateStudioLifecycleConfig",
-        "CreateNotebookInstanceLifecycleConfig", "CreateUserProfile", "UpdateSpace",
+        "$.eventSource = sagemaker.amazonaws.com",
+        "CreateStudioLifecycleConfig",
+        "CreateNotebookInstanceLifecycleConfig",
+        "CreateUserProfile",
+        "UpdateSpace",
     ],
     "KmsKeyPolicyChanges": ["$.eventSource = kms.amazonaws.com", "PutKeyPolicy", "UpdateAlias", "DeleteAlias"],
     "IamTrustAndCredentialChanges": [
-        "$.eventSource = iam.amazonaws.com", "UpdateAssumeRolePolicy", "CreateAccessKey", "DeleteRolePermissionsBoundary",
+        "$.eventSource = iam.amazonaws.com",
+        "UpdateAssumeRolePolicy",
+        "CreateAccessKey",
+        "DeleteRolePermissionsBoundary",
     ],
     "MonitoringTampering": [
-        "DeleteLogGroup", "DeleteMetricFilter", "DeleteAlarms", "DisableAlarmActions", "Unsubscribe", "DeleteTopic",
+        "DeleteLogGroup",
+        "DeleteMetricFilter",
+        "DeleteAlarms",
+        "DisableAlarmActions",
+        "Unsubscribe",
+        "DeleteTopic",
     ],
     "EdgeProtectionChanges": [
-        "UpdateWebACL", "DisassociateWebACL", "DeleteLoggingConfiguration", "UpdateStage", "UpdateAccount",
+        "UpdateWebACL",
+        "DisassociateWebACL",
+        "DeleteLoggingConfiguration",
+        "UpdateStage",
+        "UpdateAccount",
         "DisassociateFirewallRuleGroup",
     ],
 }
@@ -449,7 +524,9 @@ def test_malware_protection_plan_scans_and_tags_the_named_bucket(template, ids):
     assert [s["Principal"] for s in trust] == [{"Service": "malware-protection-plan.guardduty.amazonaws.com"}]
     (policy_id,) = plan["DependsOn"]
     statements = {s["Sid"]: s for s in props(template, policy_id)["PolicyDocument"]["Statement"]}
-    assert statements["AllowMalwareScan"]["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [ids["data"], "Arn"]}, "/*"]]}
+    assert statements["AllowMalwareScan"]["Resource"] == {
+        "Fn::Join": ["", [{"Fn::GetAtt": [ids["data"], "Arn"]}, "/*"]]
+    }
     assert statements["AllowDecryptForMalwareScan"]["Resource"] == {"Fn::GetAtt": [ids["data_key"], "Arn"]}
     assert statements["AllowDecryptForMalwareScan"]["Condition"] == {
         "StringLike": {"kms:ViaService": {"Fn::Join": ["", ["s3.", REGION, ".", {"Ref": "AWS::URLSuffix"}]]}}
@@ -525,12 +602,18 @@ def test_recorder_records_everything_and_delivers_encrypted(template, ids):
         "ArnLike": {"aws:SourceArn": arn_join(":config:", REGION, ":", ACCOUNT, ":*")},
     }
     assert role["ManagedPolicyArns"] == [arn_join(":iam::aws:policy/service-role/AWS_ConfigRole")]
-    (delivery,) = [p for p in resources(template, "AWS::IAM::ManagedPolicy").values() if {"Ref": role_id} in p["Properties"].get("Roles", [])]
+    (delivery,) = [
+        p
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if {"Ref": role_id} in p["Properties"].get("Roles", [])
+    ]
     statements = {s["Sid"]: s for s in delivery["Properties"]["PolicyDocument"]["Statement"]}
     assert statements["DeliverSnapshots"]["Resource"] == {
         "Fn::Join": ["", [{"Fn::GetAtt": [ids["config_bucket"], "Arn"]}, "/AWSLogs/", ACCOUNT, "/Config/*"]]
     }
-    assert statements["DeliverSnapshots"]["Condition"] == {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}
+    assert statements["DeliverSnapshots"]["Condition"] == {
+        "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}
+    }
     assert statements["EncryptSnapshots"]["Resource"] == {"Fn::GetAtt": [ids["audit_key"], "Arn"]}
 
 
@@ -572,7 +655,11 @@ def variants() -> dict[str, Any]:
         "topic": topic,
         "shared": shared,
         "compliance": compliance,
-        "ids": {"audit_key": logical_id(audit_key), "topic_key": logical_id(topic.key), "trail": logical_id(trail.trail)},
+        "ids": {
+            "audit_key": logical_id(audit_key),
+            "topic_key": logical_id(topic.key),
+            "trail": logical_id(trail.trail),
+        },
     }
 
 
@@ -593,7 +680,10 @@ def test_organization_trail_admits_member_account_logs(variants):
         if "logs:PutLogEvents" in json.dumps(p)
     ]
     assert [s["Fn::Join"][1][-1] for s in streams[0]] == ["_CloudTrail_*", ":log-stream:o-a1b2c3d4e5_*"]
-    assert any(s.get("Sid", "").startswith("CloudTrailEncryptsLogsOf") for s in key_statements(template, ids["audit_key"]).values())
+    assert any(
+        s.get("Sid", "").startswith("CloudTrailEncryptsLogsOf")
+        for s in key_statements(template, ids["audit_key"]).values()
+    )
     groups = resources(template, "AWS::Logs::LogGroup")
     assert [g["Properties"]["RetentionInDays"] for g in groups.values()] == [3653]
 
@@ -614,7 +704,9 @@ def test_existing_detector_mode_only_wires_the_alerts(variants):
 def test_topic_without_keys_gets_its_own_key_and_a_shared_key_is_admitted_once(variants):
     template, ids = variants["template"], variants["ids"]
     topics = resources(template, "AWS::SNS::Topic")
-    assert [t["Properties"]["KmsMasterKeyId"] for t in topics.values()] == [{"Fn::GetAtt": [ids["topic_key"], "Arn"]}] * 2
+    assert [t["Properties"]["KmsMasterKeyId"] for t in topics.values()] == [
+        {"Fn::GetAtt": [ids["topic_key"], "Arn"]}
+    ] * 2
     sids = [s.get("Sid") for s in props(template, ids["topic_key"])["KeyPolicy"]["Statement"]]
     assert sids.count("CloudWatchAlarmsOfThisAccount") == sids.count("EventBridgeForTopicsOfThisAccount") == 1
     assert resources(template, "AWS::SNS::Subscription") == {}
@@ -622,11 +714,22 @@ def test_topic_without_keys_gets_its_own_key_and_a_shared_key_is_admitted_once(v
 
 def test_rules_without_recorder_honour_exclusions_additions_and_parameters(variants):
     template = variants["template"]
-    rules = {r["Properties"]["Source"]["SourceIdentifier"]: r for r in resources(template, "AWS::Config::ConfigRule").values()}
-    expected = (set(DEFAULT_RULES) - {"SAGEMAKER_MODEL_IN_VPC", "SAGEMAKER_MODEL_ISOLATION_ENABLED"}) | {"S3_BUCKET_LOGGING_ENABLED"}
+    rules = {
+        r["Properties"]["Source"]["SourceIdentifier"]: r
+        for r in resources(template, "AWS::Config::ConfigRule").values()
+    }
+    expected = (set(DEFAULT_RULES) - {"SAGEMAKER_MODEL_IN_VPC", "SAGEMAKER_MODEL_ISOLATION_ENABLED"}) | {
+        "S3_BUCKET_LOGGING_ENABLED"
+    }
     assert set(rules) == expected
-    assert resources(template, "AWS::Config::ConfigurationRecorder") == resources(template, "AWS::Config::DeliveryChannel") == {}
-    assert rules["GUARDDUTY_ENABLED_CENTRALIZED"]["Properties"]["InputParameters"] == {"CentralMonitoringAccount": "111122223333"}
+    assert (
+        resources(template, "AWS::Config::ConfigurationRecorder")
+        == resources(template, "AWS::Config::DeliveryChannel")
+        == {}
+    )
+    assert rules["GUARDDUTY_ENABLED_CENTRALIZED"]["Properties"]["InputParameters"] == {
+        "CentralMonitoringAccount": "111122223333"
+    }
     assert all("DependsOn" not in r for r in rules.values())
     assert variants["compliance"].recorder is None and variants["compliance"].bucket is None
 
@@ -668,7 +771,13 @@ def test_bad_publishing_frequency_fails(frequency):
 def test_frequency_with_existing_detector_fails():
     stack = new_stack()
     with pytest.raises(PropError, match="use_existing_detector"):
-        ThreatDetection(stack, "Threats", alert_topic=_topic(stack), use_existing_detector=True, finding_publishing_frequency="ONE_HOUR")
+        ThreatDetection(
+            stack,
+            "Threats",
+            alert_topic=_topic(stack),
+            use_existing_detector=True,
+            finding_publishing_frequency="ONE_HOUR",
+        )
 
 
 def test_threat_detection_needs_a_topic():
@@ -689,7 +798,9 @@ def test_empty_data_event_bucket_list_fails():
 def test_data_events_other_than_write_only_or_all_fail(kind):
     stack = new_stack()
     with pytest.raises(PropError) as error:
-        AuditTrail(stack, "Trail", keys=KeyRing(stack, "Keys"), data_event_buckets=[s3.Bucket(stack, "B")], data_events=kind)
+        AuditTrail(
+            stack, "Trail", keys=KeyRing(stack, "Keys"), data_event_buckets=[s3.Bucket(stack, "B")], data_events=kind
+        )
     _expect(error, "AuditTrail(Test/Trail)", "data_events")
 
 
@@ -729,7 +840,16 @@ def test_trail_with_both_key_sources_fails():
 
 
 @pytest.mark.parametrize(
-    "email", ["security-team", "team@", "@example.com", "a b@example.com", "team@example", "a@b@example.com", "x" * 250 + "@e.com"]
+    "email",
+    [
+        "security-team",
+        "team@",
+        "@example.com",
+        "a b@example.com",
+        "team@example",
+        "a@b@example.com",
+        "x" * 250 + "@e.com",
+    ],
 )
 def test_an_email_address_that_is_not_one_fails(email):
     with pytest.raises(PropError) as error:
@@ -751,7 +871,9 @@ def test_a_display_name_of_100_characters_is_accepted():
 
 def test_alert_topic_refuses_an_imported_key():
     stack = new_stack()
-    imported = kms.Key.from_key_arn(stack, "Imported", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    imported = kms.Key.from_key_arn(
+        stack, "Imported", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
     with pytest.raises(PropError) as error:
         AlertTopic(stack, "Alerts", encryption_key=imported)
     _expect(error, "AlertTopic(Test/Alerts)", "encryption_key")

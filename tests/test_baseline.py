@@ -72,7 +72,9 @@ def test_every_key_rotates_and_is_retained(stack_template):
 
 def _policy_statements(template: dict, bucket_id: str) -> list[dict]:
     policies = [
-        p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+        p
+        for p in resources(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
     assert len(policies) == 1, bucket_id
     return policies[0]["Properties"]["PolicyDocument"]["Statement"]
@@ -91,7 +93,9 @@ def test_every_bucket_is_private_tls_only_versioned_and_retained(stack_template)
     assert len(buckets) >= 3
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
-        assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
+        assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), (
+            logical_id
+        )
         assert props["PublicAccessBlockConfiguration"] == {
             "BlockPublicAcls": True,
             "BlockPublicPolicy": True,
@@ -103,9 +107,7 @@ def test_every_bucket_is_private_tls_only_versioned_and_retained(stack_template)
         statements = _policy_statements(stack_template, logical_id)
         denies = [s for s in statements if s["Effect"] == "Deny"]
         assert any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), logical_id
-        assert any(
-            s.get("Condition") == {"NumericLessThan": {"s3:TlsVersion": 1.2}} for s in denies
-        ), logical_id
+        assert any(s.get("Condition") == {"NumericLessThan": {"s3:TlsVersion": 1.2}} for s in denies), logical_id
 
 
 def test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged(stack_template):
@@ -148,8 +150,19 @@ def test_interface_endpoints_cover_the_sagemaker_apis(baseline_template):
     endpoints = resources(baseline_template, "AWS::EC2::VPCEndpoint")
     names = " ".join(json.dumps(e["Properties"]["ServiceName"]) for e in endpoints.values())
     for service in (
-        ".sagemaker.api", ".sagemaker.runtime", "aws.sagemaker.", ".studio", ".notebook", ".sts", ".logs",
-        ".monitoring", ".ecr.api", ".ecr.dkr", ".kms", ".ssm", ".s3",
+        ".sagemaker.api",
+        ".sagemaker.runtime",
+        "aws.sagemaker.",
+        ".studio",
+        ".notebook",
+        ".sts",
+        ".logs",
+        ".monitoring",
+        ".ecr.api",
+        ".ecr.dkr",
+        ".kms",
+        ".ssm",
+        ".s3",
     ):
         assert service in names, service
     for endpoint in endpoints.values():
@@ -198,7 +211,9 @@ def test_stateful_resources_are_retained_under_stable_logical_ids(which, baselin
     )
     for logical_id in found:
         resource = template["Resources"][logical_id]
-        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), (
+            logical_id
+        )
 
 
 def test_the_manifest_lists_both_stacks_and_nothing_else():
@@ -256,7 +271,8 @@ def test_the_endpoint_serves_from_at_least_two_instances_with_alarms_to_the_aler
     assert all(v["InitialInstanceCount"] >= 2 for v in config["Properties"]["ProductionVariants"])
     (topic,) = resources(baseline_template, "AWS::SNS::Topic")
     endpoint_alarms = [
-        a for a in resources(baseline_template, "AWS::CloudWatch::Alarm").values()
+        a
+        for a in resources(baseline_template, "AWS::CloudWatch::Alarm").values()
         if "Endpoint" in json.dumps(a["Properties"].get("Metrics", a["Properties"].get("Dimensions", "")))
         or a["Properties"].get("Namespace") == "AWS/SageMaker"
     ]
@@ -302,8 +318,10 @@ def test_the_baseline_stays_compliant_without_the_recommended_feature_flags(base
 
     app = cdk.App(context={"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}, analytics_reporting=False)
     config = BaselineConfig(demo_endpoint=True)
-    bare = {"workload": SecureSageMakerStack(app, "Bare", config=config),
-            "account": SecureSageMakerAccountStack(app, "BareAccount", config=config)}
+    bare = {
+        "workload": SecureSageMakerStack(app, "Bare", config=config),
+        "account": SecureSageMakerAccountStack(app, "BareAccount", config=config),
+    }
     assembly = app.synth()
     # The one finding of our pack on the baselines, acknowledged in the construct tree (which a
     # bare template check does not read): the account trail leaves data events to the workloads.

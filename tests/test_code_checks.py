@@ -1,5 +1,5 @@
-"""Static checks of the code itself: ruff with pyflakes and bugbear (configured in pyproject.toml),
-and what mypy sees of the package once a project installs it."""
+"""Static checks of the code itself: ruff with pyflakes, bugbear and import order (configured in
+pyproject.toml), ruff's formatting, and what mypy sees of the package once a project installs it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,26 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+CODE = ["secure_sagemaker", "tests", "app.py", "benchmarks", "scripts", "examples"]
+RUFF = Path(sys.executable).parent / "ruff"
+
 
 def test_ruff_reports_nothing() -> None:
-    ruff = Path(sys.executable).parent / "ruff"
     result = subprocess.run(
-        [str(ruff), "check", "--no-cache", "--output-format", "concise", "secure_sagemaker", "tests", "app.py", "benchmarks"],
-        cwd=ROOT, capture_output=True, text=True,
+        [str(RUFF), "check", "--no-cache", "--output-format", "concise", *CODE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert (result.returncode, result.stdout.strip()) == (0, "All checks passed!"), result.stdout + result.stderr
+
+
+def test_the_code_is_formatted_by_ruff() -> None:
+    """`ruff format` (line length 120, pyproject.toml) leaves every file as it is."""
+    result = subprocess.run(
+        [str(RUFF), "format", "--check", "--no-cache", *CODE], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, "run `ruff format` on:\n" + result.stdout + result.stderr
 
 
 def test_an_installed_package_is_typed_for_mypy(tmp_path: Path) -> None:
@@ -33,9 +45,23 @@ def test_an_installed_package_is_typed_for_mypy(tmp_path: Path) -> None:
     (site / "secure_sagemaker").symlink_to(ROOT / "secure_sagemaker", target_is_directory=True)
     mypy = Path(sys.executable).parent / "mypy"
     result = subprocess.run(
-        [str(mypy), "--config-file", str(data / "mypy.ini"), "--cache-dir", str(tmp_path / "cache"),
-         "--python-executable", sys.executable, "--show-error-codes", "--no-pretty", str(data / "typed_usage.py")],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=300,
+        [
+            str(mypy),
+            "--config-file",
+            str(data / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--python-executable",
+            sys.executable,
+            "--show-error-codes",
+            "--no-pretty",
+            str(data / "typed_usage.py"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     reported = {}
     for line in result.stdout.splitlines():
@@ -52,7 +78,9 @@ def test_an_installed_package_is_typed_for_mypy(tmp_path: Path) -> None:
     assert "import-untyped" not in result.stdout, result.stdout
     for number, want in expected.items():
         got = reported.get(number, [])
-        assert any(m.startswith(want) for m in got), f"typed_usage.py:{number}: expected {want!r}, mypy said {got}\n{result.stdout}"
+        assert any(m.startswith(want) for m in got), (
+            f"typed_usage.py:{number}: expected {want!r}, mypy said {got}\n{result.stdout}"
+        )
     assert set(reported) == set(expected), result.stdout
     assert 'Argument "rotation_period" to "KeyRing" has incompatible type "int"; expected "Duration"' in result.stdout
 

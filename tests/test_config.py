@@ -106,7 +106,9 @@ def test_an_unknown_key_with_nothing_close_lists_the_keys():
 
 
 def test_keys_of_other_libraries_and_of_the_cdk_are_left_alone():
-    _config(**{"@aws-cdk/core:newStyleStackSynthesis": True, "other-lib:maxAzs": 9, "aws:cdk:enable-path-metadata": True})
+    _config(
+        **{"@aws-cdk/core:newStyleStackSynthesis": True, "other-lib:maxAzs": 9, "aws:cdk:enable-path-metadata": True}
+    )
 
 
 @pytest.mark.parametrize(
@@ -143,7 +145,12 @@ def test_a_value_of_the_wrong_type_fails_naming_the_key(key, value, kind):
         ("logRetentionDays", 0, "is not one of 22 values it accepts", "3288, 3653 (days"),
         ("dataCaptureSamplingPercentage", 101, "is outside 0..100", "a whole number of percent from 0 to 100"),
         ("dataCaptureSamplingPercentage", -1, "is outside 0..100", "a whole number of percent from 0 to 100"),
-        ("vpcCidr", "10.40.0.0/24", "has room for 0 subnet(s) of /20 but 2 zones", "widen secure-sagemaker:vpcCidr to a /19"),
+        (
+            "vpcCidr",
+            "10.40.0.0/24",
+            "has room for 0 subnet(s) of /20 but 2 zones",
+            "widen secure-sagemaker:vpcCidr to a /19",
+        ),
         ("vpcCidr", "10.0.0.0/8", "is outside the /16 to /28", "pick a block between /16 and /28"),
         ("vpcCidr", "10.40.0.1/16", "is not an IPv4 network", "pass a network such as"),
         ("vpcCidr", "banana", "is not an IPv4 network", "pass a network such as"),
@@ -167,7 +174,12 @@ def test_a_value_of_the_wrong_type_fails_naming_the_key(key, value, kind):
         ("modelImageTag", "v" * 129, "is not an image tag ECR accepts", "up to 128 letters"),
         ("modelDataKey", "/demo/model.tar.gz", "is not an S3 key prefix", "such as 'demo/model.tar.gz'"),
         ("modelDataKey", "s3://bucket/model.tar.gz", "is not an S3 key prefix", "such as 'demo/model.tar.gz'"),
-        ("modelDataKey", "m" * 949, "makes the model data URL s3://<bucket>/models/<key> longer than the 1024 characters SageMaker accepts", "shorten the key"),
+        (
+            "modelDataKey",
+            "m" * 949,
+            "makes the model data URL s3://<bucket>/models/<key> longer than the 1024 characters SageMaker accepts",
+            "shorten the key",
+        ),
     ],
 )
 def test_a_value_out_of_range_fails_naming_the_key_and_what_it_accepts(key, value, problem, allowed):
@@ -179,11 +191,23 @@ def test_a_value_out_of_range_fails_naming_the_key_and_what_it_accepts(key, valu
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("keyRotationDays", 90), ("keyRotationDays", "2560"), ("maxAzs", 6), ("maxAzs", "2"), ("maxAzs", 3.0),
-        ("logRetentionDays", 1), ("logRetentionDays", "3653"), ("dataCaptureSamplingPercentage", 0),
-        ("vpcCidr", "192.168.0.0/19"), ("stackName", "A" + "-b" * 63 + "c"), ("keyAliasPrefix", "team-a/ml"),
-        ("userProfileName", "d" * 63), ("alertEmail", "security-team@example.com"), ("s3PrefixListId", "pl-6da54004"),
-        ("modelImageTag", "2024.06.01_gpu-v2"), ("modelDataKey", "m" * 948), ("createConfigRecorder", "false"),
+        ("keyRotationDays", 90),
+        ("keyRotationDays", "2560"),
+        ("maxAzs", 6),
+        ("maxAzs", "2"),
+        ("maxAzs", 3.0),
+        ("logRetentionDays", 1),
+        ("logRetentionDays", "3653"),
+        ("dataCaptureSamplingPercentage", 0),
+        ("vpcCidr", "192.168.0.0/19"),
+        ("stackName", "A" + "-b" * 63 + "c"),
+        ("keyAliasPrefix", "team-a/ml"),
+        ("userProfileName", "d" * 63),
+        ("alertEmail", "security-team@example.com"),
+        ("s3PrefixListId", "pl-6da54004"),
+        ("modelImageTag", "2024.06.01_gpu-v2"),
+        ("modelDataKey", "m" * 948),
+        ("createConfigRecorder", "false"),
     ],
 )
 def test_values_at_the_edges_of_what_is_allowed_are_accepted(key, value):
@@ -194,18 +218,25 @@ def test_values_at_the_edges_of_what_is_allowed_are_accepted(key, value):
 def test_creating_a_recorder_where_the_organization_runs_config_rules_names_both(recorder):
     message = _problem(**{P + "createConfigRecorder": recorder, P + "organizationRunsConfigRules": "true"})
     assert f"{P}createConfigRecorder=true contradicts {P}organizationRunsConfigRules=true" in message
-    assert f"Fix: remove {P}createConfigRecorder (or set it to false), or set {P}organizationRunsConfigRules to false" in message
+    assert (
+        f"Fix: remove {P}createConfigRecorder (or set it to false), or set {P}organizationRunsConfigRules to false"
+        in message
+    )
 
 
 def test_the_recorder_switches_that_agree_are_accepted():
-    assert not _config(**{P + "createConfigRecorder": False, P + "organizationRunsConfigRules": True}).records_configuration
+    assert not _config(
+        **{P + "createConfigRecorder": False, P + "organizationRunsConfigRules": True}
+    ).records_configuration
     assert _config(**{P + "organizationRunsConfigRules": False}).records_configuration
     assert not _config(**{P + "organizationRunsConfigRules": True}).records_configuration
 
 
 def test_a_vpc_too_narrow_for_the_zones_names_both_keys():
     message = _problem(**{P + "vpcCidr": "10.40.0.0/19", P + "maxAzs": 3})
-    assert message.startswith(f"context: {P}vpcCidr='10.40.0.0/19' has room for 2 subnet(s) of /20 but 3 zones need one each")
+    assert message.startswith(
+        f"context: {P}vpcCidr='10.40.0.0/19' has room for 2 subnet(s) of /20 but 3 zones need one each"
+    )
     assert f"Fix: widen {P}vpcCidr to a /18 or wider, or use fewer zones ({P}maxAzs)." in message
     _config(**{P + "vpcCidr": "10.40.0.0/18", P + "maxAzs": 3})
 
@@ -243,7 +274,9 @@ def test_a_json_null_leaves_the_default():
 
 
 def test_a_config_built_in_python_is_checked_under_its_field_names():
-    with pytest.raises(PropError, match=r"^BaselineConfig: key_rotation_days=-5 is outside 90..2560. Fix: set key_rotation_days to"):
+    with pytest.raises(
+        PropError, match=r"^BaselineConfig: key_rotation_days=-5 is outside 90..2560. Fix: set key_rotation_days to"
+    ):
         BaselineConfig(key_rotation_days=-5)
     with pytest.raises(PropError, match=r"^BaselineConfig: max_azs='3' is a str, not a int"):
         BaselineConfig(max_azs="3")  # type: ignore[arg-type]
@@ -263,7 +296,9 @@ def test_every_field_says_how_it_is_read_and_checked():
 def _run_app(tmp_path, **context) -> subprocess.CompletedProcess:
     """app.py as `cdk synth -c ...` runs it: every -c value a string, in CDK_CONTEXT_JSON."""
     env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **context})}
-    return subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_app_py_reports_bad_command_line_values_by_key_without_a_traceback(tmp_path):
@@ -271,9 +306,11 @@ def test_app_py_reports_bad_command_line_values_by_key_without_a_traceback(tmp_p
     result = _run_app(tmp_path, **{P + "keyRotationDays": "-5", P + "stackName": "my stack!", P + "maxAz": "3"})
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("app.py: 3 problems with the settings:\n"), result.stderr
-    for part in (f"context: {P}keyRotationDays=-5 is outside 90..2560",
-                 f"context: {P}stackName='my stack!' is not a CloudFormation stack name",
-                 f"context: {P}maxAz is not a setting of secure-sagemaker. Fix: did you mean {P}maxAzs?"):
+    for part in (
+        f"context: {P}keyRotationDays=-5 is outside 90..2560",
+        f"context: {P}stackName='my stack!' is not a CloudFormation stack name",
+        f"context: {P}maxAz is not a setting of secure-sagemaker. Fix: did you mean {P}maxAzs?",
+    ):
         assert part in result.stderr
     assert "Traceback" not in result.stderr and "jsii" not in result.stderr.lower()
     assert not (tmp_path / "manifest.json").exists()

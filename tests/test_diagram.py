@@ -16,7 +16,11 @@ TEMPLATE = {
             "Properties": {
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"KMSMasterKeyID": {"Fn::GetAtt": ["DataKeyAAAAAAAA", "Arn"]}}}
+                        {
+                            "ServerSideEncryptionByDefault": {
+                                "KMSMasterKeyID": {"Fn::GetAtt": ["DataKeyAAAAAAAA", "Arn"]}
+                            }
+                        }
                     ]
                 }
             },

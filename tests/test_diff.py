@@ -47,7 +47,12 @@ def _base() -> dict:
                 "Properties": {
                     "BucketEncryption": {
                         "ServerSideEncryptionConfiguration": [
-                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}
+                            {
+                                "ServerSideEncryptionByDefault": {
+                                    "SSEAlgorithm": "aws:kms",
+                                    "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]},
+                                }
+                            }
                         ]
                     },
                     "VersioningConfiguration": {"Status": "Enabled"},
@@ -71,7 +76,11 @@ def _base() -> dict:
                     },
                 },
             },
-            "Logs": {"Type": "AWS::Logs::LogGroup", **RETAINED, "Properties": {"RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+            "Logs": {
+                "Type": "AWS::Logs::LogGroup",
+                **RETAINED,
+                "Properties": {"RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}},
+            },
             "Role": {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
@@ -93,7 +102,9 @@ def _base() -> dict:
                                     {
                                         "Effect": "Allow",
                                         "Action": ["s3:GetObject"],
-                                        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/training/*"]]},
+                                        "Resource": {
+                                            "Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/training/*"]]
+                                        },
                                     }
                                 ]
                             },
@@ -106,7 +117,9 @@ def _base() -> dict:
                 "Properties": {
                     "GroupDescription": "endpoints",
                     "VpcId": "vpc-1",
-                    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"}],
+                    "SecurityGroupIngress": [
+                        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"}
+                    ],
                 },
             },
             "Model": {
@@ -177,16 +190,30 @@ def test_descriptions_alarm_text_and_tags_are_not_worse(edit):
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda r: r["Key"]["Properties"].update(EnableKeyRotation=False), "key rotation off: EnableKeyRotation true -> false"),
-        (lambda r: r["Model"]["Properties"].pop("EnableNetworkIsolation"), "network isolation off: EnableNetworkIsolation true -> (absent)"),
         (
-            lambda r: r["Bucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"].pop("KMSMasterKeyID"),
+            lambda r: r["Key"]["Properties"].update(EnableKeyRotation=False),
+            "key rotation off: EnableKeyRotation true -> false",
+        ),
+        (
+            lambda r: r["Model"]["Properties"].pop("EnableNetworkIsolation"),
+            "network isolation off: EnableNetworkIsolation true -> (absent)",
+        ),
+        (
+            lambda r: r["Bucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+                "ServerSideEncryptionByDefault"
+            ].pop("KMSMasterKeyID"),
             "customer-managed KMS key off",
         ),
-        (lambda r: r["Bucket"]["Properties"].update(VersioningConfiguration={"Status": "Suspended"}), 'versioning off: VersioningConfiguration.Status "Enabled" -> "Suspended"'),
+        (
+            lambda r: r["Bucket"]["Properties"].update(VersioningConfiguration={"Status": "Suspended"}),
+            'versioning off: VersioningConfiguration.Status "Enabled" -> "Suspended"',
+        ),
         (lambda r: r["Logs"]["Properties"].pop("KmsKeyId"), "KMS encryption off: KmsKeyId"),
         (lambda r: r["Logs"]["Properties"].update(RetentionInDays=7), "retention shortened: RetentionInDays 365 -> 7"),
-        (lambda r: r["Key"]["Properties"].update(EnableKeyRotation={"Ref": "Rotate"}), 'key rotation off: EnableKeyRotation true -> {"Ref": "Rotate"}'),
+        (
+            lambda r: r["Key"]["Properties"].update(EnableKeyRotation={"Ref": "Rotate"}),
+            'key rotation off: EnableKeyRotation true -> {"Ref": "Rotate"}',
+        ),
     ],
     ids=["rotation", "isolation", "key removed", "versioning", "log key", "retention", "from a parameter"],
 )
@@ -200,7 +227,9 @@ def test_a_weakened_control_is_worse_and_the_reverse_is_better(edit, expected):
 
 def test_a_retention_policy_dropped_from_a_stateful_resource_is_worse():
     forward, backward, _ = _diff(lambda r: r["Bucket"].pop("DeletionPolicy"))
-    assert _messages(forward, "control") == ["DeletionPolicy RetainExceptOnCreate -> (absent: Delete): the data is no longer kept"]
+    assert _messages(forward, "control") == [
+        "DeletionPolicy RetainExceptOnCreate -> (absent: Delete): the data is no longer kept"
+    ]
     assert backward.exit_code == 0 and _messages(backward, "control", worse=False)
 
 
@@ -221,24 +250,48 @@ def _statement(r):
         (lambda r: _statement(r).update(Resource="*"), "newly allows s3:GetObject on *"),
         (
             lambda r: r["Role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0].pop("Condition"),
-            "allows sts:AssumeRole to {\"Service\": \"sagemaker.amazonaws.com\"} without condition aws:SourceAccount",
+            'allows sts:AssumeRole to {"Service": "sagemaker.amazonaws.com"} without condition aws:SourceAccount',
         ),
         (
             lambda r: r["Role"]["Properties"]["Policies"].append(
-                {"PolicyName": "more", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}}
+                {
+                    "PolicyName": "more",
+                    "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]},
+                }
             ),
             "newly allows ecr:* on *",
         ),
-        (lambda r: r["Role"]["Properties"].update(ManagedPolicyArns=["arn:aws:iam::aws:policy/AdministratorAccess"]), "ManagedPolicyArns gains arn:aws:iam::aws:policy/AdministratorAccess"),
+        (
+            lambda r: r["Role"]["Properties"].update(ManagedPolicyArns=["arn:aws:iam::aws:policy/AdministratorAccess"]),
+            "ManagedPolicyArns gains arn:aws:iam::aws:policy/AdministratorAccess",
+        ),
         (lambda r: r["BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].clear(), "no longer denies s3:*"),
         (
             lambda r: r.update(
-                Extra={"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "x", "Roles": [{"Ref": "Role"}], "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}}
+                Extra={
+                    "Type": "AWS::IAM::Policy",
+                    "Properties": {
+                        "PolicyName": "x",
+                        "Roles": [{"Ref": "Role"}],
+                        "PolicyDocument": {
+                            "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]
+                        },
+                    },
+                }
             ),
             "newly allows kms:Decrypt on *",
         ),
     ],
-    ids=["action added", "action broadened", "resource broadened", "condition dropped", "statement added", "managed policy", "deny dropped", "new policy"],
+    ids=[
+        "action added",
+        "action broadened",
+        "resource broadened",
+        "condition dropped",
+        "statement added",
+        "managed policy",
+        "deny dropped",
+        "new policy",
+    ],
 )
 def test_a_broadened_permission_is_worse_and_the_reverse_is_better(edit, expected):
     forward, backward, _ = _diff(edit)
@@ -275,14 +328,43 @@ def test_an_added_condition_narrows():
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda r: r["Group"]["Properties"]["SecurityGroupIngress"].append({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}), "ingress rule added"),
-        (lambda r: r["Group"]["Properties"]["SecurityGroupIngress"][0].update(CidrIp="0.0.0.0/0"), "ingress rule added"),
         (
-            lambda r: r.update(Open={"Type": "AWS::EC2::SecurityGroupEgress", "Properties": {"GroupId": {"Fn::GetAtt": ["Group", "GroupId"]}, "IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}}),
+            lambda r: r["Group"]["Properties"]["SecurityGroupIngress"].append(
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}
+            ),
+            "ingress rule added",
+        ),
+        (
+            lambda r: r["Group"]["Properties"]["SecurityGroupIngress"][0].update(CidrIp="0.0.0.0/0"),
+            "ingress rule added",
+        ),
+        (
+            lambda r: r.update(
+                Open={
+                    "Type": "AWS::EC2::SecurityGroupEgress",
+                    "Properties": {
+                        "GroupId": {"Fn::GetAtt": ["Group", "GroupId"]},
+                        "IpProtocol": "-1",
+                        "CidrIp": "0.0.0.0/0",
+                    },
+                }
+            ),
             "egress rule added",
         ),
         (lambda r: r.update(Igw={"Type": "AWS::EC2::InternetGateway", "Properties": {}}), "opens a path"),
-        (lambda r: r.update(Out={"Type": "AWS::EC2::Route", "Properties": {"RouteTableId": "rtb-1", "DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}}), "route added to NatGatewayId"),
+        (
+            lambda r: r.update(
+                Out={
+                    "Type": "AWS::EC2::Route",
+                    "Properties": {
+                        "RouteTableId": "rtb-1",
+                        "DestinationCidrBlock": "0.0.0.0/0",
+                        "NatGatewayId": "nat-1",
+                    },
+                }
+            ),
+            "route added to NatGatewayId",
+        ),
     ],
     ids=["new ingress", "widened ingress", "standalone egress", "internet gateway", "route"],
 )
@@ -310,7 +392,11 @@ def test_a_deleted_bucket_is_data_loss():
 def test_a_renamed_bucket_is_a_replacement():
     def rename(r):
         r["DataBucket"] = r.pop("Bucket")
-        text = json.dumps(r).replace('{"Ref": "Bucket"}', '{"Ref": "DataBucket"}').replace('["Bucket", ', '["DataBucket", ')
+        text = (
+            json.dumps(r)
+            .replace('{"Ref": "Bucket"}', '{"Ref": "DataBucket"}')
+            .replace('["Bucket", ', '["DataBucket", ')
+        )
         r.update(json.loads(text))
 
     forward, backward, _ = _diff(rename)
@@ -341,7 +427,11 @@ def test_an_unretained_stateful_resource_deleted_loses_its_data():
 
 def test_a_stack_that_disappears_deletes_its_stateful_resources():
     report = diff_templates({"a": _base(), "b": _base()}, {"a": _base()})
-    assert {(c.template, c.resource) for c in report.changes if c.kind == "stateful"} == {("b", "Key"), ("b", "Bucket"), ("b", "Logs")}
+    assert {(c.template, c.resource) for c in report.changes if c.kind == "stateful"} == {
+        ("b", "Key"),
+        ("b", "Bucket"),
+        ("b", "Logs"),
+    }
 
 
 def test_the_stateful_table_is_what_cfn_lint_says():
@@ -365,12 +455,16 @@ def test_findings_added_and_removed_per_rule():
     forward, backward, _ = _diff(lambda r: r["Key"]["Properties"].update(EnableKeyRotation=False))
     added = [c for c in forward.changes if c.kind == "finding" and c.worse]
     assert added and all(c.resource == "Key" for c in added)
-    assert {c.rule_id for c in added} == {c.rule_id for c in backward.changes if c.kind == "finding" and c.worse is False}
+    assert {c.rule_id for c in added} == {
+        c.rule_id for c in backward.changes if c.kind == "finding" and c.worse is False
+    }
 
 
 def test_an_acknowledgment_added_or_changed_is_shown_with_its_reason():
     def acknowledge(r, reason="the model needs internet access to a licence server"):
-        r["Model"]["Metadata"] = {"cdk_nag": {"rules_to_suppress": [{"id": "SageMakerSecurity-ModelNetworkIsolation", "reason": reason}]}}
+        r["Model"]["Metadata"] = {
+            "cdk_nag": {"rules_to_suppress": [{"id": "SageMakerSecurity-ModelNetworkIsolation", "reason": reason}]}
+        }
 
     forward, backward, head = _diff(acknowledge)
     assert _messages(forward, "acknowledgment") == [
@@ -381,7 +475,9 @@ def test_an_acknowledgment_added_or_changed_is_shown_with_its_reason():
     changed = copy.deepcopy(head)
     acknowledge(changed["Resources"], "because")
     (message,) = _messages(diff_templates({"t": head}, {"t": changed}), "acknowledgment")
-    assert message.startswith("SageMakerSecurity-ModelNetworkIsolation reason changed") and message.endswith("-> 'because'")
+    assert message.startswith("SageMakerSecurity-ModelNetworkIsolation reason changed") and message.endswith(
+        "-> 'because'"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,7 +492,9 @@ def test_formats_say_the_same_thing():
     assert "WORSE   t Key (AWS::KMS::Key): key rotation off" in text
     assert "🔴 `t` `Key`: key rotation off" in markdown
     assert data["worse"] is True and data["summary"]["worse"] == len(forward.worse)
-    assert {"kind": "control", "effect": "worse", "template": "t", "resource": "Key"}.items() <= data["changes"][0].items()
+    assert {"kind": "control", "effect": "worse", "template": "t", "resource": "Key"}.items() <= data["changes"][
+        0
+    ].items()
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,7 +565,9 @@ def test_end_to_end_on_two_synths_of_the_baseline(baseline_assembly, tmp_path_fa
 
     assert cli_main(["diff", str(baseline_assembly), str(baseline_assembly)]) == 0
     capsys.readouterr()
-    smaller = synth_app_py(tmp_path_factory.mktemp("cdk.out"), **{**FULL_BASELINE, "secure-sagemaker:demoEndpoint": False})
+    smaller = synth_app_py(
+        tmp_path_factory.mktemp("cdk.out"), **{**FULL_BASELINE, "secure-sagemaker:demoEndpoint": False}
+    )
     assert cli_main(["diff", str(baseline_assembly), str(smaller), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     deleted = {c["resource"] for c in data["changes"] if c["kind"] == "stateful"}
@@ -476,7 +576,9 @@ def test_end_to_end_on_two_synths_of_the_baseline(baseline_assembly, tmp_path_fa
         "BaselineInferenceApiExecutionLogsC05EF834",
         "BaselineInferenceApiWafLogs38A8931C",
     }
-    acknowledgments = [c for c in data["changes"] if c["kind"] == "acknowledgment" and c["template"] == "validation-report.json"]
+    acknowledgments = [
+        c for c in data["changes"] if c["kind"] == "acknowledgment" and c["template"] == "validation-report.json"
+    ]
     assert acknowledgments and all(c["effect"] == "better" for c in acknowledgments)
     assert cli_main(["diff", str(smaller), str(baseline_assembly)]) == 1  # new IAM grants, new acknowledgments
 
@@ -497,8 +599,16 @@ def test_an_unchanged_template_is_not_rechecked_but_a_changed_one_is(monkeypatch
 def test_markdown_stays_within_a_comment_and_says_what_it_left_out():
     from secure_sagemaker.securitydiff.output import MARKDOWN_LIMIT
 
-    base = {"Resources": {f"Key{i}": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}} for i in range(100)}}
-    head = {"Resources": {f"Key{i}": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": False}} for i in range(100)}}
+    base = {
+        "Resources": {
+            f"Key{i}": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}} for i in range(100)
+        }
+    }
+    head = {
+        "Resources": {
+            f"Key{i}": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": False}} for i in range(100)
+        }
+    }
     report = diff_templates({"t": base}, {"t": head})
     markdown = render_markdown(report)
     assert len(markdown) < 65536

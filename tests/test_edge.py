@@ -39,7 +39,17 @@ from secure_sagemaker.edge import (
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import CfnLint, get_att, logical_id, new_app, new_stack, props, ref, resources, synth_with_stock_packs
+from tests.conftest import (
+    CfnLint,
+    get_att,
+    logical_id,
+    new_app,
+    new_stack,
+    props,
+    ref,
+    resources,
+    synth_with_stock_packs,
+)
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -54,15 +64,25 @@ def _base(stack: cdk.Stack) -> dict[str, Any]:
     keys = KeyRing(stack, "Keys")
     alerts_key = keys.add_key("alerts", description="alert topic", via_services=["sns"])
     keys.allow_service(
-        "alerts", "cloudwatch.amazonaws.com", ["kms:Decrypt", "kms:GenerateDataKey*"],
-        {"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}, sid="CloudWatchAlarms",
+        "alerts",
+        "cloudwatch.amazonaws.com",
+        ["kms:Decrypt", "kms:GenerateDataKey*"],
+        {"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
+        sid="CloudWatchAlarms",
     )
     network = PrivateNetwork(
         stack, "Network", logs_key=keys.logs_key, interface_endpoints=[ec2.InterfaceVpcEndpointAwsService.APIGATEWAY]
     )
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
-    model = SecureModel(stack, "Model", network=network, execution_role=role, image_uri=repo.repository_uri_for_tag("v1"), repositories=[repo])
+    model = SecureModel(
+        stack,
+        "Model",
+        network=network,
+        execution_role=role,
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+    )
     topic = sns.Topic(stack, "Alerts", master_key=alerts_key, enforce_ssl=True)
     endpoint = SecureEndpoint(stack, "Endpoint", model=model, encryption_key=keys.models_key, alarm_topic=topic)
     return {"keys": keys, "network": network, "topic": topic, "endpoint": endpoint, "stack": stack}
@@ -72,14 +92,27 @@ def _control(app: cdk.App) -> None:
     """Bare resources each stock API Gateway/WAF rule must report: proof that the rules run."""
     control = cdk.Stack(app, "Control")
     api = apigateway.CfnRestApi(control, "Api", name="bare")
-    method = apigateway.CfnMethod(control, "Method", rest_api_id=api.ref, resource_id=api.attr_root_resource_id,
-                                  http_method="POST", authorization_type="NONE", integration=apigateway.CfnMethod.IntegrationProperty(type="MOCK"))
+    method = apigateway.CfnMethod(
+        control,
+        "Method",
+        rest_api_id=api.ref,
+        resource_id=api.attr_root_resource_id,
+        http_method="POST",
+        authorization_type="NONE",
+        integration=apigateway.CfnMethod.IntegrationProperty(type="MOCK"),
+    )
     deployment = apigateway.CfnDeployment(control, "Deployment", rest_api_id=api.ref)
     deployment.node.add_dependency(method)
     apigateway.CfnStage(control, "Stage", rest_api_id=api.ref, deployment_id=deployment.ref, stage_name="bare")
-    wafv2.CfnWebACL(control, "Acl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-                    visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                        cloud_watch_metrics_enabled=True, metric_name="bare", sampled_requests_enabled=True))
+    wafv2.CfnWebACL(
+        control,
+        "Acl",
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+            cloud_watch_metrics_enabled=True, metric_name="bare", sampled_requests_enabled=True
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,47 +123,90 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     b = _base(stack)
     common = {"endpoint": b["endpoint"], "logs_key": b["keys"].logs_key, "alarm_topic": b["topic"]}
     pool = cognito.UserPool(
-        stack, "Pool", mfa=cognito.Mfa.REQUIRED, mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
-        feature_plan=cognito.FeaturePlan.PLUS, password_policy=cognito.PasswordPolicy(
-            min_length=12, require_digits=True, require_lowercase=True, require_uppercase=True, require_symbols=True),
+        stack,
+        "Pool",
+        mfa=cognito.Mfa.REQUIRED,
+        mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
+        feature_plan=cognito.FeaturePlan.PLUS,
+        password_policy=cognito.PasswordPolicy(
+            min_length=12, require_digits=True, require_lowercase=True, require_uppercase=True, require_symbols=True
+        ),
     )
     apis = {
         "Api": ProtectedInferenceApi(stack, "Api", **common),
         "Internal": ProtectedInferenceApi(
-            stack, "Internal", **common, internal_only=True, vpc_endpoint=b["network"].interface_endpoints["execute-api"],
-            allowed_ip_ranges=["10.40.0.0/16", "fd00:10::/48"], anonymous_ip_list=True, api_key_required=True,
-            quota_per_day=5000, cloud_watch_role=True, waf_rate_limit=10, waf_rate_window=cdk.Duration.minutes(1),
-            stage_name="internal", throttling_rate_limit=5, throttling_burst_limit=5,
+            stack,
+            "Internal",
+            **common,
+            internal_only=True,
+            vpc_endpoint=b["network"].interface_endpoints["execute-api"],
+            allowed_ip_ranges=["10.40.0.0/16", "fd00:10::/48"],
+            anonymous_ip_list=True,
+            api_key_required=True,
+            quota_per_day=5000,
+            cloud_watch_role=True,
+            waf_rate_limit=10,
+            waf_rate_window=cdk.Duration.minutes(1),
+            stage_name="internal",
+            throttling_rate_limit=5,
+            throttling_burst_limit=5,
         ),
         "Public": ProtectedInferenceApi(
-            stack, "Public", **common, cognito_user_pools=[pool], authorization_scopes=["inference/invoke"],
-            domain_name="inference.example.com", certificate=acm.Certificate.from_certificate_arn(stack, "Cert", CERT_ARN),
-            allowed_countries=["DE", "FR"], max_body_bytes=1024 * 1024, waf_rate_limit=2_000_000_000,
-            log_retention=logs.RetentionDays.THREE_MONTHS, latency_threshold=cdk.Duration.millis(1500),
-            blocked_requests_threshold=10, client_error_threshold=20, server_error_threshold=3,
+            stack,
+            "Public",
+            **common,
+            cognito_user_pools=[pool],
+            authorization_scopes=["inference/invoke"],
+            domain_name="inference.example.com",
+            certificate=acm.Certificate.from_certificate_arn(stack, "Cert", CERT_ARN),
+            allowed_countries=["DE", "FR"],
+            max_body_bytes=1024 * 1024,
+            waf_rate_limit=2_000_000_000,
+            log_retention=logs.RetentionDays.THREE_MONTHS,
+            latency_threshold=cdk.Duration.millis(1500),
+            blocked_requests_threshold=10,
+            client_error_threshold=20,
+            server_error_threshold=3,
         ),
     }
     _control(app)
-    ids = {"endpoint": logical_id(b["endpoint"].endpoint), "topic": logical_id(b["topic"]), "logs_key": logical_id(b["keys"].logs_key),
-           "vpce": logical_id(b["network"].interface_endpoints["execute-api"]), "pool": logical_id(pool),
-           "authorizer": logical_id(apis["Public"].node.find_child("Authorizer")),
-           "domain": logical_id(apis["Public"].domain.node.default_child)}
+    ids = {
+        "endpoint": logical_id(b["endpoint"].endpoint),
+        "topic": logical_id(b["topic"]),
+        "logs_key": logical_id(b["keys"].logs_key),
+        "vpce": logical_id(b["network"].interface_endpoints["execute-api"]),
+        "pool": logical_id(pool),
+        "authorizer": logical_id(apis["Public"].node.find_child("Authorizer")),
+        "domain": logical_id(apis["Public"].domain.node.default_child),
+    }
     for name, api in apis.items():
         ids[name] = {
-            "api": logical_id(api.api), "stage": logical_id(api.stage), "method": logical_id(api.method),
-            "acl": logical_id(api.web_acl), "association": logical_id(api.web_acl_association),
-            "access_logs": logical_id(api.access_log_group), "execution_logs": logical_id(api.execution_log_group),
-            "waf_logs": logical_id(api.waf_log_group), "waf_logging": logical_id(api.waf_logging),
-            "role": logical_id(api.integration_role), "policy": logical_id(api.integration_policy),
-            "validator": logical_id(api.request_validator), "model": logical_id(api.request_model),
-            "usage_plan": logical_id(api.usage_plan), "alarms": {k: logical_id(a) for k, a in api.alarms.items()},
+            "api": logical_id(api.api),
+            "stage": logical_id(api.stage),
+            "method": logical_id(api.method),
+            "acl": logical_id(api.web_acl),
+            "association": logical_id(api.web_acl_association),
+            "access_logs": logical_id(api.access_log_group),
+            "execution_logs": logical_id(api.execution_log_group),
+            "waf_logs": logical_id(api.waf_log_group),
+            "waf_logging": logical_id(api.waf_logging),
+            "role": logical_id(api.integration_role),
+            "policy": logical_id(api.integration_policy),
+            "validator": logical_id(api.request_validator),
+            "model": logical_id(api.request_model),
+            "usage_plan": logical_id(api.usage_plan),
+            "alarms": {k: logical_id(a) for k, a in api.alarms.items()},
             "ip_sets": {c.node.id: logical_id(c) for c in api.node.children if isinstance(c, wafv2.CfnIPSet)},
             "invoke_url": stack.resolve(api.invoke_url),
         }
     error = synth_with_stock_packs(app)
     path = Path(outdir) / "Test.template.json"
     return {
-        "template": json.loads(path.read_text()), "path": path, "error": error, "ids": ids, "apis": apis,
+        "template": json.loads(path.read_text()),
+        "path": path,
+        "error": error,
+        "ids": ids,
+        "apis": apis,
         "cfn_lint": CfnLint(path),
         "report": json.loads((Path(outdir) / "validation-report.json").read_text()),
     }
@@ -149,9 +225,21 @@ def test_web_acl_is_associated_with_exactly_this_stage(template: dict, ids: dict
     for api in APIS:
         association = props(template, ids[api]["association"])
         assert association == {
-            "ResourceArn": {"Fn::Join": ["", [
-                "arn:", PARTITION, ":apigateway:", REGION, "::/restapis/", ref(ids[api]["api"]), "/stages/", ref(ids[api]["stage"]),
-            ]]},
+            "ResourceArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        PARTITION,
+                        ":apigateway:",
+                        REGION,
+                        "::/restapis/",
+                        ref(ids[api]["api"]),
+                        "/stages/",
+                        ref(ids[api]["stage"]),
+                    ],
+                ]
+            },
             "WebACLArn": get_att(ids[api]["acl"], "Arn"),
         }
         # No other association names this web ACL or this stage.
@@ -164,16 +252,28 @@ def test_web_acl_is_associated_with_exactly_this_stage(template: dict, ids: dict
 
 EXPECTED_RULES = {
     "Api": [
-        ("AWSManagedRulesAmazonIpReputationList", 2), ("RateLimitPerIp", 4), ("BodySizeLimit", 5),
-        ("AWSManagedRulesKnownBadInputsRuleSet", 6), ("AWSManagedRulesCommonRuleSet", 7),
+        ("AWSManagedRulesAmazonIpReputationList", 2),
+        ("RateLimitPerIp", 4),
+        ("BodySizeLimit", 5),
+        ("AWSManagedRulesKnownBadInputsRuleSet", 6),
+        ("AWSManagedRulesCommonRuleSet", 7),
     ],
     "Internal": [
-        ("AllowedIpRanges", 0), ("AWSManagedRulesAmazonIpReputationList", 2), ("AWSManagedRulesAnonymousIpList", 3),
-        ("RateLimitPerIp", 4), ("BodySizeLimit", 5), ("AWSManagedRulesKnownBadInputsRuleSet", 6), ("AWSManagedRulesCommonRuleSet", 7),
+        ("AllowedIpRanges", 0),
+        ("AWSManagedRulesAmazonIpReputationList", 2),
+        ("AWSManagedRulesAnonymousIpList", 3),
+        ("RateLimitPerIp", 4),
+        ("BodySizeLimit", 5),
+        ("AWSManagedRulesKnownBadInputsRuleSet", 6),
+        ("AWSManagedRulesCommonRuleSet", 7),
     ],
     "Public": [
-        ("AllowedCountries", 1), ("AWSManagedRulesAmazonIpReputationList", 2), ("RateLimitPerIp", 4), ("BodySizeLimit", 5),
-        ("AWSManagedRulesKnownBadInputsRuleSet", 6), ("AWSManagedRulesCommonRuleSet", 7),
+        ("AllowedCountries", 1),
+        ("AWSManagedRulesAmazonIpReputationList", 2),
+        ("RateLimitPerIp", 4),
+        ("BodySizeLimit", 5),
+        ("AWSManagedRulesKnownBadInputsRuleSet", 6),
+        ("AWSManagedRulesCommonRuleSet", 7),
     ],
 }
 
@@ -183,11 +283,19 @@ def test_web_acl_rule_list_and_priorities(template: dict, ids: dict, api: str) -
     rules = props(template, ids[api]["acl"])["Rules"]
     assert [(r["Name"], r["Priority"]) for r in rules] == EXPECTED_RULES[api]
     for rule in rules:
-        assert rule["VisibilityConfig"] == {"CloudWatchMetricsEnabled": True, "MetricName": rule["Name"], "SampledRequestsEnabled": True}
+        assert rule["VisibilityConfig"] == {
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": rule["Name"],
+            "SampledRequestsEnabled": True,
+        }
         managed = rule["Statement"].get("ManagedRuleGroupStatement")
         if managed is not None:
             # Managed groups keep their own actions (OverrideAction None, never Count) ...
-            assert (managed["VendorName"], managed["Name"], rule["OverrideAction"]) == ("AWS", rule["Name"], {"None": {}})
+            assert (managed["VendorName"], managed["Name"], rule["OverrideAction"]) == (
+                "AWS",
+                rule["Name"],
+                {"None": {}},
+            )
             assert "Action" not in rule
         else:
             # ... and every rule of our own blocks.
@@ -195,14 +303,21 @@ def test_web_acl_rule_list_and_priorities(template: dict, ids: dict, api: str) -
     common = rules_of(template, ids, api)["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
     # Only the Common set's fixed 8 KB body rule counts: BodySizeLimit enforces the configured size.
     assert common["RuleActionOverrides"] == [{"ActionToUse": {"Count": {}}, "Name": "SizeRestrictions_BODY"}]
-    assert all("RuleActionOverrides" not in r["Statement"].get("ManagedRuleGroupStatement", {})
-               for r in rules if r["Name"] != "AWSManagedRulesCommonRuleSet")
+    assert all(
+        "RuleActionOverrides" not in r["Statement"].get("ManagedRuleGroupStatement", {})
+        for r in rules
+        if r["Name"] != "AWSManagedRulesCommonRuleSet"
+    )
 
 
-@pytest.mark.parametrize("api, limit, window", [("Api", 1000, 300), ("Internal", 10, 60), ("Public", 2_000_000_000, 300)])
+@pytest.mark.parametrize(
+    "api, limit, window", [("Api", 1000, 300), ("Internal", 10, 60), ("Public", 2_000_000_000, 300)]
+)
 def test_rate_based_rule_per_client_ip(template: dict, ids: dict, api: str, limit: int, window: int) -> None:
     statement = rules_of(template, ids, api)["RateLimitPerIp"]["Statement"]
-    assert statement == {"RateBasedStatement": {"AggregateKeyType": "IP", "EvaluationWindowSec": window, "Limit": limit}}
+    assert statement == {
+        "RateBasedStatement": {"AggregateKeyType": "IP", "EvaluationWindowSec": window, "Limit": limit}
+    }
 
 
 def test_allow_list_and_geo_match(template: dict, ids: dict) -> None:
@@ -211,10 +326,18 @@ def test_allow_list_and_geo_match(template: dict, ids: dict) -> None:
     v4, v6 = props(template, sets["AllowedIpv4"]), props(template, sets["AllowedIpv6"])
     assert (v4["Addresses"], v4["IPAddressVersion"], v4["Scope"]) == (["10.40.0.0/16"], "IPV4", "REGIONAL")
     assert (v6["Addresses"], v6["IPAddressVersion"], v6["Scope"]) == (["fd00:10::/48"], "IPV6", "REGIONAL")
-    assert rules_of(template, ids, "Internal")["AllowedIpRanges"]["Statement"] == {"NotStatement": {"Statement": {"OrStatement": {"Statements": [
-        {"IPSetReferenceStatement": {"Arn": get_att(sets["AllowedIpv4"], "Arn")}},
-        {"IPSetReferenceStatement": {"Arn": get_att(sets["AllowedIpv6"], "Arn")}},
-    ]}}}}
+    assert rules_of(template, ids, "Internal")["AllowedIpRanges"]["Statement"] == {
+        "NotStatement": {
+            "Statement": {
+                "OrStatement": {
+                    "Statements": [
+                        {"IPSetReferenceStatement": {"Arn": get_att(sets["AllowedIpv4"], "Arn")}},
+                        {"IPSetReferenceStatement": {"Arn": get_att(sets["AllowedIpv6"], "Arn")}},
+                    ]
+                }
+            }
+        }
+    }
     assert rules_of(template, ids, "Public")["AllowedCountries"]["Statement"] == {
         "NotStatement": {"Statement": {"GeoMatchStatement": {"CountryCodes": ["DE", "FR"]}}}
     }
@@ -232,9 +355,14 @@ def waf_matches(statement: dict, *, body: int, inspection_limit: int, headers: d
             return {"MATCH": True, "NO_MATCH": False}[s["FieldToMatch"]["Body"]["OversizeHandling"]]
         return body > s["Size"]
     if "OrStatement" in statement:
-        return any(waf_matches(x, body=body, inspection_limit=inspection_limit, headers=headers) for x in statement["OrStatement"]["Statements"])
+        return any(
+            waf_matches(x, body=body, inspection_limit=inspection_limit, headers=headers)
+            for x in statement["OrStatement"]["Statements"]
+        )
     if "NotStatement" in statement:
-        return not waf_matches(statement["NotStatement"]["Statement"], body=body, inspection_limit=inspection_limit, headers=headers)
+        return not waf_matches(
+            statement["NotStatement"]["Statement"], body=body, inspection_limit=inspection_limit, headers=headers
+        )
     if "RegexMatchStatement" in statement:
         s = statement["RegexMatchStatement"]
         value = headers.get(s["FieldToMatch"]["SingleHeader"]["Name"])
@@ -245,7 +373,10 @@ def waf_matches(statement: dict, *, body: int, inspection_limit: int, headers: d
 INSPECTION = {"KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024, "KB_64": 64 * 1024}
 
 
-@pytest.mark.parametrize("api, limit, setting", [("Api", 16 * 1024, "KB_16"), ("Internal", 16 * 1024, "KB_16"), ("Public", 1024 * 1024, "KB_64")])
+@pytest.mark.parametrize(
+    "api, limit, setting",
+    [("Api", 16 * 1024, "KB_16"), ("Internal", 16 * 1024, "KB_16"), ("Public", 1024 * 1024, "KB_64")],
+)
 def test_a_body_over_the_limit_is_blocked_by_waf(template: dict, ids: dict, api: str, limit: int, setting: str) -> None:
     acl = props(template, ids[api]["acl"])
     assert acl["AssociationConfig"] == {"RequestBody": {"API_GATEWAY": {"DefaultSizeInspectionLimit": setting}}}
@@ -254,8 +385,12 @@ def test_a_body_over_the_limit_is_blocked_by_waf(template: dict, ids: dict, api:
     inspected = INSPECTION[setting]
 
     def blocked(size: int, headers: dict[str, str] | None = None) -> bool:
-        return waf_matches(rule["Statement"], body=size, inspection_limit=inspected,
-                           headers={"content-length": str(size)} if headers is None else headers)
+        return waf_matches(
+            rule["Statement"],
+            body=size,
+            inspection_limit=inspected,
+            headers={"content-length": str(size)} if headers is None else headers,
+        )
 
     assert not blocked(0) and not blocked(limit) and not blocked(limit // 2)
     assert blocked(limit + 1) and blocked(10 * limit) and blocked(MAX_PAYLOAD_BYTES + 1)
@@ -271,7 +406,17 @@ def test_a_body_over_the_limit_is_blocked_by_waf(template: dict, ids: dict, api:
 def test_content_length_regex_matches_exactly_the_numbers_above_the_limit() -> None:
     for limit in (0, 9, 10, 99, 65_536, 1_048_576, 10_485_760, 2_000_000_000):
         pattern = re.compile(content_length_above(limit))
-        samples = {0, 1, limit - 1, limit, limit + 1, limit * 10, limit + 10**5, *range(0, 120), *range(max(limit - 50, 0), limit + 50)}
+        samples = {
+            0,
+            1,
+            limit - 1,
+            limit,
+            limit + 1,
+            limit * 10,
+            limit + 10**5,
+            *range(0, 120),
+            *range(max(limit - 50, 0), limit + 50),
+        }
         for n in samples:
             if n >= 0:
                 assert bool(pattern.search(str(n))) == (n > limit), (limit, n)
@@ -283,14 +428,31 @@ def test_content_length_regex_matches_exactly_the_numbers_above_the_limit() -> N
 
 @pytest.mark.parametrize("api", APIS)
 def test_waf_logs_to_an_encrypted_group_with_credentials_redacted(template: dict, ids: dict, api: str) -> None:
-    configs = [c for c in resources(template, "AWS::WAFv2::LoggingConfiguration").values()
-               if c["Properties"]["ResourceArn"] == get_att(ids[api]["acl"], "Arn")]
+    configs = [
+        c
+        for c in resources(template, "AWS::WAFv2::LoggingConfiguration").values()
+        if c["Properties"]["ResourceArn"] == get_att(ids[api]["acl"], "Arn")
+    ]
     assert len(configs) == 1
     logging = configs[0]["Properties"]
     assert logging == props(template, ids[api]["waf_logging"])
-    assert logging["LogDestinationConfigs"] == [{"Fn::Join": ["", [
-        "arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:", ref(ids[api]["waf_logs"]),
-    ]]}]
+    assert logging["LogDestinationConfigs"] == [
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    PARTITION,
+                    ":logs:",
+                    REGION,
+                    ":",
+                    ACCOUNT,
+                    ":log-group:",
+                    ref(ids[api]["waf_logs"]),
+                ],
+            ]
+        }
+    ]
     assert logging["RedactedFields"] == [
         {"SingleHeader": {"Name": "authorization"}},
         {"SingleHeader": {"Name": "x-amz-security-token"}},
@@ -299,10 +461,15 @@ def test_waf_logs_to_an_encrypted_group_with_credentials_redacted(template: dict
     group = template["Resources"][ids[api]["waf_logs"]]
     # Named after the ACL and ended by its id, so a group retained by a deleted stack never
     # blocks a redeploy of that stack.
-    assert group["Properties"]["LogGroupName"] == {"Fn::Join": ["", [
-        f"aws-waf-logs-{props(template, ids[api]['acl'])['Name']}-",
-        {"Fn::Select": [0, {"Fn::Split": ["-", get_att(ids[api]["acl"], "Id")]}]},
-    ]]}
+    assert group["Properties"]["LogGroupName"] == {
+        "Fn::Join": [
+            "",
+            [
+                f"aws-waf-logs-{props(template, ids[api]['acl'])['Name']}-",
+                {"Fn::Select": [0, {"Fn::Split": ["-", get_att(ids[api]["acl"], "Id")]}]},
+            ],
+        ]
+    }
     assert group["Properties"]["KmsKeyId"] == get_att(ids["logs_key"], "Arn")
     assert group["Properties"]["RetentionInDays"] == (90 if api == "Public" else 365)
     assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
@@ -319,22 +486,45 @@ def test_integration_role_may_only_invoke_the_one_endpoint(template: dict, ids: 
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}}
     ]
     assert "Policies" not in role and "ManagedPolicyArns" not in role
-    attached = {k: v["Properties"] for k, v in resources(template, "AWS::IAM::ManagedPolicy").items() if ref(role_id) in v["Properties"].get("Roles", [])}
-    inline = [k for k, v in resources(template, "AWS::IAM::Policy").items() if ref(role_id) in v["Properties"].get("Roles", [])]
+    attached = {
+        k: v["Properties"]
+        for k, v in resources(template, "AWS::IAM::ManagedPolicy").items()
+        if ref(role_id) in v["Properties"].get("Roles", [])
+    }
+    inline = [
+        k
+        for k, v in resources(template, "AWS::IAM::Policy").items()
+        if ref(role_id) in v["Properties"].get("Roles", [])
+    ]
     assert list(attached) == [ids[api]["policy"]] and inline == []
-    assert attached[ids[api]["policy"]]["PolicyDocument"]["Statement"] == [{
-        "Action": "sagemaker:InvokeEndpoint", "Effect": "Allow",
-        "Resource": get_att(ids["endpoint"], "EndpointArn"), "Sid": "InvokeThisEndpointOnly",
-    }]
+    assert attached[ids[api]["policy"]]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "sagemaker:InvokeEndpoint",
+            "Effect": "Allow",
+            "Resource": get_att(ids["endpoint"], "EndpointArn"),
+            "Sid": "InvokeThisEndpointOnly",
+        }
+    ]
 
 
 @pytest.mark.parametrize("api", APIS)
 def test_direct_sagemaker_runtime_integration(template: dict, ids: dict, api: str) -> None:
     integration = props(template, ids[api]["method"])["Integration"]
     assert integration["Type"] == "AWS" and integration["IntegrationHttpMethod"] == "POST"
-    assert integration["Uri"] == {"Fn::Join": ["", [
-        "arn:", PARTITION, ":apigateway:", REGION, ":runtime.sagemaker:path/endpoints/", get_att(ids["endpoint"], "EndpointName"), "/invocations",
-    ]]}
+    assert integration["Uri"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                PARTITION,
+                ":apigateway:",
+                REGION,
+                ":runtime.sagemaker:path/endpoints/",
+                get_att(ids["endpoint"], "EndpointName"),
+                "/invocations",
+            ],
+        ]
+    }
     assert integration["Credentials"] == get_att(ids[api]["role"], "Arn")
     # Only JSON reaches the model, as is.
     assert integration["PassthroughBehavior"] == "NEVER"
@@ -344,7 +534,9 @@ def test_direct_sagemaker_runtime_integration(template: dict, ids: dict, api: st
 def test_every_method_requires_authorization(template: dict, ids: dict) -> None:
     methods = resources(template, "AWS::ApiGateway::Method")
     assert {k: m["Properties"]["AuthorizationType"] for k, m in methods.items()} == {
-        ids["Api"]["method"]: "AWS_IAM", ids["Internal"]["method"]: "AWS_IAM", ids["Public"]["method"]: "COGNITO_USER_POOLS",
+        ids["Api"]["method"]: "AWS_IAM",
+        ids["Internal"]["method"]: "AWS_IAM",
+        ids["Public"]["method"]: "COGNITO_USER_POOLS",
     }
     assert not [m for m in methods.values() if m["Properties"]["AuthorizationType"] == "NONE"]
     public = props(template, ids["Public"]["method"])
@@ -357,7 +549,11 @@ def test_every_method_requires_authorization(template: dict, ids: dict) -> None:
 def test_a_request_without_signature_and_an_oversized_body_are_rejected(template: dict, ids: dict) -> None:
     """What the default API declares for the two requests it must refuse before the model sees them."""
     api = ids["Api"]
-    methods = {k: m["Properties"] for k, m in resources(template, "AWS::ApiGateway::Method").items() if m["Properties"]["RestApiId"] == ref(api["api"])}
+    methods = {
+        k: m["Properties"]
+        for k, m in resources(template, "AWS::ApiGateway::Method").items()
+        if m["Properties"]["RestApiId"] == ref(api["api"])
+    }
     # Unsigned: the only method requires SigV4 (no NONE, no OPTIONS/ANY mock), and nothing in the
     # API's (absent) resource policy opens it: API Gateway answers 403 before the integration.
     assert list(methods) == [api["method"]]
@@ -368,7 +564,9 @@ def test_a_request_without_signature_and_an_oversized_body_are_rejected(template
     body_rule = rules_of(template, ids, "Api")["BodySizeLimit"]
     assert body_rule["Action"] == {"Block": {}}
     assert body_rule["Statement"]["SizeConstraintStatement"] == {
-        "ComparisonOperator": "GT", "FieldToMatch": {"Body": {"OversizeHandling": "MATCH"}}, "Size": 16384,
+        "ComparisonOperator": "GT",
+        "FieldToMatch": {"Body": {"OversizeHandling": "MATCH"}},
+        "Size": 16384,
         "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
     }
     assert methods[api["method"]]["RequestValidatorId"] == ref(api["validator"])
@@ -384,9 +582,15 @@ def test_requests_are_validated_against_a_body_model(template: dict, ids: dict, 
     assert method["RequestModels"] == {"application/json": ref(ids[api]["model"])}
     assert method["RequestParameters"] == {"method.request.header.Content-Type": True}
     model = props(template, ids[api]["model"])
-    assert (model["ContentType"], model["Schema"]) == ("application/json", {
-        "$schema": "http://json-schema.org/draft-04/schema#", "title": "InvocationRequest", "type": "object", "minProperties": 1,
-    })
+    assert (model["ContentType"], model["Schema"]) == (
+        "application/json",
+        {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "title": "InvocationRequest",
+            "type": "object",
+            "minProperties": 1,
+        },
+    )
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -396,8 +600,11 @@ def test_errors_leak_no_internal_detail(template: dict, ids: dict, api: str) -> 
     assert set(responses) == {"200", "400", "502"}
     assert "SelectionPattern" not in responses["200"] and "ResponseTemplates" not in responses["200"]
     assert (responses["400"]["SelectionPattern"], responses["502"]["SelectionPattern"]) == (r"4\d{2}", r"5\d{2}")
-    gateway = {g["Properties"]["ResponseType"]: g["Properties"] for g in resources(template, "AWS::ApiGateway::GatewayResponse").values()
-               if g["Properties"]["RestApiId"] == ref(ids[api]["api"])}
+    gateway = {
+        g["Properties"]["ResponseType"]: g["Properties"]
+        for g in resources(template, "AWS::ApiGateway::GatewayResponse").values()
+        if g["Properties"]["RestApiId"] == ref(ids[api]["api"])
+    }
     assert set(gateway) == {"DEFAULT_4XX", "DEFAULT_5XX"}
     bodies = [responses[c]["ResponseTemplates"]["application/json"] for c in ("400", "502")]
     bodies += [g["ResponseTemplates"]["application/json"] for g in gateway.values()]
@@ -405,28 +612,56 @@ def test_errors_leak_no_internal_detail(template: dict, ids: dict, api: str) -> 
         variables = set(re.findall(r"\$[\w.]+", body))
         # Nothing from the backend ($input), no default error message (which names ARNs).
         assert variables <= {"$context.requestId", "$context.error.responseType"}, body
-        assert isinstance(json.loads(body.replace("$context.requestId", "id").replace("$context.error.responseType", "T")), dict)
+        assert isinstance(
+            json.loads(body.replace("$context.requestId", "id").replace("$context.error.responseType", "T")), dict
+        )
     assert {m["StatusCode"] for m in method["MethodResponses"]} == {"200", "400", "502"}
 
 
 # --- stage, logs, throttling ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api, stage_name, rate, burst, retention", [
-    ("Api", "prod", 50, 100, 365), ("Internal", "internal", 5, 5, 365), ("Public", "prod", 50, 100, 90),
-])
-def test_stage_logs_traces_and_throttles(template: dict, ids: dict, api: str, stage_name: str, rate: int, burst: int, retention: int) -> None:
+@pytest.mark.parametrize(
+    "api, stage_name, rate, burst, retention",
+    [
+        ("Api", "prod", 50, 100, 365),
+        ("Internal", "internal", 5, 5, 365),
+        ("Public", "prod", 50, 100, 90),
+    ],
+)
+def test_stage_logs_traces_and_throttles(
+    template: dict, ids: dict, api: str, stage_name: str, rate: int, burst: int, retention: int
+) -> None:
     stage = template["Resources"][ids[api]["stage"]]
     p = stage["Properties"]
     assert p["StageName"] == stage_name and p["TracingEnabled"] is True
-    assert p["AccessLogSetting"]["DestinationArn"] == {"Fn::Join": ["", [
-        "arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:", ref(ids[api]["access_logs"]),
-    ]]}
+    assert p["AccessLogSetting"]["DestinationArn"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                PARTITION,
+                ":logs:",
+                REGION,
+                ":",
+                ACCOUNT,
+                ":log-group:",
+                ref(ids[api]["access_logs"]),
+            ],
+        ]
+    }
     assert json.loads(p["AccessLogSetting"]["Format"]) == dict(ACCESS_LOG_FIELDS)
-    assert p["MethodSettings"] == [{
-        "DataTraceEnabled": False, "HttpMethod": "*", "LoggingLevel": "ERROR", "MetricsEnabled": True, "ResourcePath": "/*",
-        "ThrottlingBurstLimit": burst, "ThrottlingRateLimit": rate,
-    }]
+    assert p["MethodSettings"] == [
+        {
+            "DataTraceEnabled": False,
+            "HttpMethod": "*",
+            "LoggingLevel": "ERROR",
+            "MetricsEnabled": True,
+            "ResourcePath": "/*",
+            "ThrottlingBurstLimit": burst,
+            "ThrottlingRateLimit": rate,
+        }
+    ]
     assert "CacheClusterEnabled" not in p and "ClientCertificateId" not in p
     assert ids[api]["execution_logs"] in stage["DependsOn"]
     for group_id in (ids[api]["access_logs"], ids[api]["execution_logs"]):
@@ -453,13 +688,20 @@ def test_internal_api_admits_only_its_vpc_endpoint(template: dict, ids: dict) ->
     assert api["EndpointConfiguration"] == {"Types": ["PRIVATE"], "VpcEndpointIds": [ref(ids["vpce"])]}
     assert api["Policy"]["Statement"] == [
         {
-            "Action": "execute-api:Invoke", "Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": "execute-api:/*",
+            "Action": "execute-api:Invoke",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Resource": "execute-api:/*",
             "Condition": {"StringEquals": {"aws:SourceVpce": ref(ids["vpce"]), "aws:PrincipalAccount": ACCOUNT}},
             "Sid": "InvokeThroughTheVpcEndpoint",
         },
         {
-            "Action": "execute-api:Invoke", "Effect": "Deny", "Principal": {"AWS": "*"}, "Resource": "execute-api:/*",
-            "Condition": {"StringNotEquals": {"aws:SourceVpce": ref(ids["vpce"])}}, "Sid": "DenyOutsideTheVpcEndpoint",
+            "Action": "execute-api:Invoke",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Resource": "execute-api:/*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": ref(ids["vpce"])}},
+            "Sid": "DenyOutsideTheVpcEndpoint",
         },
     ]
     for other in ("Api", "Public"):
@@ -470,11 +712,17 @@ def test_internal_api_admits_only_its_vpc_endpoint(template: dict, ids: dict) ->
 def test_custom_domain_uses_tls_1_2_and_replaces_the_default_endpoint(template: dict, ids: dict) -> None:
     domain = props(template, ids["domain"])
     assert domain == {
-        "DomainName": "inference.example.com", "EndpointConfiguration": {"Types": ["REGIONAL"]},
-        "RegionalCertificateArn": CERT_ARN, "SecurityPolicy": "TLS_1_2",
+        "DomainName": "inference.example.com",
+        "EndpointConfiguration": {"Types": ["REGIONAL"]},
+        "RegionalCertificateArn": CERT_ARN,
+        "SecurityPolicy": "TLS_1_2",
     }
     (mapping,) = resources(template, "AWS::ApiGateway::BasePathMapping").values()
-    assert mapping["Properties"] == {"DomainName": ref(ids["domain"]), "RestApiId": ref(ids["Public"]["api"]), "Stage": ref(ids["Public"]["stage"])}
+    assert mapping["Properties"] == {
+        "DomainName": ref(ids["domain"]),
+        "RestApiId": ref(ids["Public"]["api"]),
+        "Stage": ref(ids["Public"]["stage"]),
+    }
     assert props(template, ids["Public"]["api"])["DisableExecuteApiEndpoint"] is True
     assert "DisableExecuteApiEndpoint" not in props(template, ids["Api"]["api"])
     assert len(resources(template, "AWS::ApiGateway::DomainName")) == 1
@@ -482,9 +730,22 @@ def test_custom_domain_uses_tls_1_2_and_replaces_the_default_endpoint(template: 
 
 def test_invoke_urls(ids: dict) -> None:
     assert ids["Public"]["invoke_url"] == {"Fn::Join": ["", ["https://", ref(ids["domain"]), "/invocations"]]}
-    assert ids["Api"]["invoke_url"] == {"Fn::Join": ["", [
-        "https://", ref(ids["Api"]["api"]), ".execute-api.", REGION, ".", {"Ref": "AWS::URLSuffix"}, "/", ref(ids["Api"]["stage"]), "/invocations",
-    ]]}
+    assert ids["Api"]["invoke_url"] == {
+        "Fn::Join": [
+            "",
+            [
+                "https://",
+                ref(ids["Api"]["api"]),
+                ".execute-api.",
+                REGION,
+                ".",
+                {"Ref": "AWS::URLSuffix"},
+                "/",
+                ref(ids["Api"]["stage"]),
+                "/invocations",
+            ],
+        ]
+    }
 
 
 def test_the_construct_adds_no_stack_output(template: dict) -> None:
@@ -493,7 +754,7 @@ def test_the_construct_adds_no_stack_output(template: dict) -> None:
 
 
 def test_cloud_watch_role_only_when_asked(template: dict, ids: dict) -> None:
-    (account_id, account), = resources(template, "AWS::ApiGateway::Account").items()
+    ((account_id, account),) = resources(template, "AWS::ApiGateway::Account").items()
     assert account_id.startswith("Internal") and account["DeletionPolicy"] == "RetainExceptOnCreate"
     role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
     role = template["Resources"][role_id]
@@ -501,12 +762,25 @@ def test_cloud_watch_role_only_when_asked(template: dict, ids: dict) -> None:
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}}
     ]
     assert "ManagedPolicyArns" not in role["Properties"] and role["DeletionPolicy"] == "RetainExceptOnCreate"
-    (policy_id, policy), = [(k, v) for k, v in resources(template, "AWS::IAM::ManagedPolicy").items() if ref(role_id) in v["Properties"]["Roles"]]
-    assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-        "Effect": "Allow", "Sid": "WriteApiGatewayLogs",
-        "Resource": {"Fn::Join": ["", ["arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:*"]]},
-    }]
+    ((policy_id, policy),) = [
+        (k, v)
+        for k, v in resources(template, "AWS::IAM::ManagedPolicy").items()
+        if ref(role_id) in v["Properties"]["Roles"]
+    ]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            "Effect": "Allow",
+            "Sid": "WriteApiGatewayLogs",
+            "Resource": {"Fn::Join": ["", ["arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:*"]]},
+        }
+    ]
     assert account["DependsOn"] == [policy_id]
     assert account_id in template["Resources"][ids["Internal"]["stage"]]["DependsOn"]
 
@@ -514,17 +788,30 @@ def test_cloud_watch_role_only_when_asked(template: dict, ids: dict) -> None:
 # --- alarms --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api, blocked, client, server, latency_ms", [
-    ("Api", 100, 50, 1, 5000), ("Internal", 100, 50, 1, 5000), ("Public", 10, 20, 3, 1500),
-])
-def test_alarms_notify_the_alert_topic(template: dict, ids: dict, api: str, blocked: int, client: int, server: int, latency_ms: int) -> None:
+@pytest.mark.parametrize(
+    "api, blocked, client, server, latency_ms",
+    [
+        ("Api", 100, 50, 1, 5000),
+        ("Internal", 100, 50, 1, 5000),
+        ("Public", 10, 20, 3, 1500),
+    ],
+)
+def test_alarms_notify_the_alert_topic(
+    template: dict, ids: dict, api: str, blocked: int, client: int, server: int, latency_ms: int
+) -> None:
     alarms = {purpose: props(template, alarm_id) for purpose, alarm_id in ids[api]["alarms"].items()}
     assert set(alarms) == {"WafBlockedRequests", "ClientErrors", "ServerErrors", "Latency"}
     name = props(template, ids[api]["api"])["Name"]
     assert props(template, ids[api]["acl"])["Name"] == name
     stage_dims = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": ref(ids[api]["stage"])}]
     expected = {
-        "WafBlockedRequests": ("AWS/WAFV2", "BlockedRequests", [{"Name": "Region", "Value": REGION}, {"Name": "Rule", "Value": "ALL"}, {"Name": "WebACL", "Value": name}], blocked, 1),
+        "WafBlockedRequests": (
+            "AWS/WAFV2",
+            "BlockedRequests",
+            [{"Name": "Region", "Value": REGION}, {"Name": "Rule", "Value": "ALL"}, {"Name": "WebACL", "Value": name}],
+            blocked,
+            1,
+        ),
         "ClientErrors": ("AWS/ApiGateway", "4XXError", stage_dims, client, 1),
         "ServerErrors": ("AWS/ApiGateway", "5XXError", stage_dims, server, 1),
         "Latency": ("AWS/ApiGateway", "Latency", stage_dims, latency_ms, 2),
@@ -545,31 +832,50 @@ def test_alarms_notify_the_alert_topic(template: dict, ids: dict, api: str, bloc
 def _findings(synth: dict[str, Any], kind: str) -> set[tuple[str, str]]:
     return {
         (v["ruleName"], c["constructPath"])
-        for plugin in synth["report"]["pluginReports"] for v in plugin.get(kind, []) for c in v["violatingConstructs"]
+        for plugin in synth["report"]["pluginReports"]
+        for v in plugin.get(kind, [])
+        for c in v["violatingConstructs"]
     }
 
 
 def test_stock_packs_leave_nothing_unacknowledged(synth: dict[str, Any]) -> None:
     ours = ("Test/Api/", "Test/Internal/", "Test/Public/")
     assert {f for f in _findings(synth, "violations") if f[1].startswith(ours)} == set()
-    stage_rules = {f"{pack}-{rule}" for pack in COMPLIANCE_PACKS for rule in ("APIGWCacheEnabledAndEncrypted", "APIGWSSLEnabled")}
-    expected = {(rule, f"Test/{api}/Api/DeploymentStage.{stage}/Resource") for rule in stage_rules
-                for api, stage in (("Api", "prod"), ("Internal", "internal"), ("Public", "prod"))}
+    stage_rules = {
+        f"{pack}-{rule}" for pack in COMPLIANCE_PACKS for rule in ("APIGWCacheEnabledAndEncrypted", "APIGWSSLEnabled")
+    }
+    expected = {
+        (rule, f"Test/{api}/Api/DeploymentStage.{stage}/Resource")
+        for rule in stage_rules
+        for api, stage in (("Api", "prod"), ("Internal", "internal"), ("Public", "prod"))
+    }
     # IAM instead of Cognito is acknowledged on the IAM-authorized methods only.
-    expected |= {("AwsSolutions-COG4", f"Test/{api}/Api/Default/invocations/POST/Resource") for api in ("Api", "Internal")}
+    expected |= {
+        ("AwsSolutions-COG4", f"Test/{api}/Api/Default/invocations/POST/Resource") for api in ("Api", "Internal")
+    }
     # The account-level CloudWatch role is scoped to log groups of this account and Region.
-    expected.add((
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]",
-        "Test/Internal/CloudWatchLogging/CloudWatchPolicy/Resource",
-    ))
+    expected.add(
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]",
+            "Test/Internal/CloudWatchLogging/CloudWatchPolicy/Resource",
+        )
+    )
     assert {f for f in _findings(synth, "suppressedViolations") if f[1].startswith(ours)} == expected
 
 
 def test_stock_api_gateway_and_waf_rules_run_positive_control(synth: dict[str, Any]) -> None:
     control = {rule for rule, path in _findings(synth, "violations") if path.startswith("Control/")}
     expected = {f"AwsSolutions-{r}" for r in ("APIG1", "APIG2", "APIG3", "APIG4", "APIG6", "COG4")}
-    expected |= {f"{p}-{r}" for p in COMPLIANCE_PACKS for r in (
-        "APIGWCacheEnabledAndEncrypted", "APIGWExecutionLoggingEnabled", "APIGWSSLEnabled", "WAFv2LoggingEnabled")}
+    expected |= {
+        f"{p}-{r}"
+        for p in COMPLIANCE_PACKS
+        for r in (
+            "APIGWCacheEnabledAndEncrypted",
+            "APIGWExecutionLoggingEnabled",
+            "APIGWSSLEnabled",
+            "WAFv2LoggingEnabled",
+        )
+    }
     expected |= {f"{p}-APIGWAssociatedWithWAF" for p in ("NIST.800.53.R5", "PCI.DSS.321")}
     expected.add("HIPAA.Security-APIGWXrayEnabled")
     assert expected <= control
@@ -621,15 +927,46 @@ def test_a_method_added_without_authorization_fails_synthesis(base: dict) -> Non
     assert "/Api/Default/GET" in error and "AuthorizationType NONE" in error and "Fix:" in error
 
 
-@pytest.mark.parametrize("mutate, what", [
-    (lambda s: setattr(s, "tracing_enabled", False), "TracingEnabled"),
-    (lambda s: setattr(s, "access_log_setting", None), "AccessLogSetting"),
-    (lambda s: setattr(s, "method_settings", [apigateway.CfnStage.MethodSettingProperty(
-        http_method="*", resource_path="/*", logging_level="ERROR", data_trace_enabled=True,
-        throttling_burst_limit=10, throttling_rate_limit=10)]), "MethodSettings"),
-    (lambda s: setattr(s, "method_settings", [apigateway.CfnStage.MethodSettingProperty(
-        http_method="*", resource_path="/*", logging_level="OFF", throttling_burst_limit=10, throttling_rate_limit=10)]), "MethodSettings"),
-])
+@pytest.mark.parametrize(
+    "mutate, what",
+    [
+        (lambda s: setattr(s, "tracing_enabled", False), "TracingEnabled"),
+        (lambda s: setattr(s, "access_log_setting", None), "AccessLogSetting"),
+        (
+            lambda s: setattr(
+                s,
+                "method_settings",
+                [
+                    apigateway.CfnStage.MethodSettingProperty(
+                        http_method="*",
+                        resource_path="/*",
+                        logging_level="ERROR",
+                        data_trace_enabled=True,
+                        throttling_burst_limit=10,
+                        throttling_rate_limit=10,
+                    )
+                ],
+            ),
+            "MethodSettings",
+        ),
+        (
+            lambda s: setattr(
+                s,
+                "method_settings",
+                [
+                    apigateway.CfnStage.MethodSettingProperty(
+                        http_method="*",
+                        resource_path="/*",
+                        logging_level="OFF",
+                        throttling_burst_limit=10,
+                        throttling_rate_limit=10,
+                    )
+                ],
+            ),
+            "MethodSettings",
+        ),
+    ],
+)
 def test_stage_controls_are_checked_again_at_synthesis(base: dict, mutate: Callable, what: str) -> None:
     api = _api(base)
     mutate(api.stage.node.default_child)
@@ -644,7 +981,11 @@ BAD_INPUT: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("waf_rate_limit", "is outside 10..2,000,000,000", lambda b: {"waf_rate_limit": 9}),
     ("waf_rate_limit", "is outside 10..2,000,000,000", lambda b: {"waf_rate_limit": 2_000_000_001}),
     ("waf_rate_limit", "is a float, not a int", lambda b: {"waf_rate_limit": 100.0}),
-    ("waf_rate_window", "is not an evaluation window AWS WAF accepts", lambda b: {"waf_rate_window": cdk.Duration.minutes(3)}),
+    (
+        "waf_rate_window",
+        "is not an evaluation window AWS WAF accepts",
+        lambda b: {"waf_rate_window": cdk.Duration.minutes(3)},
+    ),
     # Throttling: burst below rate.
     ("throttling_burst_limit", "is below throttling_rate_limit=50", lambda b: {"throttling_burst_limit": 49}),
     ("throttling_rate_limit", "is not above 0", lambda b: {"throttling_rate_limit": 0}),
@@ -657,26 +998,61 @@ BAD_INPUT: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("allowed_countries", "is empty", lambda b: {"allowed_countries": []}),
     ("allowed_countries", "is not an uppercase ISO 3166-1 alpha-2 code", lambda b: {"allowed_countries": ["de"]}),
     # Payload limit: API Gateway's 10 MB.
-    ("max_body_bytes", "is above 10485760 bytes (10 MB), the hard payload limit", lambda b: {"max_body_bytes": MAX_PAYLOAD_BYTES + 1}),
+    (
+        "max_body_bytes",
+        "is above 10485760 bytes (10 MB), the hard payload limit",
+        lambda b: {"max_body_bytes": MAX_PAYLOAD_BYTES + 1},
+    ),
     ("max_body_bytes", "is below 1 byte", lambda b: {"max_body_bytes": 0}),
     ("max_body_bytes", "is a bool, not a int", lambda b: {"max_body_bytes": True}),
     # Custom domain.
-    ("certificate", "is missing, but domain_name='inference.example.com' can only serve HTTPS", lambda b: {"domain_name": "inference.example.com"}),
+    (
+        "certificate",
+        "is missing, but domain_name='inference.example.com' can only serve HTTPS",
+        lambda b: {"domain_name": "inference.example.com"},
+    ),
     ("certificate", "is given without domain_name", lambda b: {"certificate": b["cert"]}),
-    ("certificate", "is not an ACM certificate", lambda b: {"domain_name": "inference.example.com", "certificate": CERT_ARN}),
+    (
+        "certificate",
+        "is not an ACM certificate",
+        lambda b: {"domain_name": "inference.example.com", "certificate": CERT_ARN},
+    ),
     ("domain_name", "is not a DNS name", lambda b: {"domain_name": "Inference API", "certificate": b["cert"]}),
     # Private mode.
-    ("vpc_endpoint", "is missing, but internal_only=True needs the execute-api VPC endpoint", lambda b: {"internal_only": True}),
+    (
+        "vpc_endpoint",
+        "is missing, but internal_only=True needs the execute-api VPC endpoint",
+        lambda b: {"internal_only": True},
+    ),
     ("vpc_endpoint", "only applies to a private API", lambda b: {"vpc_endpoint": "vpce-0123456789abcdef0"}),
-    ("vpc_endpoint", "is not a VPC endpoint id", lambda b: {"internal_only": True, "vpc_endpoint": "vpc-0123456789abcdef0"}),
-    ("allowed_countries", "private addresses, which have no country", lambda b: {
-        "internal_only": True, "vpc_endpoint": "vpce-0123456789abcdef0", "allowed_countries": ["DE"]}),
-    ("domain_name", "is not supported for a private API", lambda b: {
-        "internal_only": True, "vpc_endpoint": "vpce-0123456789abcdef0", "domain_name": "inference.example.com", "certificate": b["cert"]}),
+    (
+        "vpc_endpoint",
+        "is not a VPC endpoint id",
+        lambda b: {"internal_only": True, "vpc_endpoint": "vpc-0123456789abcdef0"},
+    ),
+    (
+        "allowed_countries",
+        "private addresses, which have no country",
+        lambda b: {"internal_only": True, "vpc_endpoint": "vpce-0123456789abcdef0", "allowed_countries": ["DE"]},
+    ),
+    (
+        "domain_name",
+        "is not supported for a private API",
+        lambda b: {
+            "internal_only": True,
+            "vpc_endpoint": "vpce-0123456789abcdef0",
+            "domain_name": "inference.example.com",
+            "certificate": b["cert"],
+        },
+    ),
     # Authorization and usage plan.
     ("cognito_user_pools", "is not a non-empty list of user pools", lambda b: {"cognito_user_pools": []}),
     ("cognito_user_pools", "is not a Cognito user pool", lambda b: {"cognito_user_pools": ["eu-west-1_abc"]}),
-    ("authorization_scopes", "only apply to Cognito access tokens", lambda b: {"authorization_scopes": ["inference/invoke"]}),
+    (
+        "authorization_scopes",
+        "only apply to Cognito access tokens",
+        lambda b: {"authorization_scopes": ["inference/invoke"]},
+    ),
     ("quota_per_day", "counts requests per API key, but no request carries one", lambda b: {"quota_per_day": 100}),
     # Required resources and the rest.
     ("endpoint", "is not a SecureEndpoint", lambda b: {"endpoint": b["endpoint"].endpoint}),
@@ -690,8 +1066,12 @@ BAD_INPUT: list[tuple[str, str, Callable[[dict], dict]]] = [
 ]
 
 
-@pytest.mark.parametrize("prop, problem, overrides", BAD_INPUT, ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(BAD_INPUT)])
-def test_bad_input_fails_at_construct_time(base: dict, prop: str, problem: str, overrides: Callable[[dict], dict]) -> None:
+@pytest.mark.parametrize(
+    "prop, problem, overrides", BAD_INPUT, ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(BAD_INPUT)]
+)
+def test_bad_input_fails_at_construct_time(
+    base: dict, prop: str, problem: str, overrides: Callable[[dict], dict]
+) -> None:
     with pytest.raises(PropError) as err:
         _api(base, **overrides(base))
     message = str(err.value)
@@ -700,9 +1080,22 @@ def test_bad_input_fails_at_construct_time(base: dict, prop: str, problem: str, 
 
 
 def test_good_edge_values_are_accepted(base: dict) -> None:
-    _api(base, waf_rate_limit=10, waf_rate_window=cdk.Duration.minutes(10), throttling_rate_limit=7.5, throttling_burst_limit=8,
-         max_body_bytes=MAX_PAYLOAD_BYTES, stage_name="prod-v1_2")
-    _api(base, waf_rate_limit=2_000_000_000, max_body_bytes=1, allowed_ip_ranges=["2001:db8::/32"], allowed_countries=["US"])
+    _api(
+        base,
+        waf_rate_limit=10,
+        waf_rate_window=cdk.Duration.minutes(10),
+        throttling_rate_limit=7.5,
+        throttling_burst_limit=8,
+        max_body_bytes=MAX_PAYLOAD_BYTES,
+        stage_name="prod-v1_2",
+    )
+    _api(
+        base,
+        waf_rate_limit=2_000_000_000,
+        max_body_bytes=1,
+        allowed_ip_ranges=["2001:db8::/32"],
+        allowed_countries=["US"],
+    )
     _api(base, internal_only=True, vpc_endpoint="vpce-0123456789abcdef0", cognito_user_pools=[base["pool"]])
 
 

@@ -12,9 +12,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
+from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -105,9 +105,9 @@ def test_every_key_rotates_with_the_configured_period(template, key_ids):
     assert len(keys) == 7
     expected = {key_ids[p]: 365 for p in ("data", "models", "logs")}
     expected |= {key_ids[f"custom-{p}"]: 730 for p in ("data", "models", "logs", "alerts")}
-    assert {k: (v["Properties"]["EnableKeyRotation"], v["Properties"]["RotationPeriodInDays"]) for k, v in keys.items()} == {
-        k: (True, days) for k, days in expected.items()
-    }
+    assert {
+        k: (v["Properties"]["EnableKeyRotation"], v["Properties"]["RotationPeriodInDays"]) for k, v in keys.items()
+    } == {k: (True, days) for k, days in expected.items()}
 
 
 def test_every_key_is_retained_with_its_pending_window(template, key_ids):
@@ -174,7 +174,13 @@ def test_use_only_through_services_of_this_account(template, key_ids, purpose, s
     use, grants = policy["UseThroughAwsServices"], policy["GrantsForAwsResources"]
     scope = {"kms:CallerAccount": ACCOUNT, "kms:ViaService": [via(s) for s in services]}
     assert use["Principal"] == grants["Principal"] == {"AWS": ROOT}
-    assert set(use["Action"]) == {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+    assert set(use["Action"]) == {
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+    }
     assert use["Condition"] == {"StringEquals": scope}
     assert set(grants["Action"]) == {"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
     assert grants["Condition"] == {"StringEquals": scope, "Bool": {"kms:GrantIsForAWSResource": "true"}}
@@ -187,7 +193,11 @@ def test_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only(templat
         logs = policy["CloudWatchLogsOfThisAccountAndRegion"]
         assert logs["Principal"] == {"Service": via("logs")}
         assert set(logs["Action"]) == {
-            "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
         }
         assert logs["Condition"] == {
             "ArnLike": {
@@ -229,7 +239,9 @@ def test_new_customer_managed_key_shares_the_key_shape():
     assert (props["EnableKeyRotation"], props["RotationPeriodInDays"], props["PendingWindowInDays"]) == (True, 365, 30)
     assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
     key_id = stack.resolve(stack.get_logical_id(key.node.default_child))
-    assert by_sid(template, key_id)["UseThroughAwsServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [via("s3")]
+    assert by_sid(template, key_id)["UseThroughAwsServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [
+        via("s3")
+    ]
     (alias,) = resources(template, "AWS::KMS::Alias").values()
     assert alias["Properties"]["AliasName"] == "alias/own/key"
 
@@ -308,7 +320,9 @@ def test_allow_service_refuses_a_key_of_another_ring():
     stack = new_stack()
     ring, other = KeyRing(stack, "Keys"), KeyRing(stack, "Other", alias_prefix="other")
     with pytest.raises(PropError, match="purpose_or_key="):
-        ring.allow_service(other.data_key, "sns.amazonaws.com", ["kms:Decrypt"], {"StringEquals": {"aws:SourceAccount": "1"}})
+        ring.allow_service(
+            other.data_key, "sns.amazonaws.com", ["kms:Decrypt"], {"StringEquals": {"aws:SourceAccount": "1"}}
+        )
 
 
 @pytest.mark.parametrize(
@@ -345,7 +359,6 @@ def test_raw_overrides_are_left_to_the_rule_pack():
     keys.data_key.node.default_child.add_property_override("EnableKeyRotation", False)
     template = app.synth().get_stack_by_name("Test").template
     assert [f.rule_id for f in check_body(template, name="Test")] == ["SageMakerSecurity-KmsKeyRotation"]
-
 
 
 def test_default_alias_prefix_is_the_stack_name_so_two_stacks_never_share_an_alias():

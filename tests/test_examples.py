@@ -41,7 +41,11 @@ def _template(outdir: Path, name: str) -> dict:
 def test_every_pack_is_clean_on_the_pipeline_and_both_stages(delivery):
     report = delivery["report"]
     assert {p["pluginName"] for p in report["pluginReports"]} == {
-        "AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321", "SageMakerSecurity",
+        "AwsSolutions",
+        "HIPAA.Security",
+        "NIST.800.53.R5",
+        "PCI.DSS.321",
+        "SageMakerSecurity",
     }
     assert [v for p in report["pluginReports"] for v in p.get("violations", [])] == []
     checked = {

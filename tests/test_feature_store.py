@@ -20,7 +20,17 @@ from secure_sagemaker.feature_store import MAX_FEATURES, NAME_PATTERN, SecureFea
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import CfnLint, get_att, logical_id, new_app, new_stack, props, ref, resources, synth_with_stock_packs
+from tests.conftest import (
+    CfnLint,
+    get_att,
+    logical_id,
+    new_app,
+    new_stack,
+    props,
+    ref,
+    resources,
+    synth_with_stock_packs,
+)
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 FEATURES = {"customer_id": "String", "event_time": "Fractional", "age": "Integral", "lifetime-value": "Fractional"}
@@ -39,8 +49,14 @@ def _with_role(stack: cdk.Stack, *, as_execution_role: bool) -> None:
     bucket = SecureBucket(stack, "Store", encryption_key=keys.data_key)
     role = ExecutionRole(stack, "Role", write_prefixes=[S3Prefix(bucket.bucket, "features")])
     SecureFeatureGroup(
-        stack, "Features", encryption_key=keys.data_key, role=role if as_execution_role else role.role,
-        offline_store_bucket=bucket, offline_store_prefix="features", feature_group_name="customers", **NAMES,
+        stack,
+        "Features",
+        encryption_key=keys.data_key,
+        role=role if as_execution_role else role.role,
+        offline_store_bucket=bucket,
+        offline_store_prefix="features",
+        feature_group_name="customers",
+        **NAMES,
     )
 
 
@@ -51,20 +67,41 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     app = new_app(outdir=outdir)
     stack = cdk.Stack(app, "Test")
     keys = KeyRing(stack, "Keys")
-    plain_role = iam.Role(stack, "PlainRole", assumed_by=iam.ServicePrincipal(
-        SAGEMAKER, conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}))
+    plain_role = iam.Role(
+        stack,
+        "PlainRole",
+        assumed_by=iam.ServicePrincipal(
+            SAGEMAKER, conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}
+        ),
+    )
     store = SecureBucket(stack, "Store", encryption_key=keys.data_key)
     own_key = SecureBucket(stack, "OwnKey")  # a bucket with a key of its own
-    writer = ExecutionRole(stack, "Writer", write_prefixes=[S3Prefix(store.bucket, "customers"), S3Prefix(own_key.bucket, "feature-store")])
+    writer = ExecutionRole(
+        stack, "Writer", write_prefixes=[S3Prefix(store.bucket, "customers"), S3Prefix(own_key.bucket, "feature-store")]
+    )
 
     default = SecureFeatureGroup(stack, "Basic", encryption_key=keys.data_key, role=plain_role, **NAMES)
     online = SecureFeatureGroup(
-        stack, "Online", encryption_key=keys.data_key, role=writer, offline_store_bucket=store, offline_store_prefix="customers/",
-        online_store=True, online_ttl=cdk.Duration.hours(36), create_glue_table=True, table_format="Iceberg",
-        feature_group_name="customer-features_v2", description="Customer features for churn models", **NAMES,
+        stack,
+        "Online",
+        encryption_key=keys.data_key,
+        role=writer,
+        offline_store_bucket=store,
+        offline_store_prefix="customers/",
+        online_store=True,
+        online_ttl=cdk.Duration.hours(36),
+        create_glue_table=True,
+        table_format="Iceberg",
+        feature_group_name="customer-features_v2",
+        description="Customer features for churn models",
+        **NAMES,
     )
-    online_only = SecureFeatureGroup(stack, "OnlineOnly", encryption_key=keys.data_key, offline_store=False, online_store=True, **NAMES)
-    separate = SecureFeatureGroup(stack, "Separate", encryption_key=keys.data_key, role=writer, offline_store_bucket=own_key, **NAMES)
+    online_only = SecureFeatureGroup(
+        stack, "OnlineOnly", encryption_key=keys.data_key, offline_store=False, online_store=True, **NAMES
+    )
+    separate = SecureFeatureGroup(
+        stack, "Separate", encryption_key=keys.data_key, role=writer, offline_store_bucket=own_key, **NAMES
+    )
 
     _with_role(cdk.Stack(app, "WithExecutionRole"), as_execution_role=True)
     _with_role(cdk.Stack(app, "WithIamRole"), as_execution_role=False)
@@ -72,29 +109,56 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # Positive control for our pack: a bare feature group whose stores use AWS keys.
     control = cdk.Stack(app, "Control")
     sagemaker.CfnFeatureGroup(
-        control, "Bare", feature_group_name="bare", record_identifier_feature_name="id", event_time_feature_name="t",
-        feature_definitions=[sagemaker.CfnFeatureGroup.FeatureDefinitionProperty(feature_name=n, feature_type="String") for n in ("id", "t")],
+        control,
+        "Bare",
+        feature_group_name="bare",
+        record_identifier_feature_name="id",
+        event_time_feature_name="t",
+        feature_definitions=[
+            sagemaker.CfnFeatureGroup.FeatureDefinitionProperty(feature_name=n, feature_type="String")
+            for n in ("id", "t")
+        ],
         online_store_config={"EnableOnlineStore": True},
         offline_store_config={"S3StorageConfig": {"S3Uri": "s3://some-bucket/features"}},
     )
 
     ids = {
-        "data_key": logical_id(keys.data_key), "plain_role": logical_id(plain_role), "writer": logical_id(writer.role),
-        "store": logical_id(store.bucket), "own_key_bucket": logical_id(own_key.bucket), "own_key": logical_id(own_key.key),
+        "data_key": logical_id(keys.data_key),
+        "plain_role": logical_id(plain_role),
+        "writer": logical_id(writer.role),
+        "store": logical_id(store.bucket),
+        "own_key_bucket": logical_id(own_key.bucket),
+        "own_key": logical_id(own_key.key),
         "writer_policy": logical_id(writer.policy),
-        "default": logical_id(default.feature_group), "online": logical_id(online.feature_group),
-        "online_only": logical_id(online_only.feature_group), "separate": logical_id(separate.feature_group),
+        "default": logical_id(default.feature_group),
+        "online": logical_id(online.feature_group),
+        "online_only": logical_id(online_only.feature_group),
+        "separate": logical_id(separate.feature_group),
         "default_bucket": logical_id(default.offline_store_bucket.bucket),
     }
     error = synth_with_stock_packs(app)
-    templates = {name: json.loads((outdir / f"{name}.template.json").read_text())
-                 for name in ("Test", "WithExecutionRole", "WithIamRole", "Control")}
+    templates = {
+        name: json.loads((outdir / f"{name}.template.json").read_text())
+        for name in ("Test", "WithExecutionRole", "WithIamRole", "Control")
+    }
     return {
-        "templates": templates, "template": templates["Test"], "ids": ids, "error": error,
+        "templates": templates,
+        "template": templates["Test"],
+        "ids": ids,
+        "error": error,
         "report": json.loads((outdir / "validation-report.json").read_text()),
         "cfn_lint": CfnLint(*(outdir / f"{name}.template.json" for name in ("Test", "WithExecutionRole"))),
-        "constructs": {"default": default, "online": online, "online_only": online_only, "separate": separate,
-                       "store": store, "own_key": own_key, "writer": writer, "keys": keys, "plain_role": plain_role},
+        "constructs": {
+            "default": default,
+            "online": online,
+            "online_only": online_only,
+            "separate": separate,
+            "store": store,
+            "own_key": own_key,
+            "writer": writer,
+            "keys": keys,
+            "plain_role": plain_role,
+        },
     }
 
 
@@ -104,9 +168,14 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_online_store_is_encrypted_with_the_given_key(template: dict, ids: dict) -> None:
     key = {"KmsKeyId": get_att(ids["data_key"], "Arn")}
     assert props(template, ids["online"])["OnlineStoreConfig"] == {
-        "EnableOnlineStore": True, "SecurityConfig": key, "TtlDuration": {"Unit": "Hours", "Value": 36},
+        "EnableOnlineStore": True,
+        "SecurityConfig": key,
+        "TtlDuration": {"Unit": "Hours", "Value": 36},
     }
-    assert props(template, ids["online_only"])["OnlineStoreConfig"] == {"EnableOnlineStore": True, "SecurityConfig": key}
+    assert props(template, ids["online_only"])["OnlineStoreConfig"] == {
+        "EnableOnlineStore": True,
+        "SecurityConfig": key,
+    }
 
 
 def test_offline_store_is_in_the_bucket_and_prefix_under_the_buckets_key(template: dict, ids: dict) -> None:
@@ -117,14 +186,19 @@ def test_offline_store_is_in_the_bucket_and_prefix_under_the_buckets_key(templat
     assert storage("default") == {"S3Uri": s3_uri(ids["default_bucket"], "feature-store"), "KmsKeyId": data_key}
     assert storage("online") == {"S3Uri": s3_uri(ids["store"], "customers"), "KmsKeyId": data_key}
     # A bucket with a key of its own: the offline store uses the bucket's key, not encryption_key.
-    assert storage("separate") == {"S3Uri": s3_uri(ids["own_key_bucket"], "feature-store"), "KmsKeyId": get_att(ids["own_key"], "Arn")}
+    assert storage("separate") == {
+        "S3Uri": s3_uri(ids["own_key_bucket"], "feature-store"),
+        "KmsKeyId": get_att(ids["own_key"], "Arn"),
+    }
 
 
 def test_created_offline_store_bucket_is_a_retained_secure_bucket_under_the_key(template: dict, ids: dict) -> None:
     bucket = template["Resources"][ids["default_bucket"]]
     rule = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    assert rule == {"BucketKeyEnabled": True,
-                    "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(ids["data_key"], "Arn")}}
+    assert rule == {
+        "BucketKeyEnabled": True,
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(ids["data_key"], "Arn")},
+    }
     assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
     assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
 
@@ -161,7 +235,9 @@ def test_feature_definitions_follow_the_mapping(template: dict, ids: dict) -> No
     assert (p["RecordIdentifierFeatureName"], p["EventTimeFeatureName"]) == ("customer_id", "event_time")
 
 
-def test_attributes_say_what_to_grant_and_the_execution_role_recipe_grants_it(synth: dict, template: dict, ids: dict) -> None:
+def test_attributes_say_what_to_grant_and_the_execution_role_recipe_grants_it(
+    synth: dict, template: dict, ids: dict
+) -> None:
     c = synth["constructs"]
     online, default, online_only = c["online"], c["default"], c["online_only"]
     assert online.offline_store_bucket is c["store"] and online.offline_store_prefix == "customers"
@@ -169,8 +245,17 @@ def test_attributes_say_what_to_grant_and_the_execution_role_recipe_grants_it(sy
     assert online.role is c["writer"].role and default.role is c["plain_role"]
     assert isinstance(default.offline_store_bucket, SecureBucket) and default.offline_store_prefix == "feature-store"
     assert (online.online_store_enabled, online.offline_store_enabled, online.glue_table_created) == (True, True, True)
-    assert (default.online_store_enabled, default.offline_store_enabled, default.glue_table_created) == (False, True, False)
-    assert (online_only.offline_store_bucket, online_only.offline_store_prefix, online_only.offline_store_s3_uri, online_only.role) == (None,) * 4
+    assert (default.online_store_enabled, default.offline_store_enabled, default.glue_table_created) == (
+        False,
+        True,
+        False,
+    )
+    assert (
+        online_only.offline_store_bucket,
+        online_only.offline_store_prefix,
+        online_only.offline_store_s3_uri,
+        online_only.role,
+    ) == (None,) * 4
     assert dict(online.features) == FEATURES and online.feature_group_name == "customer-features_v2"
     assert (online.record_identifier_feature_name, online.event_time_feature_name) == ("customer_id", "event_time")
     with pytest.raises(TypeError):
@@ -220,23 +305,37 @@ def test_stock_packs_leave_only_replication_of_the_buckets(synth: dict) -> None:
     execution roles' own, none from feature_store.py.
     """
     reports = synth["report"]["pluginReports"]
-    violations = {(v["ruleName"], c["constructPath"]) for r in reports for v in r["violations"] for c in v["violatingConstructs"]}
-    buckets = ["Store/Bucket", "Store/AccessLogs/Bucket", "OwnKey/Bucket", "OwnKey/AccessLogs/Bucket",
-               "Basic/OfflineStore/Bucket", "Basic/OfflineStore/AccessLogs/Bucket"]
+    violations = {
+        (v["ruleName"], c["constructPath"]) for r in reports for v in r["violations"] for c in v["violatingConstructs"]
+    }
+    buckets = [
+        "Store/Bucket",
+        "Store/AccessLogs/Bucket",
+        "OwnKey/Bucket",
+        "OwnKey/AccessLogs/Bucket",
+        "Basic/OfflineStore/Bucket",
+        "Basic/OfflineStore/AccessLogs/Bucket",
+    ]
     assert {v for v in violations if v[1].startswith("Test/")} == {
         (f"{pack}-S3BucketReplicationEnabled", f"Test/{b}/Resource") for pack in COMPLIANCE_PACKS for b in buckets
     }
     assert {v for v in violations if v[1].startswith("WithExecutionRole/")} == {
         (f"{pack}-S3BucketReplicationEnabled", f"WithExecutionRole/{b}/Resource")
-        for pack in COMPLIANCE_PACKS for b in ("Store/Bucket", "Store/AccessLogs/Bucket")
+        for pack in COMPLIANCE_PACKS
+        for b in ("Store/Bucket", "Store/AccessLogs/Bucket")
     }
     suppressed = {
         (v["ruleName"].split("[", 1)[0], c["constructPath"].removesuffix("/Resource"))
-        for r in reports for v in r.get("suppressedViolations", []) for c in v["violatingConstructs"]
+        for r in reports
+        for v in r.get("suppressedViolations", [])
+        for c in v["violatingConstructs"]
         if c["constructPath"].startswith("Test/")
     }
     assert {path for _, path in suppressed} == {
-        "Test/Store/AccessLogs/Bucket", "Test/OwnKey/AccessLogs/Bucket", "Test/Basic/OfflineStore/AccessLogs/Bucket", "Test/Writer/Policy",
+        "Test/Store/AccessLogs/Bucket",
+        "Test/OwnKey/AccessLogs/Bucket",
+        "Test/Basic/OfflineStore/AccessLogs/Bucket",
+        "Test/Writer/Policy",
     }
     assert {rule for rule, path in suppressed if path.startswith("Test/Basic/")} == {
         f"{pack}-S3DefaultEncryptionKMS" for pack in COMPLIANCE_PACKS
@@ -252,7 +351,8 @@ def base() -> dict[str, Any]:
     stack = new_stack()
     keys = KeyRing(stack, "Keys")
     return {
-        "stack": stack, "key": keys.data_key,
+        "stack": stack,
+        "key": keys.data_key,
         "alias": kms.Alias(stack, "Alias", alias_name="alias/features", target_key=keys.data_key),
         "role": iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal(SAGEMAKER)),
         "bucket": SecureBucket(stack, "Bucket", encryption_key=keys.data_key),
@@ -268,11 +368,19 @@ def _group(b: dict[str, Any], **overrides: Any) -> SecureFeatureGroup:
 @pytest.mark.parametrize(
     "overrides, mutate, what",
     [
-        ({}, lambda g: setattr(g.feature_group, "offline_store_config", {"S3StorageConfig": {"S3Uri": "s3://elsewhere/x"}}),
-         "OfflineStoreConfig.S3StorageConfig"),
+        (
+            {},
+            lambda g: setattr(
+                g.feature_group, "offline_store_config", {"S3StorageConfig": {"S3Uri": "s3://elsewhere/x"}}
+            ),
+            "OfflineStoreConfig.S3StorageConfig",
+        ),
         ({}, lambda g: setattr(g.feature_group, "offline_store_config", None), "OfflineStoreConfig.S3StorageConfig"),
-        ({"online_store": True}, lambda g: setattr(g.feature_group, "online_store_config", {"EnableOnlineStore": True}),
-         "OnlineStoreConfig.SecurityConfig.KmsKeyId"),
+        (
+            {"online_store": True},
+            lambda g: setattr(g.feature_group, "online_store_config", {"EnableOnlineStore": True}),
+            "OnlineStoreConfig.SecurityConfig.KmsKeyId",
+        ),
     ],
 )
 def test_encryption_is_checked_again_at_synth(base: dict, overrides: dict, mutate: Callable, what: str) -> None:
@@ -285,8 +393,13 @@ def test_encryption_is_checked_again_at_synth(base: dict, overrides: dict, mutat
 
 @pytest.mark.parametrize(
     "ttl, unit, value",
-    [(cdk.Duration.seconds(90), "Seconds", 90), (cdk.Duration.minutes(90), "Minutes", 90), (cdk.Duration.hours(48), "Days", 2),
-     (cdk.Duration.days(14), "Weeks", 2), (cdk.Duration.millis(60_000), "Minutes", 1)],
+    [
+        (cdk.Duration.seconds(90), "Seconds", 90),
+        (cdk.Duration.minutes(90), "Minutes", 90),
+        (cdk.Duration.hours(48), "Days", 2),
+        (cdk.Duration.days(14), "Weeks", 2),
+        (cdk.Duration.millis(60_000), "Minutes", 1),
+    ],
 )
 def test_ttl_is_written_in_the_largest_whole_unit(base: dict, ttl: cdk.Duration, unit: str, value: int) -> None:
     group = _group(base, online_store=True, online_ttl=ttl)
@@ -332,9 +445,21 @@ BAD: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("role", "has no role_arn", lambda b: {"role": b["bucket"]}),
     ("role", "is missing", lambda b: {"role": None}),
     ("offline_store", "so the group stores nothing", lambda b: {"offline_store": False}),
-    ("offline_store_bucket", "only applies to the offline store", lambda b: {"offline_store": False, "online_store": True, "offline_store_bucket": b["bucket"]}),
-    ("create_glue_table", "only applies to the offline store", lambda b: {"offline_store": False, "online_store": True, "create_glue_table": True}),
-    ("offline_store_prefix", "only applies to the offline store", lambda b: {"offline_store": False, "online_store": True, "offline_store_prefix": "x"}),
+    (
+        "offline_store_bucket",
+        "only applies to the offline store",
+        lambda b: {"offline_store": False, "online_store": True, "offline_store_bucket": b["bucket"]},
+    ),
+    (
+        "create_glue_table",
+        "only applies to the offline store",
+        lambda b: {"offline_store": False, "online_store": True, "create_glue_table": True},
+    ),
+    (
+        "offline_store_prefix",
+        "only applies to the offline store",
+        lambda b: {"offline_store": False, "online_store": True, "offline_store_prefix": "x"},
+    ),
     ("offline_store_bucket", "is not a SecureBucket", lambda b: {"offline_store_bucket": b["bucket"].bucket}),
     ("offline_store_prefix", "is not an S3 key prefix", lambda b: {"offline_store_prefix": "/features"}),
     ("offline_store_prefix", "is not an S3 key prefix", lambda b: {"offline_store_prefix": "s3://bucket/features"}),
@@ -342,7 +467,11 @@ BAD: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("table_format", "is not a table format", lambda b: {"table_format": "Parquet"}),
     ("table_format", "needs a Glue table", lambda b: {"table_format": "Iceberg"}),
     ("online_ttl", "only applies to the online store", lambda b: {"online_ttl": cdk.Duration.days(1)}),
-    ("online_ttl", "is not a whole number of seconds", lambda b: {"online_store": True, "online_ttl": cdk.Duration.millis(1500)}),
+    (
+        "online_ttl",
+        "is not a whole number of seconds",
+        lambda b: {"online_store": True, "online_ttl": cdk.Duration.millis(1500)},
+    ),
     ("online_ttl", "is a int, not a Duration", lambda b: {"online_store": True, "online_ttl": 3600}),
     ("description", "more than 128", lambda b: {"description": "x" * 129}),
     ("online_store", "is a str, not a bool", lambda b: {"online_store": "yes"}),
@@ -360,7 +489,10 @@ def test_bad_input_fails_at_construct_time_naming_the_prop(base: dict, prop: str
 
 def test_existing_bucket_and_props_to_make_one_conflict(base: dict) -> None:
     log_bucket = s3.Bucket.from_bucket_name(base["stack"], "Logs", "access-logs")
-    with pytest.raises(PropError, match="both offline_store_bucket and offline_store_access_log_bucket.*drop offline_store_access_log_bucket"):
+    with pytest.raises(
+        PropError,
+        match="both offline_store_bucket and offline_store_access_log_bucket.*drop offline_store_access_log_bucket",
+    ):
         _group(base, offline_store_bucket=base["bucket"], offline_store_access_log_bucket=log_bucket)
 
 

@@ -14,7 +14,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from tests.conftest import ROOT, new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import (
@@ -29,6 +28,7 @@ from secure_sagemaker.identity import (
     Guardrails,
     S3Prefix,
 )
+from tests.conftest import ROOT, new_app, new_stack, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -44,79 +44,152 @@ IAM_POLICY_LIMIT = 6144  # characters of a managed policy, whitespace excluded
 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
 SUPPORTED_CONDITION_KEYS: dict[str, set[str]] = {
     "sagemaker:CreateTrainingJob": {
-        "sagemaker:FileSystemAccessMode", "sagemaker:FileSystemDirectoryPath", "sagemaker:FileSystemId",
-        "sagemaker:FileSystemType", "sagemaker:InstanceTypes", "sagemaker:InterContainerTrafficEncryption",
-        "sagemaker:MaxRuntimeInSeconds", "sagemaker:NetworkIsolation", "sagemaker:OutputKmsKey",
-        "sagemaker:VolumeKmsKey", "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
-        "sagemaker:KeepAlivePeriod", "sagemaker:EnableRemoteDebug", "sagemaker:DirectGatedModelAccess",
+        "sagemaker:FileSystemAccessMode",
+        "sagemaker:FileSystemDirectoryPath",
+        "sagemaker:FileSystemId",
+        "sagemaker:FileSystemType",
+        "sagemaker:InstanceTypes",
+        "sagemaker:InterContainerTrafficEncryption",
+        "sagemaker:MaxRuntimeInSeconds",
+        "sagemaker:NetworkIsolation",
+        "sagemaker:OutputKmsKey",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
+        "sagemaker:KeepAlivePeriod",
+        "sagemaker:EnableRemoteDebug",
+        "sagemaker:DirectGatedModelAccess",
     },
     "sagemaker:CreateHyperParameterTuningJob": {
-        "sagemaker:FileSystemAccessMode", "sagemaker:FileSystemDirectoryPath", "sagemaker:FileSystemId",
-        "sagemaker:FileSystemType", "sagemaker:InstanceTypes", "sagemaker:InterContainerTrafficEncryption",
-        "sagemaker:MaxRuntimeInSeconds", "sagemaker:NetworkIsolation", "sagemaker:OutputKmsKey",
-        "sagemaker:VolumeKmsKey", "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
+        "sagemaker:FileSystemAccessMode",
+        "sagemaker:FileSystemDirectoryPath",
+        "sagemaker:FileSystemId",
+        "sagemaker:FileSystemType",
+        "sagemaker:InstanceTypes",
+        "sagemaker:InterContainerTrafficEncryption",
+        "sagemaker:MaxRuntimeInSeconds",
+        "sagemaker:NetworkIsolation",
+        "sagemaker:OutputKmsKey",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
     },
     "sagemaker:CreateProcessingJob": {
-        "sagemaker:InstanceTypes", "sagemaker:MaxRuntimeInSeconds", "sagemaker:NetworkIsolation",
-        "sagemaker:OutputKmsKey", "sagemaker:VolumeKmsKey", "sagemaker:VpcSecurityGroupIds",
-        "sagemaker:VpcSubnets", "sagemaker:InterContainerTrafficEncryption",
+        "sagemaker:InstanceTypes",
+        "sagemaker:MaxRuntimeInSeconds",
+        "sagemaker:NetworkIsolation",
+        "sagemaker:OutputKmsKey",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
+        "sagemaker:InterContainerTrafficEncryption",
     },
     "sagemaker:CreateAutoMLJob": {
-        "sagemaker:InterContainerTrafficEncryption", "sagemaker:OutputKmsKey", "sagemaker:VolumeKmsKey",
-        "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
+        "sagemaker:InterContainerTrafficEncryption",
+        "sagemaker:OutputKmsKey",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
     },
     "sagemaker:CreateAutoMLJobV2": {
-        "sagemaker:InterContainerTrafficEncryption", "sagemaker:OutputKmsKey", "sagemaker:VolumeKmsKey",
-        "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
+        "sagemaker:InterContainerTrafficEncryption",
+        "sagemaker:OutputKmsKey",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
     },
     "sagemaker:CreateTransformJob": {
-        "sagemaker:InstanceTypes", "sagemaker:ModelArn", "sagemaker:OutputKmsKey", "sagemaker:VolumeKmsKey",
+        "sagemaker:InstanceTypes",
+        "sagemaker:ModelArn",
+        "sagemaker:OutputKmsKey",
+        "sagemaker:VolumeKmsKey",
     },
     "sagemaker:CreateModel": {
-        "sagemaker:NetworkIsolation", "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
+        "sagemaker:NetworkIsolation",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
         "sagemaker:DirectGatedModelAccess",
     },
     "sagemaker:CreateEndpointConfig": {
-        "sagemaker:AcceleratorTypes", "sagemaker:InstanceTypes", "sagemaker:ModelArn", "sagemaker:VolumeKmsKey",
-        "sagemaker:ServerlessMaxConcurrency", "sagemaker:ServerlessMemorySize", "sagemaker:NetworkIsolation",
-        "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
+        "sagemaker:AcceleratorTypes",
+        "sagemaker:InstanceTypes",
+        "sagemaker:ModelArn",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:ServerlessMaxConcurrency",
+        "sagemaker:ServerlessMemorySize",
+        "sagemaker:NetworkIsolation",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
     },
     "sagemaker:CreateNotebookInstance": {
-        "sagemaker:AcceleratorTypes", "sagemaker:DirectInternetAccess", "sagemaker:InstanceTypes",
-        "sagemaker:MinimumInstanceMetadataServiceVersion", "sagemaker:RootAccess", "sagemaker:VolumeKmsKey",
-        "sagemaker:VpcSecurityGroupIds", "sagemaker:VpcSubnets",
+        "sagemaker:AcceleratorTypes",
+        "sagemaker:DirectInternetAccess",
+        "sagemaker:InstanceTypes",
+        "sagemaker:MinimumInstanceMetadataServiceVersion",
+        "sagemaker:RootAccess",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
     },
     "sagemaker:UpdateNotebookInstance": {
-        "sagemaker:AcceleratorTypes", "sagemaker:InstanceTypes", "sagemaker:MinimumInstanceMetadataServiceVersion",
+        "sagemaker:AcceleratorTypes",
+        "sagemaker:InstanceTypes",
+        "sagemaker:MinimumInstanceMetadataServiceVersion",
         "sagemaker:RootAccess",
     },
     "sagemaker:CreateDomain": {
-        "sagemaker:AppNetworkAccessType", "sagemaker:InstanceTypes", "sagemaker:VpcSecurityGroupIds",
-        "sagemaker:VpcSubnets", "sagemaker:DomainSharingOutputKmsKey", "sagemaker:VolumeKmsKey",
-        "sagemaker:ImageArns", "sagemaker:ImageVersionArns", "sagemaker:StudioLifecycleConfigArns",
+        "sagemaker:AppNetworkAccessType",
+        "sagemaker:InstanceTypes",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:VpcSubnets",
+        "sagemaker:DomainSharingOutputKmsKey",
+        "sagemaker:VolumeKmsKey",
+        "sagemaker:ImageArns",
+        "sagemaker:ImageVersionArns",
+        "sagemaker:StudioLifecycleConfigArns",
     },
     "sagemaker:UpdateDomain": {
-        "sagemaker:VpcSecurityGroupIds", "sagemaker:InstanceTypes", "sagemaker:DomainSharingOutputKmsKey",
-        "sagemaker:ImageArns", "sagemaker:ImageVersionArns", "sagemaker:AppNetworkAccessType",
-        "sagemaker:VpcSubnets", "sagemaker:StudioLifecycleConfigArns",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:InstanceTypes",
+        "sagemaker:DomainSharingOutputKmsKey",
+        "sagemaker:ImageArns",
+        "sagemaker:ImageVersionArns",
+        "sagemaker:AppNetworkAccessType",
+        "sagemaker:VpcSubnets",
+        "sagemaker:StudioLifecycleConfigArns",
     },
     "sagemaker:CreateUserProfile": {
-        "sagemaker:VpcSecurityGroupIds", "sagemaker:InstanceTypes", "sagemaker:DomainSharingOutputKmsKey",
-        "sagemaker:ImageArns", "sagemaker:ImageVersionArns", "sagemaker:StudioLifecycleConfigArns",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:InstanceTypes",
+        "sagemaker:DomainSharingOutputKmsKey",
+        "sagemaker:ImageArns",
+        "sagemaker:ImageVersionArns",
+        "sagemaker:StudioLifecycleConfigArns",
     },
     "sagemaker:UpdateUserProfile": {
-        "sagemaker:InstanceTypes", "sagemaker:VpcSecurityGroupIds", "sagemaker:DomainSharingOutputKmsKey",
-        "sagemaker:ImageArns", "sagemaker:ImageVersionArns", "sagemaker:StudioLifecycleConfigArns",
+        "sagemaker:InstanceTypes",
+        "sagemaker:VpcSecurityGroupIds",
+        "sagemaker:DomainSharingOutputKmsKey",
+        "sagemaker:ImageArns",
+        "sagemaker:ImageVersionArns",
+        "sagemaker:StudioLifecycleConfigArns",
     },
     "iam:PassRole": {"iam:AssociatedResourceArn", "iam:PassedToService"},
 }
 
 # The workloads the issue names; each must be guarded by at least one condition key.
 ISSUE_ACTIONS = {
-    "sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateHyperParameterTuningJob",
-    "sagemaker:CreateTransformJob", "sagemaker:CreateAutoMLJob", "sagemaker:CreateAutoMLJobV2",
-    "sagemaker:CreateModel", "sagemaker:CreateNotebookInstance", "sagemaker:CreateEndpointConfig",
-    "sagemaker:CreateDomain", "sagemaker:CreateUserProfile",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateModel",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateDomain",
+    "sagemaker:CreateUserProfile",
 }
 
 
@@ -153,11 +226,15 @@ def synth(tmp_path_factory) -> dict[str, Any]:
     stack = cdk.Stack(app, "Test")
     keys = KeyRing(stack, "Keys")
     data = s3.Bucket.from_bucket_attributes(stack, "Data", bucket_name="ml-data-bucket", encryption_key=keys.data_key)
-    models = s3.Bucket.from_bucket_attributes(stack, "Models", bucket_name="ml-models-bucket", encryption_key=keys.models_key)
+    models = s3.Bucket.from_bucket_attributes(
+        stack, "Models", bucket_name="ml-models-bucket", encryption_key=keys.models_key
+    )
     token_name = cdk.CfnParameter(stack, "ScratchBucketName").value_as_string
     scratch = s3.Bucket.from_bucket_name(stack, "Scratch", token_name)
     repo = ecr.Repository.from_repository_name(stack, "Repo", "team/trainer")
-    volume_key = kms.Key.from_key_arn(stack, "VolumeKey", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    volume_key = kms.Key.from_key_arn(
+        stack, "VolumeKey", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
     role = ExecutionRole(
         stack,
         "Exec",
@@ -188,13 +265,17 @@ def synth(tmp_path_factory) -> dict[str, Any]:
     )
 
     sized = cdk.Stack(app, "Sized", env=cdk.Environment(account="111122223333", region="eu-west-1"))
-    sized_key = kms.Key.from_key_arn(sized, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    sized_key = kms.Key.from_key_arn(
+        sized, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
     sized_subnets = [f"subnet-0a1b2c3d4e5f6071{i}" for i in range(3)]
     sized_groups = ["sg-0a1b2c3d4e5f60718", "sg-0a1b2c3d4e5f60719"]
     ExecutionRole(
         sized,
         "Exec",
-        read_buckets=[S3Prefix("ml-data-bucket-111122223333", f"datasets/{n}/") for n in ("train", "validation", "test")],
+        read_buckets=[
+            S3Prefix("ml-data-bucket-111122223333", f"datasets/{n}/") for n in ("train", "validation", "test")
+        ],
         write_prefixes=[S3Prefix("ml-models-bucket-111122223333", p) for p in ("output/", "checkpoints/")],
         keys=[sized_key],
         ecr_repositories=[REPO_ARN, REPO_ARN.replace("python", "pytorch")],
@@ -302,7 +383,9 @@ def test_no_wildcard_action_anywhere(template):
 def test_resource_star_only_on_documented_actions(template, ids, synth):
     star_actions = set()
     policies = [(synth["template"], ids["policy"]), (synth["template"], ids["narrow_policy"])]
-    policies += [(synth["sized"], k) for k in resources(synth["sized"], "AWS::IAM::ManagedPolicy") if k.startswith("Exec")]
+    policies += [
+        (synth["sized"], k) for k in resources(synth["sized"], "AWS::IAM::ManagedPolicy") if k.startswith("Exec")
+    ]
     for body, logical_id in policies:
         for statement in document(body, logical_id)["Statement"]:
             assert statement["Effect"] == "Allow"
@@ -316,15 +399,21 @@ def test_object_access_is_scoped_to_named_prefixes(template, ids):
     statements = by_sid(template, ids["policy"])
     read, write = statements["ReadObjects"], statements["ReadWriteObjects"]
     assert read["Action"] == "s3:GetObject"
-    assert unordered(read["Resource"]) == unordered([
-        s3_arn("ml-data-bucket/datasets/train/*"), s3_arn("ml-data-bucket/datasets/validation/*"), s3_arn("public-reference/*"),
-    ])
+    assert unordered(read["Resource"]) == unordered(
+        [
+            s3_arn("ml-data-bucket/datasets/train/*"),
+            s3_arn("ml-data-bucket/datasets/validation/*"),
+            s3_arn("public-reference/*"),
+        ]
+    )
     assert write["Action"] == ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
-    assert unordered(write["Resource"]) == unordered([
-        s3_arn("ml-models-bucket/output/*"),
-        s3_arn("ml-data-bucket/features/*"),
-        {"Fn::Join": ["", ["arn:", PARTITION, ":s3:::", {"Ref": "ScratchBucketName"}, "/tmp/*"]]},
-    ])
+    assert unordered(write["Resource"]) == unordered(
+        [
+            s3_arn("ml-models-bucket/output/*"),
+            s3_arn("ml-data-bucket/features/*"),
+            {"Fn::Join": ["", ["arn:", PARTITION, ":s3:::", {"Ref": "ScratchBucketName"}, "/tmp/*"]]},
+        ]
+    )
     forbidden = {"s3:DeleteObject", "s3:PutBucketPolicy", "s3:PutObjectAcl"}
     for statement in statements.values():
         assert not forbidden & set(as_list(statement["Action"]))
@@ -333,15 +422,23 @@ def test_object_access_is_scoped_to_named_prefixes(template, ids):
 def test_list_bucket_is_limited_to_the_prefixes_of_each_bucket(template, ids):
     statements = by_sid(template, ids["policy"])
     listing = {
-        json.dumps(s["Resource"]): s.get("Condition")
-        for sid, s in statements.items() if sid.startswith("ListBucket")
+        json.dumps(s["Resource"]): s.get("Condition") for sid, s in statements.items() if sid.startswith("ListBucket")
     }
     bucket = lambda name: json.dumps(s3_arn(name))  # noqa: E731
     scratch = json.dumps({"Fn::Join": ["", ["arn:", PARTITION, ":s3:::", {"Ref": "ScratchBucketName"}]]})
     assert listing == {
-        bucket("ml-data-bucket"): {"StringLike": {"s3:prefix": [
-            "datasets/train", "datasets/train/*", "datasets/validation", "datasets/validation/*", "features", "features/*",
-        ]}},
+        bucket("ml-data-bucket"): {
+            "StringLike": {
+                "s3:prefix": [
+                    "datasets/train",
+                    "datasets/train/*",
+                    "datasets/validation",
+                    "datasets/validation/*",
+                    "features",
+                    "features/*",
+                ]
+            }
+        },
         bucket("public-reference"): None,  # read as a whole bucket
         bucket("ml-models-bucket"): {"StringLike": {"s3:prefix": ["output", "output/*"]}},
         scratch: {"StringLike": {"s3:prefix": ["tmp", "tmp/*"]}},
@@ -375,20 +472,29 @@ def test_images_only_from_named_repositories(template, ids):
     assert pull["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     assert unordered(pull["Resource"]) == unordered([arn("ecr", "repository/team/trainer"), REPO_ARN])
     assert statements["EcrLogin"] == {
-        "Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*", "Sid": "EcrLogin"
+        "Action": "ecr:GetAuthorizationToken",
+        "Effect": "Allow",
+        "Resource": "*",
+        "Sid": "EcrLogin",
     }
 
 
 def test_log_groups_are_under_aws_sagemaker(template, ids):
     logs = by_sid(template, ids["policy"])["WriteLogs"]
-    assert logs["Action"] == ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    assert logs["Action"] == [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    ]
     expected = []
     for name in sorted(DEFAULT_LOG_GROUPS):
         expected += [arn("logs", f"log-group:{name}"), arn("logs", f"log-group:{name}:*")]
     assert sorted(logs["Resource"], key=json.dumps) == sorted(expected, key=json.dumps)
     narrow = by_sid(template, ids["narrow_policy"])["WriteLogs"]
     assert narrow["Resource"] == [
-        arn("logs", "log-group:/aws/sagemaker/TrainingJobs"), arn("logs", "log-group:/aws/sagemaker/TrainingJobs:*"),
+        arn("logs", "log-group:/aws/sagemaker/TrainingJobs"),
+        arn("logs", "log-group:/aws/sagemaker/TrainingJobs:*"),
     ]
 
 
@@ -396,10 +502,16 @@ def test_metrics_only_in_sagemaker_namespaces(template, ids):
     metrics = by_sid(template, ids["policy"])["PutMetrics"]
     assert metrics["Action"] == "cloudwatch:PutMetricData"
     assert metrics["Resource"] == "*"
-    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": [
-        "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs",
-        "/aws/sagemaker/Endpoints",
-    ]}}
+    assert metrics["Condition"] == {
+        "StringEquals": {
+            "cloudwatch:namespace": [
+                "/aws/sagemaker/TrainingJobs",
+                "/aws/sagemaker/ProcessingJobs",
+                "/aws/sagemaker/TransformJobs",
+                "/aws/sagemaker/Endpoints",
+            ]
+        }
+    }
 
 
 def test_network_interfaces_only_in_given_subnets_and_security_groups(template, ids):
@@ -413,22 +525,33 @@ def test_network_interfaces_only_in_given_subnets_and_security_groups(template, 
     )
     manage = statements["ManageInterfacesInGivenSubnets"]
     assert manage["Action"] == [
-        "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
     ]
     assert manage["Resource"] == interfaces
     assert manage["Condition"] == {"ArnEquals": {"ec2:Subnet": subnets}}
     describe = statements["DescribeNetwork"]
     assert describe["Resource"] == "*"
     assert set(describe["Action"]) == {
-        "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
     }
 
 
 def test_permissions_come_only_from_props(template, ids):
     # Narrow: one whole bucket, one log group, no metrics, no repositories, no network.
     assert set(by_sid(template, ids["narrow_policy"])) == {
-        "ReadObjects", "ListBucket0", "BucketLocation", "UseKeys", "GrantKeysToAwsResources", "WriteLogs"}
+        "ReadObjects",
+        "ListBucket0",
+        "BucketLocation",
+        "UseKeys",
+        "GrantKeysToAwsResources",
+        "WriteLogs",
+    }
 
 
 # --- Guardrails -------------------------------------------------------------------------------
@@ -466,8 +589,14 @@ def test_the_pinned_table_itself_is_supported_and_covers_the_issue():
     assert ISSUE_ACTIONS <= set(GUARDRAIL_CONDITIONS)
     # Where the issue asks for a control and the API has its key, the control is required.
     for action in ISSUE_ACTIONS - {"sagemaker:CreateEndpointConfig", "sagemaker:CreateUserProfile"}:
-        for key in ("sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds", "sagemaker:VolumeKmsKey",
-                    "sagemaker:OutputKmsKey", "sagemaker:NetworkIsolation", "sagemaker:InterContainerTrafficEncryption"):
+        for key in (
+            "sagemaker:VpcSubnets",
+            "sagemaker:VpcSecurityGroupIds",
+            "sagemaker:VolumeKmsKey",
+            "sagemaker:OutputKmsKey",
+            "sagemaker:NetworkIsolation",
+            "sagemaker:InterContainerTrafficEncryption",
+        ):
             if key in SUPPORTED_CONDITION_KEYS[action]:
                 assert GUARDRAIL_CONDITIONS[action].get(key) == REQUIRED, (action, key)
 
@@ -504,7 +633,10 @@ def test_pass_role_only_for_execution_roles_and_only_to_sagemaker(template, ids)
     statements = {s["Sid"]: s for s in guardrail_statements(template, ids)}
     roles = [getatt(ids["role"]), getatt(ids["narrow"])]
     assert statements["PassOnlyExecutionRoles"] == {
-        "Action": "iam:PassRole", "Effect": "Deny", "NotResource": roles, "Sid": "PassOnlyExecutionRoles",
+        "Action": "iam:PassRole",
+        "Effect": "Deny",
+        "NotResource": roles,
+        "Sid": "PassOnlyExecutionRoles",
     }
     assert statements["PassOnlyToSageMaker"] == {
         "Action": "iam:PassRole",
@@ -543,8 +675,11 @@ def denied(statements: list[dict], action: str, request: dict, resource: Any = "
             continue
         if "Resource" in statement and statement["Resource"] != "*" and resource not in as_list(statement["Resource"]):
             continue
-        if all(_condition_holds(op, key, value, request)
-               for op, keys in statement.get("Condition", {}).items() for key, value in keys.items()):
+        if all(
+            _condition_holds(op, key, value, request)
+            for op, keys in statement.get("Condition", {}).items()
+            for key, value in keys.items()
+        ):
             hits.append(statement["Sid"])
     return hits
 
@@ -596,7 +731,11 @@ def test_each_action_is_allowed_when_compliant_and_denied_per_violation(template
         ("sagemaker:CreateTrainingJob", {}, True),
         ("sagemaker:CreateNotebookInstance", {}, True),
         # an endpoint config for a model (the model carries VPC and isolation) needs only its key
-        ("sagemaker:CreateEndpointConfig", {"sagemaker:VolumeKmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, False),
+        (
+            "sagemaker:CreateEndpointConfig",
+            {"sagemaker:VolumeKmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+            False,
+        ),
         ("sagemaker:CreateEndpointConfig", {}, True),
         # a user profile inherits the domain's settings, but may not override them badly
         ("sagemaker:CreateUserProfile", {}, False),
@@ -620,7 +759,10 @@ def test_pass_role_evaluation(template, ids):
     assert denied(statements, "iam:PassRole", to("sagemaker.amazonaws.com"), getatt(ids["narrow"])) == []
     assert denied(statements, "iam:PassRole", to("glue.amazonaws.com"), role) == ["PassOnlyToSageMaker"]
     assert denied(statements, "iam:PassRole", to("sagemaker.amazonaws.com"), other) == ["PassOnlyExecutionRoles"]
-    assert denied(statements, "iam:PassRole", to("glue.amazonaws.com"), other) == ["PassOnlyExecutionRoles", "PassOnlyToSageMaker"]
+    assert denied(statements, "iam:PassRole", to("glue.amazonaws.com"), other) == [
+        "PassOnlyExecutionRoles",
+        "PassOnlyToSageMaker",
+    ]
 
 
 # --- size, docs, nag --------------------------------------------------------------------------
@@ -637,11 +779,25 @@ def test_policies_of_a_realistic_setup_fit_the_managed_policy_limit(synth):
 
 def test_policies_that_would_not_fit_fail_at_construct_time():
     stack = new_stack()
-    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
-    roles = [iam.Role.from_role_arn(stack, f"R{i}", f"arn:aws:iam::111122223333:role/ml-execution-role-{i:03}") for i in range(60)]
-    with pytest.raises(PropError, match=r"Guardrails\(Test/Guardrails\): its props make a policy of at least \d+ characters"):
-        Guardrails(stack, "Guardrails", subnets=SUBNETS, security_groups=[GROUP], volume_keys=[key], output_keys=[key],
-                   execution_roles=roles)
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    roles = [
+        iam.Role.from_role_arn(stack, f"R{i}", f"arn:aws:iam::111122223333:role/ml-execution-role-{i:03}")
+        for i in range(60)
+    ]
+    with pytest.raises(
+        PropError, match=r"Guardrails\(Test/Guardrails\): its props make a policy of at least \d+ characters"
+    ):
+        Guardrails(
+            stack,
+            "Guardrails",
+            subnets=SUBNETS,
+            security_groups=[GROUP],
+            volume_keys=[key],
+            output_keys=[key],
+            execution_roles=roles,
+        )
     prefixes = [S3Prefix("ml-data-bucket", f"datasets/project-{i:03}/") for i in range(120)]
     with pytest.raises(PropError, match=r"ExecutionRole\(Test/Exec\): its props make a policy of at least"):
         ExecutionRole(stack, "Exec", read_buckets=prefixes)
@@ -679,7 +835,9 @@ def iam5(path: str, *resources_: str) -> set[tuple[str, str]]:
 def test_stock_packs_report_only_acknowledged_inherent_wildcards(synth):
     violations, suppressed = findings(synth["report"])
     assert violations == set()
-    logs = lambda prefix: [f"{prefix}{g.split('/aws/sagemaker/')[1]}{s}" for g in DEFAULT_LOG_GROUPS for s in ("", ":*") if "*" in g + s]  # noqa: E731
+    logs = lambda prefix: [
+        f"{prefix}{g.split('/aws/sagemaker/')[1]}{s}" for g in DEFAULT_LOG_GROUPS for s in ("", ":*") if "*" in g + s
+    ]  # noqa: E731
     expected = iam5(
         "Test/Exec/Policy/Resource",
         "*",
@@ -707,16 +865,16 @@ def test_stock_packs_report_only_acknowledged_inherent_wildcards(synth):
 def test_a_wildcard_added_later_is_not_acknowledged():
     stack = new_stack()
     role = ExecutionRole(stack, "Exec", metric_namespaces=[], log_groups=["/aws/sagemaker/TrainingJobs"])
-    role.policy.add_statements(iam.PolicyStatement(sid="Extra", actions=["s3:GetObject"], resources=["arn:aws:s3:::other/*"]))
+    role.policy.add_statements(
+        iam.PolicyStatement(sid="Extra", actions=["s3:GetObject"], resources=["arn:aws:s3:::other/*"])
+    )
     acknowledged = {
         rule
         for entry in role.policy.node.metadata
         if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
         for rule in entry.data
     }
-    assert acknowledged == {
-        f"AwsSolutions::AwsSolutions-IAM5[Resource::{LOG}TrainingJobs:*]"
-    }
+    assert acknowledged == {f"AwsSolutions::AwsSolutions-IAM5[Resource::{LOG}TrainingJobs:*]"}
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -726,7 +884,9 @@ def _subnet(stack):
     return ec2.Subnet.from_subnet_attributes(stack, "Sub", subnet_id=SUBNETS[0], route_table_id="rtb-0123456789abcdef0")
 
 
-GOOD_GUARDRAILS = dict(subnets=SUBNETS, security_groups=[GROUP], volume_keys=None, output_keys=None, execution_roles=None)
+GOOD_GUARDRAILS = dict(
+    subnets=SUBNETS, security_groups=[GROUP], volume_keys=None, output_keys=None, execution_roles=None
+)
 
 
 @pytest.mark.parametrize(
@@ -745,10 +905,31 @@ GOOD_GUARDRAILS = dict(subnets=SUBNETS, security_groups=[GROUP], volume_keys=Non
         ({"write_prefixes": [S3Prefix("ml-data-bucket", "/")]}, "write_prefixes"),
         ({"write_prefixes": [S3Prefix("ml-data-bucket", "out?/")]}, "write_prefixes"),
         # write access to a read-only location: same prefix, inside it, containing it, whole bucket
-        ({"read_buckets": [S3Prefix("ml-data-bucket", "raw/")], "write_prefixes": [S3Prefix("ml-data-bucket", "raw")]}, "write_prefixes"),
-        ({"read_buckets": [S3Prefix("ml-data-bucket", "raw/")], "write_prefixes": [S3Prefix("ml-data-bucket", "raw/tmp/")]}, "write_prefixes"),
-        ({"read_buckets": [S3Prefix("ml-data-bucket", "raw/2024/")], "write_prefixes": [S3Prefix("ml-data-bucket", "raw/")]}, "write_prefixes"),
-        ({"read_buckets": ["ml-data-bucket"], "write_prefixes": [S3Prefix("ml-data-bucket", "out/")]}, "write_prefixes"),
+        (
+            {
+                "read_buckets": [S3Prefix("ml-data-bucket", "raw/")],
+                "write_prefixes": [S3Prefix("ml-data-bucket", "raw")],
+            },
+            "write_prefixes",
+        ),
+        (
+            {
+                "read_buckets": [S3Prefix("ml-data-bucket", "raw/")],
+                "write_prefixes": [S3Prefix("ml-data-bucket", "raw/tmp/")],
+            },
+            "write_prefixes",
+        ),
+        (
+            {
+                "read_buckets": [S3Prefix("ml-data-bucket", "raw/2024/")],
+                "write_prefixes": [S3Prefix("ml-data-bucket", "raw/")],
+            },
+            "write_prefixes",
+        ),
+        (
+            {"read_buckets": ["ml-data-bucket"], "write_prefixes": [S3Prefix("ml-data-bucket", "out/")]},
+            "write_prefixes",
+        ),
         ({"write_prefixes": [S3Prefix("ml-data-bucket", "out/"), S3Prefix("ml-data-bucket", "out")]}, "write_prefixes"),
         ({"ecr_repositories": ["arn:aws:ecr:eu-west-1:111122223333:repository/*"]}, "ecr_repositories"),
         ({"ecr_repositories": ["arn:aws:ecr:eu-west-1:111122223333:repository/team/*"]}, "ecr_repositories"),
@@ -801,7 +982,12 @@ def test_execution_role_accepts_subnet_objects_and_selections():
     ExecutionRole(stack, "A", subnets=[subnet], security_groups=[GROUP])
     ExecutionRole(stack, "B", subnets=ec2.SubnetSelection(subnets=[subnet]), security_groups=[GROUP])
     with pytest.raises(PropError, match="subnets=.*by id"):
-        ExecutionRole(stack, "C", subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED), security_groups=[GROUP])
+        ExecutionRole(
+            stack,
+            "C",
+            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            security_groups=[GROUP],
+        )
 
 
 @pytest.mark.parametrize(
@@ -822,7 +1008,9 @@ def test_execution_role_accepts_subnet_objects_and_selections():
 )
 def test_guardrails_bad_props_fail_naming_the_prop(override, prop):
     stack = new_stack()
-    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
     role = iam.Role.from_role_name(stack, "Role", "ml-execution")
     props = {**GOOD_GUARDRAILS, "volume_keys": [key], "output_keys": [key], "execution_roles": [role], **override}
     with pytest.raises(PropError) as error:
@@ -833,8 +1021,17 @@ def test_guardrails_bad_props_fail_naming_the_prop(override, prop):
 
 def test_guardrails_refuse_a_wildcard_role():
     stack = new_stack()
-    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
     role = iam.Role.from_role_arn(stack, "Role", "arn:aws:iam::111122223333:role/ml-*")
     with pytest.raises(PropError, match="execution_roles=.*wildcard"):
-        Guardrails(stack, "Guardrails", subnets=[_subnet(stack)], security_groups=[GROUP], volume_keys=[key],
-                   output_keys=[key], execution_roles=[role])
+        Guardrails(
+            stack,
+            "Guardrails",
+            subnets=[_subnet(stack)],
+            security_groups=[GROUP],
+            volume_keys=[key],
+            output_keys=[key],
+            execution_roles=[role],
+        )

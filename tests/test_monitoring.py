@@ -45,23 +45,53 @@ def s3_uri(bucket_id: str, key: str) -> dict:
     return {"Fn::Join": ["", ["s3://", ref(bucket_id), f"/{key}"]]}
 
 
-def _served_endpoint(stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork, captures: SecureBucket, *names: str) -> list[SecureEndpoint]:
+def _served_endpoint(
+    stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork, captures: SecureBucket, *names: str
+) -> list[SecureEndpoint]:
     """A model whose role writes the captured data, served by one endpoint per name, alarms to an AlertTopic."""
     repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
     model_role = ExecutionRole(
-        stack, "ModelRole", write_prefixes=[S3Prefix(captures.bucket, "data-capture")], ecr_repositories=[repo],
-        subnets=network.subnets, security_groups=[network.workload_security_group],
+        stack,
+        "ModelRole",
+        write_prefixes=[S3Prefix(captures.bucket, "data-capture")],
+        ecr_repositories=[repo],
+        subnets=network.subnets,
+        security_groups=[network.workload_security_group],
     )
-    model = SecureModel(stack, "Model", network=network, execution_role=model_role, image_uri=repo.repository_uri_for_tag("v1"),
-                        repositories=[repo])
+    model = SecureModel(
+        stack,
+        "Model",
+        network=network,
+        execution_role=model_role,
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+    )
     alerts = AlertTopic(stack, "Alerts", keys=keys)
-    return [SecureEndpoint(stack, name, model=model, encryption_key=keys.models_key, alarm_topic=alerts.topic,
-                           data_capture_bucket=captures) for name in names]
+    return [
+        SecureEndpoint(
+            stack,
+            name,
+            model=model,
+            encryption_key=keys.models_key,
+            alarm_topic=alerts.topic,
+            data_capture_bucket=captures,
+        )
+        for name in names
+    ]
 
 
-def _monitor_role(stack: cdk.Stack, id: str, network: PrivateNetwork, key: kms.IKey, reads: list, writes: list) -> ExecutionRole:
-    return ExecutionRole(stack, id, read_buckets=reads, write_prefixes=writes, keys=[key],
-                         subnets=network.subnets, security_groups=[network.workload_security_group])
+def _monitor_role(
+    stack: cdk.Stack, id: str, network: PrivateNetwork, key: kms.IKey, reads: list, writes: list
+) -> ExecutionRole:
+    return ExecutionRole(
+        stack,
+        id,
+        read_buckets=reads,
+        write_prefixes=writes,
+        keys=[key],
+        subnets=network.subnets,
+        security_groups=[network.workload_security_group],
+    )
 
 
 def _recipe(stack: cdk.Stack, *, as_execution_role: bool) -> None:
@@ -70,10 +100,22 @@ def _recipe(stack: cdk.Stack, *, as_execution_role: bool) -> None:
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
     (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
-    role = _monitor_role(stack, "MonitorRole", network, keys.models_key,
-                         [S3Prefix(captures.bucket, endpoint.data_capture_prefix)], [S3Prefix(captures.bucket, "monitoring")])
-    SecureDataQualityMonitor(stack, "Monitor", endpoint=endpoint, role=role if as_execution_role else role.role,
-                             encryption_key=keys.models_key, schedule_name="churn-data-quality")
+    role = _monitor_role(
+        stack,
+        "MonitorRole",
+        network,
+        keys.models_key,
+        [S3Prefix(captures.bucket, endpoint.data_capture_prefix)],
+        [S3Prefix(captures.bucket, "monitoring")],
+    )
+    SecureDataQualityMonitor(
+        stack,
+        "Monitor",
+        endpoint=endpoint,
+        role=role if as_execution_role else role.role,
+        encryption_key=keys.models_key,
+        schedule_name="churn-data-quality",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,18 +130,37 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     reports = SecureBucket(stack, "Reports")  # a bucket with a key of its own
     endpoint, other_endpoint = _served_endpoint(stack, keys, network, captures, "Endpoint", "OtherEndpoint")
     capture = S3Prefix(captures.bucket, "data-capture")
-    role = _monitor_role(stack, "MonitorRole", network, keys.models_key, [capture], [S3Prefix(captures.bucket, "monitoring")])
-    custom_role = _monitor_role(stack, "CustomRole", network, keys.models_key,
-                                [capture, S3Prefix(reports.bucket, "baselines")], [S3Prefix(reports.bucket, "dq/churn")])
+    role = _monitor_role(
+        stack, "MonitorRole", network, keys.models_key, [capture], [S3Prefix(captures.bucket, "monitoring")]
+    )
+    custom_role = _monitor_role(
+        stack,
+        "CustomRole",
+        network,
+        keys.models_key,
+        [capture, S3Prefix(reports.bucket, "baselines")],
+        [S3Prefix(reports.bucket, "dq/churn")],
+    )
 
     default = SecureDataQualityMonitor(stack, "Monitor", endpoint=endpoint, role=role, encryption_key=keys.models_key)
     custom = SecureDataQualityMonitor(
-        stack, "Custom", endpoint=other_endpoint, role=custom_role.role, encryption_key=keys.models_key,
-        output_bucket=reports, output_prefix="dq/churn/", schedule_expression="cron(0 3 ? * * *)",
+        stack,
+        "Custom",
+        endpoint=other_endpoint,
+        role=custom_role.role,
+        encryption_key=keys.models_key,
+        output_bucket=reports,
+        output_prefix="dq/churn/",
+        schedule_expression="cron(0 3 ? * * *)",
         baseline_constraints_uri=f"s3://{reports.bucket.bucket_name}/baselines/constraints.json",
-        baseline_statistics_uri=f"s3://{reports.bucket.bucket_name}/baselines/statistics.json", baseline_bucket=reports,
-        instance_type="ml.c5.xlarge", instance_count=2, volume_size=50, max_runtime=cdk.Duration.hours(2),
-        image_uri=OVERRIDE_IMAGE, schedule_name="churn-data-quality",
+        baseline_statistics_uri=f"s3://{reports.bucket.bucket_name}/baselines/statistics.json",
+        baseline_bucket=reports,
+        instance_type="ml.c5.xlarge",
+        instance_count=2,
+        volume_size=50,
+        max_runtime=cdk.Duration.hours(2),
+        image_uri=OVERRIDE_IMAGE,
+        schedule_name="churn-data-quality",
     )
 
     _recipe(cdk.Stack(app, "WithExecutionRole"), as_execution_role=True)
@@ -108,46 +169,88 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # Positive control for our pack: a bare job definition and a schedule with a bare inline job.
     control = cdk.Stack(app, "Control")
     bare_cluster = {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
-    bare_output = {"MonitoringOutputs": [{"S3Output": {"LocalPath": "/opt/ml/processing/output", "S3Uri": "s3://some-bucket/out"}}]}
-    cdk.CfnResource(control, "Bare", type=JOB_DEFINITION, properties={
-        "RoleArn": "arn:aws:iam::111111111111:role/Monitor",
-        "DataQualityAppSpecification": {"ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"},
-        "DataQualityJobInput": {"EndpointInput": {"EndpointName": "e", "LocalPath": "/opt/ml/processing/input/endpoint"}},
-        "DataQualityJobOutputConfig": bare_output, "JobResources": {"ClusterConfig": bare_cluster},
-    })
-    cdk.CfnResource(control, "BareSchedule", type=SCHEDULE, properties={
-        "MonitoringScheduleName": "bare",
-        "MonitoringScheduleConfig": {
-            "ScheduleConfig": {"ScheduleExpression": HOURLY},
-            "MonitoringJobDefinition": {
-                "RoleArn": "arn:aws:iam::111111111111:role/Monitor",
-                "MonitoringAppSpecification": {"ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"},
-                "MonitoringInputs": [{"EndpointInput": {"EndpointName": "e", "LocalPath": "/opt/ml/processing/input/endpoint"}}],
-                "MonitoringOutputConfig": bare_output, "MonitoringResources": {"ClusterConfig": bare_cluster},
+    bare_output = {
+        "MonitoringOutputs": [{"S3Output": {"LocalPath": "/opt/ml/processing/output", "S3Uri": "s3://some-bucket/out"}}]
+    }
+    cdk.CfnResource(
+        control,
+        "Bare",
+        type=JOB_DEFINITION,
+        properties={
+            "RoleArn": "arn:aws:iam::111111111111:role/Monitor",
+            "DataQualityAppSpecification": {
+                "ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+            },
+            "DataQualityJobInput": {
+                "EndpointInput": {"EndpointName": "e", "LocalPath": "/opt/ml/processing/input/endpoint"}
+            },
+            "DataQualityJobOutputConfig": bare_output,
+            "JobResources": {"ClusterConfig": bare_cluster},
+        },
+    )
+    cdk.CfnResource(
+        control,
+        "BareSchedule",
+        type=SCHEDULE,
+        properties={
+            "MonitoringScheduleName": "bare",
+            "MonitoringScheduleConfig": {
+                "ScheduleConfig": {"ScheduleExpression": HOURLY},
+                "MonitoringJobDefinition": {
+                    "RoleArn": "arn:aws:iam::111111111111:role/Monitor",
+                    "MonitoringAppSpecification": {
+                        "ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+                    },
+                    "MonitoringInputs": [
+                        {"EndpointInput": {"EndpointName": "e", "LocalPath": "/opt/ml/processing/input/endpoint"}}
+                    ],
+                    "MonitoringOutputConfig": bare_output,
+                    "MonitoringResources": {"ClusterConfig": bare_cluster},
+                },
             },
         },
-    })
+    )
 
     ids = {
-        "models_key": logical_id(keys.models_key), "reports_key": logical_id(reports.key), "captures": logical_id(captures.bucket),
-        "reports": logical_id(reports.bucket), "topic": logical_id(endpoint.alarm_topic),
-        "endpoint": logical_id(endpoint.endpoint), "other_endpoint": logical_id(other_endpoint.endpoint),
-        "role": logical_id(role.role), "custom_role": logical_id(custom_role.role), "role_policy": logical_id(role.policy),
+        "models_key": logical_id(keys.models_key),
+        "reports_key": logical_id(reports.key),
+        "captures": logical_id(captures.bucket),
+        "reports": logical_id(reports.bucket),
+        "topic": logical_id(endpoint.alarm_topic),
+        "endpoint": logical_id(endpoint.endpoint),
+        "other_endpoint": logical_id(other_endpoint.endpoint),
+        "role": logical_id(role.role),
+        "custom_role": logical_id(custom_role.role),
+        "role_policy": logical_id(role.policy),
         "sg": logical_id(network.workload_security_group),
         "subnets": [stack.resolve(s.subnet_id)["Ref"] for s in network.subnets.subnets],
-        "job": logical_id(default.job_definition), "custom_job": logical_id(custom.job_definition),
-        "schedule": logical_id(default.schedule), "custom_schedule": logical_id(custom.schedule),
+        "job": logical_id(default.job_definition),
+        "custom_job": logical_id(custom.job_definition),
+        "schedule": logical_id(default.schedule),
+        "custom_schedule": logical_id(custom.schedule),
         "rule": logical_id(default.failure_rule),
     }
     error = synth_with_stock_packs(app)
     names = ("Test", "WithExecutionRole", "WithIamRole", "Control")
     templates = {name: json.loads((outdir / f"{name}.template.json").read_text()) for name in names}
     return {
-        "templates": templates, "template": templates["Test"], "ids": ids, "error": error,
+        "templates": templates,
+        "template": templates["Test"],
+        "ids": ids,
+        "error": error,
         "report": json.loads((outdir / "validation-report.json").read_text()),
         "cfn_lint": CfnLint(*(outdir / f"{name}.template.json" for name in ("Test", "WithExecutionRole"))),
-        "constructs": {"default": default, "custom": custom, "endpoint": endpoint, "captures": captures, "reports": reports,
-                       "keys": keys, "role": role, "custom_role": custom_role, "network": network},
+        "constructs": {
+            "default": default,
+            "custom": custom,
+            "endpoint": endpoint,
+            "captures": captures,
+            "reports": reports,
+            "keys": keys,
+            "role": role,
+            "custom_role": custom_role,
+            "network": network,
+        },
     }
 
 
@@ -159,40 +262,71 @@ def test_job_runs_network_isolated_in_the_private_subnets_with_encrypted_traffic
         assert props(template, ids[job])["NetworkConfig"] == {
             "EnableNetworkIsolation": True,
             "EnableInterContainerTrafficEncryption": True,
-            "VpcConfig": {"SecurityGroupIds": [get_att(ids["sg"], "GroupId")], "Subnets": [ref(s) for s in ids["subnets"]]},
+            "VpcConfig": {
+                "SecurityGroupIds": [get_att(ids["sg"], "GroupId")],
+                "Subnets": [ref(s) for s in ids["subnets"]],
+            },
         }
 
 
 def test_job_reads_the_endpoints_captured_data(template: dict, ids: dict) -> None:
     for job, endpoint in (("job", "endpoint"), ("custom_job", "other_endpoint")):
         assert props(template, ids[job])["DataQualityJobInput"] == {
-            "EndpointInput": {"EndpointName": get_att(ids[endpoint], "EndpointName"), "LocalPath": "/opt/ml/processing/input/endpoint"}
+            "EndpointInput": {
+                "EndpointName": get_att(ids[endpoint], "EndpointName"),
+                "LocalPath": "/opt/ml/processing/input/endpoint",
+            }
         }
 
 
 def test_volumes_use_the_given_key_and_reports_their_buckets_key(template: dict, ids: dict) -> None:
     models_key = get_att(ids["models_key"], "Arn")
-    for job, bucket, key, prefix in (("job", "captures", "models_key", "monitoring"), ("custom_job", "reports", "reports_key", "dq/churn")):
+    for job, bucket, key, prefix in (
+        ("job", "captures", "models_key", "monitoring"),
+        ("custom_job", "reports", "reports_key", "dq/churn"),
+    ):
         p = props(template, ids[job])
         assert p["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == models_key
         assert p["DataQualityJobOutputConfig"] == {
             "KmsKeyId": get_att(ids[key], "Arn"),
-            "MonitoringOutputs": [{"S3Output": {"LocalPath": "/opt/ml/processing/output", "S3Uri": s3_uri(ids[bucket], prefix),
-                                                "S3UploadMode": "EndOfJob"}}],
+            "MonitoringOutputs": [
+                {
+                    "S3Output": {
+                        "LocalPath": "/opt/ml/processing/output",
+                        "S3Uri": s3_uri(ids[bucket], prefix),
+                        "S3UploadMode": "EndOfJob",
+                    }
+                }
+            ],
         }
 
 
 def test_defaults_and_options_are_visible_in_the_template(template: dict, ids: dict) -> None:
     default, custom = props(template, ids["job"]), props(template, ids["custom_job"])
     assert default["JobResources"]["ClusterConfig"] | {"VolumeKmsKeyId": None} == {
-        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30, "VolumeKmsKeyId": None}
+        "InstanceCount": 1,
+        "InstanceType": "ml.m5.xlarge",
+        "VolumeSizeInGB": 30,
+        "VolumeKmsKeyId": None,
+    }
     assert custom["JobResources"]["ClusterConfig"] | {"VolumeKmsKeyId": None} == {
-        "InstanceCount": 2, "InstanceType": "ml.c5.xlarge", "VolumeSizeInGB": 50, "VolumeKmsKeyId": None}
-    assert (default["StoppingCondition"], custom["StoppingCondition"]) == ({"MaxRuntimeInSeconds": 3600}, {"MaxRuntimeInSeconds": 7200})
+        "InstanceCount": 2,
+        "InstanceType": "ml.c5.xlarge",
+        "VolumeSizeInGB": 50,
+        "VolumeKmsKeyId": None,
+    }
+    assert (default["StoppingCondition"], custom["StoppingCondition"]) == (
+        {"MaxRuntimeInSeconds": 3600},
+        {"MaxRuntimeInSeconds": 7200},
+    )
     assert default["DataQualityAppSpecification"]["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
     assert default["RoleArn"] == get_att(ids["role"], "Arn") and custom["RoleArn"] == get_att(ids["custom_role"], "Arn")
     # A baseline only when given; the job definition keeps a generated name, since every change replaces it.
-    assert "DataQualityBaselineConfig" not in default and "JobDefinitionName" not in default and "JobDefinitionName" not in custom
+    assert (
+        "DataQualityBaselineConfig" not in default
+        and "JobDefinitionName" not in default
+        and "JobDefinitionName" not in custom
+    )
     assert custom["DataQualityBaselineConfig"] == {
         "ConstraintsResource": {"S3Uri": s3_uri(ids["reports"], "baselines/constraints.json")},
         "StatisticsResource": {"S3Uri": s3_uri(ids["reports"], "baselines/statistics.json")},
@@ -200,11 +334,22 @@ def test_defaults_and_options_are_visible_in_the_template(template: dict, ids: d
 
 
 def test_the_analyzer_image_comes_from_one_region_mapping_or_the_override(template: dict, ids: dict) -> None:
-    assert props(template, ids["job"])["DataQualityAppSpecification"]["ImageUri"] == {"Fn::Join": ["", [
-        {"Fn::FindInMap": [ANALYZER_MAPPING_ID, ref("AWS::Region"), "account"]},
-        ".dkr.ecr.", ref("AWS::Region"), ".", ref("AWS::URLSuffix"), "/sagemaker-model-monitor-analyzer",
-    ]]}
-    assert template["Mappings"] == {ANALYZER_MAPPING_ID: {r: {"account": a} for r, a in ANALYZER_REGISTRY_ACCOUNTS.items()}}
+    assert props(template, ids["job"])["DataQualityAppSpecification"]["ImageUri"] == {
+        "Fn::Join": [
+            "",
+            [
+                {"Fn::FindInMap": [ANALYZER_MAPPING_ID, ref("AWS::Region"), "account"]},
+                ".dkr.ecr.",
+                ref("AWS::Region"),
+                ".",
+                ref("AWS::URLSuffix"),
+                "/sagemaker-model-monitor-analyzer",
+            ],
+        ]
+    }
+    assert template["Mappings"] == {
+        ANALYZER_MAPPING_ID: {r: {"account": a} for r, a in ANALYZER_REGISTRY_ACCOUNTS.items()}
+    }
     assert props(template, ids["custom_job"])["DataQualityAppSpecification"]["ImageUri"] == OVERRIDE_IMAGE
 
 
@@ -222,12 +367,16 @@ def test_the_registry_table_is_the_documented_one() -> None:
 
 
 def test_schedule_runs_the_job_definition_on_the_endpoint(template: dict, ids: dict, synth: dict) -> None:
-    for schedule, job, endpoint, expression in (("schedule", "job", "endpoint", HOURLY),
-                                                 ("custom_schedule", "custom_job", "other_endpoint", "cron(0 3 ? * * *)")):
+    for schedule, job, endpoint, expression in (
+        ("schedule", "job", "endpoint", HOURLY),
+        ("custom_schedule", "custom_job", "other_endpoint", "cron(0 3 ? * * *)"),
+    ):
         p = props(template, ids[schedule])
         assert p["EndpointName"] == get_att(ids[endpoint], "EndpointName")
         assert p["MonitoringScheduleConfig"] == {
-            "MonitoringJobDefinitionName": {"Fn::Select": [1, {"Fn::Split": ["/", get_att(ids[job], "JobDefinitionArn")]}]},
+            "MonitoringJobDefinitionName": {
+                "Fn::Select": [1, {"Fn::Split": ["/", get_att(ids[job], "JobDefinitionArn")]}]
+            },
             "MonitoringType": "DataQuality",
             "ScheduleConfig": {"ScheduleExpression": expression},
         }
@@ -242,8 +391,10 @@ def test_failed_and_stopped_runs_of_this_schedule_notify_the_endpoints_alarm_top
     assert rule["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Processing Job State Change"],
-        "detail": {"ProcessingJobStatus": ["Failed", "Stopped"],
-                   "MonitoringScheduleArn": [get_att(ids["schedule"], "MonitoringScheduleArn")]},
+        "detail": {
+            "ProcessingJobStatus": ["Failed", "Stopped"],
+            "MonitoringScheduleArn": [get_att(ids["schedule"], "MonitoringScheduleArn")],
+        },
     }
     assert rule["State"] == "ENABLED"
     assert rule["Targets"] == [{"Arn": ref(ids["topic"]), "Id": "Target0"}]
@@ -256,7 +407,10 @@ def test_failed_and_stopped_runs_of_this_schedule_notify_the_endpoints_alarm_top
 def test_nothing_is_retained_but_the_buckets_of_the_data(template: dict, ids: dict) -> None:
     for kind in (JOB_DEFINITION, SCHEDULE, "AWS::Events::Rule"):
         for resource in resources(template, kind).values():
-            assert resource.get("DeletionPolicy", "Delete") == "Delete" and resource.get("UpdateReplacePolicy", "Delete") == "Delete"
+            assert (
+                resource.get("DeletionPolicy", "Delete") == "Delete"
+                and resource.get("UpdateReplacePolicy", "Delete") == "Delete"
+            )
     for bucket in ("captures", "reports"):
         assert template["Resources"][ids[bucket]]["DeletionPolicy"] == "RetainExceptOnCreate"
 
@@ -277,8 +431,14 @@ def test_attributes_say_what_the_role_needs_and_the_recipe_grants_it(synth: dict
     assert (default.capture_bucket, default.capture_prefix) == (c["captures"], "data-capture")
     assert default.output_encryption_key is c["captures"].key and custom.output_encryption_key is c["reports"].key
     assert custom.baseline_bucket is c["reports"].bucket and default.baseline_bucket is None
-    assert default.baseline_constraints_uri is None and custom.baseline_statistics_uri.endswith("/baselines/statistics.json")
-    assert (default.endpoint, default.network, default.encryption_key) == (c["endpoint"], c["network"], c["keys"].models_key)
+    assert default.baseline_constraints_uri is None and custom.baseline_statistics_uri.endswith(
+        "/baselines/statistics.json"
+    )
+    assert (default.endpoint, default.network, default.encryption_key) == (
+        c["endpoint"],
+        c["network"],
+        c["keys"].models_key,
+    )
     assert default.schedule_expression == HOURLY and custom.image_uri == OVERRIDE_IMAGE
     with pytest.raises(AttributeError):
         default.schedule = None  # read-only attribute
@@ -302,11 +462,16 @@ def test_execution_role_and_iam_role_give_the_same_template(synth: dict) -> None
         """The template with the stack name taken out (security group rules carry a hash of the path in their ids)."""
         body = json.loads(json.dumps(template).replace(f"{name}/", ""))
         rules = {k: v for k, v in body["Resources"].items() if name in k}
-        assert {v["Type"] for v in rules.values()} <= {"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"}
+        assert {v["Type"] for v in rules.values()} <= {
+            "AWS::EC2::SecurityGroupIngress",
+            "AWS::EC2::SecurityGroupEgress",
+        }
         body["Resources"] = {k: v for k, v in body["Resources"].items() if k not in rules}
         return {"template": body, "rules": sorted(json.dumps(v, sort_keys=True) for v in rules.values())}
 
-    assert without_stack_name(with_iam_role, "WithIamRole") == without_stack_name(with_execution_role, "WithExecutionRole")
+    assert without_stack_name(with_iam_role, "WithIamRole") == without_stack_name(
+        with_execution_role, "WithExecutionRole"
+    )
     (job,) = resources(with_iam_role, JOB_DEFINITION).values()
     role_id = next(r for r in resources(with_iam_role, "AWS::IAM::Role") if r.startswith("MonitorRole"))
     assert job["Properties"]["RoleArn"] == get_att(role_id, "Arn")
@@ -335,7 +500,9 @@ def test_stock_packs_leave_only_replication_of_the_buckets(synth: dict) -> None:
     deployment's decision (the baseline acknowledges it).
     """
     reports = synth["report"]["pluginReports"]
-    violations = {(v["ruleName"], c["constructPath"]) for r in reports for v in r["violations"] for c in v["violatingConstructs"]}
+    violations = {
+        (v["ruleName"], c["constructPath"]) for r in reports for v in r["violations"] for c in v["violatingConstructs"]
+    }
     buckets = ["Captures/Bucket", "Captures/AccessLogs/Bucket", "Reports/Bucket", "Reports/AccessLogs/Bucket"]
     assert {v for v in violations if v[1].startswith("Test/")} == {
         (f"{pack}-S3BucketReplicationEnabled", f"Test/{b}/Resource") for pack in COMPLIANCE_PACKS for b in buckets
@@ -378,22 +545,54 @@ def test_instance_types_with_local_storage_get_no_volume_key(base: dict) -> None
 def _set_network(monitor: SecureDataQualityMonitor, **changes: Any) -> None:
     current = monitor.job_definition.network_config
     fields = ("enable_network_isolation", "enable_inter_container_traffic_encryption", "vpc_config")
-    monitor.job_definition.network_config = JOB.NetworkConfigProperty(**{**{f: getattr(current, f) for f in fields}, **changes})
+    monitor.job_definition.network_config = JOB.NetworkConfigProperty(
+        **{**{f: getattr(current, f) for f in fields}, **changes}
+    )
 
 
 @pytest.mark.parametrize(
     "mutate, what",
     [
         (lambda m: _set_network(m, enable_network_isolation=False), "EnableNetworkIsolation"),
-        (lambda m: _set_network(m, enable_inter_container_traffic_encryption=False), "EnableInterContainerTrafficEncryption"),
+        (
+            lambda m: _set_network(m, enable_inter_container_traffic_encryption=False),
+            "EnableInterContainerTrafficEncryption",
+        ),
         (lambda m: _set_network(m, vpc_config=None), "VpcConfig"),
         (lambda m: setattr(m.job_definition, "network_config", None), "EnableNetworkIsolation"),
-        (lambda m: setattr(m.job_definition, "job_resources", JOB.MonitoringResourcesProperty(cluster_config=JOB.ClusterConfigProperty(
-            instance_count=1, instance_type="ml.m5.xlarge", volume_size_in_gb=30))), "VolumeKmsKeyId"),
-        (lambda m: setattr(m.job_definition, "data_quality_job_output_config", JOB.MonitoringOutputConfigProperty(
-            kms_key_id=PLAIN_KEY_ARN, monitoring_outputs=m.job_definition.data_quality_job_output_config.monitoring_outputs)), "KmsKeyId"),
-        (lambda m: setattr(m.job_definition, "data_quality_job_input", JOB.DataQualityJobInputProperty(
-            endpoint_input=JOB.EndpointInputProperty(endpoint_name="other", local_path="/x"))), "EndpointInput"),
+        (
+            lambda m: setattr(
+                m.job_definition,
+                "job_resources",
+                JOB.MonitoringResourcesProperty(
+                    cluster_config=JOB.ClusterConfigProperty(
+                        instance_count=1, instance_type="ml.m5.xlarge", volume_size_in_gb=30
+                    )
+                ),
+            ),
+            "VolumeKmsKeyId",
+        ),
+        (
+            lambda m: setattr(
+                m.job_definition,
+                "data_quality_job_output_config",
+                JOB.MonitoringOutputConfigProperty(
+                    kms_key_id=PLAIN_KEY_ARN,
+                    monitoring_outputs=m.job_definition.data_quality_job_output_config.monitoring_outputs,
+                ),
+            ),
+            "KmsKeyId",
+        ),
+        (
+            lambda m: setattr(
+                m.job_definition,
+                "data_quality_job_input",
+                JOB.DataQualityJobInputProperty(
+                    endpoint_input=JOB.EndpointInputProperty(endpoint_name="other", local_path="/x")
+                ),
+            ),
+            "EndpointInput",
+        ),
     ],
 )
 def test_enforced_properties_are_checked_again_at_synth(base: dict, mutate: Callable, what: str) -> None:
@@ -407,10 +606,24 @@ def test_enforced_properties_are_checked_again_at_synth(base: dict, mutate: Call
 
 @pytest.mark.parametrize(
     "expression, hours",
-    [(HOURLY, 1), ("cron(0 12 ? * * *)", 24), ("cron(0 0 ? * * *)", 24), ("cron(0 00 ? * * *)", 24), ("cron(0 23 ? * * *)", 24),
-     ("cron(0 17/12 ? * * *)", 12), ("cron(0 0/2 ? * * *)", 2), ("cron(0 5/24 ? * * *)", 24),
-     ("cron(0 24 ? * * *)", None), ("cron(0 0/25 ? * * *)", None), ("cron(0 0/0 ? * * *)", None), ("cron(30 * ? * * *)", None),
-     ("cron(0 * * * ? *)", None), ("rate(1 hour)", None), ("NOW", None), ("cron(0 * ? * * *) ", None)],
+    [
+        (HOURLY, 1),
+        ("cron(0 12 ? * * *)", 24),
+        ("cron(0 0 ? * * *)", 24),
+        ("cron(0 00 ? * * *)", 24),
+        ("cron(0 23 ? * * *)", 24),
+        ("cron(0 17/12 ? * * *)", 12),
+        ("cron(0 0/2 ? * * *)", 2),
+        ("cron(0 5/24 ? * * *)", 24),
+        ("cron(0 24 ? * * *)", None),
+        ("cron(0 0/25 ? * * *)", None),
+        ("cron(0 0/0 ? * * *)", None),
+        ("cron(30 * ? * * *)", None),
+        ("cron(0 * * * ? *)", None),
+        ("rate(1 hour)", None),
+        ("NOW", None),
+        ("cron(0 * ? * * *) ", None),
+    ],
 )
 def test_schedule_expressions_are_the_forms_sagemaker_accepts(expression: str, hours: int | None) -> None:
     assert schedule_interval_hours(expression) == hours
@@ -422,7 +635,10 @@ def test_schedule_expressions_are_the_forms_sagemaker_accepts(expression: str, h
         {"schedule_expression": "cron(0 6 ? * * *)", "max_runtime": cdk.Duration.hours(24)},
         {"schedule_expression": "cron(0 0/6 ? * * *)", "max_runtime": cdk.Duration.hours(6)},
         {"max_runtime": cdk.Duration.minutes(45), "instance_count": 100, "volume_size": 16384},
-        {"output_bucket": "other", "output_prefix": "data-capture"},  # another bucket: no overlap with the capture prefix
+        {
+            "output_bucket": "other",
+            "output_prefix": "data-capture",
+        },  # another bucket: no overlap with the capture prefix
         {"output_prefix": "data-capture-reports"},  # a sibling, not inside
         {"baseline_constraints_uri": "s3://shared-baselines/churn/constraints.json"},
     ],
@@ -444,7 +660,9 @@ def test_tokens_are_not_checked(base: dict) -> None:
 def test_a_stack_in_a_region_outside_the_table_needs_image_uri() -> None:
     stack = cdk.Stack(new_app(), "Pinned", env=cdk.Environment(region="il-central-1"))
     b = _bare_base(stack)
-    with pytest.raises(PropError, match=r"image_uri=None is missing and the stack's Region il-central-1 is not among the 25 Regions"):
+    with pytest.raises(
+        PropError, match=r"image_uri=None is missing and the stack's Region il-central-1 is not among the 25 Regions"
+    ):
         _monitor(b)
     assert _monitor(b, image_uri=OVERRIDE_IMAGE).image_uri == OVERRIDE_IMAGE
     inside = cdk.Stack(new_app(), "Inside", env=cdk.Environment(region="eu-west-1"))
@@ -456,9 +674,22 @@ def _bare_base(stack: cdk.Stack) -> dict[str, Any]:
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
     (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
-    role = _monitor_role(stack, "MonitorRole", network, keys.models_key, [S3Prefix(captures.bucket, "data-capture")],
-                         [S3Prefix(captures.bucket, "monitoring")])
-    return {"stack": stack, "keys": keys, "endpoint": endpoint, "role": role, "captures": captures, "count": iter(range(100))}
+    role = _monitor_role(
+        stack,
+        "MonitorRole",
+        network,
+        keys.models_key,
+        [S3Prefix(captures.bucket, "data-capture")],
+        [S3Prefix(captures.bucket, "monitoring")],
+    )
+    return {
+        "stack": stack,
+        "keys": keys,
+        "endpoint": endpoint,
+        "role": role,
+        "captures": captures,
+        "count": iter(range(100)),
+    }
 
 
 # --- bad input -------------------------------------------------------------------------------------------
@@ -478,18 +709,44 @@ BAD: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("output_prefix", "is a int, not a str", lambda b: {"output_prefix": 7}),
     ("output_prefix", "longer than 512 characters", lambda b: {"output_prefix": "m" * 450}),
     ("output_prefix", "overlaps the endpoint's data-capture prefix", lambda b: {"output_prefix": "data-capture"}),
-    ("output_prefix", "overlaps the endpoint's data-capture prefix", lambda b: {"output_prefix": "data-capture/monitoring/"}),
+    (
+        "output_prefix",
+        "overlaps the endpoint's data-capture prefix",
+        lambda b: {"output_prefix": "data-capture/monitoring/"},
+    ),
     ("schedule_expression", "runs the job once at deployment", lambda b: {"schedule_expression": "NOW"}),
-    ("schedule_expression", "is not a schedule SageMaker Model Monitor accepts", lambda b: {"schedule_expression": "rate(1 hour)"}),
-    ("schedule_expression", "is not a schedule SageMaker Model Monitor accepts", lambda b: {"schedule_expression": "cron(0 24 ? * * *)"}),
-    ("schedule_expression", "is not a schedule SageMaker Model Monitor accepts", lambda b: {"schedule_expression": "cron(15 * ? * * *)"}),
+    (
+        "schedule_expression",
+        "is not a schedule SageMaker Model Monitor accepts",
+        lambda b: {"schedule_expression": "rate(1 hour)"},
+    ),
+    (
+        "schedule_expression",
+        "is not a schedule SageMaker Model Monitor accepts",
+        lambda b: {"schedule_expression": "cron(0 24 ? * * *)"},
+    ),
+    (
+        "schedule_expression",
+        "is not a schedule SageMaker Model Monitor accepts",
+        lambda b: {"schedule_expression": "cron(15 * ? * * *)"},
+    ),
     ("schedule_expression", "is a NoneType, not a str", lambda b: {"schedule_expression": None}),
-    ("max_runtime", "is longer than the schedule's interval (1 h)", lambda b: {"max_runtime": cdk.Duration.minutes(61)}),
-    ("max_runtime", "is longer than the schedule's interval (6 h)", lambda b: {"schedule_expression": "cron(0 0/6 ? * * *)",
-                                                                               "max_runtime": cdk.Duration.hours(7)}),
+    (
+        "max_runtime",
+        "is longer than the schedule's interval (1 h)",
+        lambda b: {"max_runtime": cdk.Duration.minutes(61)},
+    ),
+    (
+        "max_runtime",
+        "is longer than the schedule's interval (6 h)",
+        lambda b: {"schedule_expression": "cron(0 0/6 ? * * *)", "max_runtime": cdk.Duration.hours(7)},
+    ),
     ("max_runtime", "is not a whole number of seconds", lambda b: {"max_runtime": cdk.Duration.millis(1500)}),
-    ("max_runtime", "is not a whole number of seconds", lambda b: {"schedule_expression": "cron(0 1 ? * * *)",
-                                                                   "max_runtime": cdk.Duration.hours(25)}),
+    (
+        "max_runtime",
+        "is not a whole number of seconds",
+        lambda b: {"schedule_expression": "cron(0 1 ? * * *)", "max_runtime": cdk.Duration.hours(25)},
+    ),
     ("max_runtime", "is a int, not a Duration", lambda b: {"max_runtime": 3600}),
     ("instance_type", "is not an ml.* instance type", lambda b: {"instance_type": "m5.xlarge"}),
     ("instance_count", "is outside 1..100", lambda b: {"instance_count": 0}),
@@ -497,17 +754,46 @@ BAD: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("instance_count", "is a bool, not a int", lambda b: {"instance_count": True}),
     ("volume_size", "is outside 1..16384", lambda b: {"volume_size": 0}),
     ("volume_size", "is a float, not a int", lambda b: {"volume_size": 30.5}),
-    ("baseline_constraints_uri", "is not an s3://<bucket>/<key> URI", lambda b: {"baseline_constraints_uri": "https://b.s3.amazonaws.com/c.json"}),
-    ("baseline_constraints_uri", "is not an s3://<bucket>/<key> URI", lambda b: {"baseline_constraints_uri": "s3://baselines/churn/"}),
-    ("baseline_statistics_uri", "is not an s3://<bucket>/<key> URI", lambda b: {"baseline_statistics_uri": "s3://baselines"}),
-    ("baseline_constraints_uri", "is not an object in baseline_bucket", lambda b: {
-        "baseline_constraints_uri": "s3://elsewhere/constraints.json", "baseline_bucket": b["other"]}),
-    ("baseline_statistics_uri", "is not an object in baseline_bucket", lambda b: {
-        "baseline_statistics_uri": f"s3://{b['captures'].bucket.bucket_name}/statistics.json", "baseline_bucket": b["other"]}),
+    (
+        "baseline_constraints_uri",
+        "is not an s3://<bucket>/<key> URI",
+        lambda b: {"baseline_constraints_uri": "https://b.s3.amazonaws.com/c.json"},
+    ),
+    (
+        "baseline_constraints_uri",
+        "is not an s3://<bucket>/<key> URI",
+        lambda b: {"baseline_constraints_uri": "s3://baselines/churn/"},
+    ),
+    (
+        "baseline_statistics_uri",
+        "is not an s3://<bucket>/<key> URI",
+        lambda b: {"baseline_statistics_uri": "s3://baselines"},
+    ),
+    (
+        "baseline_constraints_uri",
+        "is not an object in baseline_bucket",
+        lambda b: {"baseline_constraints_uri": "s3://elsewhere/constraints.json", "baseline_bucket": b["other"]},
+    ),
+    (
+        "baseline_statistics_uri",
+        "is not an object in baseline_bucket",
+        lambda b: {
+            "baseline_statistics_uri": f"s3://{b['captures'].bucket.bucket_name}/statistics.json",
+            "baseline_bucket": b["other"],
+        },
+    ),
     ("baseline_bucket", "is given without baseline_constraints_uri", lambda b: {"baseline_bucket": b["other"]}),
-    ("baseline_bucket", "has no bucket_name", lambda b: {"baseline_bucket": "baselines", "baseline_statistics_uri": "s3://baselines/s.json"}),
+    (
+        "baseline_bucket",
+        "has no bucket_name",
+        lambda b: {"baseline_bucket": "baselines", "baseline_statistics_uri": "s3://baselines/s.json"},
+    ),
     ("image_uri", "is not an ECR image URI", lambda b: {"image_uri": "nginx:latest"}),
-    ("image_uri", "is not an ECR image URI", lambda b: {"image_uri": "public.ecr.aws/sagemaker/sagemaker-model-monitor-analyzer"}),
+    (
+        "image_uri",
+        "is not an ECR image URI",
+        lambda b: {"image_uri": "public.ecr.aws/sagemaker/sagemaker-model-monitor-analyzer"},
+    ),
     ("image_uri", "is a int, not a str", lambda b: {"image_uri": 7}),
     ("schedule_name", "is not a valid monitoring schedule name", lambda b: {"schedule_name": "churn data quality"}),
     ("schedule_name", "is not a valid monitoring schedule name", lambda b: {"schedule_name": "churn-"}),

@@ -22,16 +22,33 @@ S = ec2.InterfaceVpcEndpointAwsService
 REGION = "${AWS::Region}"
 ACCOUNT = {"Ref": "AWS::AccountId"}
 SENTINEL_EGRESS = {
-    "CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic",
-    "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86,
+    "CidrIp": "255.255.255.255/32",
+    "Description": "Disallow all traffic",
+    "FromPort": 252,
+    "IpProtocol": "icmp",
+    "ToPort": 86,
 }
 DEFAULT_SERVICES = {
     f"com.amazonaws.{REGION}.{name}"
-    for name in ("sagemaker.api", "sagemaker.runtime", "sagemaker.featurestore-runtime", "servicecatalog", "sts",
-                 "logs", "monitoring", "ecr.api", "ecr.dkr", "kms", "ssm", "ssmmessages", "secretsmanager")
+    for name in (
+        "sagemaker.api",
+        "sagemaker.runtime",
+        "sagemaker.featurestore-runtime",
+        "servicecatalog",
+        "sts",
+        "logs",
+        "monitoring",
+        "ecr.api",
+        "ecr.dkr",
+        "kms",
+        "ssm",
+        "ssmmessages",
+        "secretsmanager",
+    )
 } | {f"aws.sagemaker.{REGION}.studio", f"aws.sagemaker.{REGION}.notebook"}
 EXISTING_VPC = {
-    "vpc_id": "vpc-0123456789abcdef0", "vpc_cidr_block": "10.20.0.0/16",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "vpc_cidr_block": "10.20.0.0/16",
     "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
     "isolated_subnet_ids": ["subnet-0aaa", "subnet-0bbb", "subnet-0ccc"],
     "isolated_subnet_route_table_ids": ["rtb-0aaa", "rtb-0bbb", "rtb-0ccc"],
@@ -75,10 +92,14 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     network("Default")
     network(
-        "Custom", cidr="10.40.0.0/20", subnet_cidr_mask=24,
+        "Custom",
+        cidr="10.40.0.0/20",
+        subnet_cidr_mask=24,
         availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-        s3_prefix_list_id="pl-6da54004", external_read_buckets=["jumpstart-cache-prod-eu-west-1"],
-        flow_log_retention=logs.RetentionDays.THREE_MONTHS, interface_endpoints=[S.SAGEMAKER_API, S.STS],
+        s3_prefix_list_id="pl-6da54004",
+        external_read_buckets=["jumpstart-cache-prod-eu-west-1"],
+        flow_log_retention=logs.RetentionDays.THREE_MONTHS,
+        interface_endpoints=[S.SAGEMAKER_API, S.STS],
     )
     network("Concrete", env=cdk.Environment(account="111111111111", region="eu-west-1"), max_azs=3)
     network("Existing", vpc=EXISTING_VPC)
@@ -88,7 +109,14 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     templates = {name: json.loads((Path(outdir) / f"{name}.template.json").read_text()) for name in nets}
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     lint = CfnLint(*sorted(Path(outdir).glob("*.template.json")))
-    return {"templates": templates, "report": report, "error": error, "nets": nets, "outdir": Path(outdir), "cfn_lint": lint}
+    return {
+        "templates": templates,
+        "report": report,
+        "error": error,
+        "nets": nets,
+        "outdir": Path(outdir),
+        "cfn_lint": lint,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +140,13 @@ def existing(synth: dict[str, Any]) -> dict:
 @pytest.mark.parametrize("stack", ["Default", "Custom", "Concrete"])
 def test_no_internet_gateway_nat_or_default_route(synth: dict[str, Any], stack: str) -> None:
     template = synth["templates"][stack]
-    for cfn_type in ("AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::NatGateway",
-                     "AWS::EC2::EIP", "AWS::EC2::EgressOnlyInternetGateway"):
+    for cfn_type in (
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::VPCGatewayAttachment",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::EIP",
+        "AWS::EC2::EgressOnlyInternetGateway",
+    ):
         assert resources(template, cfn_type) == {}, cfn_type
     for route in resources(template, "AWS::EC2::Route").values():
         assert route["Properties"].get("DestinationCidrBlock") != "0.0.0.0/0"
@@ -186,17 +219,30 @@ def test_interface_endpoints_attribute_is_keyed_by_short_name(synth: dict[str, A
 
 
 def test_interface_endpoint_policies(default: dict) -> None:
-    account_only = [{
-        "Action": "*", "Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": "*",
-        "Sid": "PrincipalsOfThisAccountOnly",
-        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
-    }]
-    sagemaker_resources_only = [{
-        "Action": "sagemaker:*", "Effect": "Allow", "Principal": {"AWS": "*"},
-        "Sid": "SageMakerActionsOnThisAccountOnly",
-        "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:", {"Ref": "AWS::Region"}, ":",
-                                       ACCOUNT, ":*"]]},
-    }]
+    account_only = [
+        {
+            "Action": "*",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Resource": "*",
+            "Sid": "PrincipalsOfThisAccountOnly",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        }
+    ]
+    sagemaker_resources_only = [
+        {
+            "Action": "sagemaker:*",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Sid": "SageMakerActionsOnThisAccountOnly",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:", {"Ref": "AWS::Region"}, ":", ACCOUNT, ":*"],
+                ]
+            },
+        }
+    ]
     for service, props in _interface_endpoints(default).items():
         if service.endswith((".studio", ".notebook")):
             assert props["PolicyDocument"]["Statement"] == sagemaker_resources_only, service
@@ -207,26 +253,52 @@ def test_interface_endpoint_policies(default: dict) -> None:
 
 
 def test_s3_gateway_endpoint_on_isolated_route_tables_with_perimeter_policy(default: dict) -> None:
-    (gateway,) = [e["Properties"] for e in resources(default, "AWS::EC2::VPCEndpoint").values()
-                  if e["Properties"]["VpcEndpointType"] == "Gateway"]
+    (gateway,) = [
+        e["Properties"]
+        for e in resources(default, "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"]["VpcEndpointType"] == "Gateway"
+    ]
     assert _flat(gateway["ServiceName"]) == f"com.amazonaws.{REGION}.s3"
     assert sorted(gateway["RouteTableIds"], key=str) == sorted(
         ({"Ref": k} for k in resources(default, "AWS::EC2::RouteTable")), key=str
     )
     assert len(gateway["RouteTableIds"]) == 2
     assert gateway["PolicyDocument"]["Statement"] == [
-        {"Action": "s3:*", "Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": "*",
-         "Sid": "ThisAccountToThisAccountBuckets",
-         "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "s3:ResourceAccount": ACCOUNT}}},
-        {"Action": "s3:GetObject", "Effect": "Allow", "Principal": {"AWS": "*"}, "Sid": "EcrImageLayers",
-         "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::prod-", {"Ref": "AWS::Region"},
-                                        "-starport-layer-bucket/*"]]}},
+        {
+            "Action": "s3:*",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Resource": "*",
+            "Sid": "ThisAccountToThisAccountBuckets",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "s3:ResourceAccount": ACCOUNT}},
+        },
+        {
+            "Action": "s3:GetObject",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Sid": "EcrImageLayers",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":s3:::prod-",
+                        {"Ref": "AWS::Region"},
+                        "-starport-layer-bucket/*",
+                    ],
+                ]
+            },
+        },
     ]
 
 
 def test_external_read_buckets_are_readable_by_this_account_only(custom: dict) -> None:
-    (gateway,) = [e["Properties"] for e in resources(custom, "AWS::EC2::VPCEndpoint").values()
-                  if e["Properties"]["VpcEndpointType"] == "Gateway"]
+    (gateway,) = [
+        e["Properties"]
+        for e in resources(custom, "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"]["VpcEndpointType"] == "Gateway"
+    ]
     statement = gateway["PolicyDocument"]["Statement"][-1]
     assert statement["Sid"] == "ThisAccountReadsExternalBuckets"
     assert statement["Action"] == ["s3:GetObject", "s3:ListBucket"]
@@ -244,7 +316,8 @@ def _rules(template: dict, cfn_type: str, group: dict) -> list[str]:
     """The standalone rules of ``group``, without GroupId and Description, as sorted JSON strings."""
     return sorted(
         json.dumps({k: v for k, v in r["Properties"].items() if k not in ("GroupId", "Description")}, sort_keys=True)
-        for r in resources(template, cfn_type).values() if r["Properties"]["GroupId"] == group
+        for r in resources(template, cfn_type).values()
+        if r["Properties"]["GroupId"] == group
     )
 
 
@@ -282,8 +355,12 @@ def test_workload_security_group_talks_only_to_endpoints_and_itself(default: dic
     assert _rules(default, "AWS::EC2::SecurityGroupEgress", group) == _canon(
         {"IpProtocol": "-1", "DestinationSecurityGroupId": group},
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "DestinationSecurityGroupId": endpoint_sg},
-        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-         "DestinationPrefixListId": {"Fn::GetAtt": [lookup, "PrefixLists.0.PrefixListId"]}},
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "DestinationPrefixListId": {"Fn::GetAtt": [lookup, "PrefixLists.0.PrefixListId"]},
+        },
     )
 
 
@@ -297,12 +374,19 @@ def test_s3_prefix_list_is_looked_up_at_deploy_time_with_a_read_only_role(defaul
     policy = default["Resources"][_logical_id(default, "AWS::IAM::ManagedPolicy", "S3PrefixListLookupPolicy")]
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         {"Action": "ec2:DescribeManagedPrefixLists", "Effect": "Allow", "Resource": "*", "Sid": "ReadPrefixLists"},
-        {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow", "Sid": "WriteOwnLogs",
-         "Resource": _get_att(default, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs", "Arn")},
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Sid": "WriteOwnLogs",
+            "Resource": _get_att(default, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs", "Arn"),
+        },
     ]
     assert policy["Properties"]["Roles"] == [{"Ref": _logical_id(default, "AWS::IAM::Role", "S3PrefixListLookupRole")}]
-    (function,) = [f for k, f in resources(default, "AWS::Lambda::Function").items()
-                   if k.startswith("AWS679f53fac002430cb0da5b7982bd2287")]
+    (function,) = [
+        f
+        for k, f in resources(default, "AWS::Lambda::Function").items()
+        if k.startswith("AWS679f53fac002430cb0da5b7982bd2287")
+    ]
     assert function["Properties"]["Role"] == _get_att(default, "AWS::IAM::Role", "S3PrefixListLookupRole", "Arn")
     assert "DependsOn" not in function  # the GetAtt orders it (cfn-lint W3005)
     group = default["Resources"][_logical_id(default, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs")]
@@ -338,7 +422,8 @@ def test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group(default: dic
     }
     group = default["Resources"][group_id]
     assert group["Properties"] == {
-        "KmsKeyId": _get_att(default, "AWS::KMS::Key", "LogsKey", "Arn"), "RetentionInDays": 365,
+        "KmsKeyId": _get_att(default, "AWS::KMS::Key", "LogsKey", "Arn"),
+        "RetentionInDays": 365,
     }
     assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
@@ -350,25 +435,45 @@ def test_flow_log_retention_is_configurable(custom: dict) -> None:
 
 def test_flow_log_role_trusts_only_this_accounts_flow_logs(default: dict) -> None:
     role = default["Resources"][_logical_id(default, "AWS::IAM::Role", "FlowLogRole")]["Properties"]
-    assert role["AssumeRolePolicyDocument"]["Statement"] == [{
-        "Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-        "Condition": {
-            "StringEquals": {"aws:SourceAccount": ACCOUNT},
-            "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
-                "arn:", {"Ref": "AWS::Partition"}, ":ec2:", {"Ref": "AWS::Region"}, ":", ACCOUNT, ":vpc-flow-log/*",
-            ]]}},
-        },
-    }]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                "ArnLike": {
+                    "aws:SourceArn": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                "arn:",
+                                {"Ref": "AWS::Partition"},
+                                ":ec2:",
+                                {"Ref": "AWS::Region"},
+                                ":",
+                                ACCOUNT,
+                                ":vpc-flow-log/*",
+                            ],
+                        ]
+                    }
+                },
+            },
+        }
+    ]
     assert "Policies" not in role and "ManagedPolicyArns" not in role
 
 
 def test_flow_log_role_may_only_write_to_its_log_group(default: dict) -> None:
     policy = default["Resources"][_logical_id(default, "AWS::IAM::ManagedPolicy", "FlowLogPolicy")]
     assert policy["Properties"]["Roles"] == [{"Ref": _logical_id(default, "AWS::IAM::Role", "FlowLogRole")}]
-    assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
-        "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], "Effect": "Allow",
-        "Resource": _get_att(default, "AWS::Logs::LogGroup", "FlowLogGroup", "Arn"),
-    }]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": _get_att(default, "AWS::Logs::LogGroup", "FlowLogGroup", "Arn"),
+        }
+    ]
     assert resources(default, "AWS::IAM::Policy") == {}
     (flow_log,) = resources(default, "AWS::EC2::FlowLog").values()
     assert flow_log["DependsOn"] == [_logical_id(default, "AWS::IAM::ManagedPolicy", "FlowLogPolicy")]
@@ -419,8 +524,10 @@ def test_stock_packs_leave_no_unacknowledged_finding(synth: dict[str, Any]) -> N
     assert [v["ruleName"] for r in reports for v in r["violations"]] == []
     suppressed = {
         (v["ruleName"], c["constructPath"], v["acknowledgedAt"])
-        for r in reports if r["pluginName"] in STOCK_PACKS
-        for v in r.get("suppressedViolations", []) for c in v["violatingConstructs"]
+        for r in reports
+        if r["pluginName"] in STOCK_PACKS
+        for v in r.get("suppressedViolations", [])
+        for c in v["violatingConstructs"]
     }
     # One acknowledgment per pack per network on the self-referencing ingress rule itself, and,
     # where the network looks the S3 prefix list up, the lookup's on its policy and function.
@@ -432,16 +539,25 @@ def test_stock_packs_leave_no_unacknowledged_finding(synth: dict[str, Any]) -> N
         assert path.split("/")[1:3] == ["Network", "WorkloadSecurityGroup"]
         assert path.endswith(":ALL TRAFFIC")
         assert acknowledged_at == path
-    lookups = {stack for stack, template in synth["templates"].items() if resources(template, "Custom::S3PrefixListLookup")}
+    lookups = {
+        stack for stack, template in synth["templates"].items() if resources(template, "Custom::S3PrefixListLookup")
+    }
     assert lookups and lookups < set(synth["templates"])
     lookup_acks = {
         (rule, stack, path.split("/", 1)[1]) for rule, path, _ in suppressed - ingress for stack in [path.split("/")[0]]
     }
     assert lookup_acks == {
-        (rule, stack, "AWS679f53fac002430cb0da5b7982bd2287/Resource") for stack in lookups for rule in (
-            "HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaDLQ",
-            "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC",
-            "PCI.DSS.321-LambdaInsideVPC")
+        (rule, stack, "AWS679f53fac002430cb0da5b7982bd2287/Resource")
+        for stack in lookups
+        for rule in (
+            "HIPAA.Security-LambdaConcurrency",
+            "NIST.800.53.R5-LambdaConcurrency",
+            "HIPAA.Security-LambdaDLQ",
+            "NIST.800.53.R5-LambdaDLQ",
+            "HIPAA.Security-LambdaInsideVPC",
+            "NIST.800.53.R5-LambdaInsideVPC",
+            "PCI.DSS.321-LambdaInsideVPC",
+        )
     } | {("AwsSolutions-IAM5[Resource::*]", stack, "Network/S3PrefixListLookupPolicy/Resource") for stack in lookups}
 
 
@@ -462,16 +578,25 @@ BAD_INPUT: list[tuple[str, str, Case]] = [
     ("cidr", "outside the /16 to /28", lambda s: {"cidr": "10.0.0.0/8"}),
     ("cidr", "is not a private range", lambda s: {"cidr": "8.8.0.0/16"}),
     ("cidr", "Docker bridge", lambda s: {"cidr": "172.17.0.0/16"}),
-    ("cidr", "room for 2 subnet(s) of /28 but 3 zones",
-     lambda s: {"cidr": "10.0.0.0/27", "subnet_cidr_mask": 28, "max_azs": 3}),
+    (
+        "cidr",
+        "room for 2 subnet(s) of /28 but 3 zones",
+        lambda s: {"cidr": "10.0.0.0/27", "subnet_cidr_mask": 28, "max_azs": 3},
+    ),
     ("cidr", "is a int, not a str", lambda s: {"cidr": 167772160}),
-    ("subnet_cidr_mask", "not between the /24 of cidr and /28",
-     lambda s: {"cidr": "10.0.0.0/24", "subnet_cidr_mask": 20}),
+    (
+        "subnet_cidr_mask",
+        "not between the /24 of cidr and /28",
+        lambda s: {"cidr": "10.0.0.0/24", "subnet_cidr_mask": 20},
+    ),
     ("subnet_cidr_mask", "not between the /16 of cidr and /28", lambda s: {"subnet_cidr_mask": 29}),
     ("max_azs", "fewer than two zones", lambda s: {"max_azs": 1}),
     ("max_azs", "is a str, not a int", lambda s: {"max_azs": "3"}),
-    ("max_azs", "together with availability_zones",
-     lambda s: {"max_azs": 2, "availability_zones": ["eu-west-1a", "eu-west-1b"]}),
+    (
+        "max_azs",
+        "together with availability_zones",
+        lambda s: {"max_azs": 2, "availability_zones": ["eu-west-1a", "eu-west-1b"]},
+    ),
     ("availability_zones", "fewer than two zones", lambda s: {"availability_zones": ["eu-west-1a"]}),
     ("availability_zones", "names a zone twice", lambda s: {"availability_zones": ["eu-west-1a", "eu-west-1a"]}),
     ("availability_zones", "is not a list", lambda s: {"availability_zones": "eu-west-1a"}),
@@ -486,14 +611,37 @@ BAD_INPUT: list[tuple[str, str, Case]] = [
     ("interface_endpoints", "is a str", lambda s: {"interface_endpoints": ["sts"]}),
     ("create_flow_log", "cannot turn off", lambda s: {"create_flow_log": False}),
     ("logs_key", "is not a KMS key", lambda s: {"logs_key": None}),
-    ("subnets", "only selects subnets of an existing vpc",
-     lambda s: {"subnets": [ec2.Subnet.from_subnet_id(s, "Lone", "subnet-0aaa")]}),
-    ("vpc", "has no isolated subnets", lambda s: {"vpc": ec2.Vpc.from_vpc_attributes(
-        s, "NoIsolated", vpc_id="vpc-1", vpc_cidr_block="10.20.0.0/16", availability_zones=["eu-west-1a", "eu-west-1b"],
-        private_subnet_ids=["subnet-0aaa", "subnet-0bbb"])}),
-    ("vpc", "fewer than two zones (eu-west-1a)", lambda s: {"vpc": _imported(
-        s, availability_zones=["eu-west-1a"], isolated_subnet_ids=["subnet-0aaa", "subnet-0bbb"],
-        isolated_subnet_route_table_ids=["rtb-0aaa", "rtb-0bbb"])}),
+    (
+        "subnets",
+        "only selects subnets of an existing vpc",
+        lambda s: {"subnets": [ec2.Subnet.from_subnet_id(s, "Lone", "subnet-0aaa")]},
+    ),
+    (
+        "vpc",
+        "has no isolated subnets",
+        lambda s: {
+            "vpc": ec2.Vpc.from_vpc_attributes(
+                s,
+                "NoIsolated",
+                vpc_id="vpc-1",
+                vpc_cidr_block="10.20.0.0/16",
+                availability_zones=["eu-west-1a", "eu-west-1b"],
+                private_subnet_ids=["subnet-0aaa", "subnet-0bbb"],
+            )
+        },
+    ),
+    (
+        "vpc",
+        "fewer than two zones (eu-west-1a)",
+        lambda s: {
+            "vpc": _imported(
+                s,
+                availability_zones=["eu-west-1a"],
+                isolated_subnet_ids=["subnet-0aaa", "subnet-0bbb"],
+                isolated_subnet_route_table_ids=["rtb-0aaa", "rtb-0bbb"],
+            )
+        },
+    ),
     ("vpc", "has no known CIDR", lambda s: {"vpc": _imported(s, vpc_cidr_block=None)}),
     ("vpc", "without a route table id", lambda s: {"vpc": _imported(s, isolated_subnet_route_table_ids=None)}),
 ]
@@ -503,8 +651,10 @@ def _subnet_cases(stack: cdk.Stack) -> list[tuple[str, dict[str, Any]]]:
     vpc = _imported(stack)
     return [
         ("fewer than two zones (eu-west-1a)", {"vpc": vpc, "subnets": [vpc.isolated_subnets[0]]}),
-        ("is not an isolated subnet of vpc",
-         {"vpc": vpc, "subnets": [ec2.Subnet.from_subnet_id(stack, "Other", "subnet-0zzz")]}),
+        (
+            "is not an isolated subnet of vpc",
+            {"vpc": vpc, "subnets": [ec2.Subnet.from_subnet_id(stack, "Other", "subnet-0zzz")]},
+        ),
         ("is not a non-empty list", {"vpc": vpc, "subnets": []}),
     ]
 
@@ -532,11 +682,19 @@ def test_subnets_must_be_isolated_subnets_of_vpc_in_two_zones(index: int) -> Non
 def test_existing_vpc_and_props_to_make_one_conflict(conflicting: str) -> None:
     stack = new_stack()
     values = {
-        "cidr": "10.0.0.0/16", "subnet_cidr_mask": 20, "max_azs": 2, "availability_zones": ["eu-west-1a", "eu-west-1b"]
+        "cidr": "10.0.0.0/16",
+        "subnet_cidr_mask": 20,
+        "max_azs": 2,
+        "availability_zones": ["eu-west-1a", "eu-west-1b"],
     }
     with pytest.raises(PropError, match=rf"both vpc and {conflicting} were given.*drop {conflicting}"):
-        PrivateNetwork(stack, "Network", logs_key=kms.Key(stack, "LogsKey"), vpc=_imported(stack),
-                       **{conflicting: values[conflicting]})
+        PrivateNetwork(
+            stack,
+            "Network",
+            logs_key=kms.Key(stack, "LogsKey"),
+            vpc=_imported(stack),
+            **{conflicting: values[conflicting]},
+        )
 
 
 # Last, so that the cfn-lint started by the fixture has run alongside the tests above.

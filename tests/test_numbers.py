@@ -40,42 +40,83 @@ def base() -> dict[str, Any]:
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
     (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
     return {
-        "stack": stack, "keys": keys, "network": network, "endpoint": endpoint,
+        "stack": stack,
+        "keys": keys,
+        "network": network,
+        "endpoint": endpoint,
         "topic": endpoint.alarm_topic,
-        "monitor_role": _monitor_role(stack, "MonitorRole", network, keys.models_key,
-                                      [S3Prefix(captures.bucket, "data-capture")], [S3Prefix(captures.bucket, "monitoring")]),
+        "monitor_role": _monitor_role(
+            stack,
+            "MonitorRole",
+            network,
+            keys.models_key,
+            [S3Prefix(captures.bucket, "data-capture")],
+            [S3Prefix(captures.bucket, "monitoring")],
+        ),
         "studio_role": new_role(stack, "StudioRole"),
         "ids": count(),
     }
 
 
 def _endpoint(b: dict, **props: Any) -> Any:
-    return SecureEndpoint(b["stack"], f"Endpoint{next(b['ids'])}", model=b["endpoint"].model,
-                          encryption_key=b["keys"].models_key, alarm_topic=b["topic"], **props)
+    return SecureEndpoint(
+        b["stack"],
+        f"Endpoint{next(b['ids'])}",
+        model=b["endpoint"].model,
+        encryption_key=b["keys"].models_key,
+        alarm_topic=b["topic"],
+        **props,
+    )
 
 
 def _api(b: dict, **props: Any) -> Any:
-    return ProtectedInferenceApi(b["stack"], f"Api{next(b['ids'])}", endpoint=b["endpoint"], logs_key=b["keys"].logs_key,
-                                 alarm_topic=b["topic"], **props)
+    return ProtectedInferenceApi(
+        b["stack"],
+        f"Api{next(b['ids'])}",
+        endpoint=b["endpoint"],
+        logs_key=b["keys"].logs_key,
+        alarm_topic=b["topic"],
+        **props,
+    )
 
 
 def _monitor(b: dict, **props: Any) -> Any:
-    return SecureDataQualityMonitor(b["stack"], f"Monitor{next(b['ids'])}", endpoint=b["endpoint"], role=b["monitor_role"],
-                                    encryption_key=b["keys"].models_key, **props)
+    return SecureDataQualityMonitor(
+        b["stack"],
+        f"Monitor{next(b['ids'])}",
+        endpoint=b["endpoint"],
+        role=b["monitor_role"],
+        encryption_key=b["keys"].models_key,
+        **props,
+    )
 
 
 def _network(b: dict, **props: Any) -> Any:
-    return PrivateNetwork(b["stack"], f"Network{next(b['ids'])}", logs_key=b["keys"].logs_key, interface_endpoints=[], **props)
+    return PrivateNetwork(
+        b["stack"], f"Network{next(b['ids'])}", logs_key=b["keys"].logs_key, interface_endpoints=[], **props
+    )
 
 
 def _domain(b: dict, **props: Any) -> Any:
-    return SecureStudioDomain(b["stack"], f"Domain{next(b['ids'])}", network=b["network"], execution_role=b["studio_role"],
-                              encryption_key=b["keys"].data_key, **props)
+    return SecureStudioDomain(
+        b["stack"],
+        f"Domain{next(b['ids'])}",
+        network=b["network"],
+        execution_role=b["studio_role"],
+        encryption_key=b["keys"].data_key,
+        **props,
+    )
 
 
 def _notebook(b: dict, **props: Any) -> Any:
-    return SecureNotebookInstance(b["stack"], f"Notebook{next(b['ids'])}", network=b["network"],
-                                  execution_role=b["studio_role"], encryption_key=b["keys"].data_key, **props)
+    return SecureNotebookInstance(
+        b["stack"],
+        f"Notebook{next(b['ids'])}",
+        network=b["network"],
+        execution_role=b["studio_role"],
+        encryption_key=b["keys"].data_key,
+        **props,
+    )
 
 
 def _threats(b: dict, **props: Any) -> Any:
@@ -114,7 +155,9 @@ NUMERIC_PROPS: list[tuple[Callable[..., Any], str, dict[str, Any]]] = [
 @pytest.mark.parametrize(
     "make, prop, others", NUMERIC_PROPS, ids=[f"{make.__name__.strip('_')}-{prop}" for make, prop, _ in NUMERIC_PROPS]
 )
-def test_non_finite_numbers_fail_in_python_and_jsii_lives_on(base: dict, make: Callable, prop: str, others: dict, value: float) -> None:
+def test_non_finite_numbers_fail_in_python_and_jsii_lives_on(
+    base: dict, make: Callable, prop: str, others: dict, value: float
+) -> None:
     with pytest.raises(PropError) as raised:
         make(base, **others, **{prop: value})
     message = str(raised.value)
@@ -133,9 +176,15 @@ def test_the_table_lists_every_numeric_prop_of_every_public_construct() -> None:
 
     import secure_sagemaker
 
-    makers = {SecureEndpoint: _endpoint, ProtectedInferenceApi: _api, SecureDataQualityMonitor: _monitor,
-              PrivateNetwork: _network, SecureStudioDomain: _domain, SecureNotebookInstance: _notebook,
-              ThreatDetection: _threats}
+    makers = {
+        SecureEndpoint: _endpoint,
+        ProtectedInferenceApi: _api,
+        SecureDataQualityMonitor: _monitor,
+        PrivateNetwork: _network,
+        SecureStudioDomain: _domain,
+        SecureNotebookInstance: _notebook,
+        ThreatDetection: _threats,
+    }
     listed = {(make, prop) for make, prop, _ in NUMERIC_PROPS}
     missing = []
     for name, module in secure_sagemaker._EXPORTS.items():
@@ -166,6 +215,8 @@ def test_require_number_says_what_is_wrong(value: Any, kwargs: dict, problem: st
         require_number("C", "p", value, "pass a number", **kwargs)
 
 
-@pytest.mark.parametrize("value, kwargs", [(1, {}), (2.5, {"minimum": 0}), (10, {"minimum": 1, "maximum": 10}), (0, {"integer": True})])
+@pytest.mark.parametrize(
+    "value, kwargs", [(1, {}), (2.5, {"minimum": 0}), (10, {"minimum": 1, "maximum": 10}), (0, {"integer": True})]
+)
 def test_require_number_accepts_finite_numbers_in_range(value: Any, kwargs: dict) -> None:
     require_number("C", "p", value, "pass a number", **kwargs)

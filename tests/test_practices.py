@@ -90,7 +90,9 @@ def control_problems(control: Control) -> list[str]:
     if control.mode is not Mode.ENFORCED:
         props = set(inspect.signature(cls.__init__).parameters) if inspect.isclass(cls) else set()
         if control.switch_name not in props | CONTEXT_KEYS or "=" not in (control.switch or ""):
-            problems.append(f"{control.construct}: {control.switch!r} is not `prop=value` with a prop of it or a context key")
+            problems.append(
+                f"{control.construct}: {control.switch!r} is not `prop=value` with a prop of it or a context key"
+            )
     if not control.tests:
         problems.append(f"{control.construct}: no test proves {control.does!r}")
     for test in control.tests:
@@ -107,13 +109,49 @@ def test_every_control_names_a_construct_switch_and_tests_that_exist() -> None:
 @pytest.mark.parametrize(
     ("control", "problem"),
     [
-        (Control("storage.NoSuchBucket", "x", Mode.ENFORCED, ("tests/test_storage.py::test_bad_bucket_names_fail",)), "no such class"),
-        (Control("storage.SecureBucket", "x", Mode.ENFORCED, ("tests/test_storage.py::test_bad_bucket_names_fail",), "bucket_name=x"), "enforced control has no switch"),
-        (Control("storage.SecureBucket", "x", Mode.DEFAULT, ("tests/test_storage.py::test_bad_bucket_names_fail",), "allow_http=True"), "not `prop=value`"),
-        (Control("storage.SecureBucket", "x", Mode.DEFAULT, ("tests/test_storage.py::test_bad_bucket_names_fail",), "bucket_name"), "not `prop=value`"),
-        (Control("storage.SecureBucket", "x", Mode.OPT_IN, ("tests/test_storage.py::test_bad_bucket_names_fail",)), "not `prop=value`"),
+        (
+            Control("storage.NoSuchBucket", "x", Mode.ENFORCED, ("tests/test_storage.py::test_bad_bucket_names_fail",)),
+            "no such class",
+        ),
+        (
+            Control(
+                "storage.SecureBucket",
+                "x",
+                Mode.ENFORCED,
+                ("tests/test_storage.py::test_bad_bucket_names_fail",),
+                "bucket_name=x",
+            ),
+            "enforced control has no switch",
+        ),
+        (
+            Control(
+                "storage.SecureBucket",
+                "x",
+                Mode.DEFAULT,
+                ("tests/test_storage.py::test_bad_bucket_names_fail",),
+                "allow_http=True",
+            ),
+            "not `prop=value`",
+        ),
+        (
+            Control(
+                "storage.SecureBucket",
+                "x",
+                Mode.DEFAULT,
+                ("tests/test_storage.py::test_bad_bucket_names_fail",),
+                "bucket_name",
+            ),
+            "not `prop=value`",
+        ),
+        (
+            Control("storage.SecureBucket", "x", Mode.OPT_IN, ("tests/test_storage.py::test_bad_bucket_names_fail",)),
+            "not `prop=value`",
+        ),
         (Control("storage.SecureBucket", "x", Mode.ENFORCED, ()), "no test proves"),
-        (Control("storage.SecureBucket", "x", Mode.ENFORCED, ("tests/test_storage.py::test_that_was_renamed",)), "no test tests/"),
+        (
+            Control("storage.SecureBucket", "x", Mode.ENFORCED, ("tests/test_storage.py::test_that_was_renamed",)),
+            "no test tests/",
+        ),
         (Control("storage.SecureBucket", "x", Mode.ENFORCED, ("tests/test_gone.py::test_x",)), "no test tests/"),
     ],
 )
@@ -149,8 +187,11 @@ def _library_classes() -> frozenset[str]:
     names = set()
     for info in pkgutil.walk_packages(secure_sagemaker.__path__, "secure_sagemaker."):
         module = importlib.import_module(info.name)
-        names |= {n for n, c in vars(module).items()
-                  if inspect.isclass(c) and c.__module__ == module.__name__ and not n.startswith("_")}
+        names |= {
+            n
+            for n, c in vars(module).items()
+            if inspect.isclass(c) and c.__module__ == module.__name__ and not n.startswith("_")
+        }
     return frozenset(names)
 
 

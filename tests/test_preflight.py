@@ -38,9 +38,16 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/ApiGatewayLogs"
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No credentials, profiles or instance metadata of the machine reach a test."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                 "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -118,8 +125,12 @@ def quotas_client(*quotas: tuple[str, float], default: tuple[tuple[str, float], 
     client, stub = stubbed("service-quotas")
 
     def page(items):
-        return {"Quotas": [{"QuotaName": n, "QuotaCode": f"L-{i:08X}", "Value": v, "ServiceCode": "sagemaker"}
-                           for i, (n, v) in enumerate(items)]}
+        return {
+            "Quotas": [
+                {"QuotaName": n, "QuotaCode": f"L-{i:08X}", "Value": v, "ServiceCode": "sagemaker"}
+                for i, (n, v) in enumerate(items)
+            ]
+        }
 
     stub.add_response("list_service_quotas", page(quotas), {"ServiceCode": "sagemaker"})
     stub.add_response("list_aws_default_service_quotas", page(default), {"ServiceCode": "sagemaker"})
@@ -133,14 +144,21 @@ def quotas_client(*quotas: tuple[str, float], default: tuple[tuple[str, float], 
 
 def test_settings_come_from_cdk_json_and_c_overrides(app_dir: Path) -> None:
     plain = load_settings(app_dir)
-    assert (plain.config.stack_name, plain.config.demo_endpoint, plain.config.max_azs) == ("SecureSageMakerBaseline", False, 2)
-    changed = load_settings(app_dir, ["secure-sagemaker:demoEndpoint=true", "secure-sagemaker:maxAzs=3",
-                                      "secure-sagemaker:stackName=Other"])
+    assert (plain.config.stack_name, plain.config.demo_endpoint, plain.config.max_azs) == (
+        "SecureSageMakerBaseline",
+        False,
+        2,
+    )
+    changed = load_settings(
+        app_dir, ["secure-sagemaker:demoEndpoint=true", "secure-sagemaker:maxAzs=3", "secure-sagemaker:stackName=Other"]
+    )
     assert (changed.config.stack_name, changed.config.demo_endpoint, changed.config.max_azs) == ("Other", True, 3)
     assert changed.workload_alias_prefix == "Other"
     assert load_settings(app_dir, ["secure-sagemaker:keyAliasPrefix=team-a"]).workload_alias_prefix == "team-a"
     assert plain.stack_names == ("SecureSageMakerAccountBaseline", "SecureSageMakerBaseline")
-    assert load_settings(app_dir, ["secure-sagemaker:accountBaseline=false"]).stack_names == ("SecureSageMakerBaseline",)
+    assert load_settings(app_dir, ["secure-sagemaker:accountBaseline=false"]).stack_names == (
+        "SecureSageMakerBaseline",
+    )
     assert plain.qualifier == "hnb659fds"
     assert load_settings(app_dir, ["@aws-cdk/core:bootstrapQualifier=team1"]).qualifier == "team1"
 
@@ -251,9 +269,17 @@ def account_stack(kind: str, physical_id: str) -> object:
     cloudformation, stub = stubbed("cloudformation")
     stub.add_response(
         "list_stack_resources",
-        {"StackResourceSummaries": [{"LogicalResourceId": "Resource", "PhysicalResourceId": physical_id,
-                                     "ResourceType": kind, "ResourceStatus": "CREATE_COMPLETE",
-                                     "LastUpdatedTimestamp": "2026-01-01T00:00:00Z"}]},
+        {
+            "StackResourceSummaries": [
+                {
+                    "LogicalResourceId": "Resource",
+                    "PhysicalResourceId": physical_id,
+                    "ResourceType": kind,
+                    "ResourceStatus": "CREATE_COMPLETE",
+                    "LastUpdatedTimestamp": "2026-01-01T00:00:00Z",
+                }
+            ]
+        },
         {"StackName": "SecureSageMakerAccountBaseline"},
     )
     stub.activate()
@@ -321,7 +347,8 @@ def test_config_recorder_of_this_apps_stack(aws, app_dir: Path) -> None:
 def test_config_leftover_delivery_channel_blocks(aws, app_dir: Path) -> None:
     _recorder()
     boto3.client("s3", region_name=REGION).create_bucket(
-        Bucket="config-a", CreateBucketConfiguration={"LocationConstraint": REGION})
+        Bucket="config-a", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
     config = boto3.client("config", region_name=REGION)
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-a"})
     config.delete_configuration_recorder(ConfigurationRecorderName="default")
@@ -380,9 +407,16 @@ def _assembly(folder: Path, stack: str, resources: dict) -> Path:
     """A minimal cloud assembly with one stack template."""
     folder.mkdir(exist_ok=True)
     (folder / f"{stack}.template.json").write_text(json.dumps({"Resources": resources}))
-    manifest = {"version": "48.0.0", "artifacts": {stack: {
-        "type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
-        "properties": {"templateFile": f"{stack}.template.json", "stackName": stack}}}}
+    manifest = {
+        "version": "48.0.0",
+        "artifacts": {
+            stack: {
+                "type": "aws:cloudformation:stack",
+                "environment": "aws://unknown-account/unknown-region",
+                "properties": {"templateFile": f"{stack}.template.json", "stackName": stack},
+            }
+        },
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
@@ -406,20 +440,32 @@ def test_leftover_workload_alias_blocks_with_a_new_prefix(aws, app_dir: Path) ->
 def test_leftover_account_alias_blocks_with_a_new_account_stack_name(aws, app_dir: Path) -> None:
     _alias("alias/SecureSageMakerAccountBaseline/audit")
     result = preflight.check_names(settings(app_dir), account())
-    assert result.status == FAIL and result.fix == Fix("secure-sagemaker:accountStackName", "SecureSageMakerAccountBaseline-2")
+    assert result.status == FAIL and result.fix == Fix(
+        "secure-sagemaker:accountStackName", "SecureSageMakerAccountBaseline-2"
+    )
     assert preflight.check_names(settings(app_dir, account_baseline=False), account()).status == WARN
 
 
 def test_alias_of_the_deployed_stack_passes(aws, app_dir: Path) -> None:
-    deploy("SecureSageMakerBaseline", {
-        "DataKey": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}}},
-        "DataKeyAlias": {"Type": "AWS::KMS::Alias",
-                         "Properties": {"AliasName": "alias/SecureSageMakerBaseline/data", "TargetKeyId": {"Ref": "DataKey"}}},
-    })
+    deploy(
+        "SecureSageMakerBaseline",
+        {
+            "DataKey": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}},
+            },
+            "DataKeyAlias": {
+                "Type": "AWS::KMS::Alias",
+                "Properties": {"AliasName": "alias/SecureSageMakerBaseline/data", "TargetKeyId": {"Ref": "DataKey"}},
+            },
+        },
+    )
     assert preflight.check_names(settings(app_dir), account()).status == WARN  # no conflict
     _alias("alias/SecureSageMakerBaseline/models")  # not the stack's
     result = preflight.check_names(settings(app_dir), account())
-    assert result.status == FAIL and "alias/SecureSageMakerBaseline/models exists and is not a resource" in result.detail
+    assert (
+        result.status == FAIL and "alias/SecureSageMakerBaseline/models exists and is not a resource" in result.detail
+    )
 
 
 def test_physical_names_from_the_assembly(aws, app_dir: Path, tmp_path: Path) -> None:
@@ -448,23 +494,59 @@ def test_physical_names_of_the_deployed_stack_are_its_own(aws, app_dir: Path) ->
 @pytest.mark.parametrize(
     ("kind", "name", "create"),
     [
-        ("AWS::CloudTrail::Trail", "trail-a", lambda: (
-            boto3.client("s3", region_name=REGION).create_bucket(
-                Bucket="trail-bucket-a", CreateBucketConfiguration={"LocationConstraint": REGION}),
-            boto3.client("cloudtrail", region_name=REGION).create_trail(Name="trail-a", S3BucketName="trail-bucket-a"))),
-        ("AWS::WAFv2::WebACL", "acl-a", lambda: boto3.client("wafv2", region_name=REGION).create_web_acl(
-            Name="acl-a", Scope="REGIONAL", DefaultAction={"Allow": {}},
-            VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "a"})),
-        ("AWS::S3::Bucket", "bucket-a", lambda: boto3.client("s3", region_name=REGION).create_bucket(
-            Bucket="bucket-a", CreateBucketConfiguration={"LocationConstraint": REGION})),
-        ("AWS::ECR::Repository", "repo-a", lambda: boto3.client("ecr", region_name=REGION).create_repository(
-            repositoryName="repo-a")),
-        ("AWS::IAM::Role", "role-a", lambda: boto3.client("iam").create_role(
-            RoleName="role-a", AssumeRolePolicyDocument="{}")),
+        (
+            "AWS::CloudTrail::Trail",
+            "trail-a",
+            lambda: (
+                boto3.client("s3", region_name=REGION).create_bucket(
+                    Bucket="trail-bucket-a", CreateBucketConfiguration={"LocationConstraint": REGION}
+                ),
+                boto3.client("cloudtrail", region_name=REGION).create_trail(
+                    Name="trail-a", S3BucketName="trail-bucket-a"
+                ),
+            ),
+        ),
+        (
+            "AWS::WAFv2::WebACL",
+            "acl-a",
+            lambda: boto3.client("wafv2", region_name=REGION).create_web_acl(
+                Name="acl-a",
+                Scope="REGIONAL",
+                DefaultAction={"Allow": {}},
+                VisibilityConfig={
+                    "SampledRequestsEnabled": False,
+                    "CloudWatchMetricsEnabled": False,
+                    "MetricName": "a",
+                },
+            ),
+        ),
+        (
+            "AWS::S3::Bucket",
+            "bucket-a",
+            lambda: boto3.client("s3", region_name=REGION).create_bucket(
+                Bucket="bucket-a", CreateBucketConfiguration={"LocationConstraint": REGION}
+            ),
+        ),
+        (
+            "AWS::ECR::Repository",
+            "repo-a",
+            lambda: boto3.client("ecr", region_name=REGION).create_repository(repositoryName="repo-a"),
+        ),
+        (
+            "AWS::IAM::Role",
+            "role-a",
+            lambda: boto3.client("iam").create_role(RoleName="role-a", AssumeRolePolicyDocument="{}"),
+        ),
         ("AWS::SNS::Topic", "topic-a", lambda: boto3.client("sns", region_name=REGION).create_topic(Name="topic-a")),
-        ("AWS::SageMaker::NotebookInstance", "notebook-a", lambda: boto3.client("sagemaker", region_name=REGION)
-            .create_notebook_instance(NotebookInstanceName="notebook-a", InstanceType="ml.t3.medium",
-                                      RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm")),
+        (
+            "AWS::SageMaker::NotebookInstance",
+            "notebook-a",
+            lambda: boto3.client("sagemaker", region_name=REGION).create_notebook_instance(
+                NotebookInstanceName="notebook-a",
+                InstanceType="ml.t3.medium",
+                RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+            ),
+        ),
     ],
 )
 def test_each_named_type_is_looked_up(aws, kind: str, name: str, create) -> None:
@@ -525,10 +607,19 @@ def test_endpoint_services_match_private_network() -> None:
 
 
 def _workload_stack() -> None:
-    deploy("SecureSageMakerBaseline", {
-        "BaselineModelImagesABC123": {"Type": "AWS::ECR::Repository", "Properties": {"RepositoryName": "model-images"}},
-        "BaselineModelsBucketBucketDEF456": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "models-bucket"}},
-    })
+    deploy(
+        "SecureSageMakerBaseline",
+        {
+            "BaselineModelImagesABC123": {
+                "Type": "AWS::ECR::Repository",
+                "Properties": {"RepositoryName": "model-images"},
+            },
+            "BaselineModelsBucketBucketDEF456": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {"BucketName": "models-bucket"},
+            },
+        },
+    )
 
 
 def test_demo_model_not_needed_without_the_demo_endpoint(aws, app_dir: Path) -> None:
@@ -550,9 +641,16 @@ def test_demo_model_image_and_archive(aws, app_dir: Path) -> None:
     assert "no image tagged v2 in ECR repository model-images" in missing.detail
     assert "no object s3://models-bucket/models/demo/m.tar.gz" in missing.detail
     boto3.client("ecr", region_name=REGION).put_image(
-        repositoryName="model-images", imageTag="v2",
-        imageManifest=json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                                  "config": {"digest": "sha256:" + "0" * 64}, "layers": []}),
+        repositoryName="model-images",
+        imageTag="v2",
+        imageManifest=json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": "sha256:" + "0" * 64},
+                "layers": [],
+            }
+        ),
     )
     boto3.client("s3", region_name=REGION).put_object(Bucket="models-bucket", Key="models/demo/m.tar.gz", Body=b"x")
     ready = preflight.check_demo_model(settings(app_dir, **values), account())
@@ -572,11 +670,16 @@ def test_quotas_enough(app_dir: Path) -> None:
     client = quotas_client(("ml.t3.medium for notebook instance usage", 4), ("ml.m5.large for endpoint usage", 2))
     result = preflight.check_quotas(settings(app_dir, demo_endpoint=True), Account(None, {"service-quotas": client}))
     assert result.status == PASS
-    assert result.detail == "ml.m5.large for endpoint usage is 2 (needs 2); ml.t3.medium for notebook instance usage is 4 (needs 1)"
+    assert (
+        result.detail
+        == "ml.m5.large for endpoint usage is 2 (needs 2); ml.t3.medium for notebook instance usage is 4 (needs 1)"
+    )
 
 
 def test_quotas_too_low(app_dir: Path) -> None:
-    client = quotas_client(("ml.m5.large for endpoint usage", 1), default=(("ml.t3.medium for notebook instance usage", 0),))
+    client = quotas_client(
+        ("ml.m5.large for endpoint usage", 1), default=(("ml.t3.medium for notebook instance usage", 0),)
+    )
     result = preflight.check_quotas(settings(app_dir, demo_endpoint=True), Account(None, {"service-quotas": client}))
     assert result.status == FAIL and "Service Quotas" in result.remedy
     assert "ml.m5.large for endpoint usage is 1 (L-00000000), the baseline needs 2" in result.detail
@@ -630,7 +733,9 @@ def _iam_action(model) -> str:
     prefix, name = model.service_model.signing_name, model.name
     if prefix == "apigateway":
         return f"apigateway:{model.http['method']}"
-    return {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}.get(f"{prefix}:{name}", f"{prefix}:{name}")
+    return {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}.get(
+        f"{prefix}:{name}", f"{prefix}:{name}"
+    )
 
 
 def test_every_check_only_reads_and_needs_only_its_listed_actions(aws, app_dir: Path) -> None:
@@ -647,8 +752,10 @@ def test_every_check_only_reads_and_needs_only_its_listed_actions(aws, app_dir: 
         _api_gateway_role()
         _alias("alias/SecureSageMakerBaseline/data")
         _workload_stack()
-        resources = {f"R{i}": {"Type": kind, "Properties": {prop: f"name-{i}"}}
-                     for i, (kind, prop) in enumerate(preflight._NAMED_TYPES.items())}
+        resources = {
+            f"R{i}": {"Type": kind, "Properties": {prop: f"name-{i}"}}
+            for i, (kind, prop) in enumerate(preflight._NAMED_TYPES.items())
+        }
         _assembly(app_dir / "cdk.out", "SecureSageMakerBaseline", resources)
         values = settings(app_dir, demo_endpoint=True)
         seen: dict[str, set[str]] = {}
@@ -687,7 +794,9 @@ def _ready_account() -> None:
 def test_runner_reports_a_denied_read_as_a_warning(aws, app_dir: Path) -> None:
     _ready_account()
     guardduty, stub = stubbed("guardduty")
-    stub.add_client_error("list_detectors", "AccessDeniedException", "not authorized to perform guardduty:ListDetectors")
+    stub.add_client_error(
+        "list_detectors", "AccessDeniedException", "not authorized to perform guardduty:ListDetectors"
+    )
     stub.activate()
     acct = Account(session(), {"guardduty": guardduty, "service-quotas": quotas_client()})
     report = preflight.run(settings(app_dir), acct)
@@ -724,7 +833,9 @@ def test_cli_ready_exits_0_with_text(aws, app_dir: Path, no_quota_api, capsys: p
     assert "PASS  bootstrap" in out and "WARN  names" in out and out.rstrip().endswith("ready: 9 checks, 1 warning")
 
 
-def test_cli_blocking_problem_exits_1_with_the_fix(aws, app_dir: Path, no_quota_api, capsys: pytest.CaptureFixture) -> None:
+def test_cli_blocking_problem_exits_1_with_the_fix(
+    aws, app_dir: Path, no_quota_api, capsys: pytest.CaptureFixture
+) -> None:
     _ready_account()
     boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)
     assert _cli(app_dir) == 1
@@ -738,7 +849,9 @@ def test_cli_c_overrides_apply(aws, app_dir: Path, no_quota_api, capsys: pytest.
     _ready_account()
     boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)
     assert _cli(app_dir, "-c", "secure-sagemaker:organizationRunsGuardDuty=true") == 0
-    assert _cli(app_dir, "-c", "secure-sagemaker:organizationRunsGuardDuty=true", "-c", "secure-sagemaker:maxAzs=5") == 1
+    assert (
+        _cli(app_dir, "-c", "secure-sagemaker:organizationRunsGuardDuty=true", "-c", "secure-sagemaker:maxAzs=5") == 1
+    )
     assert "FAIL  endpoint-services" in capsys.readouterr().out
 
 
@@ -766,8 +879,9 @@ def test_cli_assembly_option(aws, app_dir: Path, tmp_path: Path, no_quota_api, c
     assert "AWS::Logs::LogGroup taken (of stack SecureSageMakerBaseline) already exists" in capsys.readouterr().out
 
 
-def test_cli_without_credentials_exits_2_with_one_line(monkeypatch: pytest.MonkeyPatch, app_dir: Path,
-                                                       capsys: pytest.CaptureFixture) -> None:
+def test_cli_without_credentials_exits_2_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, app_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     assert _cli(app_dir, "--format", "json") == 2
@@ -788,8 +902,9 @@ def test_cli_usage_errors_exit_2(app_dir: Path, tmp_path: Path, capsys: pytest.C
     assert exit_info.value.code == 2
 
 
-def test_cli_without_boto3_says_which_extra(monkeypatch: pytest.MonkeyPatch, app_dir: Path,
-                                            capsys: pytest.CaptureFixture) -> None:
+def test_cli_without_boto3_says_which_extra(
+    monkeypatch: pytest.MonkeyPatch, app_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 now raises ImportError
     assert _cli(app_dir) == 2
     assert "pip install 'secure-sagemaker[aws]'" in capsys.readouterr().err
@@ -800,10 +915,15 @@ def test_cli_without_node_exits_2_naming_it(app_dir: Path, tmp_path: Path) -> No
     empty.mkdir()
     result = subprocess.run(
         [sys.executable, "-m", "secure_sagemaker.cli", "preflight", "--app-dir", str(app_dir)],
-        cwd=ROOT, capture_output=True, text=True, env={"PATH": str(empty), "HOME": str(tmp_path)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": str(empty), "HOME": str(tmp_path)},
     )
     assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
-    assert result.stderr.startswith("secure-sagemaker preflight: reading the settings loads aws-cdk-lib, which needs Node.js")
+    assert result.stderr.startswith(
+        "secure-sagemaker preflight: reading the settings loads aws-cdk-lib, which needs Node.js"
+    )
 
 
 def test_importing_the_cli_does_not_import_boto3() -> None:

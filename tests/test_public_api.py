@@ -86,7 +86,9 @@ def test_every_public_construct_is_exported_from_the_package_root() -> None:
     constructs = _public_constructs()
     assert {"KeyRing", "SecureSageMakerStack", "ProtectedInferenceApi"} <= set(constructs)  # the walk found them
     missing = sorted(set(constructs) - set(secure_sagemaker.__all__))
-    assert missing == [], f"add these constructs to _EXPORTS (and the TYPE_CHECKING block) in secure_sagemaker/__init__.py: {missing}"
+    assert missing == [], (
+        f"add these constructs to _EXPORTS (and the TYPE_CHECKING block) in secure_sagemaker/__init__.py: {missing}"
+    )
     for name, cls in constructs.items():
         assert getattr(secure_sagemaker, name) is cls
 
@@ -129,7 +131,7 @@ def _prop_doc(doc: str, prop: str) -> str | None:
     for pattern in (rf":param {prop}:", rf"^\s*- ``{prop}``"):
         match = re.search(pattern, doc, re.MULTILINE)
         if match:
-            rest = doc[match.end():]
+            rest = doc[match.end() :]
             end = re.search(r"\n(?=\S)|\n\s*\n|\n\s*- ``", rest)
             return rest[: end.start()] if end else rest
     return None
@@ -151,8 +153,10 @@ def prop_doc_problems(cls: type) -> list[str]:
 
 
 CONSTRUCTS = sorted(
-    n for n in secure_sagemaker.__all__
-    if inspect.isclass(getattr(secure_sagemaker, n)) and issubclass(getattr(secure_sagemaker, n), Construct)
+    n
+    for n in secure_sagemaker.__all__
+    if inspect.isclass(getattr(secure_sagemaker, n))
+    and issubclass(getattr(secure_sagemaker, n), Construct)
     # a class that keeps its base's __init__ (DeployTimeZonesStack) has no props of its own
     and "__init__" in vars(getattr(secure_sagemaker, n))
 )

@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_sagemaker as sagemaker
 import yaml
+from aws_cdk import aws_sagemaker as sagemaker
 
 from secure_sagemaker.cli import main as cli_main
 from secure_sagemaker.nag.engine import check_body
@@ -181,7 +181,8 @@ def test_constructs_snippet_synthesizes_rotating_keys_an_encrypted_bucket_and_a_
     # The role writes only under the one write prefix of the snippet.
     policy = template["Resources"][stack.get_logical_id(run.namespace["training_role"].policy.node.default_child)]
     writable = [
-        s["Resource"] for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        s["Resource"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
         if "s3:PutObject" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
     ]
     assert writable == [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/models/*"]]}]
@@ -314,7 +315,11 @@ def _bash(script: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -381,7 +386,8 @@ def test_shell_examples_use_commands_and_flags_that_exist(snippet, tmp_path):
     """Every `secure-sagemaker ...` line of the README's sh blocks runs without a usage error."""
     lines = [
         line.strip()
-        for block in BLOCKS if block.lang == "sh"
+        for block in BLOCKS
+        if block.lang == "sh"
         for line in block.body.splitlines()
         if re.match(r"^(\.venv/bin/)?secure-sagemaker\s", line.strip())
     ]
@@ -485,8 +491,11 @@ def test_readme_rule_count_is_the_packs():
 
 def _violations(run: Run) -> list[tuple[str, list[str]]]:
     report = json.loads((run.outdir / "validation-report.json").read_text())
-    return [(v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
-            for p in report["pluginReports"] for v in p["violations"]]
+    return [
+        (v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
+        for p in report["pluginReports"]
+        for v in p["violations"]
+    ]
 
 
 def test_stages_snippet_synthesizes_every_environment_without_credentials(snippet):
@@ -503,7 +512,9 @@ def test_stages_snippet_synthesizes_every_environment_without_credentials(snippe
 def test_cross_stack_snippet_uses_the_platforms_key_in_the_teams_stack(snippet):
     run = snippet("cross-stack")
     _no_error(run)
-    (bucket,) = [b for k, b in resources(run.template("TeamA"), "AWS::S3::Bucket").items() if k.startswith("FeaturesBucket")]
+    (bucket,) = [
+        b for k, b in resources(run.template("TeamA"), "AWS::S3::Bucket").items() if k.startswith("FeaturesBucket")
+    ]
     (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     reference = rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
     assert set(reference) <= {"Fn::GetStackOutput", "Fn::ImportValue"}  # the key lives in Platform
@@ -522,8 +533,11 @@ def test_stacksets_commands_name_the_template_app_py_writes(tmp_path):
     # stack plays no part here).
     from secure_sagemaker import BaselineConfig, SecureSageMakerAccountStack
 
-    app = cdk.App(context={**cdk_json_context(), **{k: json.loads(v) for k, v in context.items()}},
-                  outdir=str(tmp_path / "cdk.out"), analytics_reporting=False)
+    app = cdk.App(
+        context={**cdk_json_context(), **{k: json.loads(v) for k, v in context.items()}},
+        outdir=str(tmp_path / "cdk.out"),
+        analytics_reporting=False,
+    )
     SecureSageMakerAccountStack(app, synth["stack"], config=BaselineConfig.from_context(app.node))
     assembly = Path(app.synth().directory)
     template = json.loads((assembly / template_file).read_text())
@@ -548,7 +562,11 @@ def test_user_tests_snippet_passes_as_a_projects_test_module(tmp_path):
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--snapshot-update", f"tests/{module_name}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(r"\b3 passed\b", result.stdout), result.stdout[-2000:]

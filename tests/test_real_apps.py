@@ -57,7 +57,8 @@ def _synth(app: cdk.App) -> dict[str, Any]:
 def _unacknowledged(result: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [
         (v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
-        for r in result["report"]["pluginReports"] for v in r["violations"]
+        for r in result["report"]["pluginReports"]
+        for v in r["violations"]
     ]
 
 
@@ -77,19 +78,33 @@ def _workloads(stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork) -> None
     placement = dict(subnets=network.subnets, security_groups=[network.workload_security_group])
     studio_role = ExecutionRole(stack, "StudioRole", read_buckets=[S3Prefix(data.bucket, "raw")], **placement)
     inference_role = ExecutionRole(
-        stack, "InferenceRole", read_buckets=[S3Prefix(models.bucket, "models")],
-        write_prefixes=[S3Prefix(data.bucket, "data-capture")], ecr_repositories=[repository], **placement,
+        stack,
+        "InferenceRole",
+        read_buckets=[S3Prefix(models.bucket, "models")],
+        write_prefixes=[S3Prefix(data.bucket, "data-capture")],
+        ecr_repositories=[repository],
+        **placement,
     )
     SecureStudioDomain(stack, "Studio", network=network, execution_role=studio_role, encryption_key=keys.data_key)
     SecureNotebookInstance(stack, "Notebook", network=network, execution_role=studio_role, encryption_key=keys.data_key)
     model = SecureModel(
-        stack, "Model", network=network, execution_role=inference_role, image_uri=repository.repository_uri_for_tag("v1"),
+        stack,
+        "Model",
+        network=network,
+        execution_role=inference_role,
+        image_uri=repository.repository_uri_for_tag("v1"),
         repositories=[repository],
-        model_data_url=models.bucket.s3_url_for_object("models/model.tar.gz"), model_data_bucket=models,
+        model_data_url=models.bucket.s3_url_for_object("models/model.tar.gz"),
+        model_data_bucket=models,
     )
     SecureEndpoint(
-        stack, "Endpoint", model=model, encryption_key=keys.models_key, alarm_topic=alerts.topic,
-        data_capture_bucket=data, data_capture_prefix="data-capture",
+        stack,
+        "Endpoint",
+        model=model,
+        encryption_key=keys.models_key,
+        alarm_topic=alerts.topic,
+        data_capture_bucket=data,
+        data_capture_prefix="data-capture",
     )
     trail = AuditTrail(stack, "DataEvents", keys=keys, data_event_buckets=[data, models], management_events=False)
     for bucket in (data, models, trail.bucket):
@@ -116,7 +131,9 @@ def test_constructs_take_keys_and_network_from_another_stack(two_stacks):
     assert _missing_context(two_stacks) == []
     work = two_stacks["templates"]["Work"]
     (bucket,) = [b for k, b in resources(work, "AWS::S3::Bucket").items() if k.startswith("ModelsBucket")]
-    key = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    key = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ]
     # the cross-stack reference that the construct's re-check and the rules must accept
     assert set(key["KMSMasterKeyID"]) <= {"Fn::ImportValue", "Fn::GetStackOutput"}
     (topic,) = resources(work, "AWS::SNS::Topic").values()
@@ -172,29 +189,45 @@ def test_imported_vpc_keys_and_buckets_work():
     app = new_app()
     stack = cdk.Stack(app, "Imported")
     vpc = ec2.Vpc.from_vpc_attributes(
-        stack, "Vpc", vpc_id="vpc-0abcdef0123456789", vpc_cidr_block="10.1.0.0/16", availability_zones=["eu-west-1a", "eu-west-1b"],
+        stack,
+        "Vpc",
+        vpc_id="vpc-0abcdef0123456789",
+        vpc_cidr_block="10.1.0.0/16",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
         isolated_subnet_ids=["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
         isolated_subnet_route_table_ids=["rtb-0aaaaaaaaaaaaaaaa", "rtb-0bbbbbbbbbbbbbbbb"],
     )
-    logs_key = kms.Key.from_key_arn(stack, "LogsKey", "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555")
-    data_key = kms.Key.from_key_arn(stack, "DataKey", "arn:aws:kms:eu-west-1:111111111111:key/66666666-7777-8888-9999-000000000000")
+    logs_key = kms.Key.from_key_arn(
+        stack, "LogsKey", "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+    )
+    data_key = kms.Key.from_key_arn(
+        stack, "DataKey", "arn:aws:kms:eu-west-1:111111111111:key/66666666-7777-8888-9999-000000000000"
+    )
     network = PrivateNetwork(stack, "Network", logs_key=logs_key, vpc=vpc)
     bucket = s3.Bucket.from_bucket_name(stack, "Lake", "existing-data-lake")
     logs = s3.Bucket.from_bucket_name(stack, "AccessLogs", "existing-access-logs")
     data = SecureBucket(stack, "Data", encryption_key=data_key, access_log_bucket=logs)
     ExecutionRole(
-        stack, "Role", read_buckets=[S3Prefix(bucket, "raw"), S3Prefix(data.bucket, "raw")],
-        keys=[data_key], subnets=network.subnets, security_groups=[network.workload_security_group],
+        stack,
+        "Role",
+        read_buckets=[S3Prefix(bucket, "raw"), S3Prefix(data.bucket, "raw")],
+        keys=[data_key],
+        subnets=network.subnets,
+        security_groups=[network.workload_security_group],
     )
     acknowledge(data, REPLICATION_RULES, _SINGLE_REGION)
     # What an import leaves unverifiable is acknowledged on the narrowest construct, as a user would.
-    imported_key = ("The key is imported by ARN from the platform team's key stack, where it is a customer "
-                    "managed key with rotation on; the rule cannot see that stack from this template.")
+    imported_key = (
+        "The key is imported by ARN from the platform team's key stack, where it is a customer "
+        "managed key with rotation on; the rule cannot see that stack from this template."
+    )
     cdk.Validations.of(data.bucket).acknowledge(
-        cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-BucketKmsEncryption", reason=imported_key))
+        cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-BucketKmsEncryption", reason=imported_key)
+    )
     for group in (network.flow_log_group, network.node.find_child("S3PrefixListLookupLogs")):
         cdk.Validations.of(group).acknowledge(
-            cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-LogGroupKms", reason=imported_key))
+            cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-LogGroupKms", reason=imported_key)
+        )
     cdk.Annotations.of(data.bucket).acknowledge_warning(
         "@aws-cdk/aws-s3:accessLogsPolicyNotAdded",
         "The existing access-log bucket's policy already admits S3 log delivery (logging.s3.amazonaws.com) "
@@ -234,8 +267,12 @@ def test_app_deploys_the_workload_after_the_account_baseline(default_app):
 def test_once_per_account_resources_live_only_in_the_account_baseline(default_app):
     account = _template(default_app, "secure-sagemaker:accountStackName")
     workload = _template(default_app, "secure-sagemaker:stackName")
-    for once in ("AWS::GuardDuty::Detector", "AWS::Config::ConfigurationRecorder", "AWS::Config::DeliveryChannel",
-                 "AWS::ApiGateway::Account"):
+    for once in (
+        "AWS::GuardDuty::Detector",
+        "AWS::Config::ConfigurationRecorder",
+        "AWS::Config::DeliveryChannel",
+        "AWS::ApiGateway::Account",
+    ):
         assert len(resources(account, once)) == 1, once
         assert resources(workload, once) == {}, once
     (trail,) = resources(account, "AWS::CloudTrail::Trail").values()
@@ -266,10 +303,15 @@ def test_physical_names_are_derived_from_the_stack_so_two_copies_share_none(tmp_
     """Two workload and two account baselines in one app (one account) share no physical name."""
     app = new_app(tmp_path_factory.mktemp("two-copies"), **FULL_BASELINE)
     config = BaselineConfig.from_context(app.node)
-    stacks = [cls(app, name, config=config) for cls, name in (
-        (SecureSageMakerStack, "TeamA"), (SecureSageMakerStack, "TeamB"),
-        (SecureSageMakerAccountStack, "AccountA"), (SecureSageMakerAccountStack, "AccountB"),
-    )]
+    stacks = [
+        cls(app, name, config=config)
+        for cls, name in (
+            (SecureSageMakerStack, "TeamA"),
+            (SecureSageMakerStack, "TeamB"),
+            (SecureSageMakerAccountStack, "AccountA"),
+            (SecureSageMakerAccountStack, "AccountB"),
+        )
+    ]
     assembly = app.synth()
     names: dict[str, set[str]] = {}
     for stack in stacks:
@@ -277,7 +319,8 @@ def test_physical_names_are_derived_from_the_stack_so_two_copies_share_none(tmp_
         own = set(template["Resources"])
         names[stack.stack_name] = {
             f"{r['Type']}.{prop}={json.dumps(value, sort_keys=True)}"
-            for r in template["Resources"].values() for prop, value in r.get("Properties", {}).items()
+            for r in template["Resources"].values()
+            for prop, value in r.get("Properties", {}).items()
             # a name built from a resource of its own stack (an API id, a web ACL id) is unique
             if prop in _PHYSICAL_NAMES.get(r["Type"], ()) and not _names_own_resource(value, own)
         }
@@ -361,22 +404,32 @@ def test_organization_switches_shape_the_account_baseline():
     """Each switch drops exactly what the organization runs; the alerts on GuardDuty stay wired."""
     app = new_app()
     config = BaselineConfig(
-        organization_runs_cloud_trail=True, organization_runs_guard_duty=True, organization_runs_config_rules=True,
+        organization_runs_cloud_trail=True,
+        organization_runs_guard_duty=True,
+        organization_runs_config_rules=True,
         create_api_gateway_cloud_watch_role=False,
     )
     stack = SecureSageMakerAccountStack(app, "Organization", config=config)
     template = app.synth().get_stack_by_name(stack.stack_name).template
-    for absent in ("AWS::CloudTrail::Trail", "AWS::GuardDuty::Detector", "AWS::Config::ConfigRule",
-                   "AWS::Config::ConfigurationRecorder", "AWS::ApiGateway::Account"):
+    for absent in (
+        "AWS::CloudTrail::Trail",
+        "AWS::GuardDuty::Detector",
+        "AWS::Config::ConfigRule",
+        "AWS::Config::ConfigurationRecorder",
+        "AWS::ApiGateway::Account",
+    ):
         assert resources(template, absent) == {}, absent
     rules = resources(template, "AWS::Events::Rule").values()
     assert [r["Properties"]["EventPattern"]["source"] for r in rules] == [["aws.guardduty"]]
 
 
-@pytest.mark.parametrize("context, recorder", [
-    ({}, True),  # a fresh account has no recorder, and the rules need one
-    ({"secure-sagemaker:createConfigRecorder": False}, False),  # the account has one already
-])
+@pytest.mark.parametrize(
+    "context, recorder",
+    [
+        ({}, True),  # a fresh account has no recorder, and the rules need one
+        ({"secure-sagemaker:createConfigRecorder": False}, False),  # the account has one already
+    ],
+)
 def test_config_rules_come_with_a_recorder_unless_the_account_has_one(context, recorder):
     app = new_app(**context)
     stack = SecureSageMakerAccountStack(app, "Account")

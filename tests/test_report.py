@@ -16,7 +16,11 @@ def _assembly(tmp_path: Path, report: dict | None) -> Path:
         json.dumps(
             {
                 "artifacts": {
-                    "S": {"type": "aws:cloudformation:stack", "displayName": "S", "properties": {"templateFile": "S.template.json"}},
+                    "S": {
+                        "type": "aws:cloudformation:stack",
+                        "displayName": "S",
+                        "properties": {"templateFile": "S.template.json"},
+                    },
                     "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}},
                 }
             }
@@ -35,7 +39,11 @@ def _violation(rule: str, paths: list[str], severity: str = "error") -> dict:
 def test_counts_findings_per_construct_and_pack(tmp_path):
     report = {
         "pluginReports": [
-            {"pluginName": "AwsSolutions", "violations": [_violation("AwsSolutions-S1", ["S/a", "S/b"])], "suppressedViolations": []},
+            {
+                "pluginName": "AwsSolutions",
+                "violations": [_violation("AwsSolutions-S1", ["S/a", "S/b"])],
+                "suppressedViolations": [],
+            },
             {"pluginName": "HIPAA.Security", "violations": [], "suppressedViolations": [_violation("H-1", ["S/a"])]},
         ]
     }
@@ -51,7 +59,9 @@ def test_counts_findings_per_construct_and_pack(tmp_path):
 
 
 def test_clean_assembly_exits_zero(tmp_path, capsys):
-    _assembly(tmp_path, {"pluginReports": [{"pluginName": "AwsSolutions", "violations": [], "suppressedViolations": []}]})
+    _assembly(
+        tmp_path, {"pluginReports": [{"pluginName": "AwsSolutions", "violations": [], "suppressedViolations": []}]}
+    )
     assert main(["summary", str(tmp_path)]) == 0
     assert "OK: no unacknowledged findings." in capsys.readouterr().out
 
@@ -81,7 +91,9 @@ def _record(tmp_path: Path, names: list[str], *, inline: bool = False) -> None:
     """Record ``names`` as registered on stack S, the way ``record_packs`` does."""
     from secure_sagemaker.nag import PACKS_METADATA
 
-    entries = {"/S": [{"type": "aws:cdk:templateFile", "data": "S.template.json"}, {"type": PACKS_METADATA, "data": names}]}
+    entries = {
+        "/S": [{"type": "aws:cdk:templateFile", "data": "S.template.json"}, {"type": PACKS_METADATA, "data": names}]
+    }
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     if inline:
         manifest["artifacts"]["S"]["metadata"] = entries
@@ -93,15 +105,19 @@ def _record(tmp_path: Path, names: list[str], *, inline: bool = False) -> None:
 
 @pytest.mark.parametrize("inline", [False, True])
 def test_registered_packs_that_found_nothing_are_listed_with_zeros(tmp_path, inline):
-    report = {"pluginReports": [
-        {"pluginName": "HIPAA.Security", "violations": [], "suppressedViolations": [_violation("H-1", ["S/a"])]},
-    ]}
+    report = {
+        "pluginReports": [
+            {"pluginName": "HIPAA.Security", "violations": [], "suppressedViolations": [_violation("H-1", ["S/a"])]},
+        ]
+    }
     _assembly(tmp_path, report)
     _record(tmp_path, ["AwsSolutions", "HIPAA.Security", "SageMakerSecurity"], inline=inline)
     summary = summarise(tmp_path)
     assert summary.registered == ["AwsSolutions", "HIPAA.Security", "SageMakerSecurity"]
     assert [(p.name, p.unacknowledged, p.acknowledged) for p in summary.packs] == [
-        ("HIPAA.Security", 0, 1), ("AwsSolutions", 0, 0), ("SageMakerSecurity", 0, 0),
+        ("HIPAA.Security", 0, 1),
+        ("AwsSolutions", 0, 0),
+        ("SageMakerSecurity", 0, 0),
     ]
     text = render_summary(summary)
     assert "No nag packs ran" not in text and "not listed" not in text
@@ -114,7 +130,14 @@ def test_an_empty_report_without_a_record_says_no_pack_ran(tmp_path):
 
 
 def test_a_report_without_a_record_says_silent_packs_are_not_listed(tmp_path):
-    _assembly(tmp_path, {"pluginReports": [{"pluginName": "AwsSolutions", "violations": [], "suppressedViolations": [_violation("A-1", ["S/a"])]}]})
+    _assembly(
+        tmp_path,
+        {
+            "pluginReports": [
+                {"pluginName": "AwsSolutions", "violations": [], "suppressedViolations": [_violation("A-1", ["S/a"])]}
+            ]
+        },
+    )
     assert "the assembly does not record which packs ran" in render_summary(summarise(tmp_path))
 
 

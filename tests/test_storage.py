@@ -11,10 +11,10 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
+from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
 
 VPCES = ["vpce-0123456789abcdef0", "vpce-0fedcba98"]
 BREAK_GLASS = ["arn:aws:iam::123456789012:role/BreakGlass", "arn:aws:iam::123456789012:role/cdk-*-cfn-exec-role-*"]
@@ -53,7 +53,11 @@ def synth(tmp_path_factory) -> tuple[dict, dict, dict[str, str]]:
     )
     shared_logs = AccessLogBucket(stack, "SharedLogs")
     shared = SecureBucket(
-        stack, "Shared", encryption_key=ring.models_key, access_log_bucket=shared_logs.bucket, access_log_prefix="shared/"
+        stack,
+        "Shared",
+        encryption_key=ring.models_key,
+        access_log_bucket=shared_logs.bucket,
+        access_log_prefix="shared/",
     )
     private = SecureBucket(
         stack,
@@ -81,7 +85,9 @@ def synth(tmp_path_factory) -> tuple[dict, dict, dict[str, str]]:
     assert shared.access_log_bucket is shared_logs.bucket and data.key is ring.data_key
 
     error = synth_with_stock_packs(app)
-    assert error is not None and "ValidationFailed" in error, error  # the replication findings below are left for the caller
+    assert error is not None and "ValidationFailed" in error, (
+        error
+    )  # the replication findings below are left for the caller
     template = json.loads((Path(outdir) / "Test.template.json").read_text())
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
     return template, report, ids
@@ -103,7 +109,9 @@ def bucket(template: dict, logical_id: str) -> dict:
 
 def policy_statements(template: dict, bucket_id: str) -> list[dict]:
     (policy,) = [
-        p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+        p
+        for p in resources(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
     return policy["Properties"]["PolicyDocument"]["Statement"]
 
@@ -136,7 +144,10 @@ def findings(report: dict, kind: str) -> set[tuple[str, ...]]:
 def test_only_replication_findings_remain_for_the_caller(synth):
     """Replication is a deployment choice (a second region), so the constructs leave it open."""
     _, report, _ = synth
-    buckets = [f"{name}/Bucket" for name in ("Data", "Data/AccessLogs", "Own", "Own/AccessLogs", "SharedLogs", "Shared", "Private", "Lonely")]
+    buckets = [
+        f"{name}/Bucket"
+        for name in ("Data", "Data/AccessLogs", "Own", "Own/AccessLogs", "SharedLogs", "Shared", "Private", "Lonely")
+    ]
     assert findings(report, "violations") == {
         (f"{pack}-S3BucketReplicationEnabled", f"Test/{b}/Resource") for pack in COMPLIANCE_PACKS for b in buckets
     }
@@ -166,10 +177,15 @@ def test_every_bucket_is_versioned_private_owner_enforced_and_retained(template)
     assert len(buckets) == 8
     for logical_id, resource in buckets.items():
         props = resource["Properties"]
-        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), (
+            logical_id
+        )
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}
         assert props["PublicAccessBlockConfiguration"] == {
-            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
         }
         assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
         assert "AccessControl" not in props
@@ -218,7 +234,9 @@ def test_secure_bucket_logs_to_its_access_log_bucket(template, ids, name):
     logging = bucket(template, ids[name])["Properties"]["LoggingConfiguration"]
     assert logging == {"DestinationBucketName": {"Ref": log_bucket}, "LogFilePrefix": prefix}
     delivery = [
-        s for s in policy_statements(template, log_bucket) if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+        s
+        for s in policy_statements(template, log_bucket)
+        if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
     ]
     assert {
         "Action": "s3:PutObject",
@@ -348,7 +366,9 @@ def test_token_bucket_name_and_endpoint_ids_are_not_checked_at_synth():
     stack = new_stack()
     name = cdk.CfnParameter(stack, "Name").value_as_string
     vpce = cdk.CfnParameter(stack, "Vpce").value_as_string
-    SecureBucket(stack, "Data", bucket_name=name, allowed_vpc_endpoint_ids=[vpce], break_glass_principal_arns=BREAK_GLASS)
+    SecureBucket(
+        stack, "Data", bucket_name=name, allowed_vpc_endpoint_ids=[vpce], break_glass_principal_arns=BREAK_GLASS
+    )
 
 
 def test_access_log_bucket_validates_its_name():
@@ -360,13 +380,34 @@ def test_access_log_bucket_validates_its_name():
     "props, message",
     [
         ({"allowed_vpc_endpoint_ids": VPCES}, "allowed_vpc_endpoint_ids=.*break_glass_principal_arns"),
-        ({"allowed_vpc_endpoint_ids": [], "break_glass_principal_arns": BREAK_GLASS}, r"allowed_vpc_endpoint_ids=\[\] is empty"),
-        ({"allowed_vpc_endpoint_ids": VPCES[0], "break_glass_principal_arns": BREAK_GLASS}, "allowed_vpc_endpoint_ids=.*not a list"),
-        ({"allowed_vpc_endpoint_ids": ["vpc-0123456789abcdef0"], "break_glass_principal_arns": BREAK_GLASS}, "allowed_vpc_endpoint_ids='vpc-"),
-        ({"allowed_vpc_endpoint_ids": ["vpce-1234567"], "break_glass_principal_arns": BREAK_GLASS}, "allowed_vpc_endpoint_ids='vpce-1234567'"),
-        ({"allowed_vpc_endpoint_ids": ["vpce-0123456789ABCDEF0"], "break_glass_principal_arns": BREAK_GLASS}, "allowed_vpc_endpoint_ids="),
-        ({"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": []}, r"break_glass_principal_arns=\[\] is empty"),
-        ({"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": ["Admin"]}, "break_glass_principal_arns='Admin'"),
+        (
+            {"allowed_vpc_endpoint_ids": [], "break_glass_principal_arns": BREAK_GLASS},
+            r"allowed_vpc_endpoint_ids=\[\] is empty",
+        ),
+        (
+            {"allowed_vpc_endpoint_ids": VPCES[0], "break_glass_principal_arns": BREAK_GLASS},
+            "allowed_vpc_endpoint_ids=.*not a list",
+        ),
+        (
+            {"allowed_vpc_endpoint_ids": ["vpc-0123456789abcdef0"], "break_glass_principal_arns": BREAK_GLASS},
+            "allowed_vpc_endpoint_ids='vpc-",
+        ),
+        (
+            {"allowed_vpc_endpoint_ids": ["vpce-1234567"], "break_glass_principal_arns": BREAK_GLASS},
+            "allowed_vpc_endpoint_ids='vpce-1234567'",
+        ),
+        (
+            {"allowed_vpc_endpoint_ids": ["vpce-0123456789ABCDEF0"], "break_glass_principal_arns": BREAK_GLASS},
+            "allowed_vpc_endpoint_ids=",
+        ),
+        (
+            {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": []},
+            r"break_glass_principal_arns=\[\] is empty",
+        ),
+        (
+            {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": ["Admin"]},
+            "break_glass_principal_arns='Admin'",
+        ),
         ({"break_glass_principal_arns": BREAK_GLASS}, "break_glass_principal_arns=.*only applies"),
         ({"noncurrent_version_expiration": cdk.Duration.days(0)}, "noncurrent_version_expiration="),
         ({"noncurrent_version_expiration": cdk.Duration.hours(12)}, "noncurrent_version_expiration="),
@@ -403,9 +444,7 @@ def test_alias_is_not_accepted_as_the_key():
         SecureBucket(stack, "Data", encryption_key=alias)
 
 
-@pytest.mark.parametrize(
-    "props", [{"log_expiration": cdk.Duration.days(0)}, {"noncurrent_version_expiration": "365"}]
-)
+@pytest.mark.parametrize("props", [{"log_expiration": cdk.Duration.days(0)}, {"noncurrent_version_expiration": "365"}])
 def test_access_log_bucket_bad_durations(props):
     (prop,) = props
     with pytest.raises(PropError, match=f"{prop}="):
@@ -433,14 +472,29 @@ def test_log_delivery_feature_flag_off_fails_naming_the_flag_and_the_fix():
     ("tamper", "enforced"),
     [
         (lambda b: setattr(b.bucket.node.default_child, "bucket_encryption", None), "BucketEncryption"),
-        (lambda b: setattr(b.bucket.node.default_child, "public_access_block_configuration",
-                           s3.CfnBucket.PublicAccessBlockConfigurationProperty(block_public_acls=True)),
-         "PublicAccessBlockConfiguration"),
-        (lambda b: setattr(b.bucket.node.default_child, "versioning_configuration",
-                           s3.CfnBucket.VersioningConfigurationProperty(status="Suspended")), "VersioningConfiguration"),
+        (
+            lambda b: setattr(
+                b.bucket.node.default_child,
+                "public_access_block_configuration",
+                s3.CfnBucket.PublicAccessBlockConfigurationProperty(block_public_acls=True),
+            ),
+            "PublicAccessBlockConfiguration",
+        ),
+        (
+            lambda b: setattr(
+                b.bucket.node.default_child,
+                "versioning_configuration",
+                s3.CfnBucket.VersioningConfigurationProperty(status="Suspended"),
+            ),
+            "VersioningConfiguration",
+        ),
         (lambda b: setattr(b.bucket.node.default_child, "ownership_controls", None), "OwnershipControls"),
-        (lambda b: setattr(b.bucket.policy.node.default_child, "policy_document", {"Version": "2012-10-17", "Statement": []}),
-         "denies requests without TLS"),
+        (
+            lambda b: setattr(
+                b.bucket.policy.node.default_child, "policy_document", {"Version": "2012-10-17", "Statement": []}
+            ),
+            "denies requests without TLS",
+        ),
     ],
     ids=["encryption", "public-access", "versioning", "acls", "tls"],
 )

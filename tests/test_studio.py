@@ -31,7 +31,10 @@ from tests.conftest import get_att, new_app, new_stack, props, ref, resources, s
 SAGEMAKER = "sagemaker.amazonaws.com"
 # Pinned: a changed logical id replaces the domain, and with it every user's home directory.
 DOMAIN_ID = "StudioDomain20F5E462"
-ON_START = "#!/bin/bash\nset -e\naws s3 cp s3://my-tools/bootstrap.sh /tmp/ && bash /tmp/bootstrap.sh\npip install --no-index /home/ec2-user/SageMaker/wheels/*.whl\n"
+ON_START = (
+    "#!/bin/bash\nset -e\naws s3 cp s3://my-tools/bootstrap.sh /tmp/ && bash /tmp/bootstrap.sh\npip install "
+    "--no-index /home/ec2-user/SageMaker/wheels/*.whl\n"
+)
 
 
 def new_role(scope: cdk.Stack, id: str, *, source_identity: bool = True) -> iam.Role:
@@ -59,36 +62,79 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     studio = SecureStudioDomain(stack, "Studio", network=network, execution_role=role, encryption_key=keys.data_key)
     shared = SecureStudioDomain(
-        stack, "SharedStudio", network=network, execution_role=untraced_role, encryption_key=keys.data_key,
-        subnets=[second_subnet], domain_name="team-a", notebook_sharing_bucket=sharing,
-        notebook_sharing_prefix="snapshots/team-a/", allow_docker_access=True, record_user_identity=False,
-        idle_timeout=cdk.Duration.hours(3), default_space_volume_gb=20, max_space_volume_gb=200,
+        stack,
+        "SharedStudio",
+        network=network,
+        execution_role=untraced_role,
+        encryption_key=keys.data_key,
+        subnets=[second_subnet],
+        domain_name="team-a",
+        notebook_sharing_bucket=sharing,
+        notebook_sharing_prefix="snapshots/team-a/",
+        allow_docker_access=True,
+        record_user_identity=False,
+        idle_timeout=cdk.Duration.hours(3),
+        default_space_volume_gb=20,
+        max_space_volume_gb=200,
     )
     bob = SecureUserProfile(stack, "Bob", domain=studio)
     alice = SecureUserProfile(stack, "Alice", domain=studio, user_profile_name="alice", execution_role=alice_role)
     carol = SecureUserProfile(stack, "Carol", domain=shared, user_profile_name="carol")
-    notebook = SecureNotebookInstance(stack, "Notebook", network=network, execution_role=role, encryption_key=keys.data_key)
+    notebook = SecureNotebookInstance(
+        stack, "Notebook", network=network, execution_role=role, encryption_key=keys.data_key
+    )
     rooted = SecureNotebookInstance(
-        stack, "Rooted", network=network, execution_role=role, encryption_key=keys.data_key, subnet=second_subnet,
-        instance_type="ml.m5.xlarge", platform_identifier="notebook-al2-v3", volume_size_gb=50,
-        notebook_instance_name="rooted-nb", on_start_script=ON_START, allow_root_access=True,
+        stack,
+        "Rooted",
+        network=network,
+        execution_role=role,
+        encryption_key=keys.data_key,
+        subnet=second_subnet,
+        instance_type="ml.m5.xlarge",
+        platform_identifier="notebook-al2-v3",
+        volume_size_gb=50,
+        notebook_instance_name="rooted-nb",
+        on_start_script=ON_START,
+        allow_root_access=True,
     )
     constructs = {
-        "studio": studio, "shared": shared, "bob": bob, "alice": alice, "carol": carol,
-        "notebook": notebook, "rooted": rooted, "network": network, "keys": keys, "sharing": sharing,
+        "studio": studio,
+        "shared": shared,
+        "bob": bob,
+        "alice": alice,
+        "carol": carol,
+        "notebook": notebook,
+        "rooted": rooted,
+        "network": network,
+        "keys": keys,
+        "sharing": sharing,
     }
-    ids = {name: stack.resolve(stack.get_logical_id(c)) for name, c in {
-        "role": role.node.default_child, "alice_role": alice_role.node.default_child,
-        "untraced_role": untraced_role.node.default_child, "data_key": keys.data_key.node.default_child,
-        "sharing_bucket": sharing.bucket.node.default_child, "studio": studio.domain, "shared": shared.domain,
-        "bob": bob.profile, "alice": alice.profile, "carol": carol.profile, "notebook": notebook.notebook,
-        "rooted": rooted.notebook, "lifecycle": rooted.lifecycle_config,
-        "sg": network.workload_security_group.node.default_child, "vpc": network.vpc.node.default_child,
-    }.items()}
+    ids = {
+        name: stack.resolve(stack.get_logical_id(c))
+        for name, c in {
+            "role": role.node.default_child,
+            "alice_role": alice_role.node.default_child,
+            "untraced_role": untraced_role.node.default_child,
+            "data_key": keys.data_key.node.default_child,
+            "sharing_bucket": sharing.bucket.node.default_child,
+            "studio": studio.domain,
+            "shared": shared.domain,
+            "bob": bob.profile,
+            "alice": alice.profile,
+            "carol": carol.profile,
+            "notebook": notebook.notebook,
+            "rooted": rooted.notebook,
+            "lifecycle": rooted.lifecycle_config,
+            "sg": network.workload_security_group.node.default_child,
+            "vpc": network.vpc.node.default_child,
+        }.items()
+    }
     ids["subnets"] = [stack.resolve(s.subnet_id)["Ref"] for s in network.subnets.subnets]
     # Positive control: a bare notebook instance in another stack, which every stock SageMaker
     # notebook rule must report. It proves that those rules run on this app.
-    sagemaker.CfnNotebookInstance(cdk.Stack(app, "Control"), "Notebook", instance_type="ml.t3.medium", role_arn="arn:aws:iam::123456789012:role/x")
+    sagemaker.CfnNotebookInstance(
+        cdk.Stack(app, "Control"), "Notebook", instance_type="ml.t3.medium", role_arn="arn:aws:iam::123456789012:role/x"
+    )
     error = synth_with_stock_packs(app)
     template = json.loads((Path(outdir) / "Test.template.json").read_text())
     report = json.loads((Path(outdir) / "validation-report.json").read_text())
@@ -124,7 +170,9 @@ def test_domain_and_its_home_efs_are_retained(template: dict, ids: dict) -> None
     assert "DeletionPolicy" not in template["Resources"][ids["bob"]]
 
 
-def test_default_user_and_space_settings_use_the_role_and_the_workload_security_group(template: dict, ids: dict) -> None:
+def test_default_user_and_space_settings_use_the_role_and_the_workload_security_group(
+    template: dict, ids: dict
+) -> None:
     domain = props(template, ids["studio"])
     sg = [get_att(ids["sg"], "GroupId")]
     for settings in (domain["DefaultUserSettings"], domain["DefaultSpaceSettings"]):
@@ -148,7 +196,9 @@ def test_default_domain_name_is_derived_from_the_path_and_valid(template: dict, 
 
 
 def test_notebook_sharing_is_off_by_default_and_encrypted_to_the_bucket_when_on(template: dict, ids: dict) -> None:
-    assert props(template, ids["studio"])["DefaultUserSettings"]["SharingSettings"] == {"NotebookOutputOption": "Disabled"}
+    assert props(template, ids["studio"])["DefaultUserSettings"]["SharingSettings"] == {
+        "NotebookOutputOption": "Disabled"
+    }
     sharing = {
         "NotebookOutputOption": "Allowed",
         "S3OutputPath": {"Fn::Join": ["", ["s3://", ref(ids["sharing_bucket"]), "/snapshots/team-a/"]]},
@@ -160,11 +210,17 @@ def test_notebook_sharing_is_off_by_default_and_encrypted_to_the_bucket_when_on(
 
 def test_idle_shutdown_and_space_storage_limits(template: dict, ids: dict) -> None:
     def idle(minutes: int) -> dict:
-        return {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": minutes, "LifecycleManagement": "ENABLED"}}}
+        return {
+            "AppLifecycleManagement": {
+                "IdleSettings": {"IdleTimeoutInMinutes": minutes, "LifecycleManagement": "ENABLED"}
+            }
+        }
 
     for name, minutes, default_gb, max_gb in (("studio", 60, 5, 100), ("shared", 180, 20, 200)):
         domain = props(template, ids[name])
-        storage = {"DefaultEbsStorageSettings": {"DefaultEbsVolumeSizeInGb": default_gb, "MaximumEbsVolumeSizeInGb": max_gb}}
+        storage = {
+            "DefaultEbsStorageSettings": {"DefaultEbsVolumeSizeInGb": default_gb, "MaximumEbsVolumeSizeInGb": max_gb}
+        }
         assert domain["DefaultUserSettings"]["JupyterLabAppSettings"] == idle(minutes)
         assert domain["DefaultUserSettings"]["CodeEditorAppSettings"] == idle(minutes)
         assert domain["DefaultSpaceSettings"]["JupyterLabAppSettings"] == idle(minutes)
@@ -223,12 +279,18 @@ def test_root_access_opt_out_is_visible_in_the_template_and_nothing_else_relaxes
     assert rooted["DirectInternetAccess"] == "Disabled"
     assert rooted["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "2"}
     assert rooted["SubnetId"] == ref(ids["subnets"][1])
-    assert (rooted["PlatformIdentifier"], rooted["InstanceType"], rooted["VolumeSizeInGB"]) == ("notebook-al2-v3", "ml.m5.xlarge", 50)
+    assert (rooted["PlatformIdentifier"], rooted["InstanceType"], rooted["VolumeSizeInGB"]) == (
+        "notebook-al2-v3",
+        "ml.m5.xlarge",
+        50,
+    )
     assert rooted["NotebookInstanceName"] == "rooted-nb"
 
 
 def test_lifecycle_script_is_attached(template: dict, ids: dict) -> None:
-    assert props(template, ids["rooted"])["LifecycleConfigName"] == get_att(ids["lifecycle"], "NotebookInstanceLifecycleConfigName")
+    assert props(template, ids["rooted"])["LifecycleConfigName"] == get_att(
+        ids["lifecycle"], "NotebookInstanceLifecycleConfigName"
+    )
     assert props(template, ids["lifecycle"]) == {"OnStart": [{"Content": {"Fn::Base64": ON_START}}]}
     assert len(resources(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")) == 1
 
@@ -243,14 +305,19 @@ def test_stock_packs_report_nothing_on_the_workloads(synth: dict[str, Any]) -> N
     only acknowledgments are the network's and the access-log bucket's, none from studio.py.
     """
     reports = synth["report"]["pluginReports"]
-    violations = {(v["ruleName"], c["constructPath"]) for r in reports for v in r["violations"] for c in v["violatingConstructs"]}
+    violations = {
+        (v["ruleName"], c["constructPath"]) for r in reports for v in r["violations"] for c in v["violatingConstructs"]
+    }
     assert {v for v in violations if v[1].startswith("Test/")} == {
         (f"{pack}-S3BucketReplicationEnabled", f"Test/Sharing/{b}/Resource")
-        for pack in STOCK_PACKS[1:] for b in ("Bucket", "AccessLogs/Bucket")
+        for pack in STOCK_PACKS[1:]
+        for b in ("Bucket", "AccessLogs/Bucket")
     }
     suppressed = {
         c["constructPath"].split("/")[1]
-        for r in reports for v in r.get("suppressedViolations", []) for c in v["violatingConstructs"]
+        for r in reports
+        for v in r.get("suppressedViolations", [])
+        for c in v["violatingConstructs"]
     }
     # AWS679f...: the function CDK shares between the stack's AwsCustomResources (the network's S3
     # prefix-list lookup), acknowledged by the network.
@@ -259,10 +326,16 @@ def test_stock_packs_report_nothing_on_the_workloads(synth: dict[str, Any]) -> N
 
 def test_stock_notebook_rules_run_positive_control(synth: dict[str, Any]) -> None:
     reports = synth["report"]["pluginReports"]
-    control = {v["ruleName"] for r in reports for v in r["violations"] for c in v["violatingConstructs"]
-               if c["constructPath"].startswith("Control/")}
+    control = {
+        v["ruleName"]
+        for r in reports
+        for v in r["violations"]
+        for c in v["violatingConstructs"]
+        if c["constructPath"].startswith("Control/")
+    }
     assert control == {"AwsSolutions-SM1", "AwsSolutions-SM2", "AwsSolutions-SM3"} | {
-        f"{pack}-{rule}" for pack in STOCK_PACKS[1:]
+        f"{pack}-{rule}"
+        for pack in STOCK_PACKS[1:]
         for rule in ("SageMakerNotebookInstanceKMSKeyConfigured", "SageMakerNotebookNoDirectInternetAccess")
     }
     assert "ValidationFailed" in synth["error"]
@@ -279,9 +352,13 @@ def base() -> dict[str, Any]:
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     other = ec2.Vpc(stack, "Ordinary", max_azs=2)
     return {
-        "stack": stack, "network": network, "key": keys.data_key, "role": new_role(stack, "Role"),
+        "stack": stack,
+        "network": network,
+        "key": keys.data_key,
+        "role": new_role(stack, "Role"),
         "untraced_role": new_role(stack, "UntracedRole", source_identity=False),
-        "public_subnet": other.public_subnets[0], "private_subnet": other.private_subnets[0],
+        "public_subnet": other.public_subnets[0],
+        "private_subnet": other.private_subnets[0],
         "imported_subnet": ec2.Subnet.from_subnet_id(stack, "Imported", "subnet-0abc"),
         "bucket": SecureBucket(stack, "Bucket", encryption_key=keys.data_key),
         "count": iter(range(10_000)),
@@ -301,12 +378,30 @@ def _new(base: dict[str, Any], cls: type, **overrides: Any) -> Any:
         (SecureStudioDomain, lambda c: setattr(c.domain, "app_network_access_type", "PublicInternetOnly"), "VpcOnly"),
         (SecureStudioDomain, lambda c: setattr(c.domain, "auth_mode", "SSO"), "AuthMode: IAM"),
         (SecureStudioDomain, lambda c: setattr(c.domain, "kms_key_id", None), "KmsKeyId"),
-        (SecureNotebookInstance, lambda c: setattr(c.notebook, "direct_internet_access", "Enabled"), "DirectInternetAccess"),
+        (
+            SecureNotebookInstance,
+            lambda c: setattr(c.notebook, "direct_internet_access", "Enabled"),
+            "DirectInternetAccess",
+        ),
         (SecureNotebookInstance, lambda c: setattr(c.notebook, "root_access", "Enabled"), "RootAccess"),
-        (SecureNotebookInstance, lambda c: setattr(c.notebook, "instance_metadata_service_configuration", None), "MinimumInstanceMetadataServiceVersion"),
+        (
+            SecureNotebookInstance,
+            lambda c: setattr(c.notebook, "instance_metadata_service_configuration", None),
+            "MinimumInstanceMetadataServiceVersion",
+        ),
         (SecureNotebookInstance, lambda c: setattr(c.notebook, "subnet_id", "subnet-0public"), "SubnetId"),
-        (SecureNotebookInstance, lambda c: setattr(c.notebook, "security_group_ids", ["sg-0open"]), "workload security group"),
-        (SecureUserProfile, lambda c: setattr(c.profile, "user_settings", sagemaker.CfnUserProfile.UserSettingsProperty(security_groups=["sg-0open"])), "workload security group"),
+        (
+            SecureNotebookInstance,
+            lambda c: setattr(c.notebook, "security_group_ids", ["sg-0open"]),
+            "workload security group",
+        ),
+        (
+            SecureUserProfile,
+            lambda c: setattr(
+                c.profile, "user_settings", sagemaker.CfnUserProfile.UserSettingsProperty(security_groups=["sg-0open"])
+            ),
+            "workload security group",
+        ),
     ],
 )
 def test_enforced_properties_are_checked_again_at_synth(base: dict, cls: type, mutate: Callable, what: str) -> None:
@@ -327,45 +422,133 @@ def test_root_access_opt_out_is_not_an_enforcement_error(base: dict) -> None:
 BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
     (SecureStudioDomain, "subnets", "is not one of the isolated subnets", lambda b: {"subnets": [b["public_subnet"]]}),
     (SecureStudioDomain, "subnets", "is not one of the isolated subnets", lambda b: {"subnets": [b["private_subnet"]]}),
-    (SecureStudioDomain, "subnets", "is not one of the isolated subnets", lambda b: {"subnets": [b["imported_subnet"]]}),
+    (
+        SecureStudioDomain,
+        "subnets",
+        "is not one of the isolated subnets",
+        lambda b: {"subnets": [b["imported_subnet"]]},
+    ),
     (SecureStudioDomain, "subnets", "is not a non-empty list", lambda b: {"subnets": []}),
     (SecureStudioDomain, "network", "is not a PrivateNetwork", lambda b: {"network": None}),
     (SecureStudioDomain, "network", "is not a PrivateNetwork", lambda b: {"network": b["network"].vpc}),
     (SecureStudioDomain, "execution_role", "has no role_arn", lambda b: {"execution_role": "arn:aws:iam::1:role/x"}),
     (SecureStudioDomain, "encryption_key", "has no key_arn", lambda b: {"encryption_key": None}),
-    (SecureStudioDomain, "execution_role", "does not allow sts:SetSourceIdentity", lambda b: {"execution_role": b["untraced_role"]}),
+    (
+        SecureStudioDomain,
+        "execution_role",
+        "does not allow sts:SetSourceIdentity",
+        lambda b: {"execution_role": b["untraced_role"]},
+    ),
     (SecureStudioDomain, "domain_name", "is not a valid SageMaker resource name", lambda b: {"domain_name": "team_a"}),
     (SecureStudioDomain, "domain_name", "is not a valid SageMaker resource name", lambda b: {"domain_name": "a" * 64}),
-    (SecureStudioDomain, "notebook_sharing_prefix", "only applies with notebook_sharing_bucket", lambda b: {"notebook_sharing_prefix": "x/"}),
-    (SecureStudioDomain, "notebook_sharing_prefix", "is not an S3 key prefix",
-     lambda b: {"notebook_sharing_bucket": b["bucket"], "notebook_sharing_prefix": "/abs/"}),
-    (SecureStudioDomain, "notebook_sharing_bucket", "is not a SecureBucket", lambda b: {"notebook_sharing_bucket": b["bucket"].bucket}),
+    (
+        SecureStudioDomain,
+        "notebook_sharing_prefix",
+        "only applies with notebook_sharing_bucket",
+        lambda b: {"notebook_sharing_prefix": "x/"},
+    ),
+    (
+        SecureStudioDomain,
+        "notebook_sharing_prefix",
+        "is not an S3 key prefix",
+        lambda b: {"notebook_sharing_bucket": b["bucket"], "notebook_sharing_prefix": "/abs/"},
+    ),
+    (
+        SecureStudioDomain,
+        "notebook_sharing_bucket",
+        "is not a SecureBucket",
+        lambda b: {"notebook_sharing_bucket": b["bucket"].bucket},
+    ),
     (SecureStudioDomain, "idle_timeout", "from 60 to 525600", lambda b: {"idle_timeout": cdk.Duration.minutes(30)}),
     (SecureStudioDomain, "idle_timeout", "from 60 to 525600", lambda b: {"idle_timeout": cdk.Duration.seconds(3630)}),
     (SecureStudioDomain, "default_space_volume_gb", "is outside 5..16384", lambda b: {"default_space_volume_gb": 1}),
-    (SecureStudioDomain, "max_space_volume_gb", "is outside 50..16384", lambda b: {"default_space_volume_gb": 50, "max_space_volume_gb": 20}),
+    (
+        SecureStudioDomain,
+        "max_space_volume_gb",
+        "is outside 50..16384",
+        lambda b: {"default_space_volume_gb": 50, "max_space_volume_gb": 20},
+    ),
     (SecureStudioDomain, "allow_docker_access", "is a str, not a bool", lambda b: {"allow_docker_access": "yes"}),
     (SecureUserProfile, "domain", "is not a SecureStudioDomain", lambda b: {"domain": None}),
-    (SecureUserProfile, "user_profile_name", "is not a valid SageMaker resource name", lambda b: {"user_profile_name": "alice@example.com"}),
-    (SecureUserProfile, "execution_role", "does not allow sts:SetSourceIdentity", lambda b: {"execution_role": b["untraced_role"]}),
+    (
+        SecureUserProfile,
+        "user_profile_name",
+        "is not a valid SageMaker resource name",
+        lambda b: {"user_profile_name": "alice@example.com"},
+    ),
+    (
+        SecureUserProfile,
+        "execution_role",
+        "does not allow sts:SetSourceIdentity",
+        lambda b: {"execution_role": b["untraced_role"]},
+    ),
     (SecureNotebookInstance, "subnet", "is not one of the isolated subnets", lambda b: {"subnet": b["public_subnet"]}),
     (SecureNotebookInstance, "subnet", "is not one of the isolated subnets", lambda b: {"subnet": b["private_subnet"]}),
-    (SecureNotebookInstance, "platform_identifier", "is not a notebook platform SageMaker supports", lambda b: {"platform_identifier": "notebook-al2-v9"}),
-    (SecureNotebookInstance, "platform_identifier", "is a deprecated notebook platform", lambda b: {"platform_identifier": "notebook-al1-v1"}),
-    (SecureNotebookInstance, "platform_identifier", "is a deprecated notebook platform", lambda b: {"platform_identifier": "notebook-al2-v2"}),
+    (
+        SecureNotebookInstance,
+        "platform_identifier",
+        "is not a notebook platform SageMaker supports",
+        lambda b: {"platform_identifier": "notebook-al2-v9"},
+    ),
+    (
+        SecureNotebookInstance,
+        "platform_identifier",
+        "is a deprecated notebook platform",
+        lambda b: {"platform_identifier": "notebook-al1-v1"},
+    ),
+    (
+        SecureNotebookInstance,
+        "platform_identifier",
+        "is a deprecated notebook platform",
+        lambda b: {"platform_identifier": "notebook-al2-v2"},
+    ),
     (SecureNotebookInstance, "instance_type", "is not an ml.* instance type", lambda b: {"instance_type": "t3.medium"}),
     (SecureNotebookInstance, "volume_size_gb", "is outside 5..16384", lambda b: {"volume_size_gb": 2}),
     (SecureNotebookInstance, "allow_root_access", "is a int, not a bool", lambda b: {"allow_root_access": 1}),
-    (SecureNotebookInstance, "on_create_script", "from a host outside AWS",
-     lambda b: {"on_create_script": "curl -sL https://example.com/install.sh | bash"}),
-    (SecureNotebookInstance, "on_start_script", "from a host outside AWS",
-     lambda b: {"on_start_script": "wget http://10.0.0.5/tool.tgz"}),
-    (SecureNotebookInstance, "on_start_script", "installs from the public PyPI", lambda b: {"on_start_script": "pip install pandas==2.2"}),
-    (SecureNotebookInstance, "on_start_script", "installs from the public PyPI",
-     lambda b: {"on_start_script": "sudo -u ec2-user -i <<'EOF'\nsource activate python3\npython -m pip install -U torch\nEOF"}),
-    (SecureNotebookInstance, "on_start_script", "public conda channels", lambda b: {"on_start_script": "conda install -y -c conda-forge xgboost"}),
-    (SecureNotebookInstance, "on_start_script", "public npm registry", lambda b: {"on_start_script": "npm install -g yarn"}),
-    (SecureNotebookInstance, "on_start_script", "over SSH", lambda b: {"on_start_script": "git clone git@github.com:org/repo.git"}),
+    (
+        SecureNotebookInstance,
+        "on_create_script",
+        "from a host outside AWS",
+        lambda b: {"on_create_script": "curl -sL https://example.com/install.sh | bash"},
+    ),
+    (
+        SecureNotebookInstance,
+        "on_start_script",
+        "from a host outside AWS",
+        lambda b: {"on_start_script": "wget http://10.0.0.5/tool.tgz"},
+    ),
+    (
+        SecureNotebookInstance,
+        "on_start_script",
+        "installs from the public PyPI",
+        lambda b: {"on_start_script": "pip install pandas==2.2"},
+    ),
+    (
+        SecureNotebookInstance,
+        "on_start_script",
+        "installs from the public PyPI",
+        lambda b: {
+            "on_start_script": "sudo -u ec2-user -i <<'EOF'\nsource activate python3\npython -m pip install -U torch\nEOF"
+        },
+    ),
+    (
+        SecureNotebookInstance,
+        "on_start_script",
+        "public conda channels",
+        lambda b: {"on_start_script": "conda install -y -c conda-forge xgboost"},
+    ),
+    (
+        SecureNotebookInstance,
+        "on_start_script",
+        "public npm registry",
+        lambda b: {"on_start_script": "npm install -g yarn"},
+    ),
+    (
+        SecureNotebookInstance,
+        "on_start_script",
+        "over SSH",
+        lambda b: {"on_start_script": "git clone git@github.com:org/repo.git"},
+    ),
     (SecureNotebookInstance, "on_start_script", "is empty", lambda b: {"on_start_script": "  \n"}),
     (SecureNotebookInstance, "on_start_script", "is longer than the 16384", lambda b: {"on_start_script": "#" * 16385}),
     (SecureNotebookInstance, "on_start_script", "is a token", lambda b: {"on_start_script": cdk.Aws.STACK_NAME}),
@@ -375,7 +558,9 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
 @pytest.mark.parametrize(
     "cls, prop, problem, case", BAD_INPUT, ids=[f"{c.__name__}-{p}-{i}" for i, (c, p, _, _) in enumerate(BAD_INPUT)]
 )
-def test_bad_input_fails_at_construct_time_naming_the_prop(base: dict, cls: type, prop: str, problem: str, case: Callable) -> None:
+def test_bad_input_fails_at_construct_time_naming_the_prop(
+    base: dict, cls: type, prop: str, problem: str, case: Callable
+) -> None:
     with pytest.raises(PropError) as raised:
         _new(base, cls, **case(base))
     message = str(raised.value)
@@ -423,11 +608,19 @@ def _studio_stack(unwrap: bool) -> tuple[cdk.Stack, dict[str, Any]]:
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     exec_role, alice_role = ExecutionRole(stack, "Exec"), ExecutionRole(stack, "AliceExec")
     given = (lambda r: r.role) if unwrap else (lambda r: r)
-    domain = SecureStudioDomain(stack, "Studio", network=network, execution_role=given(exec_role), encryption_key=keys.data_key)
+    domain = SecureStudioDomain(
+        stack, "Studio", network=network, execution_role=given(exec_role), encryption_key=keys.data_key
+    )
     constructs = {
-        "exec_role": exec_role, "alice_role": alice_role, "domain": domain,
-        "alice": SecureUserProfile(stack, "Alice", domain=domain, user_profile_name="alice", execution_role=given(alice_role)),
-        "notebook": SecureNotebookInstance(stack, "Notebook", network=network, execution_role=given(exec_role), encryption_key=keys.data_key),
+        "exec_role": exec_role,
+        "alice_role": alice_role,
+        "domain": domain,
+        "alice": SecureUserProfile(
+            stack, "Alice", domain=domain, user_profile_name="alice", execution_role=given(alice_role)
+        ),
+        "notebook": SecureNotebookInstance(
+            stack, "Notebook", network=network, execution_role=given(exec_role), encryption_key=keys.data_key
+        ),
     }
     return stack, constructs
 
@@ -438,8 +631,12 @@ def test_an_execution_role_gives_the_same_template_as_its_role() -> None:
     template = Template.from_stack(wrapped_stack).to_json()
     assert template == Template.from_stack(plain_stack).to_json()
 
-    role_arn = get_att(wrapped_stack.resolve(wrapped_stack.get_logical_id(wrapped["exec_role"].role.node.default_child)), "Arn")
-    alice_arn = get_att(wrapped_stack.resolve(wrapped_stack.get_logical_id(wrapped["alice_role"].role.node.default_child)), "Arn")
+    role_arn = get_att(
+        wrapped_stack.resolve(wrapped_stack.get_logical_id(wrapped["exec_role"].role.node.default_child)), "Arn"
+    )
+    alice_arn = get_att(
+        wrapped_stack.resolve(wrapped_stack.get_logical_id(wrapped["alice_role"].role.node.default_child)), "Arn"
+    )
     (domain,) = resources(template, "AWS::SageMaker::Domain").values()
     (profile,) = resources(template, "AWS::SageMaker::UserProfile").values()
     (notebook,) = resources(template, "AWS::SageMaker::NotebookInstance").values()
@@ -459,7 +656,9 @@ def test_the_trust_check_runs_on_the_role_of_an_execution_role(base: dict, monke
     seen: list[Any] = []
     monkeypatch.setattr(studio, "trust_allows_source_identity", lambda role: seen.append(role) or False)
     exec_role = ExecutionRole(base["stack"], f"Exec{next(base['count'])}")
-    with pytest.raises(PropError, match=rf"execution_role='{exec_role.role.node.path}' has a trust policy that does not allow"):
+    with pytest.raises(
+        PropError, match=rf"execution_role='{exec_role.role.node.path}' has a trust policy that does not allow"
+    ):
         _new(base, SecureStudioDomain, execution_role=exec_role)
     assert seen == [exec_role.role]
 

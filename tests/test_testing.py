@@ -23,7 +23,10 @@ from tests.conftest import new_app
 HASH = "a" * 64
 TEMPLATE = {
     "Resources": {
-        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": f"{HASH}.zip"}, "Description": "b" * 63}},
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Code": {"S3Key": f"{HASH}.zip"}, "Description": "b" * 63},
+        },
         "CDKMetadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:H4sIAAAA"}},
         "Data": {"Type": "AWS::S3::Bucket", "Properties": {}},
         "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
@@ -76,16 +79,30 @@ def _synthesized(report: dict) -> Synthesized:
 
 
 def _violation(rule: str, severity: str, path: str) -> dict:
-    return {"ruleName": rule, "description": "Something is off.", "severity": severity, "violatingConstructs": [{"constructPath": path}]}
+    return {
+        "ruleName": rule,
+        "description": "Something is off.",
+        "severity": severity,
+        "violatingConstructs": [{"constructPath": path}],
+    }
 
 
 def test_assert_no_findings_lists_each_finding_of_this_stack_only():
     synth = _synthesized(
         {
             "pluginReports": [
-                {"pluginName": "AwsSolutions", "violations": [_violation("AwsSolutions-S1", "error", "Mine/Bucket/Resource")]},
-                {"pluginName": "SageMakerSecurity", "violations": [_violation("SageMakerSecurity-KmsKeyPolicyScoped", "warning", "Mine/Key/Resource")]},
-                {"pluginName": "AwsSolutions", "violations": [_violation("AwsSolutions-S10", "error", "Other/Bucket/Resource")]},
+                {
+                    "pluginName": "AwsSolutions",
+                    "violations": [_violation("AwsSolutions-S1", "error", "Mine/Bucket/Resource")],
+                },
+                {
+                    "pluginName": "SageMakerSecurity",
+                    "violations": [_violation("SageMakerSecurity-KmsKeyPolicyScoped", "warning", "Mine/Key/Resource")],
+                },
+                {
+                    "pluginName": "AwsSolutions",
+                    "violations": [_violation("AwsSolutions-S10", "error", "Other/Bucket/Resource")],
+                },
             ]
         }
     )

@@ -69,7 +69,8 @@ def _deployed_template_commands(stage: str, env: cdk.Environment) -> list[str]:
         f"aws cloudformation get-template --profile {stage} --region {env.region} --stack-name {WORKLOAD_STACK}"
         f" --query TemplateBody --output json > deployed/{stage}/{WORKLOAD_STACK}.template.json"
         f" || echo '{{\"Resources\": {{}}}}' > deployed/{stage}/{WORKLOAD_STACK}.template.json",
-        f"secure-sagemaker diff deployed/{stage} cdk.out/assembly-{stage.capitalize()} --output security-diff-{stage}.txt"
+        f"secure-sagemaker diff deployed/{stage} cdk.out/assembly-{stage.capitalize()} --output "
+        f"security-diff-{stage}.txt"
         " || test $? -eq 1",
         f"cat security-diff-{stage}.txt",
     ]

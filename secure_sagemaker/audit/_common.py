@@ -22,7 +22,9 @@ def arn(service: str, resource: str, *, region: str | None = REGION, account: st
 
 def require_keyring(me: str, prop: str, value: Any) -> None:
     if value is not None and not isinstance(value, KeyRing):
-        raise fail(me, prop, value, "is not a KeyRing", "pass the KeyRing of the baseline (SecureSageMakerBaseline.keys)")
+        raise fail(
+            me, prop, value, "is not a KeyRing", "pass the KeyRing of the baseline (SecureSageMakerBaseline.keys)"
+        )
 
 
 def require_own_key(me: str, prop: str, value: Any) -> None:
@@ -64,7 +66,13 @@ def as_bucket(me: str, prop: str, value: Any) -> s3.IBucket:
 
 def as_buckets(me: str, prop: str, value: Any) -> list[s3.IBucket]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise fail(me, prop, value, "is not a list of buckets", "pass a list such as [baseline.data_bucket, baseline.models_bucket]")
+        raise fail(
+            me,
+            prop,
+            value,
+            "is not a list of buckets",
+            "pass a list such as [baseline.data_bucket, baseline.models_bucket]",
+        )
     return [as_bucket(me, prop, item) for item in value]
 
 
@@ -93,4 +101,9 @@ AUDIT_KEY_PURPOSE = "audit"
 
 def audit_key(keys: KeyRing) -> kms.Key:
     """The ring's ``audit`` key, usable by IAM principals of the account through S3 only."""
-    return ring_key(keys, AUDIT_KEY_PURPOSE, description="secure-sagemaker: audit records (CloudTrail, AWS Config)", via_services=("s3",))
+    return ring_key(
+        keys,
+        AUDIT_KEY_PURPOSE,
+        description="secure-sagemaker: audit records (CloudTrail, AWS Config)",
+        via_services=("s3",),
+    )

@@ -157,14 +157,27 @@ class AlertTopic(Construct):
         if topic_name is not None:
             require_type(me, "topic_name", topic_name, str, "pass a name of letters, digits, '-' and '_'")
             if not is_token(topic_name) and not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name):
-                raise fail(me, "topic_name", topic_name, "is not a valid SNS topic name", "use 1-256 letters, digits, '-' and '_'")
+                raise fail(
+                    me,
+                    "topic_name",
+                    topic_name,
+                    "is not a valid SNS topic name",
+                    "use 1-256 letters, digits, '-' and '_'",
+                )
         require_type(me, "display_name", display_name, str, "pass a short sender name")
         if not is_token(display_name) and len(display_name) > MAX_DISPLAY_NAME_LENGTH:
-            raise fail(me, "display_name", display_name, f"is {len(display_name)} characters long, more than the "
-                       f"{MAX_DISPLAY_NAME_LENGTH} SNS accepts", f"use at most {MAX_DISPLAY_NAME_LENGTH} characters, such as 'Security alerts'")
+            raise fail(
+                me,
+                "display_name",
+                display_name,
+                f"is {len(display_name)} characters long, more than the {MAX_DISPLAY_NAME_LENGTH} SNS accepts",
+                f"use at most {MAX_DISPLAY_NAME_LENGTH} characters, such as 'Security alerts'",
+            )
 
         if keys is not None:
-            key = ring_key(keys, ALERTS_KEY_PURPOSE, description="secure-sagemaker: security alert topics", via_services=("sns",))
+            key = ring_key(
+                keys, ALERTS_KEY_PURPOSE, description="secure-sagemaker: security alert topics", via_services=("sns",)
+            )
         elif encryption_key is not None:
             key = encryption_key
         else:
@@ -183,9 +196,13 @@ class AlertTopic(Construct):
             enforce_ssl=True,
         )
         stack = cdk.Stack.of(self)
-        enforce(self, self._topic.node.default_child, [
-            ("KmsMasterKeyId (the alerts key)", lambda p: p["KmsMasterKeyId"] == stack.resolve(key.key_arn)),
-        ])
+        enforce(
+            self,
+            self._topic.node.default_child,
+            [
+                ("KmsMasterKeyId (the alerts key)", lambda p: p["KmsMasterKeyId"] == stack.resolve(key.key_arn)),
+            ],
+        )
         for sid, service, source_arn in (
             ("CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com", cloudwatch_alarm_arns()),
             ("EventBridgeRulesOfThisAccount", "events.amazonaws.com", eventbridge_rule_arns()),

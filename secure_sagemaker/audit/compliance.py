@@ -53,49 +53,84 @@ def _rule(identifier: str, checks: str, verified_in: str = _GUIDE, *, name: str 
 
 #: Every managed rule this construct can deploy, by identifier. Each identifier was looked up, not
 #: recalled; note the page name of MULTI_REGION_CLOUD_TRAIL_ENABLED is multi-region-cloudtrail-enabled.
-MANAGED_RULES: Mapping[str, ManagedRuleInfo] = MappingProxyType({
-    r.identifier: r
-    for r in (
-        # SageMaker (practices P1, P4, P6, P8, P18)
-        _rule("SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", "notebook instances have direct internet access disabled", _PACK),
-        _rule("SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED", "notebook instance volumes use a KMS key", _PACK),
-        _rule("SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC", "notebook instances run in a VPC", "AWS Config Developer Guide (docs.aws.amazon.com)"),
-        _rule("SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK", "notebook instances have root access disabled"),
-        _rule("SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", "endpoint configurations use a KMS key", _PACK),
-        _rule("SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT", "endpoint production variants run more than one instance", "AWS Config Developer Guide (docs.aws.amazon.com)"),
-        _rule("SAGEMAKER_MODEL_ISOLATION_ENABLED", "models have network isolation enabled", "AWS Config Developer Guide (docs.aws.amazon.com)"),
-        _rule("SAGEMAKER_MODEL_IN_VPC", "models run their containers in a VPC", "AWS Config Developer Guide (docs.aws.amazon.com)"),
-        # KMS (P3, P4, P5)
-        _rule("CMK_BACKING_KEY_ROTATION_ENABLED", "customer-managed keys rotate"),
-        _rule("KMS_CMK_NOT_SCHEDULED_FOR_DELETION", "no customer-managed key is scheduled for deletion"),
-        # S3 (P1, P2)
-        _rule("S3_BUCKET_SSL_REQUESTS_ONLY", "bucket policies deny requests without TLS", _PACK),
-        _rule("S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "buckets have default encryption", _PACK),
-        _rule("S3_DEFAULT_ENCRYPTION_KMS", "buckets encrypt with KMS by default (server access log buckets cannot: SSE-S3)"),
-        _rule("S3_BUCKET_VERSIONING_ENABLED", "buckets are versioned", _PACK),
-        _rule("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", "buckets block public access"),
-        _rule("S3_BUCKET_LOGGING_ENABLED", "buckets log server access (log target buckets cannot)", _PACK),
-        _rule("S3_BUCKET_PUBLIC_READ_PROHIBITED", "buckets do not allow public reads", _PACK),
-        _rule("S3_BUCKET_PUBLIC_WRITE_PROHIBITED", "buckets do not allow public writes", _PACK),
-        _rule("S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "the account blocks public access to S3", _PACK),
-        # CloudTrail (P12)
-        _rule("MULTI_REGION_CLOUD_TRAIL_ENABLED", "a multi-Region trail records the account", name="multi-region-cloudtrail-enabled"),
-        _rule("CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED", "trails sign digests of their log files"),
-        _rule("CLOUD_TRAIL_ENCRYPTION_ENABLED", "trails encrypt log files with KMS"),
-        _rule("CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED", "trails deliver to CloudWatch Logs"),
-        _rule("CLOUDTRAIL_S3_DATAEVENTS_ENABLED", "a trail records S3 data events (pass S3BucketNames)"),
-        # GuardDuty (P13)
-        _rule("GUARDDUTY_ENABLED_CENTRALIZED", "GuardDuty is enabled in the account and Region"),
-        # Network and logs (P7, P8, P11)
-        _rule("VPC_FLOW_LOGS_ENABLED", "VPCs have flow logs"),
-        _rule("VPC_DEFAULT_SECURITY_GROUP_CLOSED", "default security groups allow no traffic"),
-        _rule("CLOUDWATCH_LOG_GROUP_ENCRYPTED", "log groups are encrypted with KMS"),
-        _rule("SNS_ENCRYPTED_KMS", "SNS topics are encrypted with KMS", "AWS Config Developer Guide (docs.aws.amazon.com)"),
-        # Account (C7)
-        _rule("IAM_ROOT_ACCESS_KEY_CHECK", "the root user has no access keys"),
-        _rule("ROOT_ACCOUNT_MFA_ENABLED", "the root user signs in with MFA"),
-    )
-})
+MANAGED_RULES: Mapping[str, ManagedRuleInfo] = MappingProxyType(
+    {
+        r.identifier: r
+        for r in (
+            # SageMaker (practices P1, P4, P6, P8, P18)
+            _rule(
+                "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS",
+                "notebook instances have direct internet access disabled",
+                _PACK,
+            ),
+            _rule("SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED", "notebook instance volumes use a KMS key", _PACK),
+            _rule(
+                "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC",
+                "notebook instances run in a VPC",
+                "AWS Config Developer Guide (docs.aws.amazon.com)",
+            ),
+            _rule("SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK", "notebook instances have root access disabled"),
+            _rule(
+                "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", "endpoint configurations use a KMS key", _PACK
+            ),
+            _rule(
+                "SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT",
+                "endpoint production variants run more than one instance",
+                "AWS Config Developer Guide (docs.aws.amazon.com)",
+            ),
+            _rule(
+                "SAGEMAKER_MODEL_ISOLATION_ENABLED",
+                "models have network isolation enabled",
+                "AWS Config Developer Guide (docs.aws.amazon.com)",
+            ),
+            _rule(
+                "SAGEMAKER_MODEL_IN_VPC",
+                "models run their containers in a VPC",
+                "AWS Config Developer Guide (docs.aws.amazon.com)",
+            ),
+            # KMS (P3, P4, P5)
+            _rule("CMK_BACKING_KEY_ROTATION_ENABLED", "customer-managed keys rotate"),
+            _rule("KMS_CMK_NOT_SCHEDULED_FOR_DELETION", "no customer-managed key is scheduled for deletion"),
+            # S3 (P1, P2)
+            _rule("S3_BUCKET_SSL_REQUESTS_ONLY", "bucket policies deny requests without TLS", _PACK),
+            _rule("S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "buckets have default encryption", _PACK),
+            _rule(
+                "S3_DEFAULT_ENCRYPTION_KMS",
+                "buckets encrypt with KMS by default (server access log buckets cannot: SSE-S3)",
+            ),
+            _rule("S3_BUCKET_VERSIONING_ENABLED", "buckets are versioned", _PACK),
+            _rule("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", "buckets block public access"),
+            _rule("S3_BUCKET_LOGGING_ENABLED", "buckets log server access (log target buckets cannot)", _PACK),
+            _rule("S3_BUCKET_PUBLIC_READ_PROHIBITED", "buckets do not allow public reads", _PACK),
+            _rule("S3_BUCKET_PUBLIC_WRITE_PROHIBITED", "buckets do not allow public writes", _PACK),
+            _rule("S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "the account blocks public access to S3", _PACK),
+            # CloudTrail (P12)
+            _rule(
+                "MULTI_REGION_CLOUD_TRAIL_ENABLED",
+                "a multi-Region trail records the account",
+                name="multi-region-cloudtrail-enabled",
+            ),
+            _rule("CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED", "trails sign digests of their log files"),
+            _rule("CLOUD_TRAIL_ENCRYPTION_ENABLED", "trails encrypt log files with KMS"),
+            _rule("CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED", "trails deliver to CloudWatch Logs"),
+            _rule("CLOUDTRAIL_S3_DATAEVENTS_ENABLED", "a trail records S3 data events (pass S3BucketNames)"),
+            # GuardDuty (P13)
+            _rule("GUARDDUTY_ENABLED_CENTRALIZED", "GuardDuty is enabled in the account and Region"),
+            # Network and logs (P7, P8, P11)
+            _rule("VPC_FLOW_LOGS_ENABLED", "VPCs have flow logs"),
+            _rule("VPC_DEFAULT_SECURITY_GROUP_CLOSED", "default security groups allow no traffic"),
+            _rule("CLOUDWATCH_LOG_GROUP_ENCRYPTED", "log groups are encrypted with KMS"),
+            _rule(
+                "SNS_ENCRYPTED_KMS",
+                "SNS topics are encrypted with KMS",
+                "AWS Config Developer Guide (docs.aws.amazon.com)",
+            ),
+            # Account (C7)
+            _rule("IAM_ROOT_ACCESS_KEY_CHECK", "the root user has no access keys"),
+            _rule("ROOT_ACCOUNT_MFA_ENABLED", "the root user signs in with MFA"),
+        )
+    }
+)
 
 #: What ComplianceRules deploys unless told otherwise. Left out of the default (deploy them with
 #: ``additional_rules``): S3_BUCKET_LOGGING_ENABLED (server access log buckets must not log
@@ -142,9 +177,13 @@ def _identifiers(me: str, prop: str, value: Any) -> list[str]:
         raise fail(me, prop, value, "is not a list of rule identifiers", fix)
     for identifier in value:
         if identifier not in MANAGED_RULES:
-            close = [k for k in MANAGED_RULES if isinstance(identifier, str) and identifier.upper().replace("-", "_") == k]
+            close = [
+                k for k in MANAGED_RULES if isinstance(identifier, str) and identifier.upper().replace("-", "_") == k
+            ]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise fail(me, prop, identifier, f"is not an AWS Config managed rule identifier this construct knows{hint}", fix)
+            raise fail(
+                me, prop, identifier, f"is not an AWS Config managed rule identifier this construct knows{hint}", fix
+            )
     return list(value)
 
 
@@ -212,28 +251,59 @@ class ComplianceRules(Construct):
         added = _identifiers(me, "additional_rules", additional_rules)
         for identifier in excluded:
             if identifier not in DEFAULT_RULES:
-                raise fail(me, "exclude_rules", identifier, "is not one of the default rules, so there is nothing to exclude", "exclude only identifiers of DEFAULT_RULES")
+                raise fail(
+                    me,
+                    "exclude_rules",
+                    identifier,
+                    "is not one of the default rules, so there is nothing to exclude",
+                    "exclude only identifiers of DEFAULT_RULES",
+                )
         for identifier in added:
             if identifier in excluded:
-                raise fail(me, "additional_rules", identifier, "is also in exclude_rules", "drop it from one of the two lists")
+                raise fail(
+                    me, "additional_rules", identifier, "is also in exclude_rules", "drop it from one of the two lists"
+                )
             if identifier in DEFAULT_RULES:
-                raise fail(me, "additional_rules", identifier, "is already a default rule", "drop it from additional_rules")
+                raise fail(
+                    me, "additional_rules", identifier, "is already a default rule", "drop it from additional_rules"
+                )
         selected = [r for r in DEFAULT_RULES if r not in excluded] + added
         parameters = dict(rule_parameters or {})
         for identifier, values in parameters.items():
             if identifier not in selected:
-                raise fail(me, "rule_parameters", identifier, "names a rule this construct does not deploy", "pass parameters only for deployed rules")
+                raise fail(
+                    me,
+                    "rule_parameters",
+                    identifier,
+                    "names a rule this construct does not deploy",
+                    "pass parameters only for deployed rules",
+                )
             if not isinstance(values, Mapping):
-                raise fail(me, "rule_parameters", {identifier: values}, "does not map parameter names to values", "pass e.g. {'S3_DEFAULT_ENCRYPTION_KMS': {'kmsKeyArns': '...'}}")
+                raise fail(
+                    me,
+                    "rule_parameters",
+                    {identifier: values},
+                    "does not map parameter names to values",
+                    "pass e.g. {'S3_DEFAULT_ENCRYPTION_KMS': {'kmsKeyArns': '...'}}",
+                )
         require_type(me, "create_recorder", create_recorder, bool, "pass True or False")
         require_type(me, "record_global_resources", record_global_resources, bool, "pass True or False")
         require_keyring(me, "keys", keys)
         require_one_key_source(me, keys, "encryption_key", encryption_key)
         if not create_recorder:
-            given = [n for n, v in (("keys", keys), ("encryption_key", encryption_key), ("access_log_bucket", access_log_bucket)) if v is not None]
+            given = [
+                n
+                for n, v in (
+                    ("keys", keys),
+                    ("encryption_key", encryption_key),
+                    ("access_log_bucket", access_log_bucket),
+                )
+                if v is not None
+            ]
             if given:
                 raise PropError(
-                    f"{me}: {', '.join(given)} only shape the delivery bucket, which create_recorder=False does not create. "
+                    f"{me}: {', '.join(given)} only shape the delivery bucket, which create_recorder=False does "
+                    f"not create. "
                     f"Fix: drop {', '.join(given)}, or pass create_recorder=True."
                 )
 
@@ -257,7 +327,9 @@ class ComplianceRules(Construct):
                 rule.node.add_dependency(self._recorder, self._delivery_channel)
             self._rules[identifier] = rule
 
-    def _create_recorder(self, key: kms.IKey | None, access_log_bucket: s3.IBucket | None, global_resources: bool) -> None:
+    def _create_recorder(
+        self, key: kms.IKey | None, access_log_bucket: s3.IBucket | None, global_resources: bool
+    ) -> None:
         self._bucket = SecureBucket(self, "Bucket", encryption_key=key, access_log_bucket=access_log_bucket)
         bucket = self._bucket.bucket
         role = iam.Role(

@@ -12,12 +12,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import describe, fail, require_number, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import arn, as_buckets, require_topic
 from secure_sagemaker.audit.alerts import TopicTarget
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker._retention import RETAINED
 
 #: GuardDuty finding severities run from 1.0 to 10.0: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9
 #: and Critical 9.0-10.0, the last added for attack sequences (Amazon GuardDuty User Guide,
@@ -101,7 +101,8 @@ class ThreatDetection(Construct):
                     "finding_publishing_frequency",
                     finding_publishing_frequency,
                     "is a setting of the detector, which use_existing_detector=True leaves alone",
-                    "drop finding_publishing_frequency and set it on the existing detector, or create the detector here",
+                    "drop finding_publishing_frequency and set it on the existing detector, or create the "
+                    "detector here",
                 )
             if finding_publishing_frequency not in PUBLISHING_FREQUENCIES:
                 raise fail(
@@ -165,7 +166,12 @@ class ThreatDetection(Construct):
             ),
             iam.PolicyStatement(
                 sid="AllowPostScanTag",
-                actions=["s3:PutObjectTagging", "s3:GetObjectTagging", "s3:PutObjectVersionTagging", "s3:GetObjectVersionTagging"],
+                actions=[
+                    "s3:PutObjectTagging",
+                    "s3:GetObjectTagging",
+                    "s3:PutObjectVersionTagging",
+                    "s3:GetObjectVersionTagging",
+                ],
                 resources=object_arns,
             ),
             iam.PolicyStatement(
@@ -183,7 +189,9 @@ class ThreatDetection(Construct):
                 sid="AllowMalwareScan", actions=["s3:GetObject", "s3:GetObjectVersion"], resources=object_arns
             ),
         ]
-        key_arns = sorted({b.encryption_key.key_arn for b in buckets if getattr(b, "encryption_key", None) is not None}, key=str)
+        key_arns = sorted(
+            {b.encryption_key.key_arn for b in buckets if getattr(b, "encryption_key", None) is not None}, key=str
+        )
         if key_arns:
             statements.append(
                 iam.PolicyStatement(

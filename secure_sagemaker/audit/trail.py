@@ -17,13 +17,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, enforce, fail, is_token, PropError, require_type
+from secure_sagemaker._retention import RETAINED
+from secure_sagemaker._validation import PropError, describe, enforce, fail, is_token, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.audit._common import (
     ACCOUNT,
-    audit_key,
     arn,
     as_buckets,
+    audit_key,
     key_once,
     require_keyring,
     require_one_key_source,
@@ -33,7 +34,6 @@ from secure_sagemaker.audit._common import (
 from secure_sagemaker.audit.watches import SECURITY_WATCHES
 from secure_sagemaker.encryption import KeyRing, allow_service_on_key
 from secure_sagemaker.storage import SecureBucket
-from secure_sagemaker._retention import RETAINED
 
 #: CloudTrail accepts at most 250 data resources across a trail's basic event selectors.
 MAX_DATA_EVENT_BUCKETS = 250
@@ -59,7 +59,13 @@ def validate_trail_name(me: str, value: Any) -> None:
     )
     require_type(me, "trail_name", value, str, fix)
     if is_token(value):
-        raise fail(me, "trail_name", value, "is a token, but key and bucket policies need the name at synth time", "pass a literal name")
+        raise fail(
+            me,
+            "trail_name",
+            value,
+            "is a token, but key and bucket policies need the name at synth time",
+            "pass a literal name",
+        )
     if not _TRAIL_NAME.match(value) or re.search(r"[._-]{2}", value) or re.match(r"^\d+\.\d+\.\d+\.\d+$", value):
         raise fail(me, "trail_name", value, "is not a valid CloudTrail trail name", fix)
 
@@ -165,20 +171,40 @@ class AuditTrail(Construct):
                 "encryption_key and logs_key."
             )
         if logs_key is not None and (isinstance(logs_key, str) or not hasattr(logs_key, "key_arn")):
-            raise fail(me, "logs_key", logs_key, "is not a KMS key", "pass KeyRing.logs_key or a key that admits CloudWatch Logs")
+            raise fail(
+                me,
+                "logs_key",
+                logs_key,
+                "is not a KMS key",
+                "pass KeyRing.logs_key or a key that admits CloudWatch Logs",
+            )
         require_topic(me, "alert_topic", alert_topic, optional=True)
-        require_type(me, "log_retention", log_retention, logs.RetentionDays, "pass a logs.RetentionDays value such as ONE_YEAR")
+        require_type(
+            me, "log_retention", log_retention, logs.RetentionDays, "pass a logs.RetentionDays value such as ONE_YEAR"
+        )
         require_type(me, "organization_trail", organization_trail, bool, "pass True or False")
-        require_type(me, "metric_namespace", metric_namespace, str, "pass a namespace such as 'SecureSageMaker/CloudTrail'")
+        require_type(
+            me, "metric_namespace", metric_namespace, str, "pass a namespace such as 'SecureSageMaker/CloudTrail'"
+        )
         self._validate_organization(me, organization_trail, organization_id)
         buckets = self._validate_data_events(me, data_event_buckets, data_events)
         require_type(me, "management_events", management_events, bool, "pass True or False")
         if not management_events and not buckets:
-            raise fail(me, "management_events", False, "leaves the trail recording nothing without data_event_buckets",
-                       "pass data_event_buckets, or keep management_events=True")
+            raise fail(
+                me,
+                "management_events",
+                False,
+                "leaves the trail recording nothing without data_event_buckets",
+                "pass data_event_buckets, or keep management_events=True",
+            )
         if not management_events and alert_topic is not None:
-            raise fail(me, "alert_topic", alert_topic.node.path, "alarms on management events, which this trail does not record",
-                       "drop alert_topic (the account baseline's trail alarms) or keep management_events=True")
+            raise fail(
+                me,
+                "alert_topic",
+                alert_topic.node.path,
+                "alarms on management events, which this trail does not record",
+                "drop alert_topic (the account baseline's trail alarms) or keep management_events=True",
+            )
         if trail_name is None:
             trail_name = _default_trail_name(self)
         validate_trail_name(me, trail_name)
@@ -207,9 +233,11 @@ class AuditTrail(Construct):
 
         selectors = None
         if buckets:
-            management = [
-                cloudtrail.CfnTrail.EventSelectorProperty(include_management_events=True, read_write_type="All")
-            ] if management_events else []
+            management = (
+                [cloudtrail.CfnTrail.EventSelectorProperty(include_management_events=True, read_write_type="All")]
+                if management_events
+                else []
+            )
             selectors = [
                 *management,
                 cloudtrail.CfnTrail.EventSelectorProperty(
@@ -240,13 +268,26 @@ class AuditTrail(Construct):
         # CloudTrail checks its bucket and role when the trail is created or updated.
         self._trail.node.add_dependency(self._bucket.bucket.policy, role_policy)
         stack = cdk.Stack.of(self)
-        enforce(self, self._trail, [
-            ("IsLogging, IsMultiRegionTrail, IncludeGlobalServiceEvents and EnableLogFileValidation",
-             lambda p: all(p.get(k) is True for k in (
-                 "IsLogging", "IsMultiRegionTrail", "IncludeGlobalServiceEvents", "EnableLogFileValidation"))),
-            ("KMSKeyId (the audit key)", lambda p: p["KMSKeyId"] == stack.resolve(key.key_arn)),
-            ("CloudWatchLogsLogGroupArn", lambda p: bool(p["CloudWatchLogsLogGroupArn"])),
-        ])
+        enforce(
+            self,
+            self._trail,
+            [
+                (
+                    "IsLogging, IsMultiRegionTrail, IncludeGlobalServiceEvents and EnableLogFileValidation",
+                    lambda p: all(
+                        p.get(k) is True
+                        for k in (
+                            "IsLogging",
+                            "IsMultiRegionTrail",
+                            "IncludeGlobalServiceEvents",
+                            "EnableLogFileValidation",
+                        )
+                    ),
+                ),
+                ("KMSKeyId (the audit key)", lambda p: p["KMSKeyId"] == stack.resolve(key.key_arn)),
+                ("CloudWatchLogsLogGroupArn", lambda p: bool(p["CloudWatchLogsLogGroupArn"])),
+            ],
+        )
 
         self._alarms: dict[str, cloudwatch.Alarm] = {}
         if alert_topic is not None:
@@ -268,14 +309,28 @@ class AuditTrail(Construct):
         if organization_id is None:
             return
         if not organization_trail:
-            raise fail(me, "organization_id", organization_id, "is given without organization_trail=True", "drop organization_id, or also pass organization_trail=True")
+            raise fail(
+                me,
+                "organization_id",
+                organization_id,
+                "is given without organization_trail=True",
+                "drop organization_id, or also pass organization_trail=True",
+            )
         require_type(me, "organization_id", organization_id, str, "pass the id such as 'o-a1b2c3d4e5'")
         if not is_token(organization_id) and not _ORG_ID.match(organization_id):
-            raise fail(me, "organization_id", organization_id, "is not an AWS Organizations id", "pass the id such as 'o-a1b2c3d4e5'")
+            raise fail(
+                me,
+                "organization_id",
+                organization_id,
+                "is not an AWS Organizations id",
+                "pass the id such as 'o-a1b2c3d4e5'",
+            )
 
     @staticmethod
     def _validate_data_events(me: str, buckets: Any, data_events: Any) -> list[s3.IBucket]:
-        require_type(me, "data_events", data_events, cloudtrail.ReadWriteType, "pass cloudtrail.ReadWriteType.WRITE_ONLY or ALL")
+        require_type(
+            me, "data_events", data_events, cloudtrail.ReadWriteType, "pass cloudtrail.ReadWriteType.WRITE_ONLY or ALL"
+        )
         if data_events.value not in DATA_EVENT_TYPES:
             raise fail(
                 me,
@@ -293,10 +348,17 @@ class AuditTrail(Construct):
                 "data_event_buckets",
                 list(buckets),
                 "is empty, so data events are asked for but on no bucket",
-                "name the ML buckets, e.g. [baseline.data_bucket, baseline.models_bucket], or pass None for no data events",
+                "name the ML buckets, e.g. [baseline.data_bucket, baseline.models_bucket], or pass None for no "
+                "data events",
             )
         if len(resolved) > MAX_DATA_EVENT_BUCKETS:
-            raise fail(me, "data_event_buckets", f"<{len(resolved)} buckets>", f"has more than the {MAX_DATA_EVENT_BUCKETS} data resources CloudTrail accepts", "record fewer buckets, or use several trails")
+            raise fail(
+                me,
+                "data_event_buckets",
+                f"<{len(resolved)} buckets>",
+                f"has more than the {MAX_DATA_EVENT_BUCKETS} data resources CloudTrail accepts",
+                "record fewer buckets, or use several trails",
+            )
         return resolved
 
     # --- resources --------------------------------------------------------------------------
@@ -316,7 +378,13 @@ class AuditTrail(Construct):
             },
             sid=f"CloudTrailEncryptsLogsOf{suffix}",
         )
-        allow_service_on_key(key, "cloudtrail.amazonaws.com", ["kms:DescribeKey"], {"StringEquals": source}, sid=f"CloudTrailDescribesKeyFor{suffix}")
+        allow_service_on_key(
+            key,
+            "cloudtrail.amazonaws.com",
+            ["kms:DescribeKey"],
+            {"StringEquals": source},
+            sid=f"CloudTrailDescribesKeyFor{suffix}",
+        )
 
     def _admit_trail_to_bucket(self, bucket: s3.Bucket, log_prefixes: list[str]) -> None:
         principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")

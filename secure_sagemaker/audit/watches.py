@@ -55,17 +55,35 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
     SecurityWatch(
         "IamPolicyChanges",
         "IAM policies were created, changed, attached or detached (CIS; Security Hub CloudWatch.4)",
-        _events(None, (
-            "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
-            "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
-            "SetDefaultPolicyVersion", "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy",
-            "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy",
-        )),
+        _events(
+            None,
+            (
+                "DeleteGroupPolicy",
+                "DeleteRolePolicy",
+                "DeleteUserPolicy",
+                "PutGroupPolicy",
+                "PutRolePolicy",
+                "PutUserPolicy",
+                "CreatePolicy",
+                "DeletePolicy",
+                "CreatePolicyVersion",
+                "DeletePolicyVersion",
+                "SetDefaultPolicyVersion",
+                "AttachRolePolicy",
+                "DetachRolePolicy",
+                "AttachUserPolicy",
+                "DetachUserPolicy",
+                "AttachGroupPolicy",
+                "DetachGroupPolicy",
+            ),
+        ),
     ),
     SecurityWatch(
         "CloudTrailChanges",
         "A trail was created, changed, stopped or deleted (CIS; Security Hub CloudWatch.5)",
-        _events(None, ("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging", "PutEventSelectors")),
+        _events(
+            None, ("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging", "PutEventSelectors")
+        ),
     ),
     SecurityWatch(
         "KmsKeyDisabledOrScheduledForDeletion",
@@ -75,90 +93,177 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
     SecurityWatch(
         "S3BucketPolicyChanges",
         "A bucket policy, ACL, encryption or public access setting changed (CIS; Security Hub CloudWatch.8)",
-        _events("s3.amazonaws.com", (
-            "PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
-            "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication",
-            "PutBucketEncryption", "DeleteBucketEncryption", "PutBucketPublicAccessBlock",
-            "DeleteBucketPublicAccessBlock", "PutBucketVersioning", "PutBucketOwnershipControls",
-            "DeleteBucketOwnershipControls", "PutBucketLogging",
-        )),
+        _events(
+            "s3.amazonaws.com",
+            (
+                "PutBucketAcl",
+                "PutBucketPolicy",
+                "PutBucketCors",
+                "PutBucketLifecycle",
+                "PutBucketReplication",
+                "DeleteBucketPolicy",
+                "DeleteBucketCors",
+                "DeleteBucketLifecycle",
+                "DeleteBucketReplication",
+                "PutBucketEncryption",
+                "DeleteBucketEncryption",
+                "PutBucketPublicAccessBlock",
+                "DeleteBucketPublicAccessBlock",
+                "PutBucketVersioning",
+                "PutBucketOwnershipControls",
+                "DeleteBucketOwnershipControls",
+                "PutBucketLogging",
+            ),
+        ),
     ),
     SecurityWatch(
         "ConfigChanges",
         "AWS Config recording or delivery was changed or stopped (CIS; Security Hub CloudWatch.9)",
-        _events("config.amazonaws.com", (
-            "StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel", "PutConfigurationRecorder",
-        )),
+        _events(
+            "config.amazonaws.com",
+            (
+                "StopConfigurationRecorder",
+                "DeleteDeliveryChannel",
+                "PutDeliveryChannel",
+                "PutConfigurationRecorder",
+            ),
+        ),
     ),
     SecurityWatch(
         "SecurityGroupChanges",
         "Security group rules changed (CIS; Security Hub CloudWatch.10)",
-        _events(None, (
-            "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-            "RevokeSecurityGroupEgress", "ModifySecurityGroupRules", "CreateSecurityGroup", "DeleteSecurityGroup",
-        )),
+        _events(
+            None,
+            (
+                "AuthorizeSecurityGroupIngress",
+                "AuthorizeSecurityGroupEgress",
+                "RevokeSecurityGroupIngress",
+                "RevokeSecurityGroupEgress",
+                "ModifySecurityGroupRules",
+                "CreateSecurityGroup",
+                "DeleteSecurityGroup",
+            ),
+        ),
     ),
     SecurityWatch(
         "NetworkAclChanges",
         "Network ACLs changed (CIS; Security Hub CloudWatch.11)",
-        _events(None, (
-            "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
-            "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation",
-        )),
+        _events(
+            None,
+            (
+                "CreateNetworkAcl",
+                "CreateNetworkAclEntry",
+                "DeleteNetworkAcl",
+                "DeleteNetworkAclEntry",
+                "ReplaceNetworkAclEntry",
+                "ReplaceNetworkAclAssociation",
+            ),
+        ),
     ),
     SecurityWatch(
         "NetworkGatewayChanges",
         "Internet, NAT or customer gateways changed: this baseline has none (CIS; Security Hub CloudWatch.12)",
-        _events(None, (
-            "CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
-            "DeleteInternetGateway", "DetachInternetGateway", "CreateEgressOnlyInternetGateway",
-            "CreateNatGateway", "DeleteNatGateway",
-        )),
+        _events(
+            None,
+            (
+                "CreateCustomerGateway",
+                "DeleteCustomerGateway",
+                "AttachInternetGateway",
+                "CreateInternetGateway",
+                "DeleteInternetGateway",
+                "DetachInternetGateway",
+                "CreateEgressOnlyInternetGateway",
+                "CreateNatGateway",
+                "DeleteNatGateway",
+            ),
+        ),
     ),
     SecurityWatch(
         "RouteTableChanges",
         "Route tables changed (CIS; Security Hub CloudWatch.13)",
-        _events("ec2.amazonaws.com", (
-            "CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable",
-            "DeleteRoute", "DisassociateRouteTable",
-        )),
+        _events(
+            "ec2.amazonaws.com",
+            (
+                "CreateRoute",
+                "CreateRouteTable",
+                "ReplaceRoute",
+                "ReplaceRouteTableAssociation",
+                "DeleteRouteTable",
+                "DeleteRoute",
+                "DisassociateRouteTable",
+            ),
+        ),
     ),
     SecurityWatch(
         "VpcChanges",
         "VPCs, peering connections or VPC endpoints changed (CIS; Security Hub CloudWatch.14)",
-        _events(None, (
-            "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
-            "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
-            "CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints",
-        )),
+        _events(
+            None,
+            (
+                "CreateVpc",
+                "DeleteVpc",
+                "ModifyVpcAttribute",
+                "AcceptVpcPeeringConnection",
+                "CreateVpcPeeringConnection",
+                "DeleteVpcPeeringConnection",
+                "RejectVpcPeeringConnection",
+                "CreateVpcEndpoint",
+                "ModifyVpcEndpoint",
+                "DeleteVpcEndpoints",
+            ),
+        ),
     ),
     SecurityWatch(
         "GuardDutyChanges",
         "GuardDuty detection or malware protection was changed or removed",
-        _events("guardduty.amazonaws.com", (
-            "DeleteDetector", "UpdateDetector", "DisassociateFromAdministratorAccount",
-            "DisassociateFromMasterAccount", "DeleteMalwareProtectionPlan", "UpdateMalwareProtectionPlan",
-        )),
+        _events(
+            "guardduty.amazonaws.com",
+            (
+                "DeleteDetector",
+                "UpdateDetector",
+                "DisassociateFromAdministratorAccount",
+                "DisassociateFromMasterAccount",
+                "DeleteMalwareProtectionPlan",
+                "UpdateMalwareProtectionPlan",
+            ),
+        ),
     ),
     SecurityWatch(
         "SageMakerChanges",
         "SageMaker endpoints, models, domains, user profiles or notebook instances were changed or deleted",
-        _events("sagemaker.amazonaws.com", (
-            "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint", "DeleteEndpointConfig",
-            "DeleteModel", "DeleteModelPackage", "UpdateDomain", "DeleteDomain", "UpdateUserProfile",
-            "DeleteUserProfile", "UpdateNotebookInstance", "DeleteNotebookInstance",
-            "UpdateNotebookInstanceLifecycleConfig",
-        )),
+        _events(
+            "sagemaker.amazonaws.com",
+            (
+                "UpdateEndpoint",
+                "UpdateEndpointWeightsAndCapacities",
+                "DeleteEndpoint",
+                "DeleteEndpointConfig",
+                "DeleteModel",
+                "DeleteModelPackage",
+                "UpdateDomain",
+                "DeleteDomain",
+                "UpdateUserProfile",
+                "DeleteUserProfile",
+                "UpdateNotebookInstance",
+                "DeleteNotebookInstance",
+                "UpdateNotebookInstanceLifecycleConfig",
+            ),
+        ),
     ),
     # Presigned Studio and notebook URLs are not watched: every sign-in creates one, so an alarm
     # on them would page for each login. Limiting them to the caller's own profile is a guardrail.
     SecurityWatch(
         "SageMakerAccessPathChanges",
         "SageMaker lifecycle configurations (which run as root), user profiles or spaces were created or changed",
-        _events("sagemaker.amazonaws.com", (
-            "CreateStudioLifecycleConfig", "CreateNotebookInstanceLifecycleConfig", "CreateUserProfile",
-            "UpdateSpace",
-        )),
+        _events(
+            "sagemaker.amazonaws.com",
+            (
+                "CreateStudioLifecycleConfig",
+                "CreateNotebookInstanceLifecycleConfig",
+                "CreateUserProfile",
+                "UpdateSpace",
+            ),
+        ),
     ),
     SecurityWatch(
         "KmsKeyPolicyChanges",
@@ -168,27 +273,54 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
     SecurityWatch(
         "IamTrustAndCredentialChanges",
         "A role's trust policy changed, a permissions boundary was removed, or long-term credentials were created",
-        _events("iam.amazonaws.com", (
-            "UpdateAssumeRolePolicy", "DeleteRolePermissionsBoundary", "DeleteUserPermissionsBoundary",
-            "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile",
-        )),
+        _events(
+            "iam.amazonaws.com",
+            (
+                "UpdateAssumeRolePolicy",
+                "DeleteRolePermissionsBoundary",
+                "DeleteUserPermissionsBoundary",
+                "CreateAccessKey",
+                "CreateLoginProfile",
+                "UpdateLoginProfile",
+            ),
+        ),
     ),
     SecurityWatch(
         "MonitoringTampering",
         "Log groups, metric filters, alarms or alert subscriptions were deleted or disabled",
-        _events(None, (
-            "DeleteLogGroup", "DeleteMetricFilter", "DeleteSubscriptionFilter", "DisassociateKmsKey",
-            "DeleteAlarms", "DisableAlarmActions", "Unsubscribe", "DeleteTopic",
-        )),
+        _events(
+            None,
+            (
+                "DeleteLogGroup",
+                "DeleteMetricFilter",
+                "DeleteSubscriptionFilter",
+                "DisassociateKmsKey",
+                "DeleteAlarms",
+                "DisableAlarmActions",
+                "Unsubscribe",
+                "DeleteTopic",
+            ),
+        ),
     ),
     SecurityWatch(
         "EdgeProtectionChanges",
         "The web ACL, its logging, an API stage, API Gateway's logging role or the DNS firewall changed",
-        _events(None, (
-            "UpdateWebACL", "DeleteWebACL", "DisassociateWebACL", "DeleteLoggingConfiguration",
-            "PutLoggingConfiguration", "UpdateStage", "DeleteStage", "UpdateAccount",
-            "DisassociateFirewallRuleGroup", "UpdateFirewallRuleGroupAssociation", "UpdateFirewallConfig",
-            "DisassociateResolverQueryLogConfig",
-        )),
+        _events(
+            None,
+            (
+                "UpdateWebACL",
+                "DeleteWebACL",
+                "DisassociateWebACL",
+                "DeleteLoggingConfiguration",
+                "PutLoggingConfiguration",
+                "UpdateStage",
+                "DeleteStage",
+                "UpdateAccount",
+                "DisassociateFirewallRuleGroup",
+                "UpdateFirewallRuleGroupAssociation",
+                "UpdateFirewallConfig",
+                "DisassociateResolverQueryLogConfig",
+            ),
+        ),
     ),
 )

@@ -18,7 +18,11 @@ from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 
 #: What the role may do: write API Gateway's execution and access logs.
 CLOUD_WATCH_ROLE_ACTIONS = (
-    "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents",
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
 )
 _WILDCARD_REASON = (
     "The API Gateway CloudWatch role is an account-level setting for every REST API of this account "
@@ -43,19 +47,30 @@ class ApiGatewayCloudWatchRole(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self._role = iam.Role(
-            self, "CloudWatchRole",
+            self,
+            "CloudWatchRole",
             assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
             description="API Gateway writes execution and access logs of this account's REST APIs",
         )
         policy = iam.ManagedPolicy(
-            self, "CloudWatchPolicy", roles=[self._role],
+            self,
+            "CloudWatchPolicy",
+            roles=[self._role],
             description="Write API Gateway logs to log groups of this account and Region",
-            statements=[iam.PolicyStatement(
-                sid="WriteApiGatewayLogs", actions=list(CLOUD_WATCH_ROLE_ACTIONS),
-                resources=[cdk.Stack.of(self).format_arn(
-                    service="logs", resource="log-group", resource_name="*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
-                )],
-            )],
+            statements=[
+                iam.PolicyStatement(
+                    sid="WriteApiGatewayLogs",
+                    actions=list(CLOUD_WATCH_ROLE_ACTIONS),
+                    resources=[
+                        cdk.Stack.of(self).format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                )
+            ],
         )
         self._account = apigateway.CfnAccount(self, "Account", cloud_watch_role_arn=self._role.role_arn)
         for resource in (self._role, policy, self._account):

@@ -22,6 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import describe, fail, require_attribute, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.edge import limits
@@ -29,7 +30,6 @@ from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
 from secure_sagemaker.edge.firewall import build_firewall
 from secure_sagemaker.inference import SecureEndpoint
 from secure_sagemaker.studio import enforce
-from secure_sagemaker._retention import RETAINED
 
 #: Default largest request body, in bytes: 16 KB, what AWS WAF inspects at its base price.
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
@@ -47,30 +47,32 @@ DEFAULT_REQUEST_SCHEMA = apigateway.JsonSchema(
 #: Access log record, one JSON object per request. Caller identity (IAM user/role ARN, Cognito
 #: subject, API key id, VPC endpoint), outcome (status, error type, WAF verdict) and timings; never
 #: the API key itself or a body.
-ACCESS_LOG_FIELDS: Mapping[str, str] = MappingProxyType({
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "requestTime": "$context.requestTime",
-    "sourceIp": "$context.identity.sourceIp",
-    "userAgent": "$context.identity.userAgent",
-    "caller": "$context.identity.caller",
-    "userArn": "$context.identity.userArn",
-    "accountId": "$context.identity.accountId",
-    "cognitoSubject": "$context.authorizer.claims.sub",
-    "apiKeyId": "$context.identity.apiKeyId",
-    "vpceId": "$context.identity.vpceId",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "protocol": "$context.protocol",
-    "status": "$context.status",
-    "errorType": "$context.error.responseType",
-    "wafResponseCode": "$context.wafResponseCode",
-    "responseLength": "$context.responseLength",
-    "integrationStatus": "$context.integration.status",
-    "integrationLatencyMs": "$context.integration.latency",
-    "responseLatencyMs": "$context.responseLatency",
-    "xrayTraceId": "$context.xrayTraceId",
-})
+ACCESS_LOG_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "requestId": "$context.requestId",
+        "extendedRequestId": "$context.extendedRequestId",
+        "requestTime": "$context.requestTime",
+        "sourceIp": "$context.identity.sourceIp",
+        "userAgent": "$context.identity.userAgent",
+        "caller": "$context.identity.caller",
+        "userArn": "$context.identity.userArn",
+        "accountId": "$context.identity.accountId",
+        "cognitoSubject": "$context.authorizer.claims.sub",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "vpceId": "$context.identity.vpceId",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "protocol": "$context.protocol",
+        "status": "$context.status",
+        "errorType": "$context.error.responseType",
+        "wafResponseCode": "$context.wafResponseCode",
+        "responseLength": "$context.responseLength",
+        "integrationStatus": "$context.integration.status",
+        "integrationLatencyMs": "$context.integration.latency",
+        "responseLatencyMs": "$context.responseLatency",
+        "xrayTraceId": "$context.xrayTraceId",
+    }
+)
 #: Bodies of error responses: a fixed message and the request id to quote to support, nothing from
 #: SageMaker (a model container's error can carry stack traces and internal names).
 CLIENT_ERROR_BODY = '{"message": "The request could not be processed", "requestId": "$context.requestId"}'
@@ -277,34 +279,55 @@ class ProtectedInferenceApi(Construct):
         super().__init__(scope, id)
         me = describe(self)
         if not isinstance(endpoint, SecureEndpoint):
-            raise fail(me, "endpoint", endpoint, "is not a SecureEndpoint", "pass the SecureEndpoint to put behind the API")
+            raise fail(
+                me, "endpoint", endpoint, "is not a SecureEndpoint", "pass the SecureEndpoint to put behind the API"
+            )
         require_attribute(me, "logs_key", logs_key, "key_arn", "pass the logs key of a KeyRing (a kms.IKey)")
-        require_attribute(me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts")
+        require_attribute(
+            me, "alarm_topic", alarm_topic, "topic_arn", "pass the KMS-encrypted sns.ITopic that receives alerts"
+        )
         limits.validate_stage_name(me, stage_name)
         if request_schema is not None:
             require_type(me, "request_schema", request_schema, apigateway.JsonSchema, "pass an apigateway.JsonSchema")
         limits.validate_max_body_bytes(me, max_body_bytes)
         limits.validate_throttling(me, throttling_rate_limit, throttling_burst_limit)
-        for prop, value in (("api_key_required", api_key_required), ("internal_only", internal_only),
-                            ("anonymous_ip_list", anonymous_ip_list), ("cloud_watch_role", cloud_watch_role)):
+        for prop, value in (
+            ("api_key_required", api_key_required),
+            ("internal_only", internal_only),
+            ("anonymous_ip_list", anonymous_ip_list),
+            ("cloud_watch_role", cloud_watch_role),
+        ):
             require_type(me, prop, value, bool, "pass True or False")
         if quota_per_day is not None:
             limits.validate_positive_int(me, "quota_per_day", quota_per_day, "requests per day")
             if not api_key_required:
-                raise fail(me, "quota_per_day", quota_per_day, "counts requests per API key, but no request carries one",
-                           "pass api_key_required=True as well, or drop quota_per_day")
+                raise fail(
+                    me,
+                    "quota_per_day",
+                    quota_per_day,
+                    "counts requests per API key, but no request carries one",
+                    "pass api_key_required=True as well, or drop quota_per_day",
+                )
         pools, scopes = self._check_authorization(me, cognito_user_pools, authorization_scopes)
         vpce = self._check_private_mode(me, internal_only, vpc_endpoint, allowed_countries, domain_name)
         self._check_domain(me, domain_name, certificate)
         limits.validate_waf_rate(me, waf_rate_limit, waf_rate_window)
-        ipv4, ipv6 = limits.ip_networks(me, "allowed_ip_ranges", allowed_ip_ranges) if allowed_ip_ranges is not None else ([], [])
+        ipv4, ipv6 = (
+            limits.ip_networks(me, "allowed_ip_ranges", allowed_ip_ranges)
+            if allowed_ip_ranges is not None
+            else ([], [])
+        )
         countries = limits.country_codes(me, allowed_countries) if allowed_countries is not None else None
-        require_type(me, "log_retention", log_retention, logs.RetentionDays, "pass a logs.RetentionDays value such as ONE_YEAR")
+        require_type(
+            me, "log_retention", log_retention, logs.RetentionDays, "pass a logs.RetentionDays value such as ONE_YEAR"
+        )
         if log_retention == logs.RetentionDays.INFINITE:
             raise fail(me, "log_retention", log_retention, "keeps logs forever", "pick a period such as ONE_YEAR")
-        for prop, value, what in (("blocked_requests_threshold", blocked_requests_threshold, "blocked requests"),
-                                  ("client_error_threshold", client_error_threshold, "errors"),
-                                  ("server_error_threshold", server_error_threshold, "errors")):
+        for prop, value, what in (
+            ("blocked_requests_threshold", blocked_requests_threshold, "blocked requests"),
+            ("client_error_threshold", client_error_threshold, "errors"),
+            ("server_error_threshold", server_error_threshold, "errors"),
+        ):
             limits.validate_positive_int(me, prop, value, what)
         limits.validate_positive_duration(me, "latency_threshold", latency_threshold)
 
@@ -313,7 +336,13 @@ class ProtectedInferenceApi(Construct):
         self._integration_role, self._integration_policy = self._integration_identity(endpoint)
         self._access_logs = self._log_group("AccessLogs", logs_key, log_retention)
         self._api = self._rest_api(
-            name, stage_name, pools, vpce, domain_name is not None, throttling_rate_limit, throttling_burst_limit,
+            name,
+            stage_name,
+            pools,
+            vpce,
+            domain_name is not None,
+            throttling_rate_limit,
+            throttling_burst_limit,
         )
         self._stage = self._api.deployment_stage
         # RestApi adds an output with the stage URL, which would be dead with a custom domain (the
@@ -332,29 +361,49 @@ class ProtectedInferenceApi(Construct):
             name=name,
             description="Throttle (and quota) per API key of the inference API",
             throttle=apigateway.ThrottleSettings(rate_limit=throttling_rate_limit, burst_limit=throttling_burst_limit),
-            quota=apigateway.QuotaSettings(limit=quota_per_day, period=apigateway.Period.DAY) if quota_per_day else None,
+            quota=apigateway.QuotaSettings(limit=quota_per_day, period=apigateway.Period.DAY)
+            if quota_per_day
+            else None,
             api_stages=[apigateway.UsagePlanPerApiStage(api=self._api, stage=self._stage)],
         )
         self._domain = None
         if domain_name is not None:
             self._domain = apigateway.DomainName(
-                self, "Domain", domain_name=domain_name, certificate=certificate,
-                endpoint_type=apigateway.EndpointType.REGIONAL, security_policy=apigateway.SecurityPolicy.TLS_1_2,
+                self,
+                "Domain",
+                domain_name=domain_name,
+                certificate=certificate,
+                endpoint_type=apigateway.EndpointType.REGIONAL,
+                security_policy=apigateway.SecurityPolicy.TLS_1_2,
                 mapping=self._api,
             )
         if cloud_watch_role:
             self._cloud_watch_role()
         firewall = build_firewall(
-            self, name=name, stage_arn=self._stage.stage_arn, logs_key=logs_key, log_retention=log_retention,
-            allowed_ipv4=ipv4, allowed_ipv6=ipv6, countries=countries, anonymous_ip_list=anonymous_ip_list,
-            rate_limit=waf_rate_limit, rate_window_seconds=int(waf_rate_window.to_seconds()), max_body_bytes=max_body_bytes,
+            self,
+            name=name,
+            stage_arn=self._stage.stage_arn,
+            logs_key=logs_key,
+            log_retention=log_retention,
+            allowed_ipv4=ipv4,
+            allowed_ipv6=ipv6,
+            countries=countries,
+            anonymous_ip_list=anonymous_ip_list,
+            rate_limit=waf_rate_limit,
+            rate_window_seconds=int(waf_rate_window.to_seconds()),
+            max_body_bytes=max_body_bytes,
         )
         self._web_acl: wafv2.CfnWebACL = firewall["web_acl"]
         self._association: wafv2.CfnWebACLAssociation = firewall["association"]
         self._waf_logs: logs.LogGroup = firewall["log_group"]
         self._waf_logging: wafv2.CfnLoggingConfiguration = firewall["logging"]
         self._alarms = self._create_alarms(
-            name, alarm_topic, blocked_requests_threshold, client_error_threshold, server_error_threshold, latency_threshold
+            name,
+            alarm_topic,
+            blocked_requests_threshold,
+            client_error_threshold,
+            server_error_threshold,
+            latency_threshold,
         )
         self._enforce(me)
         self._acknowledge(pools)
@@ -362,7 +411,9 @@ class ProtectedInferenceApi(Construct):
     # --- validation -----------------------------------------------------------------------
 
     @staticmethod
-    def _check_authorization(me: str, pools: Any, scopes: Any) -> tuple[list[cognito.IUserPool] | None, list[str] | None]:
+    def _check_authorization(
+        me: str, pools: Any, scopes: Any
+    ) -> tuple[list[cognito.IUserPool] | None, list[str] | None]:
         if pools is not None:
             fix = "pass a non-empty list of cognito.IUserPool, or None for IAM authorization"
             if isinstance(pools, (str, bytes)) or not isinstance(pools, Sequence) or not pools:
@@ -373,22 +424,41 @@ class ProtectedInferenceApi(Construct):
             pools = list(pools)
         if scopes is not None:
             if pools is None:
-                raise fail(me, "authorization_scopes", scopes, "only apply to Cognito access tokens, but IAM authorizes this API",
-                           "pass cognito_user_pools as well, or drop authorization_scopes")
+                raise fail(
+                    me,
+                    "authorization_scopes",
+                    scopes,
+                    "only apply to Cognito access tokens, but IAM authorizes this API",
+                    "pass cognito_user_pools as well, or drop authorization_scopes",
+                )
             scopes = limits.validate_scopes(me, scopes)
         return pools, scopes
 
-    def _check_private_mode(self, me: str, internal_only: bool, vpc_endpoint: Any, countries: Any, domain_name: Any) -> ec2.IVpcEndpoint | None:
+    def _check_private_mode(
+        self, me: str, internal_only: bool, vpc_endpoint: Any, countries: Any, domain_name: Any
+    ) -> ec2.IVpcEndpoint | None:
         if not internal_only:
             if vpc_endpoint is not None:
-                raise fail(me, "vpc_endpoint", getattr(vpc_endpoint, "vpc_endpoint_id", vpc_endpoint),
-                           "only applies to a private API, but internal_only is False",
-                           "pass internal_only=True as well, or drop vpc_endpoint")
+                raise fail(
+                    me,
+                    "vpc_endpoint",
+                    getattr(vpc_endpoint, "vpc_endpoint_id", vpc_endpoint),
+                    "only applies to a private API, but internal_only is False",
+                    "pass internal_only=True as well, or drop vpc_endpoint",
+                )
             return None
-        fix = "pass the execute-api interface endpoint (e.g. PrivateNetwork.interface_endpoints['execute-api']) or its 'vpce-' id"
+        fix = (
+            "pass the execute-api interface endpoint (e.g. PrivateNetwork.interface_endpoints['execute-api']) or its "
+            "'vpce-' id"
+        )
         if vpc_endpoint is None:
-            raise fail(me, "vpc_endpoint", vpc_endpoint,
-                       "is missing, but internal_only=True needs the execute-api VPC endpoint that may call the private API", fix)
+            raise fail(
+                me,
+                "vpc_endpoint",
+                vpc_endpoint,
+                "is missing, but internal_only=True needs the execute-api VPC endpoint that may call the private API",
+                fix,
+            )
         if isinstance(vpc_endpoint, str):
             limits.validate_vpc_endpoint_id(me, vpc_endpoint)
             vpc_endpoint = ec2.InterfaceVpcEndpoint.from_interface_vpc_endpoint_attributes(
@@ -397,61 +467,102 @@ class ProtectedInferenceApi(Construct):
         elif not hasattr(vpc_endpoint, "vpc_endpoint_id"):
             raise fail(me, "vpc_endpoint", vpc_endpoint, "is not a VPC endpoint", fix)
         if countries is not None:
-            raise fail(me, "allowed_countries", countries,
-                       "cannot match in internal_only mode: callers come from private addresses, which have no country, "
-                       "so every request would be blocked", "drop allowed_countries (use allowed_ip_ranges for private ranges)")
+            raise fail(
+                me,
+                "allowed_countries",
+                countries,
+                "cannot match in internal_only mode: callers come from private addresses, which have no country, "
+                "so every request would be blocked",
+                "drop allowed_countries (use allowed_ip_ranges for private ranges)",
+            )
         if domain_name is not None:
-            raise fail(me, "domain_name", domain_name, "is not supported for a private API by this construct",
-                       "drop domain_name and call the API through the VPC endpoint's private DNS name")
+            raise fail(
+                me,
+                "domain_name",
+                domain_name,
+                "is not supported for a private API by this construct",
+                "drop domain_name and call the API through the VPC endpoint's private DNS name",
+            )
         return vpc_endpoint
 
     @staticmethod
     def _check_domain(me: str, domain_name: Any, certificate: Any) -> None:
         if domain_name is None:
             if certificate is not None:
-                raise fail(me, "certificate", getattr(certificate, "certificate_arn", certificate),
-                           "is given without domain_name", "pass domain_name as well, or drop certificate")
+                raise fail(
+                    me,
+                    "certificate",
+                    getattr(certificate, "certificate_arn", certificate),
+                    "is given without domain_name",
+                    "pass domain_name as well, or drop certificate",
+                )
             return
         limits.validate_domain_name(me, domain_name)
         if certificate is None:
-            raise fail(me, "certificate", certificate,
-                       f"is missing, but domain_name={domain_name!r} can only serve HTTPS with a certificate",
-                       "pass an ACM certificate for the domain in the stack's Region "
-                       "(acm.Certificate or acm.Certificate.from_certificate_arn)")
+            raise fail(
+                me,
+                "certificate",
+                certificate,
+                f"is missing, but domain_name={domain_name!r} can only serve HTTPS with a certificate",
+                "pass an ACM certificate for the domain in the stack's Region "
+                "(acm.Certificate or acm.Certificate.from_certificate_arn)",
+            )
         if isinstance(certificate, (str, bytes)) or not hasattr(certificate, "certificate_arn"):
-            raise fail(me, "certificate", certificate, "is not an ACM certificate",
-                       "pass acm.Certificate.from_certificate_arn(scope, id, arn), not the ARN string")
+            raise fail(
+                me,
+                "certificate",
+                certificate,
+                "is not an ACM certificate",
+                "pass acm.Certificate.from_certificate_arn(scope, id, arn), not the ARN string",
+            )
 
     # --- resources ------------------------------------------------------------------------
 
     def _integration_identity(self, endpoint: SecureEndpoint) -> tuple[iam.Role, iam.ManagedPolicy]:
         role = iam.Role(
-            self, "IntegrationRole",
+            self,
+            "IntegrationRole",
             assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
             description="API Gateway invokes one SageMaker endpoint",
         )
         # A customer managed policy, not the role's inline default policy, which the stock packs reject.
         policy = iam.ManagedPolicy(
-            self, "InvokeEndpointPolicy", roles=[role],
+            self,
+            "InvokeEndpointPolicy",
+            roles=[role],
             description="sagemaker:InvokeEndpoint on one endpoint, nothing else",
-            statements=[iam.PolicyStatement(
-                sid="InvokeThisEndpointOnly", actions=["sagemaker:InvokeEndpoint"], resources=[endpoint.endpoint_arn]
-            )],
+            statements=[
+                iam.PolicyStatement(
+                    sid="InvokeThisEndpointOnly",
+                    actions=["sagemaker:InvokeEndpoint"],
+                    resources=[endpoint.endpoint_arn],
+                )
+            ],
         )
         return role, policy
 
-    def _log_group(self, id: str, key: kms.IKey, retention: logs.RetentionDays, name: str | None = None) -> logs.LogGroup:
+    def _log_group(
+        self, id: str, key: kms.IKey, retention: logs.RetentionDays, name: str | None = None
+    ) -> logs.LogGroup:
         return logs.LogGroup(
             self, id, log_group_name=name, encryption_key=key, retention=retention, removal_policy=RETAINED
         )
 
     def _rest_api(
-        self, name: str, stage_name: str, pools: list[cognito.IUserPool] | None, vpce: ec2.IVpcEndpoint | None,
-        custom_domain: bool, rate: float, burst: int,
+        self,
+        name: str,
+        stage_name: str,
+        pools: list[cognito.IUserPool] | None,
+        vpce: ec2.IVpcEndpoint | None,
+        custom_domain: bool,
+        rate: float,
+        burst: int,
     ) -> apigateway.RestApi:
         if pools is not None:
             self._authorizer = apigateway.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=pools)
-            method_options = apigateway.MethodOptions(authorization_type=apigateway.AuthorizationType.COGNITO, authorizer=self._authorizer)
+            method_options = apigateway.MethodOptions(
+                authorization_type=apigateway.AuthorizationType.COGNITO, authorizer=self._authorizer
+            )
         else:
             self._authorizer = None
             method_options = apigateway.MethodOptions(authorization_type=apigateway.AuthorizationType.IAM)
@@ -460,20 +571,29 @@ class ProtectedInferenceApi(Construct):
             allow = {"StringEquals": {"aws:SourceVpce": vpce.vpc_endpoint_id}}
             if pools is None:
                 allow["StringEquals"]["aws:PrincipalAccount"] = cdk.Aws.ACCOUNT_ID
-            policy = iam.PolicyDocument(statements=[
-                iam.PolicyStatement(
-                    sid="InvokeThroughTheVpcEndpoint", principals=[iam.AnyPrincipal()], actions=["execute-api:Invoke"],
-                    resources=["execute-api:/*"], conditions=allow,
-                ),
-                iam.PolicyStatement(
-                    sid="DenyOutsideTheVpcEndpoint", effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()],
-                    actions=["execute-api:Invoke"], resources=["execute-api:/*"],
-                    conditions={"StringNotEquals": {"aws:SourceVpce": vpce.vpc_endpoint_id}},
-                ),
-            ])
+            policy = iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="InvokeThroughTheVpcEndpoint",
+                        principals=[iam.AnyPrincipal()],
+                        actions=["execute-api:Invoke"],
+                        resources=["execute-api:/*"],
+                        conditions=allow,
+                    ),
+                    iam.PolicyStatement(
+                        sid="DenyOutsideTheVpcEndpoint",
+                        effect=iam.Effect.DENY,
+                        principals=[iam.AnyPrincipal()],
+                        actions=["execute-api:Invoke"],
+                        resources=["execute-api:/*"],
+                        conditions={"StringNotEquals": {"aws:SourceVpce": vpce.vpc_endpoint_id}},
+                    ),
+                ]
+            )
         endpoint_type = apigateway.EndpointType.PRIVATE if vpce is not None else apigateway.EndpointType.REGIONAL
         return apigateway.RestApi(
-            self, "Api",
+            self,
+            "Api",
             rest_api_name=name,
             description="Inference API in front of one SageMaker endpoint (AWS WAF, authorization on every method)",
             endpoint_configuration=apigateway.EndpointConfiguration(
@@ -518,10 +638,14 @@ class ProtectedInferenceApi(Construct):
                 integration_responses=[
                     apigateway.IntegrationResponse(status_code="200"),
                     apigateway.IntegrationResponse(
-                        status_code="400", selection_pattern=r"4\d{2}", response_templates={"application/json": CLIENT_ERROR_BODY}
+                        status_code="400",
+                        selection_pattern=r"4\d{2}",
+                        response_templates={"application/json": CLIENT_ERROR_BODY},
                     ),
                     apigateway.IntegrationResponse(
-                        status_code="502", selection_pattern=r"5\d{2}", response_templates={"application/json": MODEL_ERROR_BODY}
+                        status_code="502",
+                        selection_pattern=r"5\d{2}",
+                        response_templates={"application/json": MODEL_ERROR_BODY},
                     ),
                 ],
             ),
@@ -535,16 +659,24 @@ class ProtectedInferenceApi(Construct):
             api_key_required=api_key_required or None,
             authorization_scopes=scopes,
             method_responses=[
-                apigateway.MethodResponse(status_code="200", response_models={"application/json": apigateway.Model.EMPTY_MODEL}),
-                apigateway.MethodResponse(status_code="400", response_models={"application/json": apigateway.Model.ERROR_MODEL}),
-                apigateway.MethodResponse(status_code="502", response_models={"application/json": apigateway.Model.ERROR_MODEL}),
+                apigateway.MethodResponse(
+                    status_code="200", response_models={"application/json": apigateway.Model.EMPTY_MODEL}
+                ),
+                apigateway.MethodResponse(
+                    status_code="400", response_models={"application/json": apigateway.Model.ERROR_MODEL}
+                ),
+                apigateway.MethodResponse(
+                    status_code="502", response_models={"application/json": apigateway.Model.ERROR_MODEL}
+                ),
             ],
         )
         return validator, model, method
 
     def _gateway_responses(self) -> None:
-        for id, kind, body in (("Default4xx", apigateway.ResponseType.DEFAULT_4_XX, GATEWAY_4XX_BODY),
-                               ("Default5xx", apigateway.ResponseType.DEFAULT_5_XX, GATEWAY_5XX_BODY)):
+        for id, kind, body in (
+            ("Default4xx", apigateway.ResponseType.DEFAULT_4_XX, GATEWAY_4XX_BODY),
+            ("Default5xx", apigateway.ResponseType.DEFAULT_5_XX, GATEWAY_5XX_BODY),
+        ):
             self._api.add_gateway_response(id, type=kind, templates={"application/json": body})
 
     def _cloud_watch_role(self) -> None:
@@ -558,32 +690,53 @@ class ProtectedInferenceApi(Construct):
         quiet = cloudwatch.TreatMissingData.NOT_BREACHING
         stage = self._stage
         blocked_metric = cloudwatch.Metric(
-            namespace=WAF_NAMESPACE, metric_name="BlockedRequests",
+            namespace=WAF_NAMESPACE,
+            metric_name="BlockedRequests",
             dimensions_map={"WebACL": name, "Region": cdk.Aws.REGION, "Rule": "ALL"},
-            statistic="Sum", period=_ALARM_PERIOD,
+            statistic="Sum",
+            period=_ALARM_PERIOD,
         )
         alarms = {
             "WafBlockedRequests": cloudwatch.Alarm(
-                self, "WafBlockedRequestsAlarm", metric=blocked_metric, threshold=blocked, evaluation_periods=1,
-                comparison_operator=gte, treat_missing_data=quiet,
+                self,
+                "WafBlockedRequestsAlarm",
+                metric=blocked_metric,
+                threshold=blocked,
+                evaluation_periods=1,
+                comparison_operator=gte,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: {blocked}+ requests blocked by AWS WAF in 5 minutes: an attack, "
                 "a client over the rate limit (possible model extraction) or a misconfigured caller",
             ),
             "ClientErrors": cloudwatch.Alarm(
-                self, "ClientErrorsAlarm", metric=stage.metric_client_error(statistic="Sum", period=_ALARM_PERIOD),
-                threshold=client, evaluation_periods=1, comparison_operator=gte, treat_missing_data=quiet,
+                self,
+                "ClientErrorsAlarm",
+                metric=stage.metric_client_error(statistic="Sum", period=_ALARM_PERIOD),
+                threshold=client,
+                evaluation_periods=1,
+                comparison_operator=gte,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: {client}+ 4XX responses in 5 minutes: denied, throttled, "
                 "invalid or probing requests",
             ),
             "ServerErrors": cloudwatch.Alarm(
-                self, "ServerErrorsAlarm", metric=stage.metric_server_error(statistic="Sum", period=_ALARM_PERIOD),
-                threshold=server, evaluation_periods=1, comparison_operator=gte, treat_missing_data=quiet,
+                self,
+                "ServerErrorsAlarm",
+                metric=stage.metric_server_error(statistic="Sum", period=_ALARM_PERIOD),
+                threshold=server,
+                evaluation_periods=1,
+                comparison_operator=gte,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: {server}+ 5XX responses in 5 minutes: the model or the integration fails",
             ),
             "Latency": cloudwatch.Alarm(
-                self, "LatencyAlarm", metric=stage.metric_latency(statistic="p99", period=_ALARM_PERIOD),
-                threshold=latency.to_milliseconds(integral=False), evaluation_periods=2,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treat_missing_data=quiet,
+                self,
+                "LatencyAlarm",
+                metric=stage.metric_latency(statistic="p99", period=_ALARM_PERIOD),
+                threshold=latency.to_milliseconds(integral=False),
+                evaluation_periods=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=quiet,
                 alarm_description=f"{self.node.path}: p99 latency above {latency.to_human_string()} for 10 minutes: "
                 "overload, denial of service or a degraded model",
             ),
@@ -599,17 +752,33 @@ class ProtectedInferenceApi(Construct):
 
         def stage_logging(p: dict) -> bool:
             return any(
-                s["HttpMethod"] == "*" and s["ResourcePath"] == "/*" and s.get("LoggingLevel") in ("ERROR", "INFO")
-                and s.get("DataTraceEnabled") is False and s["ThrottlingRateLimit"] > 0 and s["ThrottlingBurstLimit"] > 0
+                s["HttpMethod"] == "*"
+                and s["ResourcePath"] == "/*"
+                and s.get("LoggingLevel") in ("ERROR", "INFO")
+                and s.get("DataTraceEnabled") is False
+                and s["ThrottlingRateLimit"] > 0
+                and s["ThrottlingBurstLimit"] > 0
                 for s in p["MethodSettings"]
             )
 
-        enforce(self, stage, [
-            ("TracingEnabled: true", lambda p: p["TracingEnabled"] is True),
-            ("AccessLogSetting (destination and JSON format)",
-             lambda p: bool(p["AccessLogSetting"]["DestinationArn"]) and isinstance(json.loads(p["AccessLogSetting"]["Format"]), dict)),
-            ("MethodSettings for every method (LoggingLevel ERROR or INFO, DataTraceEnabled false, throttling)", stage_logging),
-        ])
+        enforce(
+            self,
+            stage,
+            [
+                ("TracingEnabled: true", lambda p: p["TracingEnabled"] is True),
+                (
+                    "AccessLogSetting (destination and JSON format)",
+                    lambda p: (
+                        bool(p["AccessLogSetting"]["DestinationArn"])
+                        and isinstance(json.loads(p["AccessLogSetting"]["Format"]), dict)
+                    ),
+                ),
+                (
+                    "MethodSettings for every method (LoggingLevel ERROR or INFO, DataTraceEnabled false, throttling)",
+                    stage_logging,
+                ),
+            ],
+        )
         self.node.add_validation(_EveryMethodAuthorized(me, self._api))
 
     def _acknowledge(self, pools: list[cognito.IUserPool] | None) -> None:

@@ -28,8 +28,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from secure_sagemaker.edge.limits import MAX_INSPECTED_BODY_BYTES, content_length_above, inspection_limit
 from secure_sagemaker._retention import RETAINED
+from secure_sagemaker.edge.limits import MAX_INSPECTED_BODY_BYTES, content_length_above, inspection_limit
 
 #: Managed rule groups every web ACL has, and the optional anonymous-IP group.
 IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
@@ -58,20 +58,24 @@ _S = wafv2.CfnWebACL
 
 
 def _visibility(name: str) -> _S.VisibilityConfigProperty:
-    return _S.VisibilityConfigProperty(cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True)
+    return _S.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
 
 
 def _block_rule(name: str, statement: _S.StatementProperty) -> _S.RuleProperty:
     return _S.RuleProperty(
-        name=name, priority=PRIORITIES[name], statement=statement,
-        action=_S.RuleActionProperty(block={}), visibility_config=_visibility(name),
+        name=name,
+        priority=PRIORITIES[name],
+        statement=statement,
+        action=_S.RuleActionProperty(block={}),
+        visibility_config=_visibility(name),
     )
 
 
 def _managed_rule(name: str, count_rules: Sequence[str] = ()) -> _S.RuleProperty:
     overrides = [
-        _S.RuleActionOverrideProperty(name=rule, action_to_use=_S.RuleActionProperty(count={}))
-        for rule in count_rules
+        _S.RuleActionOverrideProperty(name=rule, action_to_use=_S.RuleActionProperty(count={})) for rule in count_rules
     ]
     return _S.RuleProperty(
         name=name,
@@ -116,10 +120,12 @@ def body_size_statement(max_body_bytes: int) -> _S.StatementProperty:
         )
 
     return _S.StatementProperty(
-        or_statement=_S.OrStatementProperty(statements=[
-            regex(content_length_above(max_body_bytes)),
-            _S.StatementProperty(not_statement=_S.NotStatementProperty(statement=regex("^[0-9]+$"))),
-        ])
+        or_statement=_S.OrStatementProperty(
+            statements=[
+                regex(content_length_above(max_body_bytes)),
+                _S.StatementProperty(not_statement=_S.NotStatementProperty(statement=regex("^[0-9]+$"))),
+            ]
+        )
     )
 
 
@@ -137,22 +143,38 @@ def web_acl_rules(
     rules: list[_S.RuleProperty] = []
     ip_sets = [
         _S.StatementProperty(ip_set_reference_statement=_S.IPSetReferenceStatementProperty(arn=arn))
-        for arn in (ipv4_set_arn, ipv6_set_arn) if arn is not None
+        for arn in (ipv4_set_arn, ipv6_set_arn)
+        if arn is not None
     ]
     if ip_sets:
-        allowed = ip_sets[0] if len(ip_sets) == 1 else _S.StatementProperty(or_statement=_S.OrStatementProperty(statements=ip_sets))
-        rules.append(_block_rule("AllowedIpRanges", _S.StatementProperty(not_statement=_S.NotStatementProperty(statement=allowed))))
+        allowed = (
+            ip_sets[0]
+            if len(ip_sets) == 1
+            else _S.StatementProperty(or_statement=_S.OrStatementProperty(statements=ip_sets))
+        )
+        rules.append(
+            _block_rule(
+                "AllowedIpRanges", _S.StatementProperty(not_statement=_S.NotStatementProperty(statement=allowed))
+            )
+        )
     if countries:
         geo = _S.StatementProperty(geo_match_statement=_S.GeoMatchStatementProperty(country_codes=list(countries)))
-        rules.append(_block_rule("AllowedCountries", _S.StatementProperty(not_statement=_S.NotStatementProperty(statement=geo))))
+        rules.append(
+            _block_rule("AllowedCountries", _S.StatementProperty(not_statement=_S.NotStatementProperty(statement=geo)))
+        )
     rules.append(_managed_rule(IP_REPUTATION))
     if anonymous_ip_list:
         rules.append(_managed_rule(ANONYMOUS_IP))
-    rules.append(_block_rule("RateLimitPerIp", _S.StatementProperty(
-        rate_based_statement=_S.RateBasedStatementProperty(
-            limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=rate_window_seconds
+    rules.append(
+        _block_rule(
+            "RateLimitPerIp",
+            _S.StatementProperty(
+                rate_based_statement=_S.RateBasedStatementProperty(
+                    limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=rate_window_seconds
+                )
+            ),
         )
-    )))
+    )
     rules.append(_block_rule("BodySizeLimit", body_size_statement(max_body_bytes)))
     rules.append(_managed_rule(KNOWN_BAD_INPUTS))
     rules.append(_managed_rule(COMMON, count_rules=[COMMON_BODY_SIZE_RULE]))
@@ -161,7 +183,12 @@ def web_acl_rules(
 
 def _ip_set(scope: Construct, id: str, version: str, addresses: list[str], name: str) -> wafv2.CfnIPSet:
     return wafv2.CfnIPSet(
-        scope, id, name=f"{name}-{version.lower()}", scope="REGIONAL", ip_address_version=version, addresses=addresses,
+        scope,
+        id,
+        name=f"{name}-{version.lower()}",
+        scope="REGIONAL",
+        ip_address_version=version,
+        addresses=addresses,
         description="Client ranges allowed to call the inference API",
     )
 
@@ -194,9 +221,11 @@ def build_firewall(
         default_action=_S.DefaultActionProperty(allow={}),
         visibility_config=_visibility(name),
         association_config=_S.AssociationConfigProperty(
-            request_body={"API_GATEWAY": _S.RequestBodyAssociatedResourceTypeConfigProperty(
-                default_size_inspection_limit=inspection_setting
-            )}
+            request_body={
+                "API_GATEWAY": _S.RequestBodyAssociatedResourceTypeConfigProperty(
+                    default_size_inspection_limit=inspection_setting
+                )
+            }
         ),
         rules=web_acl_rules(
             ipv4_set_arn=ipv4.attr_arn if ipv4 else None,
@@ -208,7 +237,9 @@ def build_firewall(
             max_body_bytes=max_body_bytes,
         ),
     )
-    association = wafv2.CfnWebACLAssociation(scope, "WebAclAssociation", resource_arn=stage_arn, web_acl_arn=acl.attr_arn)
+    association = wafv2.CfnWebACLAssociation(
+        scope, "WebAclAssociation", resource_arn=stage_arn, web_acl_arn=acl.attr_arn
+    )
     log_group = logs.LogGroup(
         scope,
         "WafLogs",
@@ -221,7 +252,9 @@ def build_firewall(
     )
     # WAF wants the log group's ARN without the ":*" suffix that LogGroup.log_group_arn carries.
     destination = cdk.Stack.of(scope).format_arn(
-        service="logs", resource="log-group", resource_name=log_group.log_group_name,
+        service="logs",
+        resource="log-group",
+        resource_name=log_group.log_group_name,
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
     logging = wafv2.CfnLoggingConfiguration(
@@ -234,4 +267,10 @@ def build_firewall(
             for header in REDACTED_HEADERS
         ],
     )
-    return {"web_acl": acl, "association": association, "log_group": log_group, "logging": logging, "ip_sets": [s for s in (ipv4, ipv6) if s]}
+    return {
+        "web_acl": acl,
+        "association": association,
+        "log_group": log_group,
+        "logging": logging,
+        "ip_sets": [s for s in (ipv4, ipv6) if s],
+    }

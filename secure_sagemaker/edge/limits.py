@@ -78,9 +78,7 @@ def content_length_above(limit: int) -> str:
         larger = int(digit) + 1
         rest = width - i - 1
         alternatives.append(
-            digits[:i]
-            + (str(larger) if larger == 9 else f"[{larger}-9]")
-            + (f"[0-9]{{{rest}}}" if rest else "")
+            digits[:i] + (str(larger) if larger == 9 else f"[{larger}-9]") + (f"[0-9]{{{rest}}}" if rest else "")
         )
     return "^0*(" + "|".join(alternatives) + ")$"
 
@@ -93,7 +91,9 @@ def validate_max_body_bytes(me: str, value: Any) -> None:
         raise fail(me, "max_body_bytes", value, "is below 1 byte, so every request would be refused", fix)
     if value > MAX_PAYLOAD_BYTES:
         raise fail(
-            me, "max_body_bytes", value,
+            me,
+            "max_body_bytes",
+            value,
             f"is above {MAX_PAYLOAD_BYTES} bytes (10 MB), the hard payload limit of API Gateway REST APIs, "
             "which cannot be raised",
             fix,
@@ -106,8 +106,11 @@ def validate_waf_rate(me: str, limit: Any, window: Any) -> None:
     require_number(me, "waf_rate_limit", limit, fix, integer=True)
     if not MIN_WAF_RATE_LIMIT <= limit <= MAX_WAF_RATE_LIMIT:
         raise fail(
-            me, "waf_rate_limit", limit,
-            f"is outside {MIN_WAF_RATE_LIMIT}..{MAX_WAF_RATE_LIMIT:,}, the limits AWS WAF accepts for a rate-based rule",
+            me,
+            "waf_rate_limit",
+            limit,
+            f"is outside {MIN_WAF_RATE_LIMIT}..{MAX_WAF_RATE_LIMIT:,}, the limits AWS WAF accepts for a "
+            f"rate-based rule",
             fix,
         )
     windows = ", ".join(f"Duration.seconds({w})" for w in WAF_RATE_WINDOWS)
@@ -115,7 +118,9 @@ def validate_waf_rate(me: str, limit: Any, window: Any) -> None:
     seconds = window.to_seconds(integral=False)
     if seconds not in WAF_RATE_WINDOWS:
         raise fail(
-            me, "waf_rate_window", window.to_human_string(),
+            me,
+            "waf_rate_window",
+            window.to_human_string(),
             f"is not an evaluation window AWS WAF accepts ({', '.join(map(str, WAF_RATE_WINDOWS))} seconds)",
             f"pass one of {windows}",
         )
@@ -125,12 +130,21 @@ def validate_throttling(me: str, rate: Any, burst: Any) -> None:
     """Fail unless the stage throttle has a rate above 0 and a burst of at least the rate."""
     require_number(me, "throttling_rate_limit", rate, "pass requests per second above 0, such as 50")
     if not rate > 0:
-        raise fail(me, "throttling_rate_limit", rate, "is not above 0, so every request would be throttled",
-                   "pass requests per second above 0, such as 50")
-    require_number(me, "throttling_burst_limit", burst, "pass a whole number of requests, at least the rate", integer=True)
+        raise fail(
+            me,
+            "throttling_rate_limit",
+            rate,
+            "is not above 0, so every request would be throttled",
+            "pass requests per second above 0, such as 50",
+        )
+    require_number(
+        me, "throttling_burst_limit", burst, "pass a whole number of requests, at least the rate", integer=True
+    )
     if burst < rate:
         raise fail(
-            me, "throttling_burst_limit", burst,
+            me,
+            "throttling_burst_limit",
+            burst,
             f"is below throttling_rate_limit={rate!r}: the token bucket could never hold one second of "
             "the steady rate, so API Gateway would throttle below the rate you set",
             f"pass throttling_burst_limit >= {rate!r} (or lower throttling_rate_limit)",
@@ -170,8 +184,13 @@ def validate_domain_name(me: str, value: Any) -> None:
 def validate_vpc_endpoint_id(me: str, value: str) -> None:
     """Fail unless ``value`` is a ``vpce-`` id (tokens are not checked)."""
     if not is_token(value) and not _VPCE_ID.match(value):
-        raise fail(me, "vpc_endpoint", value, "is not a VPC endpoint id",
-                   "pass the id of an execute-api interface endpoint ('vpce-0123456789abcdef0') or the endpoint itself")
+        raise fail(
+            me,
+            "vpc_endpoint",
+            value,
+            "is not a VPC endpoint id",
+            "pass the id of an execute-api interface endpoint ('vpce-0123456789abcdef0') or the endpoint itself",
+        )
 
 
 def ip_networks(me: str, prop: str, value: Any) -> tuple[list[str], list[str]]:
@@ -188,7 +207,13 @@ def ip_networks(me: str, prop: str, value: Any) -> tuple[list[str], list[str]]:
         try:
             network = ipaddress.ip_network(item, strict=True)
         except ValueError as err:
-            raise fail(me, prop, item, f"is not a CIDR range ({err})", "write the network address with its prefix length, e.g. '203.0.113.0/24'") from None
+            raise fail(
+                me,
+                prop,
+                item,
+                f"is not a CIDR range ({err})",
+                "write the network address with its prefix length, e.g. '203.0.113.0/24'",
+            ) from None
         if network.prefixlen == 0:
             raise fail(me, prop, item, "allows every address, which is no allow list (AWS WAF also rejects /0)", fix)
         target = v4 if network.version == 4 else v6

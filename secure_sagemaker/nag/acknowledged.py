@@ -66,7 +66,7 @@ class Acknowledgment:
     def written(self) -> str:
         """The id as it was written (CDK records a bare ``X`` as ``Annotation::X``)."""
         prefix = f"{ANNOTATION_NAMESPACE}::"
-        return self.id[len(prefix):] if self.id.startswith(prefix) else self.id
+        return self.id[len(prefix) :] if self.id.startswith(prefix) else self.id
 
     @property
     def namespace(self) -> str | None:
@@ -232,7 +232,9 @@ def _under(path: str, scope: str) -> bool:
     return not scope or path == scope or path.startswith(scope + "/")
 
 
-def unused(acknowledgments: Iterable[Acknowledgment], pack: str, findings: Iterable[tuple[str, str]]) -> list[Acknowledgment]:
+def unused(
+    acknowledgments: Iterable[Acknowledgment], pack: str, findings: Iterable[tuple[str, str]]
+) -> list[Acknowledgment]:
     """Acknowledgments of ``pack``'s rules that cover none of ``findings`` (``(rule id, construct path)``)."""
     findings = list(findings)
     out = []

@@ -84,8 +84,12 @@ def add_audit(subparsers: argparse._SubParsersAction) -> Handler:
             "an undeclared name, a dependency cycle, a YAML alias bomb...)."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="template files, folders, or cloud assemblies (cdk.out)")
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="template files, folders, or cloud assemblies (cdk.out)"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
+    )
     parser.add_argument(
         "--min-level",
         choices=[level.value for level in Level],
@@ -133,7 +137,14 @@ def _audit(args: argparse.Namespace) -> int:
         except StructureError as exc:
             return fail("audit", f"{item.display}: {exc}")
         templates.append(
-            Template(body, name=item.display, account=item.account, lines=item.lines, unexpanded=unexpanded, references=references)
+            Template(
+                body,
+                name=item.display,
+                account=item.account,
+                lines=item.lines,
+                unexpanded=unexpanded,
+                references=references,
+            )
         )
     link_exports(templates)
     for template in templates:

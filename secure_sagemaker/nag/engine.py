@@ -132,6 +132,8 @@ def check_template(template: Template, rules: Iterable[Rule] | None = None) -> l
     return findings
 
 
-def check_body(body: Any, *, name: str = "template", account: str | None = None, lines: dict[str, int] | None = None) -> list[Finding]:
+def check_body(
+    body: Any, *, name: str = "template", account: str | None = None, lines: dict[str, int] | None = None
+) -> list[Finding]:
     """:func:`check_template` on a template given as a dict."""
     return check_template(Template(body, name=name, account=account, lines=lines))

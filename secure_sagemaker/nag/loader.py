@@ -174,7 +174,9 @@ def _check_expansion(root: yaml.Node) -> None:
                 raise YamlBombError(f"{where}: {exc}") from None
             total += size
             if total > MAX_YAML_NODES:
-                raise YamlBombError(f"{where}: aliases expand the document to more than {MAX_YAML_NODES:,} nodes (an alias bomb?)")
+                raise YamlBombError(
+                    f"{where}: aliases expand the document to more than {MAX_YAML_NODES:,} nodes (an alias bomb?)"
+                )
 
 
 def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
@@ -243,7 +245,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def load_file(path: Path, display: str | None = None, *, account: str | None = None, discovered: bool = False) -> LoadedTemplate | None:
+def load_file(
+    path: Path, display: str | None = None, *, account: str | None = None, discovered: bool = False
+) -> LoadedTemplate | None:
     """Read one template file. With ``discovered``, a file that is not a template is skipped (None)."""
     display = display or str(path)
     try:
@@ -313,7 +317,9 @@ def _assembly_templates(folder: Path, display: str, depth: int = 0) -> list[tupl
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"{display}/manifest.json: cannot be read as a cloud assembly manifest ({_one_line(exc)})") from None
+        raise TemplateError(
+            f"{display}/manifest.json: cannot be read as a cloud assembly manifest ({_one_line(exc)})"
+        ) from None
     found: list[tuple[Path, str, str | None]] = []
     artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
     for artifact in (artifacts or {}).values() if isinstance(artifacts, dict) else []:
@@ -323,7 +329,11 @@ def _assembly_templates(folder: Path, display: str, depth: int = 0) -> list[tupl
         if artifact.get("type") == "aws:cloudformation:stack" and isinstance(properties.get("templateFile"), str):
             name = properties["templateFile"]
             found.append((folder / name, f"{display}/{name}", _account_of(artifact.get("environment"))))
-        elif artifact.get("type") == "cdk:cloud-assembly" and isinstance(properties.get("directoryName"), str) and depth < 8:
+        elif (
+            artifact.get("type") == "cdk:cloud-assembly"
+            and isinstance(properties.get("directoryName"), str)
+            and depth < 8
+        ):
             nested = properties["directoryName"]
             if (folder / nested / "manifest.json").is_file():
                 found.extend(_assembly_templates(folder / nested, f"{display}/{nested}", depth + 1))
@@ -358,7 +368,10 @@ def load_paths(paths: Iterable[str], *, account: str | None = None) -> list[Load
                 ]
             templates = [t for t in found if t is not None]
             if not templates:
-                raise TemplateError(f"{display}: no CloudFormation templates found (looked for {', '.join(TEMPLATE_SUFFIXES)} files with a Resources section)")
+                raise TemplateError(
+                    f"{display}: no CloudFormation templates found (looked for {', '.join(TEMPLATE_SUFFIXES)} "
+                    f"files with a Resources section)"
+                )
             loaded.extend(templates)
         else:
             template = load_file(path, display, account=account)

@@ -184,8 +184,10 @@ def render_rules_text(rules: Sequence[Rule] | None = None) -> str:
     lines = []
     for r in rules:
         lines.append(f"{r.full_id:<{width}}  {r.level.value:<7}  {','.join(r.practices):<12}  {r.summary}")
-    lines.append(f"{len(rules)} rules ({sum(r.level is Level.ERROR for r in rules)} errors, "
-                 f"{sum(r.level is Level.WARNING for r in rules)} warnings)")
+    lines.append(
+        f"{len(rules)} rules ({sum(r.level is Level.ERROR for r in rules)} errors, "
+        f"{sum(r.level is Level.WARNING for r in rules)} warnings)"
+    )
     return "\n".join(lines)
 
 
@@ -217,7 +219,8 @@ def render_rules_markdown(rules: Sequence[Rule] | None = None) -> str:
         "(`cdk.Validations.of(app).add_plugins(SageMakerSecurityChecks(app))`) and "
         "`secure-sagemaker audit PATH...` on any CloudFormation template. Rule ids read "
         f"`{PACK_NAME}-<Rule>`; acknowledge a finding on a construct with "
-        f"`cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=\"{PACK_NAME}::{PACK_NAME}-<Rule>\", reason=...))`, "
+        f'`cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id="{PACK_NAME}::{PACK_NAME}-<Rule>", '
+        f"reason=...))`, "
         "or in a template with the metadata cdk-nag writes: "
         f"`Metadata: {{cdk_nag: {{rules_to_suppress: [{{id: {PACK_NAME}-<Rule>, reason: ...}}]}}}}`.",
         "",
@@ -242,7 +245,9 @@ def render_rules_markdown(rules: Sequence[Rule] | None = None) -> str:
     ]
     for r in rules:
         types = "<br>".join(f"`{t}`" for t in r.resource_types)
-        out.append(f"| [{r.id}](#{r.id.lower()}) | {r.level.value} | {types} | {', '.join(r.practices)} | {r.summary} |")
+        out.append(
+            f"| [{r.id}](#{r.id.lower()}) | {r.level.value} | {types} | {', '.join(r.practices)} | {r.summary} |"
+        )
     current = None
     for r in rules:
         module = r.check.__module__

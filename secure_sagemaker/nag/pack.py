@@ -33,7 +33,14 @@ import cdk_nag
 from constructs import IConstruct
 
 from secure_sagemaker import __version__
-from secure_sagemaker.nag.acknowledged import Acknowledgment, construct_paths, id_problem, known_rule_ids, read_acknowledgments, unused
+from secure_sagemaker.nag.acknowledged import (
+    Acknowledgment,
+    construct_paths,
+    id_problem,
+    known_rule_ids,
+    read_acknowledgments,
+    unused,
+)
 from secure_sagemaker.nag.engine import Finding, check_template
 from secure_sagemaker.nag.rule import PACK_NAME, Level, Rule, all_rules
 from secure_sagemaker.nag.template import Template, link_exports
@@ -66,7 +73,9 @@ def _violations(findings: Iterable[Finding], locate) -> list[cdk.PolicyViolation
     return violations
 
 
-def _acknowledgment_violation(ack: Acknowledgment, name: str, level: Level, message: str, fix: str) -> cdk.PolicyViolation:
+def _acknowledgment_violation(
+    ack: Acknowledgment, name: str, level: Level, message: str, fix: str
+) -> cdk.PolicyViolation:
     return cdk.PolicyViolation(
         rule_name=f"{PACK_NAME}-{name}",
         description=message,
@@ -94,7 +103,9 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         verbose: bool | None = None,
         write_suppressions_to_cloud_formation: bool | None = None,
     ) -> None:
-        super().__init__(scope, verbose=verbose, write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation)
+        super().__init__(
+            scope, verbose=verbose, write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation
+        )
         self._pack_name = PACK_NAME
         #: The findings of the last :meth:`validate` or :meth:`validate_scope`, acknowledged or not.
         self.last_findings: list[Finding] = []
@@ -147,7 +158,9 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         self.last_validate_seconds = time.perf_counter() - started
         return report
 
-    def _acknowledgment_violations(self, template_paths: list[str], findings: list[Finding]) -> list[cdk.PolicyViolation]:
+    def _acknowledgment_violations(
+        self, template_paths: list[str], findings: list[Finding]
+    ) -> list[cdk.PolicyViolation]:
         """An error for each acknowledgment whose id names no rule of a known pack, and a warning for
         each acknowledgment of this pack's rules that suppressed nothing (see ``nag.acknowledged``).
 
@@ -170,16 +183,28 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         for ack in acknowledgments:
             problem = id_problem(ack.id, packs)
             if problem:
-                out.append(_acknowledgment_violation(ack, "UnknownAcknowledgment", Level.ERROR, f"{problem} (on {ack.path})",
-                                                     "Acknowledge a rule id exactly as the pack reports it: <pack>::<rule id>[<finding>]."))
+                out.append(
+                    _acknowledgment_violation(
+                        ack,
+                        "UnknownAcknowledgment",
+                        Level.ERROR,
+                        f"{problem} (on {ack.path})",
+                        "Acknowledge a rule id exactly as the pack reports it: <pack>::<rule id>[<finding>].",
+                    )
+                )
         for ack in unused(acknowledgments, PACK_NAME, located):
             if id_problem(ack.id, packs):
                 continue
-            out.append(_acknowledgment_violation(
-                ack, "UnusedAcknowledgment", Level.WARNING,
-                f"acknowledgment {ack.written!r} on {ack.path} suppressed nothing: the rule reports no finding on that construct or below it",
-                "Remove the acknowledgment, or move it to the construct the finding is on.",
-            ))
+            out.append(
+                _acknowledgment_violation(
+                    ack,
+                    "UnusedAcknowledgment",
+                    Level.WARNING,
+                    f"acknowledgment {ack.written!r} on {ack.path} suppressed nothing: the rule reports no "
+                    f"finding on that construct or below it",
+                    "Remove the acknowledgment, or move it to the construct the finding is on.",
+                )
+            )
         return out
 
     # -- direct invocation -------------------------------------------------------------------
@@ -204,7 +229,9 @@ class SageMakerSecurityChecks(cdk_nag.NagPack):
         return _report(
             _violations(
                 findings,
-                lambda f: cdk.PolicyViolatingResource(locations=["Properties"], construct_path=paths[(f.template, f.resource)]),
+                lambda f: cdk.PolicyViolatingResource(
+                    locations=["Properties"], construct_path=paths[(f.template, f.resource)]
+                ),
             )
         )
 

@@ -26,9 +26,25 @@ from secure_sagemaker.nag.template import PSEUDO_PARAMETERS, as_dict
 #: AWS::LanguageExtensions ones (expanded before this runs, but harmless when left).
 KNOWN_FUNCTIONS = frozenset(
     {
-        "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue",
-        "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::If", "Fn::Equals",
-        "Fn::And", "Fn::Or", "Fn::Not", "Fn::Length", "Fn::ToJsonString", "Fn::GetStackOutput",
+        "Fn::Base64",
+        "Fn::Cidr",
+        "Fn::FindInMap",
+        "Fn::GetAtt",
+        "Fn::GetAZs",
+        "Fn::ImportValue",
+        "Fn::Join",
+        "Fn::Select",
+        "Fn::Split",
+        "Fn::Sub",
+        "Fn::Transform",
+        "Fn::If",
+        "Fn::Equals",
+        "Fn::And",
+        "Fn::Or",
+        "Fn::Not",
+        "Fn::Length",
+        "Fn::ToJsonString",
+        "Fn::GetStackOutput",
     }
 )
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -136,7 +152,12 @@ def _walk(value: Any, where: str, names: set[str], conditions: set[str], names_k
                 raise StructureError(f"{where}: Fn::If uses the condition {arg[0]}, which Conditions does not declare")
             extend(arg[1:])
         else:
-            if isinstance(key, str) and key.startswith("Fn::") and key not in KNOWN_FUNCTIONS and not key.startswith("Fn::ForEach::"):
+            if (
+                isinstance(key, str)
+                and key.startswith("Fn::")
+                and key not in KNOWN_FUNCTIONS
+                and not key.startswith("Fn::ForEach::")
+            ):
                 raise StructureError(f"{where}: {key} is not a CloudFormation function")
             extend(item.values())
 
@@ -157,7 +178,7 @@ def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
                 iterators.pop()
                 continue
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if not state.get(nxt):
                 state[nxt] = 1
                 path.append(nxt)

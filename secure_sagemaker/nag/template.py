@@ -379,11 +379,19 @@ class Template:
                 return Unresolved("Fn::Join has an argument that cannot be read")
             parts = self.resolve(arg[1], _depth + 1) if intrinsic(arg[1]) else arg[1]
             if not isinstance(parts, list):
-                return parts if isinstance(parts, Unresolved) else Unresolved("Fn::Join joins a list this template cannot resolve")
+                return (
+                    parts
+                    if isinstance(parts, Unresolved)
+                    else Unresolved("Fn::Join joins a list this template cannot resolve")
+                )
             rendered = [self.render(p, _depth + 1) for p in parts]
             for part in rendered:
                 if not isinstance(part, str):
-                    return part if isinstance(part, Unresolved) else Unresolved("Fn::Join joins a value that is not a string")
+                    return (
+                        part
+                        if isinstance(part, Unresolved)
+                        else Unresolved("Fn::Join joins a value that is not a string")
+                    )
             return arg[0].join(rendered)
         if name == "Fn::Sub":
             pattern = arg[0] if isinstance(arg, list) and arg else arg
@@ -403,7 +411,9 @@ class Template:
                     rendered = self._resolve_name(inner)
                 if isinstance(rendered, str):
                     return rendered
-                problem.append(rendered if isinstance(rendered, Unresolved) else Unresolved(f"${{{inner}}} cannot be resolved"))
+                problem.append(
+                    rendered if isinstance(rendered, Unresolved) else Unresolved(f"${{{inner}}} cannot be resolved")
+                )
                 return ""
 
             result = _SUB_VARIABLE.sub(substitute, pattern)
@@ -552,10 +562,17 @@ def _unexpanded_parts(body: dict) -> list[tuple[str, str]]:
     found = []
     for name in as_list(body.get("Transform")):
         label = name if isinstance(name, str) else "a transform"
-        found.append(("Transform", f"the template uses {label}, which was not expanded, so what it adds or changes is not checked"))
+        found.append(
+            (
+                "Transform",
+                f"the template uses {label}, which was not expanded, so what it adds or changes is not checked",
+            )
+        )
     for key in as_dict(body.get("Resources")):
         if isinstance(key, str) and key.startswith("Fn::ForEach::"):
-            found.append((f"Resources.{key}", f"the loop {key} was not expanded, so the resources it declares are not checked"))
+            found.append(
+                (f"Resources.{key}", f"the loop {key} was not expanded, so the resources it declares are not checked")
+            )
     return found
 
 

@@ -64,7 +64,12 @@ def expand(body: dict) -> tuple[dict, list[tuple[str, str]]]:
                 remaining.append(name)
         else:
             label = name if isinstance(name, str) else json.dumps(name, separators=(",", ":"))[:80]
-            problems.append(("Transform", f"the transform {label} is not expanded by the engine, so what it adds or changes is not checked"))
+            problems.append(
+                (
+                    "Transform",
+                    f"the transform {label} is not expanded by the engine, so what it adds or changes is not checked",
+                )
+            )
             remaining.append(name)
     if remaining:
         body["Transform"] = remaining if len(remaining) > 1 else remaining[0]
@@ -115,7 +120,13 @@ def _substitute_key(key: str, names: dict[str, str]) -> str:
 
 
 def _expand(
-    value: Any, names: dict[str, str], parameters: dict, mappings: dict, problems: list[tuple[str, str]], where: str, depth: int
+    value: Any,
+    names: dict[str, str],
+    parameters: dict,
+    mappings: dict,
+    problems: list[tuple[str, str]],
+    where: str,
+    depth: int,
 ) -> Any:
     """``value`` with loops expanded and loop identifiers (``names``) substituted."""
     if depth > _MAX_DEPTH:
@@ -153,15 +164,29 @@ def _expand(
     for key, item in value.items():
         if isinstance(key, str) and key.startswith(FOR_EACH):
             loop = f"{where}.{key}"
-            if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[2], dict)):
-                problems.append((loop, f"{loop} is not a loop of [identifier, collection, template], so what it declares is not checked"))
+            if not (
+                isinstance(item, list) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[2], dict)
+            ):
+                problems.append(
+                    (
+                        loop,
+                        f"{loop} is not a loop of [identifier, collection, template], so what it declares is not "
+                        f"checked",
+                    )
+                )
                 out[key] = item
                 continue
             identifier, collection, body = item
             collection = _expand(collection, names, parameters, mappings, problems, loop, depth + 1)
             values = _collection(collection, parameters)
             if values is None:
-                problems.append((loop, f"{loop} loops over a collection the template cannot resolve, so what it declares is not checked"))
+                problems.append(
+                    (
+                        loop,
+                        f"{loop} loops over a collection the template cannot resolve, so what it declares is not "
+                        f"checked",
+                    )
+                )
                 out[key] = item
                 continue
             if len(values) * max(len(body), 1) + len(out) > _MAX_ITEMS:
@@ -169,7 +194,9 @@ def _expand(
             for v in values:
                 inner = {**names, identifier: v}
                 for output_key, output_value in body.items():
-                    expanded = _expand({output_key: output_value}, inner, parameters, mappings, problems, loop, depth + 1)
+                    expanded = _expand(
+                        {output_key: output_value}, inner, parameters, mappings, problems, loop, depth + 1
+                    )
                     for k, ev in expanded.items():
                         out[_substitute_key(k, inner) if isinstance(k, str) else k] = ev
             continue
@@ -233,7 +260,9 @@ def _serverless(body: dict) -> dict:
     try:
         body = copy.deepcopy(body)  # the translator changes the template it is given
     except RecursionError:
-        raise ExpansionError(f"the transform {SERVERLESS} (SAM) is not expanded: the template nests too deeply") from None
+        raise ExpansionError(
+            f"the transform {SERVERLESS} (SAM) is not expanded: the template nests too deeply"
+        ) from None
     previous = os.environ.get("AWS_DEFAULT_REGION")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # SAM builds ARNs with a region
     try:
@@ -245,9 +274,13 @@ def _serverless(body: dict) -> dict:
         )
     except InvalidDocumentException as exc:
         causes = "; ".join(" ".join(str(getattr(c, "message", c)).split()) for c in getattr(exc, "causes", []))
-        raise ExpansionError(f"the transform {SERVERLESS} (SAM) cannot translate the template: {causes or exc}") from None
+        raise ExpansionError(
+            f"the transform {SERVERLESS} (SAM) cannot translate the template: {causes or exc}"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - a translator bug must not stop the audit
-        raise ExpansionError(f"the transform {SERVERLESS} (SAM) failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        raise ExpansionError(
+            f"the transform {SERVERLESS} (SAM) failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        ) from None
     finally:
         if previous is None:
             os.environ.pop("AWS_DEFAULT_REGION", None)

@@ -24,7 +24,11 @@ class Entry:
 
 
 THREATS = (
-    Entry("T1", "privacy violations: data collected without consent or against regulations such as GDPR", "data collection"),
+    Entry(
+        "T1",
+        "privacy violations: data collected without consent or against regulations such as GDPR",
+        "data collection",
+    ),
     Entry("T2", "data poisoning: misleading records inserted to skew the model", "data collection"),
     Entry("T3", "data theft: unauthorized access to collected data", "data collection"),
     Entry("T4", "insecure storage of data sets", "data processing"),
@@ -62,7 +66,9 @@ PRACTICES = (
     Entry("P11", "continuous monitoring of SageMaker's metrics and logs in CloudWatch"),
     Entry("P12", "CloudTrail auditing of SageMaker API calls"),
     Entry("P13", "GuardDuty to detect unusual activity and threats"),
-    Entry("P14", "protect inference endpoints with AWS WAF and security groups against unauthorized access and attacks"),
+    Entry(
+        "P14", "protect inference endpoints with AWS WAF and security groups against unauthorized access and attacks"
+    ),
     Entry("P15", "anomaly detection over traffic and access logs"),
     Entry("P16", "periodic security audits of the controls in place"),
     Entry("P17", "keep deployments aligned with compliance requirements (ISO 27001/27017, SOC, GDPR, HIPAA)"),

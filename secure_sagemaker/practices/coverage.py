@@ -75,258 +75,724 @@ class Coverage:
 E, D, O = Mode.ENFORCED, Mode.DEFAULT, Mode.OPT_IN
 
 COVERAGE: tuple[Coverage, ...] = (
-    Coverage("P1", (
-        Control("storage.SecureBucket", "SSE-KMS with a customer-managed key and S3 Bucket Keys; uploads that ask for another encryption or key are denied", E,
-                ("tests/test_storage.py::test_secure_bucket_is_sse_kms_with_bucket_key",
-                 "tests/test_storage.py::test_secure_bucket_denies_uploads_with_other_encryption_or_key",
-                 "tests/test_storage.py::test_a_control_removed_after_construction_fails_synthesis")),
-        Control("studio.SecureStudioDomain", "the home EFS and every space volume encrypted with the data key", E,
-                ("tests/test_studio.py::test_domain_encrypts_efs_and_spaces_with_the_data_key",)),
-        Control("studio.SecureNotebookInstance", "the ML storage volume encrypted with the data key", E,
-                ("tests/test_studio.py::test_notebook_is_off_the_internet_without_root_encrypted_and_imdsv2_only",)),
-        Control("inference.SecureEndpoint", "instance volumes and captured data encrypted with the models key", E,
-                ("tests/test_inference.py::test_endpoint_config_encrypts_volumes_with_the_models_key",
-                 "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket")),
-        Control("feature_store.SecureFeatureGroup", "the online store encrypted with the given customer-managed key and the offline store in a SecureBucket under that bucket's key", E,
-                ("tests/test_feature_store.py::test_online_store_is_encrypted_with_the_given_key",
-                 "tests/test_feature_store.py::test_offline_store_is_in_the_bucket_and_prefix_under_the_buckets_key",
-                 "tests/test_feature_store.py::test_encryption_is_checked_again_at_synth")),
-        Control("identity.Guardrails", "denies jobs, notebooks, endpoint configs and domains created through the API without an approved volume and output key", E,
-                ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",)),
-        Control("network.PrivateNetwork", "the flow-log group encrypted with the logs key", E,
-                ("tests/test_network.py::test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group",)),
-        Control("audit.AlertTopic", "the alert topic encrypted with a customer-managed key", E,
-                ("tests/test_audit.py::test_topic_is_encrypted_with_the_alerts_key",)),
-        Control("baseline.SecureSageMakerBaseline", "every data bucket, volume, log group, repository and topic of the baseline on a customer-managed key (the access-log bucket is SSE-S3, see below)", E,
-                ("tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",
-                 "tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained")),
-    ), "Stores you create outside these constructs (feature groups defined without `SecureFeatureGroup`, "
-       "jobs started from code, databases): the pack's `*Kms` rules flag them in templates and `Guardrails` "
-       "covers the API, but only if you attach it to the roles that create them. The access-log bucket is "
-       "SSE-S3, because S3 server access logging cannot write to an SSE-KMS bucket."),
-    Coverage("P2", (
-        Control("storage.SecureBucket", "requests without TLS, or with TLS older than 1.2, are denied (also on `AccessLogBucket`)", E,
-                ("tests/test_storage.py::test_every_bucket_denies_requests_without_tls_1_2",)),
-        Control("audit.AlertTopic", "publishing without TLS is denied", E,
-                ("tests/test_audit.py::test_topic_policy_requires_tls_and_admits_only_the_publishing_services",)),
-        Control("network.PrivateNetwork", "the endpoint security group admits only HTTPS (TCP 443) from the VPC", E,
-                ("tests/test_network.py::test_endpoint_security_group_admits_only_https_from_the_vpc_cidr",)),
-        Control("identity.Guardrails", "training and processing jobs without inter-container traffic encryption are denied", E,
-                ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",)),
-        Control("edge.ProtectedInferenceApi", "a custom domain only with the TLS 1.2 security policy, and the default endpoint then disabled", O,
-                ("tests/test_edge.py::test_custom_domain_uses_tls_1_2_and_replaces_the_default_endpoint",), "domain_name=..."),
-    ), "The link between your premises and AWS (Site-to-Site VPN or Direct Connect with MACsec) and "
-       "clients that speak TLS 1.2 or later; the library sets up no hybrid connectivity."),
-    Coverage("P3", (
-        Control("encryption.KeyRing", "automatic rotation on every key, every `rotation_period` (90 to 2560 days); rotation cannot be turned off", E,
-                ("tests/test_encryption.py::test_every_key_rotates_with_the_configured_period",
-                 "tests/test_encryption.py::test_rotation_turned_off_after_construction_fails_synthesis",
-                 "tests/test_baseline.py::test_every_key_rotates_and_is_retained")),
-        Control("storage.SecureBucket", "the key it creates when given none rotates too", E,
-                ("tests/test_storage.py::test_created_key_rotates_is_retained_and_usable_only_through_s3",)),
-    ), "Keys you import with your own key material (KMS cannot rotate them) and any key you pass in "
-       "from outside the library: the `SageMakerSecurity-KmsKeyRotation` rule flags those in a template."),
-    Coverage("P4", (
-        Control("encryption.KeyRing", "separate customer-managed keys per purpose (data, models, logs, alerts, audit) with aliases, retained", E,
-                ("tests/test_encryption.py::test_every_key_has_its_alias",
-                 "tests/test_encryption.py::test_every_key_is_retained_with_its_pending_window")),
-        Control("baseline.SecureSageMakerBaseline", "the data and models buckets on rotating customer-managed keys, never an AWS managed key", E,
-                ("tests/test_baseline.py::test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged",)),
-    ), ""),
-    Coverage("P5", (
-        Control("encryption.KeyRing", "key policies without `kms:*` or any principal; administration without cryptographic actions; use only through the AWS services that need each key, from this account", E,
-                ("tests/test_encryption.py::test_no_key_policy_grants_kms_star_or_any_principal",
-                 "tests/test_encryption.py::test_administration_has_no_cryptographic_actions",
-                 "tests/test_encryption.py::test_use_only_through_services_of_this_account",
-                 "tests/test_encryption.py::test_allow_service_refuses_unscoped_or_kms_star")),
-        Control("identity.ExecutionRole", "key use limited to the keys it is given, grants only for AWS resources", E,
-                ("tests/test_identity.py::test_keys_are_the_given_ones_and_the_buckets_keys",)),
-    ), "Who may administer keys: the key policies trust the account, so your IAM policies decide "
-       "which people hold `kms:ScheduleKeyDeletion` and `kms:PutKeyPolicy`; deny those in an SCP "
-       "outside a break-glass role."),
-    Coverage("P6", (
-        Control("identity.ExecutionRole", "permissions only from its props, in one customer-managed policy: no `*` action, objects scoped to named prefixes, no delete; trust only SageMaker of this account and region", E,
-                ("tests/test_identity.py::test_no_wildcard_action_anywhere",
-                 "tests/test_identity.py::test_object_access_is_scoped_to_named_prefixes",
-                 "tests/test_identity.py::test_trust_admits_sagemaker_of_this_account_and_region_only",
-                 "tests/test_identity.py::test_resource_star_only_on_documented_actions")),
-        Control("identity.Guardrails", "`iam:PassRole` only for the execution roles and only to SageMaker", E,
-                ("tests/test_identity.py::test_pass_role_only_for_execution_roles_and_only_to_sagemaker",)),
-        Control("studio.SecureNotebookInstance", "no root access for notebook users", D,
-                ("tests/test_studio.py::test_root_access_opt_out_is_visible_in_the_template_and_nothing_else_relaxes",), "allow_root_access=True"),
-        Control("studio.SecureStudioDomain", "no Docker access (root-equivalent) from Studio spaces", D,
-                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "allow_docker_access=True"),
-        Control("edge.ProtectedInferenceApi", "the integration role may only invoke the one endpoint", E,
-                ("tests/test_edge.py::test_integration_role_may_only_invoke_the_one_endpoint",)),
-    ), "Attaching `Guardrails.policy` to every data-scientist and pipeline role, federation with MFA "
-       "for people, and periodic access reviews: the library creates the workload roles, not your "
-       "people's."),
-    Coverage("P7", (
-        Control("network.PrivateNetwork", "a workload security group that talks only to the endpoints and itself; an endpoint group that admits only HTTPS from the VPC; the default group emptied", E,
-                ("tests/test_network.py::test_workload_security_group_talks_only_to_endpoints_and_itself",
-                 "tests/test_network.py::test_default_security_group_is_emptied")),
-        Control("baseline.SecureSageMakerBaseline", "Studio, the notebook and the model in the isolated subnets with the workload security group", E,
-                ("tests/test_baseline.py::test_sagemaker_workloads_run_in_the_isolated_subnets_with_the_workload_group",)),
-    ), "Network ACLs: the VPC keeps its default ACL and relies on security groups (stateful, per "
-       "resource); add stateless ACLs if your policy requires them."),
-    Coverage("P8", (
-        Control("network.PrivateNetwork", "isolated subnets only: no internet gateway, NAT or default route", E,
-                ("tests/test_network.py::test_no_internet_gateway_nat_or_default_route",
-                 "tests/test_baseline.py::test_no_route_to_the_internet")),
-        Control("inference.SecureModel", "the container runs network-isolated inside the VPC", D,
-                ("tests/test_inference.py::test_model_is_network_isolated_in_the_private_subnets",
-                 "tests/test_inference.py::test_network_access_opt_out_is_visible_and_keeps_the_vpc"), "allow_network_access=True"),
-        Control("studio.SecureStudioDomain", "VpcOnly app network access in the isolated subnets", E,
-                ("tests/test_studio.py::test_domain_is_vpc_only_with_iam_auth_in_the_isolated_subnets",)),
-        Control("studio.SecureNotebookInstance", "no direct internet access, in an isolated subnet", E,
-                ("tests/test_studio.py::test_notebook_is_off_the_internet_without_root_encrypted_and_imdsv2_only",)),
-        Control("identity.Guardrails", "training, processing, tuning and transform jobs outside the approved subnets and security groups, or without network isolation, are denied", E,
-                ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",
-                 "tests/test_identity.py::test_hand_picked_requests")),
-    ), "Training jobs are started from code, not CloudFormation: only `Guardrails` attached to the "
-       "roles that start them keeps those jobs in the VPC."),
-    Coverage("P9", (
-        Control("network.PrivateNetwork", "interface endpoints with private DNS for every API a VpcOnly workload calls, the S3 gateway endpoint, and a policy on each", E,
-                ("tests/test_network.py::test_default_interface_endpoints_are_the_sagemaker_list_with_private_dns",
-                 "tests/test_network.py::test_interface_endpoint_policies",
-                 "tests/test_network.py::test_s3_gateway_endpoint_on_isolated_route_tables_with_perimeter_policy",
-                 "tests/test_baseline.py::test_interface_endpoints_cover_the_sagemaker_apis")),
-        Control("storage.SecureBucket", "every request denied unless it comes through the named VPC endpoints (with a break-glass principal)", O,
-                ("tests/test_storage.py::test_vpc_endpoint_mode_denies_everything_outside_the_endpoints",), "allowed_vpc_endpoint_ids=[...]"),
-        Control("network.PrivateNetwork", "HTTPS from the workload security group to S3 through the gateway endpoint, by the Region's S3 prefix list looked up at deploy time (read-only custom resource)", D,
-                ("tests/test_network.py::test_s3_prefix_list_is_looked_up_at_deploy_time_with_a_read_only_role",
-                 "tests/test_network.py::test_a_given_prefix_list_id_needs_no_lookup"), "s3_prefix_list_id='pl-...'"),
-    ), "Which AWS APIs your workloads may reach beyond the endpoint list (`interface_endpoints`), and "
-       "the endpoint policies' scope when you share the VPC with other teams."),
-    Coverage("P10", (
-        Control("edge.ProtectedInferenceApi", "HTTPS-only API Gateway in front of the endpoint, IAM (SigV4) or Cognito on every method; a method added without authorization fails synthesis", E,
-                ("tests/test_edge.py::test_every_method_requires_authorization",
-                 "tests/test_edge.py::test_a_method_added_without_authorization_fails_synthesis")),
-        Control("edge.ProtectedInferenceApi", "a private API reachable only through an `execute-api` VPC endpoint", O,
-                ("tests/test_edge.py::test_internal_api_admits_only_its_vpc_endpoint",), "internal_only=True"),
-        Control("network.PrivateNetwork", "in-VPC callers reach `sagemaker.runtime` through its interface endpoint, HTTPS only", E,
-                ("tests/test_network.py::test_default_interface_endpoints_are_the_sagemaker_list_with_private_dns",)),
-    ), "Issuing credentials or Cognito users to callers, and the certificate of a custom domain."),
-    Coverage("P11", (
-        Control("inference.SecureEndpoint", "alarms on 4XX and 5XX errors and p99 latency, per variant, to the alert topic", E,
-                ("tests/test_inference.py::test_alarms_watch_each_variant_and_notify_the_topic",
-                 "tests/test_inference.py::test_alarm_thresholds")),
-        Control("edge.ProtectedInferenceApi", "JSON access logs, execution logs, X-Ray, and alarms on blocked requests, errors and latency", E,
-                ("tests/test_edge.py::test_stage_logs_traces_and_throttles",
-                 "tests/test_edge.py::test_alarms_notify_the_alert_topic",
-                 "tests/test_edge.py::test_waf_logs_to_an_encrypted_group_with_credentials_redacted")),
-        Control("network.PrivateNetwork", "flow logs of all traffic (always on a VPC it creates)", D,
-                ("tests/test_network.py::test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group",
-                 "tests/test_network.py::test_existing_vpc_subnet_choice_and_flow_log_opt_out"), "create_flow_log=False"),
-        Control("audit.AlertTopic", "an email subscription to the alert topic", O,
-                ("tests/test_audit.py::test_email_subscription",), "email=..."),
-        Control("baseline.SecureSageMakerBaseline", "every log group with a retention (one year by default) and retained", E,
-                ("tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained",)),
-    ), "Someone who receives the alerts (`secure-sagemaker:alertEmail` or your own subscription) "
-       "and acts on them. SageMaker creates the `/aws/sagemaker/*` log groups of jobs and endpoints "
-       "itself: set their retention and KMS key in your account."),
-    Coverage("P12", (
-        Control("audit.AuditTrail", "a multi-region trail with global events, log-file validation, the audit key and a CloudWatch Logs copy, to a bucket only this trail may write", E,
-                ("tests/test_audit.py::test_trail_flags",
-                 "tests/test_audit.py::test_audit_key_admits_only_this_trail",
-                 "tests/test_audit.py::test_trail_bucket_policy_admits_only_this_trail")),
-        Control("audit.AuditTrail", "S3 data events (writes, or reads too) of named buckets; the baseline names its data and models buckets", O,
-                ("tests/test_audit.py::test_data_event_selectors",), "data_event_buckets=[...]"),
-        Control("account.SecureSageMakerAccountBaseline", "the account trail; leave it to the organization trail", D,
-                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",), "secure-sagemaker:organizationRunsCloudTrail=true"),
-        Control("studio.SecureStudioDomain", "the Studio user's name as `sts:SourceIdentity` on every session, so the trail names the person", D,
-                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",), "record_user_identity=False"),
-    ), "With `organizationRunsCloudTrail`, making sure the organization trail covers this account; "
-       "the retention of the trail bucket (never expired by default)."),
-    Coverage("P13", (
-        Control("audit.ThreatDetection", "a GuardDuty detector with S3 Protection, and findings of severity 4 and above to the alert topic", E,
-                ("tests/test_audit.py::test_detector_has_s3_protection_and_the_frequency",
-                 "tests/test_audit.py::test_findings_rule_forwards_findings_at_or_above_the_severity")),
-        Control("audit.ThreatDetection", "only the alert wiring, for a detector that already exists", O,
-                ("tests/test_audit.py::test_existing_detector_mode_only_wires_the_alerts",), "use_existing_detector=True"),
-        Control("account.SecureSageMakerAccountBaseline", "the detector; with the switch only its alerts, for a detector the organization runs", D,
-                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",), "secure-sagemaker:organizationRunsGuardDuty=true"),
-        Control("audit.ThreatDetection", "Malware Protection for S3 on named buckets", O,
-                ("tests/test_audit.py::test_malware_protection_plan_scans_and_tags_the_named_bucket",), "malware_scan_buckets=[...]"),
-    ), "Triage of findings, and GuardDuty's other protection plans (Runtime Monitoring, EKS) where "
-       "you run those workloads."),
-    Coverage("P14", (
-        Control("edge.ProtectedInferenceApi", "an AWS WAF web ACL on the stage: managed rule groups, a per-IP rate limit, a body-size rule, logging", E,
-                ("tests/test_edge.py::test_web_acl_is_associated_with_exactly_this_stage",
-                 "tests/test_edge.py::test_web_acl_rule_list_and_priorities",
-                 "tests/test_edge.py::test_rate_based_rule_per_client_ip",
-                 "tests/test_edge.py::test_a_body_over_the_limit_is_blocked_by_waf")),
-        Control("edge.ProtectedInferenceApi", "allow lists of IP ranges and countries", O,
-                ("tests/test_edge.py::test_allow_list_and_geo_match",), "allowed_ip_ranges=[...]"),
-        Control("inference.SecureModel", "the model's containers in the isolated subnets behind the workload security group", E,
-                ("tests/test_inference.py::test_model_is_network_isolated_in_the_private_subnets",)),
-        Control("baseline.SecureSageMakerBaseline", "the demo endpoint reachable only through the WAF-protected API", E,
-                ("tests/test_baseline.py::test_the_endpoint_is_reachable_only_through_the_waf_protected_api",)),
-    ), "Tuning the rate limit and managed rules to your traffic (false positives block real "
-       "callers); AWS Shield Advanced if you need protection against large DDoS."),
-    Coverage("P15", (
-        Control("inference.SecureEndpoint", "an anomaly-detection band on invocations, and data capture of requests and responses for review", E,
-                ("tests/test_inference.py::test_invocation_anomaly_alarm_is_an_anomaly_detection_band_above_the_upper_bound",
-                 "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket")),
-        Control("audit.AuditTrail", "CIS-style metric filters and alarms over the trail (root use, policy, key, network and trail changes)", E,
-                ("tests/test_audit.py::test_watch_patterns_are_well_formed_and_catch_their_events",
-                 "tests/test_audit.py::test_each_alarm_fires_on_one_event_and_notifies_the_topic")),
-        Control("audit.ThreatDetection", "GuardDuty's anomaly detection over CloudTrail, VPC flow logs, DNS and S3 data events", E,
-                ("tests/test_audit.py::test_detector_has_s3_protection_and_the_frequency",)),
-        Control("monitoring.SecureDataQualityMonitor", "a Model Monitor data-quality schedule (hourly by default) over the endpoint's captured requests, network-isolated in the private subnets with its volumes and reports on customer-managed keys; failed or stopped runs notify the endpoint's alarm topic", E,
-                ("tests/test_monitoring.py::test_job_reads_the_endpoints_captured_data",
-                 "tests/test_monitoring.py::test_schedule_runs_the_job_definition_on_the_endpoint",
-                 "tests/test_monitoring.py::test_job_runs_network_isolated_in_the_private_subnets_with_encrypted_traffic",
-                 "tests/test_monitoring.py::test_failed_and_stopped_runs_of_this_schedule_notify_the_endpoints_alarm_topic")),
-    ), "The baseline that makes data-quality violations meaningful (constraints and statistics computed "
-       "from the training data, e.g. with the SageMaker Python SDK) and reading the violation reports: "
-       "`SecureDataQualityMonitor` alarms on failed runs, not on drift, because the documented namespace "
-       "of the drift metrics is inconsistent; it is not part of the baseline, and Model Monitor is closed "
-       "to new customers. Model-quality, bias and explainability monitoring (they need ground truth or "
-       "Clarify). Analysis of access and flow logs beyond the alarms (Athena, Security Lake)."),
-    Coverage("P16", (
-        Control("audit.ComplianceRules", "26 AWS Config managed rules that re-check, on change and daily, what the baseline enforces", D,
-                ("tests/test_audit.py::test_config_rules_are_the_default_managed_rules",
-                 "tests/test_audit.py::test_default_rule_list_is_pinned"), "exclude_rules=[...]"),
-        Control("account.SecureSageMakerAccountBaseline", "the Config rules; leave them to the organization", D,
-                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",), "secure-sagemaker:organizationRunsConfigRules=true"),
-        Control("audit.ComplianceRules", "the configuration recorder and an encrypted delivery channel", O,
-                ("tests/test_audit.py::test_recorder_records_everything_and_delivers_encrypted",), "create_recorder=True"),
-        Control("nag.pack.SageMakerSecurityChecks", "the same rules at every synth, and `secure-sagemaker audit` on any template in CI", E,
-                ("tests/nag/test_nag_baseline_rules.py::test_the_pack_leaves_no_unacknowledged_finding_on_the_baseline",
-                 "tests/nag/test_nag_cli_audit.py::test_sarif_is_valid_against_the_schema")),
-    ), "Scheduling audits (run `audit` in CI, review Config compliance), and the audits no tool "
-       "replaces: penetration tests and access reviews."),
-    Coverage("P17", (
-        Control("nag.pack.SageMakerSecurityChecks", "the baseline passes the AwsSolutions, HIPAA Security, NIST 800-53 R5 and PCI DSS 3.2.1 packs with every remaining finding acknowledged with a reason", E,
-                ("tests/test_baseline.py::test_the_baseline_has_no_unacknowledged_finding",
-                 "tests/test_baseline.py::test_every_acknowledgment_has_a_reason",
-                 "tests/test_docs.py::test_acknowledgments_doc_lists_every_acknowledgment_of_the_baseline")),
-        Control("audit.AuditTrail", "log-file validation and a year of CloudWatch Logs retention (PCI DSS asks for a year)", E,
-                ("tests/test_audit.py::test_trail_flags",
-                 "tests/test_audit.py::test_log_group_is_encrypted_retained_and_kept_a_year")),
-    ), "Certification itself (ISO 27001/27017, SOC 2, HIPAA, GDPR) is a process of your "
-       "organization: the packs and Config rules are evidence, not an audit. Sign the AWS BAA "
-       "before HIPAA data, choose regions that meet your data-residency duties, and keep records "
-       "of processing."),
-    Coverage("P18", (
-        Control("inference.SecureModel", "model data only from an encrypted bucket, images only from named ECR repositories", E,
-                ("tests/test_inference.py::test_model_image_and_data_come_from_what_the_caller_named",)),
-        Control("baseline.SecureSageMakerBaseline", "the models bucket and an immutable, scanned ECR repository, both on the models key", E,
-                ("tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",)),
-        Control("inference.SecureEndpoint", "endpoint volumes, where the model is loaded, on the models key", E,
-                ("tests/test_inference.py::test_endpoint_config_encrypts_volumes_with_the_models_key",)),
-    ), "Copies of artifacts outside these stores (another account's registry, downloads to laptops)."),
-    Coverage("P19", (
-        Control("baseline.SecureSageMakerBaseline", "one composition covering data, processing, training, deployment and audit, with no unacknowledged finding", E,
-                ("tests/test_baseline.py::test_the_baseline_has_no_unacknowledged_finding",
-                 "tests/test_baseline.py::test_snapshot")),
-        Control("identity.Guardrails", "the same network, key and isolation settings on every processing, training, tuning and transform job started through the API", E,
-                ("tests/test_identity.py::test_guardrails_rely_exactly_on_the_pinned_pairs",)),
-        Control("inference.SecureEndpoint", "two instances by default, so one failure does not take inference down", D,
-                ("tests/test_inference.py::test_instance_counts",), "accept_single_instance=True"),
-        Control("inference.SecureEndpoint", "auto scaling between two bounds on invocations per instance, never without a maximum", O,
-                ("tests/test_inference.py::test_scaling_is_bounded_tracks_invocations_and_uses_the_service_linked_role",), "max_instance_count=..."),
-    ), "Review of training code and dependencies, and the release process of models; the baseline "
-       "scans images on push but does not gate deployment on the result."),
+    Coverage(
+        "P1",
+        (
+            Control(
+                "storage.SecureBucket",
+                "SSE-KMS with a customer-managed key and S3 Bucket Keys; uploads that ask for another encryption "
+                "or key are denied",
+                E,
+                (
+                    "tests/test_storage.py::test_secure_bucket_is_sse_kms_with_bucket_key",
+                    "tests/test_storage.py::test_secure_bucket_denies_uploads_with_other_encryption_or_key",
+                    "tests/test_storage.py::test_a_control_removed_after_construction_fails_synthesis",
+                ),
+            ),
+            Control(
+                "studio.SecureStudioDomain",
+                "the home EFS and every space volume encrypted with the data key",
+                E,
+                ("tests/test_studio.py::test_domain_encrypts_efs_and_spaces_with_the_data_key",),
+            ),
+            Control(
+                "studio.SecureNotebookInstance",
+                "the ML storage volume encrypted with the data key",
+                E,
+                ("tests/test_studio.py::test_notebook_is_off_the_internet_without_root_encrypted_and_imdsv2_only",),
+            ),
+            Control(
+                "inference.SecureEndpoint",
+                "instance volumes and captured data encrypted with the models key",
+                E,
+                (
+                    "tests/test_inference.py::test_endpoint_config_encrypts_volumes_with_the_models_key",
+                    "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket",
+                ),
+            ),
+            Control(
+                "feature_store.SecureFeatureGroup",
+                "the online store encrypted with the given customer-managed key and the offline store in a "
+                "SecureBucket under that bucket's key",
+                E,
+                (
+                    "tests/test_feature_store.py::test_online_store_is_encrypted_with_the_given_key",
+                    "tests/test_feature_store.py::test_offline_store_is_in_the_bucket_and_prefix_under_the_buckets_key",
+                    "tests/test_feature_store.py::test_encryption_is_checked_again_at_synth",
+                ),
+            ),
+            Control(
+                "identity.Guardrails",
+                "denies jobs, notebooks, endpoint configs and domains created through the API without an approved "
+                "volume and output key",
+                E,
+                ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",),
+            ),
+            Control(
+                "network.PrivateNetwork",
+                "the flow-log group encrypted with the logs key",
+                E,
+                ("tests/test_network.py::test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group",),
+            ),
+            Control(
+                "audit.AlertTopic",
+                "the alert topic encrypted with a customer-managed key",
+                E,
+                ("tests/test_audit.py::test_topic_is_encrypted_with_the_alerts_key",),
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "every data bucket, volume, log group, repository and topic of the baseline on a customer-managed "
+                "key (the access-log bucket is SSE-S3, see below)",
+                E,
+                (
+                    "tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",
+                    "tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained",
+                ),
+            ),
+        ),
+        "Stores you create outside these constructs (feature groups defined without `SecureFeatureGroup`, "
+        "jobs started from code, databases): the pack's `*Kms` rules flag them in templates and `Guardrails` "
+        "covers the API, but only if you attach it to the roles that create them. The access-log bucket is "
+        "SSE-S3, because S3 server access logging cannot write to an SSE-KMS bucket.",
+    ),
+    Coverage(
+        "P2",
+        (
+            Control(
+                "storage.SecureBucket",
+                "requests without TLS, or with TLS older than 1.2, are denied (also on `AccessLogBucket`)",
+                E,
+                ("tests/test_storage.py::test_every_bucket_denies_requests_without_tls_1_2",),
+            ),
+            Control(
+                "audit.AlertTopic",
+                "publishing without TLS is denied",
+                E,
+                ("tests/test_audit.py::test_topic_policy_requires_tls_and_admits_only_the_publishing_services",),
+            ),
+            Control(
+                "network.PrivateNetwork",
+                "the endpoint security group admits only HTTPS (TCP 443) from the VPC",
+                E,
+                ("tests/test_network.py::test_endpoint_security_group_admits_only_https_from_the_vpc_cidr",),
+            ),
+            Control(
+                "identity.Guardrails",
+                "training and processing jobs without inter-container traffic encryption are denied",
+                E,
+                ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",),
+            ),
+            Control(
+                "edge.ProtectedInferenceApi",
+                "a custom domain only with the TLS 1.2 security policy, and the default endpoint then disabled",
+                O,
+                ("tests/test_edge.py::test_custom_domain_uses_tls_1_2_and_replaces_the_default_endpoint",),
+                "domain_name=...",
+            ),
+        ),
+        "The link between your premises and AWS (Site-to-Site VPN or Direct Connect with MACsec) and "
+        "clients that speak TLS 1.2 or later; the library sets up no hybrid connectivity.",
+    ),
+    Coverage(
+        "P3",
+        (
+            Control(
+                "encryption.KeyRing",
+                "automatic rotation on every key, every `rotation_period` (90 to 2560 days); rotation cannot be "
+                "turned off",
+                E,
+                (
+                    "tests/test_encryption.py::test_every_key_rotates_with_the_configured_period",
+                    "tests/test_encryption.py::test_rotation_turned_off_after_construction_fails_synthesis",
+                    "tests/test_baseline.py::test_every_key_rotates_and_is_retained",
+                ),
+            ),
+            Control(
+                "storage.SecureBucket",
+                "the key it creates when given none rotates too",
+                E,
+                ("tests/test_storage.py::test_created_key_rotates_is_retained_and_usable_only_through_s3",),
+            ),
+        ),
+        "Keys you import with your own key material (KMS cannot rotate them) and any key you pass in "
+        "from outside the library: the `SageMakerSecurity-KmsKeyRotation` rule flags those in a template.",
+    ),
+    Coverage(
+        "P4",
+        (
+            Control(
+                "encryption.KeyRing",
+                "separate customer-managed keys per purpose (data, models, logs, alerts, audit) with aliases, retained",
+                E,
+                (
+                    "tests/test_encryption.py::test_every_key_has_its_alias",
+                    "tests/test_encryption.py::test_every_key_is_retained_with_its_pending_window",
+                ),
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "the data and models buckets on rotating customer-managed keys, never an AWS managed key",
+                E,
+                ("tests/test_baseline.py::test_data_buckets_are_sse_kms_with_a_rotating_customer_key_and_logged",),
+            ),
+        ),
+        "",
+    ),
+    Coverage(
+        "P5",
+        (
+            Control(
+                "encryption.KeyRing",
+                "key policies without `kms:*` or any principal; administration without cryptographic actions; use "
+                "only through the AWS services that need each key, from this account",
+                E,
+                (
+                    "tests/test_encryption.py::test_no_key_policy_grants_kms_star_or_any_principal",
+                    "tests/test_encryption.py::test_administration_has_no_cryptographic_actions",
+                    "tests/test_encryption.py::test_use_only_through_services_of_this_account",
+                    "tests/test_encryption.py::test_allow_service_refuses_unscoped_or_kms_star",
+                ),
+            ),
+            Control(
+                "identity.ExecutionRole",
+                "key use limited to the keys it is given, grants only for AWS resources",
+                E,
+                ("tests/test_identity.py::test_keys_are_the_given_ones_and_the_buckets_keys",),
+            ),
+        ),
+        "Who may administer keys: the key policies trust the account, so your IAM policies decide "
+        "which people hold `kms:ScheduleKeyDeletion` and `kms:PutKeyPolicy`; deny those in an SCP "
+        "outside a break-glass role.",
+    ),
+    Coverage(
+        "P6",
+        (
+            Control(
+                "identity.ExecutionRole",
+                "permissions only from its props, in one customer-managed policy: no `*` action, objects scoped "
+                "to named prefixes, no delete; trust only SageMaker of this account and region",
+                E,
+                (
+                    "tests/test_identity.py::test_no_wildcard_action_anywhere",
+                    "tests/test_identity.py::test_object_access_is_scoped_to_named_prefixes",
+                    "tests/test_identity.py::test_trust_admits_sagemaker_of_this_account_and_region_only",
+                    "tests/test_identity.py::test_resource_star_only_on_documented_actions",
+                ),
+            ),
+            Control(
+                "identity.Guardrails",
+                "`iam:PassRole` only for the execution roles and only to SageMaker",
+                E,
+                ("tests/test_identity.py::test_pass_role_only_for_execution_roles_and_only_to_sagemaker",),
+            ),
+            Control(
+                "studio.SecureNotebookInstance",
+                "no root access for notebook users",
+                D,
+                ("tests/test_studio.py::test_root_access_opt_out_is_visible_in_the_template_and_nothing_else_relaxes",),
+                "allow_root_access=True",
+            ),
+            Control(
+                "studio.SecureStudioDomain",
+                "no Docker access (root-equivalent) from Studio spaces",
+                D,
+                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",),
+                "allow_docker_access=True",
+            ),
+            Control(
+                "edge.ProtectedInferenceApi",
+                "the integration role may only invoke the one endpoint",
+                E,
+                ("tests/test_edge.py::test_integration_role_may_only_invoke_the_one_endpoint",),
+            ),
+        ),
+        "Attaching `Guardrails.policy` to every data-scientist and pipeline role, federation with MFA "
+        "for people, and periodic access reviews: the library creates the workload roles, not your "
+        "people's.",
+    ),
+    Coverage(
+        "P7",
+        (
+            Control(
+                "network.PrivateNetwork",
+                "a workload security group that talks only to the endpoints and itself; an endpoint group that "
+                "admits only HTTPS from the VPC; the default group emptied",
+                E,
+                (
+                    "tests/test_network.py::test_workload_security_group_talks_only_to_endpoints_and_itself",
+                    "tests/test_network.py::test_default_security_group_is_emptied",
+                ),
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "Studio, the notebook and the model in the isolated subnets with the workload security group",
+                E,
+                (
+                    "tests/test_baseline.py::test_sagemaker_workloads_run_in_the_isolated_subnets_with_the_workload_group",
+                ),
+            ),
+        ),
+        "Network ACLs: the VPC keeps its default ACL and relies on security groups (stateful, per "
+        "resource); add stateless ACLs if your policy requires them.",
+    ),
+    Coverage(
+        "P8",
+        (
+            Control(
+                "network.PrivateNetwork",
+                "isolated subnets only: no internet gateway, NAT or default route",
+                E,
+                (
+                    "tests/test_network.py::test_no_internet_gateway_nat_or_default_route",
+                    "tests/test_baseline.py::test_no_route_to_the_internet",
+                ),
+            ),
+            Control(
+                "inference.SecureModel",
+                "the container runs network-isolated inside the VPC",
+                D,
+                (
+                    "tests/test_inference.py::test_model_is_network_isolated_in_the_private_subnets",
+                    "tests/test_inference.py::test_network_access_opt_out_is_visible_and_keeps_the_vpc",
+                ),
+                "allow_network_access=True",
+            ),
+            Control(
+                "studio.SecureStudioDomain",
+                "VpcOnly app network access in the isolated subnets",
+                E,
+                ("tests/test_studio.py::test_domain_is_vpc_only_with_iam_auth_in_the_isolated_subnets",),
+            ),
+            Control(
+                "studio.SecureNotebookInstance",
+                "no direct internet access, in an isolated subnet",
+                E,
+                ("tests/test_studio.py::test_notebook_is_off_the_internet_without_root_encrypted_and_imdsv2_only",),
+            ),
+            Control(
+                "identity.Guardrails",
+                "training, processing, tuning and transform jobs outside the approved subnets and security "
+                "groups, or without network isolation, are denied",
+                E,
+                (
+                    "tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",
+                    "tests/test_identity.py::test_hand_picked_requests",
+                ),
+            ),
+        ),
+        "Training jobs are started from code, not CloudFormation: only `Guardrails` attached to the "
+        "roles that start them keeps those jobs in the VPC.",
+    ),
+    Coverage(
+        "P9",
+        (
+            Control(
+                "network.PrivateNetwork",
+                "interface endpoints with private DNS for every API a VpcOnly workload calls, the S3 gateway "
+                "endpoint, and a policy on each",
+                E,
+                (
+                    "tests/test_network.py::test_default_interface_endpoints_are_the_sagemaker_list_with_private_dns",
+                    "tests/test_network.py::test_interface_endpoint_policies",
+                    "tests/test_network.py::test_s3_gateway_endpoint_on_isolated_route_tables_with_perimeter_policy",
+                    "tests/test_baseline.py::test_interface_endpoints_cover_the_sagemaker_apis",
+                ),
+            ),
+            Control(
+                "storage.SecureBucket",
+                "every request denied unless it comes through the named VPC endpoints (with a break-glass principal)",
+                O,
+                ("tests/test_storage.py::test_vpc_endpoint_mode_denies_everything_outside_the_endpoints",),
+                "allowed_vpc_endpoint_ids=[...]",
+            ),
+            Control(
+                "network.PrivateNetwork",
+                "HTTPS from the workload security group to S3 through the gateway endpoint, by the Region's S3 "
+                "prefix list looked up at deploy time (read-only custom resource)",
+                D,
+                (
+                    "tests/test_network.py::test_s3_prefix_list_is_looked_up_at_deploy_time_with_a_read_only_role",
+                    "tests/test_network.py::test_a_given_prefix_list_id_needs_no_lookup",
+                ),
+                "s3_prefix_list_id='pl-...'",
+            ),
+        ),
+        "Which AWS APIs your workloads may reach beyond the endpoint list (`interface_endpoints`), and "
+        "the endpoint policies' scope when you share the VPC with other teams.",
+    ),
+    Coverage(
+        "P10",
+        (
+            Control(
+                "edge.ProtectedInferenceApi",
+                "HTTPS-only API Gateway in front of the endpoint, IAM (SigV4) or Cognito on every method; a "
+                "method added without authorization fails synthesis",
+                E,
+                (
+                    "tests/test_edge.py::test_every_method_requires_authorization",
+                    "tests/test_edge.py::test_a_method_added_without_authorization_fails_synthesis",
+                ),
+            ),
+            Control(
+                "edge.ProtectedInferenceApi",
+                "a private API reachable only through an `execute-api` VPC endpoint",
+                O,
+                ("tests/test_edge.py::test_internal_api_admits_only_its_vpc_endpoint",),
+                "internal_only=True",
+            ),
+            Control(
+                "network.PrivateNetwork",
+                "in-VPC callers reach `sagemaker.runtime` through its interface endpoint, HTTPS only",
+                E,
+                ("tests/test_network.py::test_default_interface_endpoints_are_the_sagemaker_list_with_private_dns",),
+            ),
+        ),
+        "Issuing credentials or Cognito users to callers, and the certificate of a custom domain.",
+    ),
+    Coverage(
+        "P11",
+        (
+            Control(
+                "inference.SecureEndpoint",
+                "alarms on 4XX and 5XX errors and p99 latency, per variant, to the alert topic",
+                E,
+                (
+                    "tests/test_inference.py::test_alarms_watch_each_variant_and_notify_the_topic",
+                    "tests/test_inference.py::test_alarm_thresholds",
+                ),
+            ),
+            Control(
+                "edge.ProtectedInferenceApi",
+                "JSON access logs, execution logs, X-Ray, and alarms on blocked requests, errors and latency",
+                E,
+                (
+                    "tests/test_edge.py::test_stage_logs_traces_and_throttles",
+                    "tests/test_edge.py::test_alarms_notify_the_alert_topic",
+                    "tests/test_edge.py::test_waf_logs_to_an_encrypted_group_with_credentials_redacted",
+                ),
+            ),
+            Control(
+                "network.PrivateNetwork",
+                "flow logs of all traffic (always on a VPC it creates)",
+                D,
+                (
+                    "tests/test_network.py::test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group",
+                    "tests/test_network.py::test_existing_vpc_subnet_choice_and_flow_log_opt_out",
+                ),
+                "create_flow_log=False",
+            ),
+            Control(
+                "audit.AlertTopic",
+                "an email subscription to the alert topic",
+                O,
+                ("tests/test_audit.py::test_email_subscription",),
+                "email=...",
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "every log group with a retention (one year by default) and retained",
+                E,
+                ("tests/test_baseline.py::test_every_log_group_is_encrypted_with_retention_and_retained",),
+            ),
+        ),
+        "Someone who receives the alerts (`secure-sagemaker:alertEmail` or your own subscription) "
+        "and acts on them. SageMaker creates the `/aws/sagemaker/*` log groups of jobs and endpoints "
+        "itself: set their retention and KMS key in your account.",
+    ),
+    Coverage(
+        "P12",
+        (
+            Control(
+                "audit.AuditTrail",
+                "a multi-region trail with global events, log-file validation, the audit key and a CloudWatch "
+                "Logs copy, to a bucket only this trail may write",
+                E,
+                (
+                    "tests/test_audit.py::test_trail_flags",
+                    "tests/test_audit.py::test_audit_key_admits_only_this_trail",
+                    "tests/test_audit.py::test_trail_bucket_policy_admits_only_this_trail",
+                ),
+            ),
+            Control(
+                "audit.AuditTrail",
+                "S3 data events (writes, or reads too) of named buckets; the baseline names its data and models "
+                "buckets",
+                O,
+                ("tests/test_audit.py::test_data_event_selectors",),
+                "data_event_buckets=[...]",
+            ),
+            Control(
+                "account.SecureSageMakerAccountBaseline",
+                "the account trail; leave it to the organization trail",
+                D,
+                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",),
+                "secure-sagemaker:organizationRunsCloudTrail=true",
+            ),
+            Control(
+                "studio.SecureStudioDomain",
+                "the Studio user's name as `sts:SourceIdentity` on every session, so the trail names the person",
+                D,
+                ("tests/test_studio.py::test_domain_restricts_docker_and_records_the_user_by_default",),
+                "record_user_identity=False",
+            ),
+        ),
+        "With `organizationRunsCloudTrail`, making sure the organization trail covers this account; "
+        "the retention of the trail bucket (never expired by default).",
+    ),
+    Coverage(
+        "P13",
+        (
+            Control(
+                "audit.ThreatDetection",
+                "a GuardDuty detector with S3 Protection, and findings of severity 4 and above to the alert topic",
+                E,
+                (
+                    "tests/test_audit.py::test_detector_has_s3_protection_and_the_frequency",
+                    "tests/test_audit.py::test_findings_rule_forwards_findings_at_or_above_the_severity",
+                ),
+            ),
+            Control(
+                "audit.ThreatDetection",
+                "only the alert wiring, for a detector that already exists",
+                O,
+                ("tests/test_audit.py::test_existing_detector_mode_only_wires_the_alerts",),
+                "use_existing_detector=True",
+            ),
+            Control(
+                "account.SecureSageMakerAccountBaseline",
+                "the detector; with the switch only its alerts, for a detector the organization runs",
+                D,
+                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",),
+                "secure-sagemaker:organizationRunsGuardDuty=true",
+            ),
+            Control(
+                "audit.ThreatDetection",
+                "Malware Protection for S3 on named buckets",
+                O,
+                ("tests/test_audit.py::test_malware_protection_plan_scans_and_tags_the_named_bucket",),
+                "malware_scan_buckets=[...]",
+            ),
+        ),
+        "Triage of findings, and GuardDuty's other protection plans (Runtime Monitoring, EKS) where "
+        "you run those workloads.",
+    ),
+    Coverage(
+        "P14",
+        (
+            Control(
+                "edge.ProtectedInferenceApi",
+                "an AWS WAF web ACL on the stage: managed rule groups, a per-IP rate limit, a body-size rule, logging",
+                E,
+                (
+                    "tests/test_edge.py::test_web_acl_is_associated_with_exactly_this_stage",
+                    "tests/test_edge.py::test_web_acl_rule_list_and_priorities",
+                    "tests/test_edge.py::test_rate_based_rule_per_client_ip",
+                    "tests/test_edge.py::test_a_body_over_the_limit_is_blocked_by_waf",
+                ),
+            ),
+            Control(
+                "edge.ProtectedInferenceApi",
+                "allow lists of IP ranges and countries",
+                O,
+                ("tests/test_edge.py::test_allow_list_and_geo_match",),
+                "allowed_ip_ranges=[...]",
+            ),
+            Control(
+                "inference.SecureModel",
+                "the model's containers in the isolated subnets behind the workload security group",
+                E,
+                ("tests/test_inference.py::test_model_is_network_isolated_in_the_private_subnets",),
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "the demo endpoint reachable only through the WAF-protected API",
+                E,
+                ("tests/test_baseline.py::test_the_endpoint_is_reachable_only_through_the_waf_protected_api",),
+            ),
+        ),
+        "Tuning the rate limit and managed rules to your traffic (false positives block real "
+        "callers); AWS Shield Advanced if you need protection against large DDoS.",
+    ),
+    Coverage(
+        "P15",
+        (
+            Control(
+                "inference.SecureEndpoint",
+                "an anomaly-detection band on invocations, and data capture of requests and responses for review",
+                E,
+                (
+                    "tests/test_inference.py::test_invocation_anomaly_alarm_is_an_anomaly_detection_band_above_the_upper_bound",
+                    "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket",
+                ),
+            ),
+            Control(
+                "audit.AuditTrail",
+                "CIS-style metric filters and alarms over the trail (root use, policy, key, network and trail changes)",
+                E,
+                (
+                    "tests/test_audit.py::test_watch_patterns_are_well_formed_and_catch_their_events",
+                    "tests/test_audit.py::test_each_alarm_fires_on_one_event_and_notifies_the_topic",
+                ),
+            ),
+            Control(
+                "audit.ThreatDetection",
+                "GuardDuty's anomaly detection over CloudTrail, VPC flow logs, DNS and S3 data events",
+                E,
+                ("tests/test_audit.py::test_detector_has_s3_protection_and_the_frequency",),
+            ),
+            Control(
+                "monitoring.SecureDataQualityMonitor",
+                "a Model Monitor data-quality schedule (hourly by default) over the endpoint's captured requests, "
+                "network-isolated in the private subnets with its volumes and reports on customer-managed keys; "
+                "failed or stopped runs notify the endpoint's alarm topic",
+                E,
+                (
+                    "tests/test_monitoring.py::test_job_reads_the_endpoints_captured_data",
+                    "tests/test_monitoring.py::test_schedule_runs_the_job_definition_on_the_endpoint",
+                    "tests/test_monitoring.py::test_job_runs_network_isolated_in_the_private_subnets_with_encrypted_traffic",
+                    "tests/test_monitoring.py::test_failed_and_stopped_runs_of_this_schedule_notify_the_endpoints_alarm_topic",
+                ),
+            ),
+        ),
+        "The baseline that makes data-quality violations meaningful (constraints and statistics computed "
+        "from the training data, e.g. with the SageMaker Python SDK) and reading the violation reports: "
+        "`SecureDataQualityMonitor` alarms on failed runs, not on drift, because the documented namespace "
+        "of the drift metrics is inconsistent; it is not part of the baseline, and Model Monitor is closed "
+        "to new customers. Model-quality, bias and explainability monitoring (they need ground truth or "
+        "Clarify). Analysis of access and flow logs beyond the alarms (Athena, Security Lake).",
+    ),
+    Coverage(
+        "P16",
+        (
+            Control(
+                "audit.ComplianceRules",
+                "26 AWS Config managed rules that re-check, on change and daily, what the baseline enforces",
+                D,
+                (
+                    "tests/test_audit.py::test_config_rules_are_the_default_managed_rules",
+                    "tests/test_audit.py::test_default_rule_list_is_pinned",
+                ),
+                "exclude_rules=[...]",
+            ),
+            Control(
+                "account.SecureSageMakerAccountBaseline",
+                "the Config rules; leave them to the organization",
+                D,
+                ("tests/test_real_apps.py::test_organization_switches_shape_the_account_baseline",),
+                "secure-sagemaker:organizationRunsConfigRules=true",
+            ),
+            Control(
+                "audit.ComplianceRules",
+                "the configuration recorder and an encrypted delivery channel",
+                O,
+                ("tests/test_audit.py::test_recorder_records_everything_and_delivers_encrypted",),
+                "create_recorder=True",
+            ),
+            Control(
+                "nag.pack.SageMakerSecurityChecks",
+                "the same rules at every synth, and `secure-sagemaker audit` on any template in CI",
+                E,
+                (
+                    "tests/nag/test_nag_baseline_rules.py::test_the_pack_leaves_no_unacknowledged_finding_on_the_baseline",
+                    "tests/nag/test_nag_cli_audit.py::test_sarif_is_valid_against_the_schema",
+                ),
+            ),
+        ),
+        "Scheduling audits (run `audit` in CI, review Config compliance), and the audits no tool "
+        "replaces: penetration tests and access reviews.",
+    ),
+    Coverage(
+        "P17",
+        (
+            Control(
+                "nag.pack.SageMakerSecurityChecks",
+                "the baseline passes the AwsSolutions, HIPAA Security, NIST 800-53 R5 and PCI DSS 3.2.1 packs "
+                "with every remaining finding acknowledged with a reason",
+                E,
+                (
+                    "tests/test_baseline.py::test_the_baseline_has_no_unacknowledged_finding",
+                    "tests/test_baseline.py::test_every_acknowledgment_has_a_reason",
+                    "tests/test_docs.py::test_acknowledgments_doc_lists_every_acknowledgment_of_the_baseline",
+                ),
+            ),
+            Control(
+                "audit.AuditTrail",
+                "log-file validation and a year of CloudWatch Logs retention (PCI DSS asks for a year)",
+                E,
+                (
+                    "tests/test_audit.py::test_trail_flags",
+                    "tests/test_audit.py::test_log_group_is_encrypted_retained_and_kept_a_year",
+                ),
+            ),
+        ),
+        "Certification itself (ISO 27001/27017, SOC 2, HIPAA, GDPR) is a process of your "
+        "organization: the packs and Config rules are evidence, not an audit. Sign the AWS BAA "
+        "before HIPAA data, choose regions that meet your data-residency duties, and keep records "
+        "of processing.",
+    ),
+    Coverage(
+        "P18",
+        (
+            Control(
+                "inference.SecureModel",
+                "model data only from an encrypted bucket, images only from named ECR repositories",
+                E,
+                ("tests/test_inference.py::test_model_image_and_data_come_from_what_the_caller_named",),
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "the models bucket and an immutable, scanned ECR repository, both on the models key",
+                E,
+                ("tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",),
+            ),
+            Control(
+                "inference.SecureEndpoint",
+                "endpoint volumes, where the model is loaded, on the models key",
+                E,
+                ("tests/test_inference.py::test_endpoint_config_encrypts_volumes_with_the_models_key",),
+            ),
+        ),
+        "Copies of artifacts outside these stores (another account's registry, downloads to laptops).",
+    ),
+    Coverage(
+        "P19",
+        (
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "one composition covering data, processing, training, deployment and audit, with no "
+                "unacknowledged finding",
+                E,
+                (
+                    "tests/test_baseline.py::test_the_baseline_has_no_unacknowledged_finding",
+                    "tests/test_baseline.py::test_snapshot",
+                ),
+            ),
+            Control(
+                "identity.Guardrails",
+                "the same network, key and isolation settings on every processing, training, tuning and transform "
+                "job started through the API",
+                E,
+                ("tests/test_identity.py::test_guardrails_rely_exactly_on_the_pinned_pairs",),
+            ),
+            Control(
+                "inference.SecureEndpoint",
+                "two instances by default, so one failure does not take inference down",
+                D,
+                ("tests/test_inference.py::test_instance_counts",),
+                "accept_single_instance=True",
+            ),
+            Control(
+                "inference.SecureEndpoint",
+                "auto scaling between two bounds on invocations per instance, never without a maximum",
+                O,
+                (
+                    "tests/test_inference.py::test_scaling_is_bounded_tracks_invocations_and_uses_the_service_linked_role",
+                ),
+                "max_instance_count=...",
+            ),
+        ),
+        "Review of training code and dependencies, and the release process of models; the baseline "
+        "scans images on push but does not gate deployment on the result.",
+    ),
 )

@@ -27,7 +27,9 @@ def add_diff(subparsers: argparse._SubParsersAction) -> Handler:
     )
     parser.add_argument("base", metavar="BASE", help="the version before the change (cdk.out, folder or template)")
     parser.add_argument("head", metavar="HEAD", help="the version after the change")
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
+    )
     add_account_and_output(parser)
     return one_line_errors("diff", _diff)
 

@@ -155,7 +155,10 @@ def _acknowledgments(entries: Any) -> dict[str, str]:
 
 def template_acknowledgments(template: Template) -> dict[tuple[str, str], str]:
     """``{(logical id or "(template)", rule): reason}`` from the template's ``cdk_nag`` metadata."""
-    found = {("(template)", rule): reason for rule, reason in _acknowledgments(as_dict(template.body.get("Metadata")).get(NAG_METADATA_KEY)).items()}
+    found = {
+        ("(template)", rule): reason
+        for rule, reason in _acknowledgments(as_dict(template.body.get("Metadata")).get(NAG_METADATA_KEY)).items()
+    }
     for logical_id, resource in _resources(template).items():
         for rule, reason in _acknowledgments(as_dict(resource.get("Metadata")).get(NAG_METADATA_KEY)).items():
             found[(logical_id, rule)] = reason
@@ -206,7 +209,9 @@ def _stateful(name: str, logical_id: str, old: dict, new: dict | None, renamed_t
         )
         return [Change("stateful", True, name, logical_id, cfn_type, what + kept)]
     if new.get("Type") != cfn_type:
-        return [Change("stateful", True, name, logical_id, cfn_type, f"REPLACED: its type changes to {new.get('Type')}")]
+        return [
+            Change("stateful", True, name, logical_id, cfn_type, f"REPLACED: its type changes to {new.get('Type')}")
+        ]
     old_props, new_props = as_dict(old.get("Properties")), as_dict(new.get("Properties"))
     changed = [p for p in create_only_properties(cfn_type) if _canon(old_props.get(p)) != _canon(new_props.get(p))]
     changes: list[Change] = []
@@ -223,15 +228,34 @@ def _stateful(name: str, logical_id: str, old: dict, new: dict | None, renamed_t
                 name,
                 logical_id,
                 cfn_type,
-                f"REPLACED: {', '.join(changed)} can only be set on creation, so CloudFormation creates a new resource{kept}",
+                f"REPLACED: {', '.join(changed)} can only be set on creation, so CloudFormation creates a new "
+                f"resource{kept}",
             )
         )
     for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
         was, now = old.get(attribute), new.get(attribute)
         if was in controls.KEEPING_POLICIES and now not in controls.KEEPING_POLICIES:
-            changes.append(Change("control", True, name, logical_id, cfn_type, f"{attribute} {was} -> {now or '(absent: Delete)'}: the data is no longer kept"))
+            changes.append(
+                Change(
+                    "control",
+                    True,
+                    name,
+                    logical_id,
+                    cfn_type,
+                    f"{attribute} {was} -> {now or '(absent: Delete)'}: the data is no longer kept",
+                )
+            )
         elif now in controls.KEEPING_POLICIES and was not in controls.KEEPING_POLICIES:
-            changes.append(Change("control", False, name, logical_id, cfn_type, f"{attribute} {was or '(absent)'} -> {now}: the data is kept"))
+            changes.append(
+                Change(
+                    "control",
+                    False,
+                    name,
+                    logical_id,
+                    cfn_type,
+                    f"{attribute} {was or '(absent)'} -> {now}: the data is kept",
+                )
+            )
     return changes
 
 
@@ -256,7 +280,11 @@ def _security_group_rules(resources: dict[str, dict]) -> dict[tuple[str, str], s
         elif cfn_type in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
             group = properties.get("GroupId")
             ref = as_dict(group).get("Ref") or (as_list(as_dict(group).get("Fn::GetAtt")) or [None])[0]
-            add(ref if isinstance(ref, str) else _canon(group), "ingress" if cfn_type.endswith("Ingress") else "egress", properties)
+            add(
+                ref if isinstance(ref, str) else _canon(group),
+                "ingress" if cfn_type.endswith("Ingress") else "egress",
+                properties,
+            )
     return rules
 
 
@@ -284,7 +312,9 @@ def _within(new: str, old: str) -> bool:
             return False
         if peer in a:
             try:
-                if not ipaddress.ip_network(a[peer], strict=False).subnet_of(ipaddress.ip_network(b[peer], strict=False)):
+                if not ipaddress.ip_network(a[peer], strict=False).subnet_of(
+                    ipaddress.ip_network(b[peer], strict=False)
+                ):
                     return False
             except (TypeError, ValueError):
                 if a[peer] != b[peer]:
@@ -299,15 +329,32 @@ def _network(name: str, old_resources: dict[str, dict], new_resources: dict[str,
         before = old_rules.get((group, direction), set())
         for rule in sorted(rules - before):
             if any(_within(rule, old) for old in before):
-                changes.append(Change("network", False, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule narrowed: {rule}"))
+                changes.append(
+                    Change(
+                        "network", False, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule narrowed: {rule}"
+                    )
+                )
                 continue
-            changes.append(Change("network", True, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule added: {rule}"))
+            changes.append(
+                Change("network", True, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule added: {rule}")
+            )
         for rule in sorted(before - rules):
-            changes.append(Change("network", False, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule removed: {rule}"))
+            changes.append(
+                Change("network", False, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule removed: {rule}")
+            )
     for (group, direction), rules in sorted(old_rules.items()):
         if (group, direction) not in new_rules:
             for rule in sorted(rules):
-                changes.append(Change("network", False, name, group, "AWS::EC2::SecurityGroup", f"{direction} rule removed with its group: {rule}"))
+                changes.append(
+                    Change(
+                        "network",
+                        False,
+                        name,
+                        group,
+                        "AWS::EC2::SecurityGroup",
+                        f"{direction} rule removed with its group: {rule}",
+                    )
+                )
     for logical_id, new in new_resources.items():
         cfn_type = new.get("Type", "")
         if cfn_type not in _NETWORK_TYPES:
@@ -316,25 +363,60 @@ def _network(name: str, old_resources: dict[str, dict], new_resources: dict[str,
         new_props = as_dict(new.get("Properties"))
         if old is None:
             if cfn_type in _NETWORK_OPENINGS:
-                changes.append(Change("network", True, name, logical_id, cfn_type, f"added: a {cfn_type.split('::')[-1]} opens a path out of (or into) the network"))
+                changes.append(
+                    Change(
+                        "network",
+                        True,
+                        name,
+                        logical_id,
+                        cfn_type,
+                        f"added: a {cfn_type.split('::')[-1]} opens a path out of (or into) the network",
+                    )
+                )
             elif cfn_type == "AWS::EC2::Route" and any(k in new_props for k in _ROUTE_TARGETS):
                 target = next(k for k in _ROUTE_TARGETS if k in new_props)
-                changes.append(Change("network", True, name, logical_id, cfn_type, f"route added to {target} {_canon(new_props[target])}"))
+                changes.append(
+                    Change(
+                        "network",
+                        True,
+                        name,
+                        logical_id,
+                        cfn_type,
+                        f"route added to {target} {_canon(new_props[target])}",
+                    )
+                )
             elif cfn_type == "AWS::EC2::NetworkAclEntry" and str(new_props.get("RuleAction", "")).lower() == "allow":
-                changes.append(Change("network", True, name, logical_id, cfn_type, f"network ACL allow entry added: {_canon(_without_cosmetic(new_props))}"))
+                changes.append(
+                    Change(
+                        "network",
+                        True,
+                        name,
+                        logical_id,
+                        cfn_type,
+                        f"network ACL allow entry added: {_canon(_without_cosmetic(new_props))}",
+                    )
+                )
             else:
                 changes.append(Change("network", None, name, logical_id, cfn_type, "added"))
             continue
         old_props = as_dict(old.get("Properties"))
         if _canon(_without_cosmetic(old_props)) != _canon(_without_cosmetic(new_props)):
-            keys = sorted(k for k in set(old_props) | set(new_props) if k not in _COSMETIC and _canon(old_props.get(k)) != _canon(new_props.get(k)))
+            keys = sorted(
+                k
+                for k in set(old_props) | set(new_props)
+                if k not in _COSMETIC and _canon(old_props.get(k)) != _canon(new_props.get(k))
+            )
             worse = cfn_type == "AWS::EC2::Route" and any(k in _ROUTE_TARGETS for k in keys)
-            changes.append(Change("network", True if worse else None, name, logical_id, cfn_type, f"changed: {', '.join(keys)}"))
+            changes.append(
+                Change("network", True if worse else None, name, logical_id, cfn_type, f"changed: {', '.join(keys)}")
+            )
     for logical_id, old in old_resources.items():
         cfn_type = old.get("Type", "")
         if logical_id not in new_resources and cfn_type in _NETWORK_TYPES:
             properties = as_dict(old.get("Properties"))
-            better = cfn_type in _NETWORK_OPENINGS or (cfn_type == "AWS::EC2::Route" and any(k in properties for k in _ROUTE_TARGETS))
+            better = cfn_type in _NETWORK_OPENINGS or (
+                cfn_type == "AWS::EC2::Route" and any(k in properties for k in _ROUTE_TARGETS)
+            )
             changes.append(Change("network", False if better else None, name, logical_id, cfn_type, "removed"))
     return changes
 
@@ -346,7 +428,9 @@ def _references(value: Any, found: set[str]) -> set[str]:
             if key == "Ref" and isinstance(arg, str):
                 found.add(arg)
             elif key == "Fn::GetAtt":
-                target = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+                target = (
+                    arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+                )
                 if isinstance(target, str):
                     found.add(target)
             elif key == "Fn::Sub":
@@ -378,7 +462,12 @@ def _edges(old_resources: dict[str, dict]) -> dict[str, set[str]]:
 
 
 def _control_removed(
-    name: str, logical_id: str, cfn_type: str, old_resources: dict[str, dict], new_resources: dict[str, dict], edges: dict[str, set[str]]
+    name: str,
+    logical_id: str,
+    cfn_type: str,
+    old_resources: dict[str, dict],
+    new_resources: dict[str, dict],
+    edges: dict[str, set[str]],
 ) -> Change:
     """A removed control is worse, unless everything it protected went with it (an alarm on a
     deleted endpoint, the WAF of a deleted API): then it is shown for review."""
@@ -391,12 +480,18 @@ def _control_removed(
             seen.add(neighbour)
             if old_resources[neighbour].get("Type") in controls.CONTROL_TYPES:
                 todo.append(neighbour)
-            elif not is_stateful(old_resources[neighbour].get("Type", "")) and not old_resources[neighbour].get("Type", "").startswith("AWS::IAM::"):
+            elif not is_stateful(old_resources[neighbour].get("Type", "")) and not old_resources[neighbour].get(
+                "Type", ""
+            ).startswith("AWS::IAM::"):
                 protected.add(neighbour)
     if protected and not protected & new_resources.keys():
         gone = ", ".join(sorted(protected)[:3]) + (f" (+{len(protected) - 3} more)" if len(protected) > 3 else "")
-        return Change("control", None, name, logical_id, cfn_type, f"control removed together with what it watched: {gone}")
-    return Change("control", True, name, logical_id, cfn_type, "control removed: the resource is no longer in the template")
+        return Change(
+            "control", None, name, logical_id, cfn_type, f"control removed together with what it watched: {gone}"
+        )
+    return Change(
+        "control", True, name, logical_id, cfn_type, "control removed: the resource is no longer in the template"
+    )
 
 
 def _resource_changes(
@@ -425,7 +520,10 @@ def _resource_changes(
                 changes.append(_control_removed(name, logical_id, cfn_type, old_resources, new_resources, edges))
             for label, document in iam.documents(cfn_type, as_dict(old.get("Properties"))):
                 if document is not None:
-                    changes.extend(Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}") for worse, message in iam.compare_documents(document, None))
+                    changes.extend(
+                        Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}")
+                        for worse, message in iam.compare_documents(document, None)
+                    )
             continue
         old_props, new_props = as_dict(old.get("Properties")), as_dict(new.get("Properties"))
         if is_stateful(cfn_type):
@@ -438,11 +536,17 @@ def _resource_changes(
         old_docs = dict(iam.documents(cfn_type, old_props))
         for label, document in iam.documents(new.get("Type", ""), new_props):
             if _canon(old_docs.get(label)) != _canon(document):
-                changes.extend(Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}") for worse, message in iam.compare_documents(old_docs.get(label), document))
+                changes.extend(
+                    Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}")
+                    for worse, message in iam.compare_documents(old_docs.get(label), document)
+                )
         new_labels = {label for label, _ in iam.documents(new.get("Type", ""), new_props)}
         for label, document in old_docs.items():
             if label not in new_labels and document is not None:
-                changes.extend(Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}") for worse, message in iam.compare_documents(document, None))
+                changes.extend(
+                    Change("iam", worse, name, logical_id, cfn_type, f"{label}: {message}")
+                    for worse, message in iam.compare_documents(document, None)
+                )
         for worse, message in iam.attachments(cfn_type, old_props, new_props):
             changes.append(Change("iam", worse, name, logical_id, cfn_type, message))
     for logical_id, new in added.items():
@@ -450,11 +554,24 @@ def _resource_changes(
         props = as_dict(new.get("Properties"))
         for label, document in iam.documents(cfn_type, props):
             if document is not None:
-                changes.extend(Change("iam", worse, name, logical_id, cfn_type, f"{label} (new resource): {message}") for worse, message in iam.compare_documents(None, document))
+                changes.extend(
+                    Change("iam", worse, name, logical_id, cfn_type, f"{label} (new resource): {message}")
+                    for worse, message in iam.compare_documents(None, document)
+                )
         for worse, message in iam.attachments(cfn_type, {}, props):
             changes.append(Change("iam", worse, name, logical_id, cfn_type, message))
         if cfn_type == "AWS::Lambda::Permission":
-            changes.append(Change("iam", True, name, logical_id, cfn_type, f"new invoke permission for {_canon(props.get('Principal'))} on {_canon(props.get('FunctionName'))}"))
+            changes.append(
+                Change(
+                    "iam",
+                    True,
+                    name,
+                    logical_id,
+                    cfn_type,
+                    f"new invoke permission for {_canon(props.get('Principal'))} on "
+                    f"{_canon(props.get('FunctionName'))}",
+                )
+            )
     return changes
 
 
@@ -467,7 +584,9 @@ def _open_findings(templates: dict[str, Template]) -> tuple[dict[tuple[str, str,
     return findings, sum(len(t.resources) for t in templates.values())
 
 
-def _finding_changes(base: dict[str, Template], head: dict[str, Template], renamed: dict[tuple[str, str], str] | None = None) -> list[Change]:
+def _finding_changes(
+    base: dict[str, Template], head: dict[str, Template], renamed: dict[tuple[str, str], str] | None = None
+) -> list[Change]:
     """Findings added and resolved; a finding that moved with a renamed resource (``renamed``:
     ``{(template, old id): new id}``) is neither: the rename itself is reported."""
     # A template that did not change has the same findings on both sides: the rules skip it,
@@ -486,24 +605,70 @@ def _finding_changes(base: dict[str, Template], head: dict[str, Template], renam
     changes = []
     for key in sorted(new.keys() - old.keys(), key=lambda k: (k[2], k[0], k[1])):
         f = new[key]
-        changes.append(Change("finding", True, f.template, f.resource, f.resource_type, f"new {f.level.value}: {f.message}", f.rule_id))
+        changes.append(
+            Change(
+                "finding", True, f.template, f.resource, f.resource_type, f"new {f.level.value}: {f.message}", f.rule_id
+            )
+        )
     for key in sorted(old.keys() - new.keys(), key=lambda k: (k[2], k[0], k[1])):
         f = old[key]
-        changes.append(Change("finding", False, f.template, f.resource, f.resource_type, f"resolved {f.level.value}: {f.message}", f.rule_id))
+        changes.append(
+            Change(
+                "finding",
+                False,
+                f.template,
+                f.resource,
+                f.resource_type,
+                f"resolved {f.level.value}: {f.message}",
+                f.rule_id,
+            )
+        )
     return changes
 
 
-def _acknowledgment_changes(where: str, old: dict[tuple[str, str], str], new: dict[tuple[str, str], str], types: dict[str, str]) -> list[Change]:
+def _acknowledgment_changes(
+    where: str, old: dict[tuple[str, str], str], new: dict[tuple[str, str], str], types: dict[str, str]
+) -> list[Change]:
     changes = []
     for key in sorted(new.keys() | old.keys()):
         resource, rule = key
         cfn_type = types.get(resource, "")
         if key not in old:
-            changes.append(Change("acknowledgment", True, where, resource, cfn_type, f"{rule} acknowledged: {new[key] or '(no reason given)'}", rule))
+            changes.append(
+                Change(
+                    "acknowledgment",
+                    True,
+                    where,
+                    resource,
+                    cfn_type,
+                    f"{rule} acknowledged: {new[key] or '(no reason given)'}",
+                    rule,
+                )
+            )
         elif key not in new:
-            changes.append(Change("acknowledgment", False, where, resource, cfn_type, f"{rule} no longer acknowledged (was: {old[key]})", rule))
+            changes.append(
+                Change(
+                    "acknowledgment",
+                    False,
+                    where,
+                    resource,
+                    cfn_type,
+                    f"{rule} no longer acknowledged (was: {old[key]})",
+                    rule,
+                )
+            )
         elif old[key] != new[key]:
-            changes.append(Change("acknowledgment", True, where, resource, cfn_type, f"{rule} reason changed: {old[key]!r} -> {new[key]!r}", rule))
+            changes.append(
+                Change(
+                    "acknowledgment",
+                    True,
+                    where,
+                    resource,
+                    cfn_type,
+                    f"{rule} reason changed: {old[key]!r} -> {new[key]!r}",
+                    rule,
+                )
+            )
     return changes
 
 
@@ -532,7 +697,11 @@ def diff_sides(base: Side, head: Side) -> DiffReport:
             )
         )
     changes.extend(_finding_changes(base.templates, head.templates, renamed))
-    changes.extend(_acknowledgment_changes("validation-report.json", base.reported_acknowledgments, head.reported_acknowledgments, {}))
+    changes.extend(
+        _acknowledgment_changes(
+            "validation-report.json", base.reported_acknowledgments, head.reported_acknowledgments, {}
+        )
+    )
     order = {kind: i for i, kind in enumerate(KINDS)}
     changes.sort(key=lambda c: (order[c.kind], {True: 0, None: 1, False: 2}[c.worse], c.template, c.resource))
     return DiffReport(
@@ -561,7 +730,9 @@ def load_side(path: str, *, account: str | None = None) -> Side:
     for item in loaded:
         relative = Path(item.path.name) if root.is_file() else item.path.relative_to(root)
         # a YAML template and its JSON conversion pair with each other
-        key = relative.with_suffix("").as_posix() if relative.suffix.lower() in TEMPLATE_SUFFIXES else relative.as_posix()
+        key = (
+            relative.with_suffix("").as_posix() if relative.suffix.lower() in TEMPLATE_SUFFIXES else relative.as_posix()
+        )
         templates[key] = Template(item.body, name=relative.as_posix(), account=item.account, lines=item.lines)
     reported = report_acknowledgments(root) if (root / "manifest.json").is_file() else {}
     return Side(templates, reported)

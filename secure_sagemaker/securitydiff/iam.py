@@ -186,7 +186,9 @@ def compare_documents(before: Any, after: Any) -> list[tuple[bool, str]]:
             }
         )
         if dropped:
-            changes.append((True, f"statement {index} allows {_describe(uncovered)} without condition {', '.join(dropped)}"))
+            changes.append(
+                (True, f"statement {index} allows {_describe(uncovered)} without condition {', '.join(dropped)}")
+            )
         else:
             changes.append((True, f"statement {index} newly allows {_describe(uncovered)}"))
     new_deny = [g for _, g in new if g.effect == "Deny"]

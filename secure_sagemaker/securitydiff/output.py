@@ -21,7 +21,9 @@ def headline(report: DiffReport) -> str:
     worse, better = len(report.worse), len(report.better)
     compared = f"{_plural(report.templates, 'template')}, {_plural(report.resources, 'resource')} in HEAD"
     if worse:
-        return f"HEAD is worse than BASE: {_plural(worse, 'change')} for the worse, {better} for the better ({compared})"
+        return (
+            f"HEAD is worse than BASE: {_plural(worse, 'change')} for the worse, {better} for the better ({compared})"
+        )
     if better:
         return f"HEAD is no worse than BASE: {_plural(better, 'change')} for the better ({compared})"
     return f"HEAD is no worse than BASE: no security-relevant change ({compared})"
@@ -73,12 +75,17 @@ def render_markdown(report: DiffReport) -> str:
             lines.append("")
         for change in shown:
             rule = f" `{change.rule_id}`" if change.rule_id and change.kind == "finding" else ""
-            lines.append(f"- {_MD_MARK[change.worse]} `{change.template}` `{change.resource}`{rule}: {_md(change.message)}")
+            lines.append(
+                f"- {_MD_MARK[change.worse]} `{change.template}` `{change.resource}`{rule}: {_md(change.message)}"
+            )
     better = report.better[:MARKDOWN_LIMIT]
     if better:
         lines += ["", f"<details><summary>{_plural(len(report.better), 'change')} for the better</summary>", ""]
         for change in better:
-            lines.append(f"- {_MD_MARK[False]} {KINDS[change.kind].split(' (')[0]}: `{change.template}` `{change.resource}`: {_md(change.message)}")
+            lines.append(
+                f"- {_MD_MARK[False]} {KINDS[change.kind].split(' (')[0]}: `{change.template}` "
+                f"`{change.resource}`: {_md(change.message)}"
+            )
         lines += ["", "</details>"]
     return "\n".join(lines)
 

@@ -23,11 +23,24 @@ def test_the_stock_packs_rule_ids_come_from_the_installed_cdk_nag() -> None:
         ("SageMakerSecurity::SageMakerSecurity-TopicKms", None),
         ("CloudFormation-Validate::W3010", None),  # another plugin: not ours to judge
         ("@aws-cdk/aws-lambda:someWarning", None),  # an annotation id
-        ("AwsSolutions-IAM5", "no '<pack>::' prefix, so CDK reads it as a construct annotation id and it suppresses no nag finding; use AwsSolutions::AwsSolutions-IAM5"),
+        (
+            "AwsSolutions-IAM5",
+            "no '<pack>::' prefix, so CDK reads it as a construct annotation id and it suppresses no nag finding; "
+            "use AwsSolutions::AwsSolutions-IAM5",
+        ),
         ("Annotation::AwsSolutions-IAM5", "use AwsSolutions::AwsSolutions-IAM5"),  # how CDK records a bare id
-        ("SageMakerSecurity::SageMakerSecurity-TopicKsm", "did you mean SageMakerSecurity::SageMakerSecurity-TopicKms?"),
-        ("HIPAA.Security::HIPAA.Security-S3BucketLogingEnabled", "did you mean HIPAA.Security::HIPAA.Security-S3BucketLoggingEnabled?"),
-        ("AwsSolution::AwsSolutions-S1", "names the pack AwsSolution, which is not registered; did you mean AwsSolutions::AwsSolutions-S1?"),
+        (
+            "SageMakerSecurity::SageMakerSecurity-TopicKsm",
+            "did you mean SageMakerSecurity::SageMakerSecurity-TopicKms?",
+        ),
+        (
+            "HIPAA.Security::HIPAA.Security-S3BucketLogingEnabled",
+            "did you mean HIPAA.Security::HIPAA.Security-S3BucketLoggingEnabled?",
+        ),
+        (
+            "AwsSolution::AwsSolutions-S1",
+            "names the pack AwsSolution, which is not registered; did you mean AwsSolutions::AwsSolutions-S1?",
+        ),
     ],
 )
 def test_an_id_that_names_no_rule_is_a_problem_with_the_closest_id(ack_id: str, expected: str | None) -> None:
@@ -45,8 +58,13 @@ def test_unused_acknowledgments_of_a_pack() -> None:
         Acknowledgment("App", "SageMakerSecurity::SageMakerSecurity-KmsKeyRotation", "r"),  # covers the tree below it
         Acknowledgment("App/Key", "AwsSolutions::AwsSolutions-KMS5", "r"),  # another pack's
     ]
-    findings = [("SageMakerSecurity-ModelVpcConfig", "App/Model"), ("SageMakerSecurity-KmsKeyRotation", "App/Key/Resource")]
-    assert [a.id for a in unused(acks, "SageMakerSecurity", findings)] == ["SageMakerSecurity::SageMakerSecurity-TopicKms"]
+    findings = [
+        ("SageMakerSecurity-ModelVpcConfig", "App/Model"),
+        ("SageMakerSecurity-KmsKeyRotation", "App/Key/Resource"),
+    ]
+    assert [a.id for a in unused(acks, "SageMakerSecurity", findings)] == [
+        "SageMakerSecurity::SageMakerSecurity-TopicKms"
+    ]
 
 
 def test_the_acknowledge_helper_refuses_an_id_of_no_rule_at_construct_time() -> None:

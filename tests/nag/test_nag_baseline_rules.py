@@ -40,7 +40,21 @@ def test_the_baseline_exercises_the_rule_families(baseline_assembly: Path) -> No
     templates = [Template(loaded.body) for loaded in load_paths([str(baseline_assembly)])]
     assert len(templates) == 2  # the account baseline and the workload
     judged = {r.id for r in all_rules() for template in templates if any(template.of_type(t) for t in r.resource_types)}
-    families = {"Model", "EndpointConfig", "Notebook", "Domain", "Studio", "ExecutionRole", "KmsKey", "Bucket", "Vpc", "Trail", "GuardDuty", "LogGroup", "Topic"}
+    families = {
+        "Model",
+        "EndpointConfig",
+        "Notebook",
+        "Domain",
+        "Studio",
+        "ExecutionRole",
+        "KmsKey",
+        "Bucket",
+        "Vpc",
+        "Trail",
+        "GuardDuty",
+        "LogGroup",
+        "Topic",
+    }
     assert {f for f in families if any(rule.startswith(f) for rule in judged)} == families
     for template in templates:
         assert not [f for f in check_template(template) if f.level.value == "error" and f.unverifiable]

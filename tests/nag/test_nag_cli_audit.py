@@ -20,10 +20,22 @@ KEY = {
     "Type": "AWS::KMS::Key",
     "Properties": {
         "EnableKeyRotation": True,
-        "KeyPolicy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": ["kms:Describe*"], "Resource": "*"}]},
+        "KeyPolicy": {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                    "Action": ["kms:Describe*"],
+                    "Resource": "*",
+                }
+            ]
+        },
     },
 }
-LOG_GROUP = {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "RetentionInDays": 365}}
+LOG_GROUP = {
+    "Type": "AWS::Logs::LogGroup",
+    "Properties": {"KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "RetentionInDays": 365},
+}
 BAD_TOPIC = {"Type": "AWS::SNS::Topic", "Properties": {}}
 COMPLIANT = {"Resources": {"Key": KEY, "Logs": LOG_GROUP}}
 FAILING = {"Resources": {"Key": KEY, "Logs": LOG_GROUP, "Topic": BAD_TOPIC}}
@@ -98,7 +110,9 @@ def test_json_output_has_the_documented_shape(tmp_path, capsys) -> None:
     (finding,) = data["findings"]
     assert {"rule_id", "level", "template", "resource", "resource_type", "message"} <= set(finding)
     assert finding["rule_id"] == "SageMakerSecurity-TopicKms"
-    assert finding["level"] == "error" and finding["resource"] == "Topic" and finding["resource_type"] == "AWS::SNS::Topic"
+    assert (
+        finding["level"] == "error" and finding["resource"] == "Topic" and finding["resource_type"] == "AWS::SNS::Topic"
+    )
     assert finding["template"] == str(path) and finding["line"] > 1
     assert data["summary"]["errors"] == 1 and data["summary"]["templates"] == 1 and data["summary"]["resources"] == 3
 
@@ -131,7 +145,11 @@ def test_yaml_with_short_tags(tmp_path, capsys) -> None:
 def test_yaml_dates_stay_strings_and_unknown_tags_are_tolerated(tmp_path) -> None:
     from secure_sagemaker.nag.loader import load_file
 
-    loaded = load_file(write(tmp_path / "t.yml", "Version: 2012-10-17\nResources:\n  A: {Type: !Custom X, Properties: !GetAtt A.B.C}\n"))
+    loaded = load_file(
+        write(
+            tmp_path / "t.yml", "Version: 2012-10-17\nResources:\n  A: {Type: !Custom X, Properties: !GetAtt A.B.C}\n"
+        )
+    )
     assert loaded.body["Version"] == "2012-10-17"
     assert loaded.body["Resources"]["A"] == {"Type": "X", "Properties": {"Fn::GetAtt": ["A", "B.C"]}}
 
@@ -143,13 +161,28 @@ def _assembly(folder: Path) -> Path:
     nested = folder / "assembly-Stage"
     nested.mkdir()
     write(nested / "StageApp.template.json", COMPLIANT)
-    write(nested / "manifest.json", {"artifacts": {"StageApp": {"type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-west-1", "properties": {"templateFile": "StageApp.template.json"}}}})
+    write(
+        nested / "manifest.json",
+        {
+            "artifacts": {
+                "StageApp": {
+                    "type": "aws:cloudformation:stack",
+                    "environment": "aws://111122223333/eu-west-1",
+                    "properties": {"templateFile": "StageApp.template.json"},
+                }
+            }
+        },
+    )
     write(
         folder / "manifest.json",
         {
             "version": "55.0.0",
             "artifacts": {
-                "App": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region", "properties": {"templateFile": "App.template.json"}},
+                "App": {
+                    "type": "aws:cloudformation:stack",
+                    "environment": "aws://unknown-account/unknown-region",
+                    "properties": {"templateFile": "App.template.json"},
+                },
                 "assembly-Stage": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Stage"}},
                 "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}},
             },
@@ -169,7 +202,11 @@ def test_a_cdk_out_folder_lists_its_stacks_and_nested_assemblies(tmp_path, capsy
 
 def test_a_plain_folder_skips_files_that_are_not_templates(tmp_path, capsys) -> None:
     write(tmp_path / "package.json", {"name": "x"})
-    write(tmp_path / "ok.yaml", "Resources:\n  Logs: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !GetAtt Key.Arn, RetentionInDays: 7}}\n  Key: {Type: AWS::KMS::Key, Properties: {EnableKeyRotation: true, KeyPolicy: {Statement: []}}}\n")
+    write(
+        tmp_path / "ok.yaml",
+        "Resources:\n  Logs: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !GetAtt Key.Arn, RetentionInDays: "
+        "7}}\n  Key: {Type: AWS::KMS::Key, Properties: {EnableKeyRotation: true, KeyPolicy: {Statement: []}}}\n",
+    )
     (tmp_path / "node_modules").mkdir()
     write(tmp_path / "node_modules" / "bad.json", "{")
     code, out, err = run(capsys, "audit", str(tmp_path))
@@ -180,7 +217,14 @@ def test_a_plain_folder_skips_files_that_are_not_templates(tmp_path, capsys) -> 
 def test_sarif_is_valid_against_the_schema(tmp_path, capsys) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     acknowledged = json.loads(json.dumps(FAILING))
-    acknowledged["Resources"]["Other"] = {"Type": "AWS::SNS::Topic", "Metadata": {"cdk_nag": {"rules_to_suppress": [{"id": "SageMakerSecurity-TopicKms", "reason": "A test topic without data"}]}}}
+    acknowledged["Resources"]["Other"] = {
+        "Type": "AWS::SNS::Topic",
+        "Metadata": {
+            "cdk_nag": {
+                "rules_to_suppress": [{"id": "SageMakerSecurity-TopicKms", "reason": "A test topic without data"}]
+            }
+        },
+    }
     code, out, _ = run(capsys, "audit", "--format", "sarif", str(write(tmp_path / "t.json", acknowledged)))
     sarif = json.loads(out)
     schema = json.loads(SARIF_SCHEMA.read_text())
@@ -197,7 +241,9 @@ def test_sarif_has_what_github_code_scanning_reads(tmp_path, capsys, monkeypatch
     (run_,) = sarif["runs"]
     rules = run_["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [r.full_id for r in all_rules()]
-    assert all(r["shortDescription"]["text"] and r["help"]["text"] and r["properties"]["security-severity"] for r in rules)
+    assert all(
+        r["shortDescription"]["text"] and r["help"]["text"] and r["properties"]["security-severity"] for r in rules
+    )
     (result,) = run_["results"]
     assert result["ruleId"] == "SageMakerSecurity-TopicKms" and rules[result["ruleIndex"]]["id"] == result["ruleId"]
     location = result["locations"][0]["physicalLocation"]
@@ -207,7 +253,13 @@ def test_sarif_has_what_github_code_scanning_reads(tmp_path, capsys, monkeypatch
 
 
 def test_min_level_hides_warnings_but_errors_still_fail(tmp_path, capsys) -> None:
-    warning_only = {"Resources": {"Key": KEY, "Logs": LOG_GROUP, "T": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Fn::ImportValue": "shared-key"}}}}}
+    warning_only = {
+        "Resources": {
+            "Key": KEY,
+            "Logs": LOG_GROUP,
+            "T": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Fn::ImportValue": "shared-key"}}},
+        }
+    }
     path = write(tmp_path / "w.json", warning_only)
     code, out, _ = run(capsys, "audit", "--format", "json", str(path))
     assert code == 0 and json.loads(out)["findings"][0]["level"] == "warning"
@@ -220,16 +272,30 @@ def test_min_level_hides_warnings_but_errors_still_fail(tmp_path, capsys) -> Non
 def test_acknowledgments_in_cdk_nag_metadata(tmp_path, capsys) -> None:
     body = json.loads(json.dumps(FAILING))
     body["Resources"]["Topic"]["Metadata"] = {
-        "cdk_nag": {"rules_to_suppress": [{"id": "SageMakerSecurity::SageMakerSecurity-TopicKms", "reason": "Publishes public status only"}]}
+        "cdk_nag": {
+            "rules_to_suppress": [
+                {"id": "SageMakerSecurity::SageMakerSecurity-TopicKms", "reason": "Publishes public status only"}
+            ]
+        }
     }
     body["Resources"]["Topic2"] = BAD_TOPIC
     code, out, _ = run(capsys, "audit", "--format", "json", str(write(tmp_path / "t.json", body)))
     data = json.loads(out)
     assert [f["resource"] for f in data["findings"]] == ["Topic2"]
-    assert data["acknowledged"][0]["resource"] == "Topic" and data["acknowledged"][0]["acknowledged"] == "Publishes public status only"
+    assert (
+        data["acknowledged"][0]["resource"] == "Topic"
+        and data["acknowledged"][0]["acknowledged"] == "Publishes public status only"
+    )
     assert code == 1
     # Template-level metadata (v2 stack suppressions) covers every resource; an empty reason does not count.
-    body["Metadata"] = {"cdk_nag": {"rules_to_suppress": [{"id": "SageMakerSecurity-TopicKms", "reason": "Status topics only"}, {"id": "SageMakerSecurity-LogGroupKms", "reason": ""}]}}
+    body["Metadata"] = {
+        "cdk_nag": {
+            "rules_to_suppress": [
+                {"id": "SageMakerSecurity-TopicKms", "reason": "Status topics only"},
+                {"id": "SageMakerSecurity-LogGroupKms", "reason": ""},
+            ]
+        }
+    }
     code, out, _ = run(capsys, "audit", str(write(tmp_path / "t.json", body)))
     assert code == 0 and "2 acknowledged" in out
 
@@ -237,7 +303,11 @@ def test_acknowledgments_in_cdk_nag_metadata(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("bad.json", '{"Resources": {', "bad.json: malformed JSON: Expecting property name enclosed in double quotes (line 1, column 16)"),
+        (
+            "bad.json",
+            '{"Resources": {',
+            "bad.json: malformed JSON: Expecting property name enclosed in double quotes (line 1, column 16)",
+        ),
         ("bad.yaml", "Resources:\n  A: [1, 2\n", "bad.yaml: malformed YAML:"),
         ("list.json", "[1, 2]", "list.json: not a CloudFormation template (is a JSON list, not a mapping)"),
         ("config.json", '{"name": "x"}', "config.json: not a CloudFormation template (has no Resources section)"),
@@ -267,7 +337,9 @@ def test_a_folder_without_templates_and_a_missing_path_exit_2(tmp_path, capsys) 
 
 def test_output_file_is_written_on_findings_and_left_alone_on_unreadable_input(tmp_path, capsys) -> None:
     report = tmp_path / "results.sarif"
-    code, out, _ = run(capsys, "audit", "--format", "sarif", "--output", str(report), str(write(tmp_path / "t.json", FAILING)))
+    code, out, _ = run(
+        capsys, "audit", "--format", "sarif", "--output", str(report), str(write(tmp_path / "t.json", FAILING))
+    )
     assert (code, out) == (1, "")
     assert json.loads(report.read_text())["runs"][0]["results"][0]["ruleId"] == "SageMakerSecurity-TopicKms"
     # Unreadable input: exit 2 and the previous report stays, so a CI upload never reads a half-written or empty file.
@@ -280,8 +352,14 @@ def test_output_file_is_written_on_findings_and_left_alone_on_unreadable_input(t
 
 
 def test_account_option_decides_literal_image_accounts(tmp_path, capsys) -> None:
-    model = {"Type": "AWS::SageMaker::Model", "Properties": {"EnableNetworkIsolation": True, "VpcConfig": {"Subnets": ["s"], "SecurityGroupIds": ["g"]},
-                                                          "PrimaryContainer": {"Image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/m:1"}}}
+    model = {
+        "Type": "AWS::SageMaker::Model",
+        "Properties": {
+            "EnableNetworkIsolation": True,
+            "VpcConfig": {"Subnets": ["s"], "SecurityGroupIds": ["g"]},
+            "PrimaryContainer": {"Image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/m:1"},
+        },
+    }
     path = write(tmp_path / "m.json", {"Resources": {"M": model}})
     _, out, _ = run(capsys, "audit", "--format", "json", str(path))
     assert json.loads(out)["findings"][0]["unverifiable"] is True
@@ -293,7 +371,10 @@ def test_the_command_line_never_prints_a_traceback(tmp_path) -> None:
     write(tmp_path / "bad.json", "{nope")
     result = subprocess.run(
         [sys.executable, "-m", "secure_sagemaker.cli", "audit", str(tmp_path / "bad.json")],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith(f"secure-sagemaker audit: {tmp_path / 'bad.json'}: malformed JSON")

@@ -21,7 +21,8 @@ from secure_sagemaker.nag.rule import all_rules
 
 SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas"
 SECURITY_SETTING = re.compile(
-    r"kms|vpc|subnet|securitygroup|networkisolation|intercontainer|rootaccess|directinternet|appnetworkaccess", re.IGNORECASE
+    r"kms|vpc|subnet|securitygroup|networkisolation|intercontainer|rootaccess|directinternet|appnetworkaccess",
+    re.IGNORECASE,
 )
 
 _JOBS = {
@@ -82,7 +83,10 @@ CHECKED: dict[str, dict[str, str]] = {
         "OfflineStoreConfig.S3StorageConfig.KmsKeyId": "FeatureGroupOfflineStoreKms",
         "OnlineStoreConfig.SecurityConfig.KmsKeyId": "FeatureGroupOnlineStoreKms",
     },
-    "AWS::SageMaker::InferenceExperiment": {"KmsKey": "SageMakerResourceKms", "DataStorageConfig.KmsKey": "SageMakerResourceKms"},
+    "AWS::SageMaker::InferenceExperiment": {
+        "KmsKey": "SageMakerResourceKms",
+        "DataStorageConfig.KmsKey": "SageMakerResourceKms",
+    },
     "AWS::SageMaker::Model": {"EnableNetworkIsolation": "ModelNetworkIsolation", "VpcConfig": "ModelVpcConfig"},
     "AWS::SageMaker::ModelCard": {"SecurityConfig.KmsKeyId": "SageMakerResourceKms"},
     "AWS::SageMaker::ModelPackage": {
@@ -104,15 +108,18 @@ CHECKED: dict[str, dict[str, str]] = {
 #: (type, property path or prefix) -> why no rule judges it.
 NOT_CHECKED: dict[str, dict[str, str]] = {
     "AWS::SageMaker::Domain": {
-        "AppSecurityGroupManagement": "says whether SageMaker creates security groups for RStudio and Canvas apps; both choices keep traffic in the domain's VPC",
+        "AppSecurityGroupManagement": "says whether SageMaker creates security groups for RStudio and Canvas apps; both choices keep traffic in "
+        "the domain's VPC",
         "DefaultSpaceSettings.SecurityGroups": "spaces add these to the user settings' groups, which DomainSecurityGroups requires",
         "DomainSettings.SecurityGroupIds": "groups of the RStudio server app only, added to the user settings' groups",
         "DomainSettings.DockerSettings.VpcOnlyTrustedAccounts": "an allow list of accounts Docker may pull from in VpcOnly mode; empty (the default) is the strict setting",
         "SecurityGroupIdForDomainBoundary": "a read-only output of the domain",
     },
     "AWS::SageMaker::ProcessingJob": {
-        "ProcessingInputs[].DatasetDefinition.AthenaDatasetDefinition.KmsKeyId": "encrypts the Athena query results the job reads as input, in the caller's bucket: the bucket rules judge that bucket",
-        "ProcessingInputs[].DatasetDefinition.RedshiftDatasetDefinition.KmsKeyId": "encrypts the Redshift unload the job reads as input, in the caller's bucket: the bucket rules judge that bucket",
+        "ProcessingInputs[].DatasetDefinition.AthenaDatasetDefinition.KmsKeyId": "encrypts the Athena query results the job reads as input, in the caller's bucket: the bucket rules judge "
+        "that bucket",
+        "ProcessingInputs[].DatasetDefinition.RedshiftDatasetDefinition.KmsKeyId": "encrypts the Redshift unload the job reads as input, in the caller's bucket: the bucket rules judge that "
+        "bucket",
     },
     "AWS::SageMaker::UserProfile": {
         "UserSettings.SecurityGroups": "added to the domain's default groups, which DomainSecurityGroups requires",
@@ -138,7 +145,9 @@ def _security_paths(schema: dict) -> Iterator[str]:
         if "$ref" in node:
             ref = node["$ref"]
             if ref not in seen:
-                yield from walk(schema.get("definitions", {}).get(ref.rsplit("/", 1)[-1]), path, seen | {ref}, depth + 1)
+                yield from walk(
+                    schema.get("definitions", {}).get(ref.rsplit("/", 1)[-1]), path, seen | {ref}, depth + 1
+                )
             return
         if "items" in node:
             yield from walk(node["items"], path + "[]", seen, depth + 1)
@@ -163,7 +172,9 @@ SCHEMAS_BY_TYPE = _provider_schemas()
 
 def test_cfn_lint_ships_the_sagemaker_schemas() -> None:
     assert len(SCHEMAS_BY_TYPE) >= 48
-    assert {"AWS::SageMaker::Model", "AWS::SageMaker::ProcessingJob", "AWS::SageMaker::Pipeline"} <= set(SCHEMAS_BY_TYPE)
+    assert {"AWS::SageMaker::Model", "AWS::SageMaker::ProcessingJob", "AWS::SageMaker::Pipeline"} <= set(
+        SCHEMAS_BY_TYPE
+    )
 
 
 @pytest.mark.parametrize("rtype", sorted(SCHEMAS_BY_TYPE))
@@ -179,7 +190,10 @@ def test_every_security_setting_is_checked_or_explained(rtype: str) -> None:
 
 def test_the_tables_name_real_rules_of_those_types_and_real_properties() -> None:
     rules = {r.id: r for r in all_rules()}
-    cross_resource = {"SageMakerSubnetNoInternetRoute", "VpcSageMakerEndpoints"}  # judge the subnet or VPC a domain names
+    cross_resource = {
+        "SageMakerSubnetNoInternetRoute",
+        "VpcSageMakerEndpoints",
+    }  # judge the subnet or VPC a domain names
     for rtype, entries in CHECKED.items():
         paths = set(_security_paths(SCHEMAS_BY_TYPE[rtype]))
         for prefix, rule_id in entries.items():
@@ -194,7 +208,21 @@ def test_the_tables_name_real_rules_of_those_types_and_real_properties() -> None
 
 def test_the_issue_types_are_judged_by_a_rule() -> None:
     judged = {t for r in all_rules() for t in r.resource_types}
-    for name in ("ProcessingJob", "Cluster", "ModelCard", "ModelPackage", "InferenceExperiment", "InferenceComponent",
-                 "Pipeline", "DeviceFleet", "PartnerApp", "Workforce", "MonitoringSchedule", "DataQualityJobDefinition",
-                 "ModelQualityJobDefinition", "ModelBiasJobDefinition", "ModelExplainabilityJobDefinition"):
+    for name in (
+        "ProcessingJob",
+        "Cluster",
+        "ModelCard",
+        "ModelPackage",
+        "InferenceExperiment",
+        "InferenceComponent",
+        "Pipeline",
+        "DeviceFleet",
+        "PartnerApp",
+        "Workforce",
+        "MonitoringSchedule",
+        "DataQualityJobDefinition",
+        "ModelQualityJobDefinition",
+        "ModelBiasJobDefinition",
+        "ModelExplainabilityJobDefinition",
+    ):
         assert f"AWS::SageMaker::{name}" in judged, name

@@ -49,13 +49,17 @@ def _build(app: cdk.App) -> cdk.Stack:
             image=f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}/model:1"
         ),
     )
-    cdk.Validations.of(model).acknowledge(cdk.Acknowledgment(id=rule_id("SageMakerSecurity-ModelVpcConfig"), reason=REASON))
+    cdk.Validations.of(model).acknowledge(
+        cdk.Acknowledgment(id=rule_id("SageMakerSecurity-ModelVpcConfig"), reason=REASON)
+    )
     # Acknowledgments that would silently match nothing: a typo, a bare id, one on the wrong construct.
     cdk.Validations.of(bucket).acknowledge(
         cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-BucketVersioningg", reason=REASON),
         cdk.Acknowledgment(id="AwsSolutions-S10", reason=REASON),
     )
-    cdk.Validations.of(key).acknowledge(cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-TopicKms", reason=REASON))
+    cdk.Validations.of(key).acknowledge(
+        cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-TopicKms", reason=REASON)
+    )
     return stack
 
 
@@ -86,7 +90,11 @@ def _violations(plugin_report: dict, key: str = "violations") -> set[tuple[str, 
 
 
 def test_an_acknowledgment_of_no_rule_is_an_error_naming_the_closest_id(synth) -> None:
-    errors = {v["description"]: v for v in synth["report"]["violations"] if v["ruleName"] == "SageMakerSecurity-UnknownAcknowledgment"}
+    errors = {
+        v["description"]: v
+        for v in synth["report"]["violations"]
+        if v["ruleName"] == "SageMakerSecurity-UnknownAcknowledgment"
+    }
     assert len(errors) == 2, errors
     typo = next(d for d in errors if "BucketVersioningg" in d)
     assert "did you mean SageMakerSecurity::SageMakerSecurity-BucketVersioning?" in typo and "on Pack/Bucket" in typo
@@ -101,7 +109,11 @@ def test_an_acknowledgment_that_suppressed_nothing_is_a_warning_naming_the_const
     assert warning["severity"] == "warning" and "SageMakerSecurity-TopicKms" in warning["description"]
     assert [c["constructPath"] for c in warning["violatingConstructs"]] == ["Pack/Key"]
     # the acknowledgment that did suppress a finding is not reported
-    assert not [v for v in synth["report"]["violations"] if "ModelVpcConfig" in v["description"] and "Acknowledgment" in v["ruleName"]]
+    assert not [
+        v
+        for v in synth["report"]["violations"]
+        if "ModelVpcConfig" in v["description"] and "Acknowledgment" in v["ruleName"]
+    ]
 
 
 def test_the_acknowledgments_command_lists_every_acknowledgment(synth, capsys) -> None:
@@ -111,7 +123,11 @@ def test_the_acknowledgments_command_lists_every_acknowledgment(synth, capsys) -
     out = capsys.readouterr().out
     assert REASON in out and "`SageMakerSecurity-ModelVpcConfig`" in out  # the one that suppressed a finding
     unused = out.split("## Acknowledgments that suppressed nothing", 1)[1]
-    for ack in ("SageMakerSecurity::SageMakerSecurity-BucketVersioningg", "AwsSolutions-S10", "SageMakerSecurity::SageMakerSecurity-TopicKms"):
+    for ack in (
+        "SageMakerSecurity::SageMakerSecurity-BucketVersioningg",
+        "AwsSolutions-S10",
+        "SageMakerSecurity::SageMakerSecurity-TopicKms",
+    ):
         assert f"`{ack}`" in unused
     assert "SageMakerSecurity-ModelVpcConfig`" not in unused
 
@@ -126,7 +142,9 @@ def test_findings_land_on_the_construct_paths(synth) -> None:
 
 def test_an_acknowledgment_silences_exactly_that_finding(synth) -> None:
     assert ("ModelVpcConfig", "Pack/Model") not in _violations(synth["report"])
-    (suppressed,) = [v for v in synth["report"]["suppressedViolations"] if v["ruleName"] == "SageMakerSecurity-ModelVpcConfig"]
+    (suppressed,) = [
+        v for v in synth["report"]["suppressedViolations"] if v["ruleName"] == "SageMakerSecurity-ModelVpcConfig"
+    ]
     assert suppressed["acknowledgedId"] == "SageMakerSecurity::SageMakerSecurity-ModelVpcConfig"
     assert suppressed["reason"] == REASON and suppressed["acknowledgedAt"] == "Pack/Model"
     assert [c["constructPath"] for c in suppressed["violatingConstructs"]] == ["Pack/Model"]
@@ -140,7 +158,9 @@ def test_levels_and_messages_reach_the_report(synth) -> None:
     assert by_rule["SageMakerSecurity-ModelNetworkIsolation"]["severity"] == "error"
     assert by_rule["SageMakerSecurity-KmsKeyPolicyScoped"]["severity"] == "warning"
     assert "EnableNetworkIsolation is false" in by_rule["SageMakerSecurity-ModelNetworkIsolation"]["description"]
-    assert by_rule["SageMakerSecurity-BucketVersioning"]["suggestedFix"].startswith("Set VersioningConfiguration.Status")
+    assert by_rule["SageMakerSecurity-BucketVersioning"]["suggestedFix"].startswith(
+        "Set VersioningConfiguration.Status"
+    )
 
 
 def test_the_pack_and_audit_agree_on_the_synthesized_template(synth) -> None:
@@ -153,7 +173,10 @@ def test_the_pack_and_audit_agree_on_the_synthesized_template(synth) -> None:
         for c in v["violatingConstructs"]
         if "cloudFormationResource" in c
     }
-    pack = {(rule, logical[path]) for rule, path in _violations(synth["report"]) | _violations(synth["report"], "suppressedViolations")}
+    pack = {
+        (rule, logical[path])
+        for rule, path in _violations(synth["report"]) | _violations(synth["report"], "suppressedViolations")
+    }
     assert pack == audit
 
 

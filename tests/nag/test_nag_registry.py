@@ -220,8 +220,10 @@ def _run_all_rules_raw(body: Any) -> None:
         for rtype in r.resource_types:
             for resource in template.of_type(rtype):
                 result = r.check(resource)
-                assert result is None or isinstance(result, Verdict) or (
-                    isinstance(result, list) and all(isinstance(v, Verdict) for v in result)
+                assert (
+                    result is None
+                    or isinstance(result, Verdict)
+                    or (isinstance(result, list) and all(isinstance(v, Verdict) for v in result))
                 ), (r.id, result)
 
 
@@ -281,10 +283,12 @@ def test_rules_are_pure_python() -> None:
     import sys
 
     code = (
-        "import sys; from secure_sagemaker.nag.engine import check_body; from secure_sagemaker.nag.rule import all_rules;"
+        "import sys; from secure_sagemaker.nag.engine import check_body; from secure_sagemaker.nag.rule import "
+        "all_rules;"
         "all_rules(); check_body({'Resources': {}});"
         "import secure_sagemaker.nag.commands, secure_sagemaker.nag.loader, secure_sagemaker.nag.output;"
-        "bad = [m for m in ('jsii', 'aws_cdk', 'cdk_nag', 'constructs') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+        "bad = [m for m in ('jsii', 'aws_cdk', 'cdk_nag', 'constructs') if m in sys.modules]; print(bad); "
+        "sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -303,9 +307,13 @@ def test_rule_registry_refuses_duplicates_and_missing_docstrings() -> None:
     from secure_sagemaker.nag.rule import ERROR, rule
 
     with pytest.raises(ValueError, match="twice"):
-        rule("TopicKms", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(lambda r: None)
+        rule("TopicKms", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(
+            lambda r: None
+        )
     with pytest.raises(ValueError, match="docstring"):
-        rule("BrandNew", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(lambda r: None)
+        rule("BrandNew", ERROR, "AWS::SNS::Topic", info="i", explanation="e", fix="f", practices=("P1",))(
+            lambda r: None
+        )
 
 
 def test_the_rule_writing_guide_names_real_files_and_the_real_example() -> None:

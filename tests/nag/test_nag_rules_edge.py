@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from _nagcases import IMPORT, KEY_ARN, PARAM, cases_params, resource, template, verdict, with_props
 
 # ------------------------------------------------------------------------------------------
@@ -11,7 +10,18 @@ from _nagcases import IMPORT, KEY_ARN, PARAM, cases_params, resource, template, 
 # ------------------------------------------------------------------------------------------
 
 API = resource("AWS::ApiGateway::RestApi", {"Name": "inference"})
-SM_URI = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, ":runtime.sagemaker:path/endpoints/e/invocations"]]}
+SM_URI = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":apigateway:",
+            {"Ref": "AWS::Region"},
+            ":runtime.sagemaker:path/endpoints/e/invocations",
+        ],
+    ]
+}
 METHOD = resource(
     "AWS::ApiGateway::Method",
     {
@@ -28,7 +38,9 @@ STAGE = resource(
         "RestApiId": {"Ref": "Api"},
         "StageName": "prod",
         "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["ApiLogs", "Arn"]}, "Format": "$context.requestId"},
-        "MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}],
+        "MethodSettings": [
+            {"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
+        ],
     },
 )
 RATE_RULE = {
@@ -39,8 +51,24 @@ RATE_RULE = {
     "VisibilityConfig": {},
 }
 ACL = resource("AWS::WAFv2::WebACL", {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "Rules": [RATE_RULE]})
-STAGE_ARN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, "::/restapis/", {"Ref": "Api"}, "/stages/", {"Ref": "Target"}]]}
-ASSOCIATION = resource("AWS::WAFv2::WebACLAssociation", {"ResourceArn": STAGE_ARN, "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]}})
+STAGE_ARN = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":apigateway:",
+            {"Ref": "AWS::Region"},
+            "::/restapis/",
+            {"Ref": "Api"},
+            "/stages/",
+            {"Ref": "Target"},
+        ],
+    ]
+}
+ASSOCIATION = resource(
+    "AWS::WAFv2::WebACLAssociation", {"ResourceArn": STAGE_ARN, "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]}}
+)
 WAF_LOGGING = resource(
     "AWS::WAFv2::LoggingConfiguration",
     {
@@ -75,29 +103,73 @@ API_CASES = {
         ],
         "fail": [
             api(with_props(METHOD, AuthorizationType="NONE"), Method=None),
-            template(with_props(METHOD, AuthorizationType=None, Integration={"Type": "MOCK"}), Api=API, Endpoint=resource("AWS::SageMaker::Endpoint", {})),
+            template(
+                with_props(METHOD, AuthorizationType=None, Integration={"Type": "MOCK"}),
+                Api=API,
+                Endpoint=resource("AWS::SageMaker::Endpoint", {}),
+            ),
         ],
         "unverifiable": [api(with_props(METHOD, AuthorizationType=PARAM), Method=None)],
     },
     "ApiStageWafAssociation": {
         "pass": [
             stage(),
-            api(STAGE, Stage=None, Assoc=with_props(ASSOCIATION, ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/prod"})),
+            api(
+                STAGE,
+                Stage=None,
+                Assoc=with_props(
+                    ASSOCIATION,
+                    ResourceArn={
+                        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/prod"
+                    },
+                ),
+            ),
             template(STAGE, Api=API),
         ],
         "fail": [
             api(STAGE, Stage=None, Assoc=None),
-            api(STAGE, Stage=None, Other=with_props(STAGE, StageName="dev"),
-                Assoc=with_props(ASSOCIATION, ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/${Other}"})),
+            api(
+                STAGE,
+                Stage=None,
+                Other=with_props(STAGE, StageName="dev"),
+                Assoc=with_props(
+                    ASSOCIATION,
+                    ResourceArn={
+                        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${Api}/stages/${Other}"
+                    },
+                ),
+            ),
         ],
         "unverifiable": [api(STAGE, Stage=None, Assoc=with_props(ASSOCIATION, ResourceArn=PARAM))],
     },
     "ApiWafRateBasedRule": {
         "pass": [
             acl(),
-            acl(Rules=[{**RATE_RULE, "Statement": {"RuleGroupReferenceStatement": {"Arn": {"Fn::GetAtt": ["Group", "Arn"]}}}, "Action": None, "OverrideAction": {"None": {}}}])
-            | {"Resources": {**acl()["Resources"], "Acl": with_props(ACL, Rules=[{"Name": "g", "Statement": {"RuleGroupReferenceStatement": {"Arn": {"Fn::GetAtt": ["Group", "Arn"]}}}}]),
-                              "Group": resource("AWS::WAFv2::RuleGroup", {"Rules": [{**RATE_RULE, "Action": {"Block": {}}}]})}},
+            acl(
+                Rules=[
+                    {
+                        **RATE_RULE,
+                        "Statement": {"RuleGroupReferenceStatement": {"Arn": {"Fn::GetAtt": ["Group", "Arn"]}}},
+                        "Action": None,
+                        "OverrideAction": {"None": {}},
+                    }
+                ]
+            )
+            | {
+                "Resources": {
+                    **acl()["Resources"],
+                    "Acl": with_props(
+                        ACL,
+                        Rules=[
+                            {
+                                "Name": "g",
+                                "Statement": {"RuleGroupReferenceStatement": {"Arn": {"Fn::GetAtt": ["Group", "Arn"]}}},
+                            }
+                        ],
+                    ),
+                    "Group": resource("AWS::WAFv2::RuleGroup", {"Rules": [{**RATE_RULE, "Action": {"Block": {}}}]}),
+                }
+            },
             api(STAGE, Stage=None, Assoc=None),
         ],
         "fail": [acl(Rules=[{**RATE_RULE, "Action": {"Count": {}}}]), acl(Rules=[])],
@@ -110,12 +182,18 @@ API_CASES = {
     },
     "ApiStageThrottling": {
         "pass": [stage()],
-        "fail": [stage(MethodSettings=None), stage(MethodSettings=[{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10}])],
+        "fail": [
+            stage(MethodSettings=None),
+            stage(MethodSettings=[{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10}]),
+        ],
         "unverifiable": [stage(MethodSettings=PARAM)],
     },
     "WafLogging": {
         "pass": [template(ACL, Logging=WAF_LOGGING)],
-        "fail": [template(ACL), template(ACL, Other=ACL, Logging=with_props(WAF_LOGGING, ResourceArn={"Fn::GetAtt": ["Other", "Arn"]}))],
+        "fail": [
+            template(ACL),
+            template(ACL, Other=ACL, Logging=with_props(WAF_LOGGING, ResourceArn={"Fn::GetAtt": ["Other", "Arn"]})),
+        ],
         "unverifiable": [template(ACL, Logging=with_props(WAF_LOGGING, ResourceArn=PARAM))],
     },
     "WafLogRedaction": {
@@ -139,18 +217,35 @@ TRAIL = resource(
         "KMSKeyId": KEY_ARN,
         "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["TrailLogs", "Arn"]},
         "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["TrailRole", "Arn"]},
-        "EventSelectors": [{"DataResources": [{"Type": "AWS::S3::Object", "Values": [{"Fn::Sub": "${Data.Arn}/"}]}], "ReadWriteType": "All"}],
+        "EventSelectors": [
+            {
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": [{"Fn::Sub": "${Data.Arn}/"}]}],
+                "ReadWriteType": "All",
+            }
+        ],
     },
 )
-ADVANCED = [{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]
-DETECTOR = resource("AWS::GuardDuty::Detector", {"Enable": True, "Features": [{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]})
+ADVANCED = [
+    {
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+        ]
+    }
+]
+DETECTOR = resource(
+    "AWS::GuardDuty::Detector", {"Enable": True, "Features": [{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]}
+)
 LOG_GROUP = resource("AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN, "RetentionInDays": 365})
 TOPIC = resource("AWS::SNS::Topic", {"KmsMasterKeyId": {"Ref": "Key"}})
 
 MONITORING_CASES = {
     "TrailMultiRegion": {
         "pass": [template(TRAIL)],
-        "fail": [template(with_props(TRAIL, IsMultiRegionTrail=None)), template(with_props(TRAIL, IsMultiRegionTrail=False))],
+        "fail": [
+            template(with_props(TRAIL, IsMultiRegionTrail=None)),
+            template(with_props(TRAIL, IsMultiRegionTrail=False)),
+        ],
         "unverifiable": [template(with_props(TRAIL, IsMultiRegionTrail=PARAM))],
     },
     "TrailLogValidation": {
@@ -164,13 +259,22 @@ MONITORING_CASES = {
         "unverifiable": [template(with_props(TRAIL, KMSKeyId=IMPORT))],
     },
     "TrailCloudWatchLogs": {
-        "pass": [template(TRAIL), template(with_props(TRAIL, CloudWatchLogsLogGroupArn=PARAM, CloudWatchLogsRoleArn=PARAM))],
-        "fail": [template(with_props(TRAIL, CloudWatchLogsLogGroupArn=None)), template(with_props(TRAIL, CloudWatchLogsRoleArn=None))],
+        "pass": [
+            template(TRAIL),
+            template(with_props(TRAIL, CloudWatchLogsLogGroupArn=PARAM, CloudWatchLogsRoleArn=PARAM)),
+        ],
+        "fail": [
+            template(with_props(TRAIL, CloudWatchLogsLogGroupArn=None)),
+            template(with_props(TRAIL, CloudWatchLogsRoleArn=None)),
+        ],
         "unverifiable": [],
     },
     "TrailS3DataEvents": {
         "pass": [template(TRAIL), template(with_props(TRAIL, EventSelectors=None, AdvancedEventSelectors=ADVANCED))],
-        "fail": [template(with_props(TRAIL, EventSelectors=None)), template(with_props(TRAIL, EventSelectors=[{"ReadWriteType": "All"}]))],
+        "fail": [
+            template(with_props(TRAIL, EventSelectors=None)),
+            template(with_props(TRAIL, EventSelectors=[{"ReadWriteType": "All"}])),
+        ],
         "unverifiable": [template(with_props(TRAIL, EventSelectors=None, AdvancedEventSelectors=PARAM))],
     },
     "GuardDutyEnabled": {
@@ -179,8 +283,14 @@ MONITORING_CASES = {
         "unverifiable": [template(with_props(DETECTOR, Enable=PARAM))],
     },
     "GuardDutyS3Protection": {
-        "pass": [template(DETECTOR), template(with_props(DETECTOR, Features=None, DataSources={"S3Logs": {"Enable": True}}))],
-        "fail": [template(with_props(DETECTOR, Features=None)), template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": "DISABLED"}]))],
+        "pass": [
+            template(DETECTOR),
+            template(with_props(DETECTOR, Features=None, DataSources={"S3Logs": {"Enable": True}})),
+        ],
+        "fail": [
+            template(with_props(DETECTOR, Features=None)),
+            template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": "DISABLED"}])),
+        ],
         "unverifiable": [template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": PARAM}]))],
     },
     "LogGroupKms": {
@@ -195,7 +305,10 @@ MONITORING_CASES = {
     },
     "TopicKms": {
         "pass": [template(TOPIC)],
-        "fail": [template(with_props(TOPIC, KmsMasterKeyId=None)), template(with_props(TOPIC, KmsMasterKeyId="alias/aws/sns"))],
+        "fail": [
+            template(with_props(TOPIC, KmsMasterKeyId=None)),
+            template(with_props(TOPIC, KmsMasterKeyId="alias/aws/sns")),
+        ],
         "unverifiable": [template(with_props(TOPIC, KmsMasterKeyId=IMPORT))],
     },
 }
@@ -241,6 +354,9 @@ def test_a_stage_of_an_api_parameter_is_checked_when_a_method_on_it_integrates_w
 
 def test_a_waf_association_with_the_stage_of_an_imported_api_counts() -> None:
     stage_ = with_props(STAGE, RestApiId=IMPORTED_API)
-    association = with_props(ASSOCIATION, ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/x/stages/${Target}"})
+    association = with_props(
+        ASSOCIATION,
+        ResourceArn={"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/x/stages/${Target}"},
+    )
     body = template(stage_, Endpoint=SM_ENDPOINT, Acl=ACL, Assoc=association)
     assert verdict("ApiStageWafAssociation", body) == "pass"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from _nagcases import (
     IMPORT,
     KEY,
@@ -27,9 +26,13 @@ from _nagcases import (
 
 MODEL = resource("AWS::SageMaker::Model", {"ExecutionRoleArn": {"Fn::GetAtt": ["Target", "Arn"]}})
 UNCONDITIONED_TRUST = {
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": ["sagemaker.amazonaws.com"]}, "Action": "sts:AssumeRole"}]
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": ["sagemaker.amazonaws.com"]}, "Action": "sts:AssumeRole"}
+    ]
 }
-LAMBDA_TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+LAMBDA_TRUST = {
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+}
 
 
 def role_policy(*actions, effect="Allow", key="Action") -> dict:
@@ -48,7 +51,12 @@ def managed(name: str) -> dict:
 
 
 def inline(*actions) -> list:
-    return [{"PolicyName": "inline", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}}]
+    return [
+        {
+            "PolicyName": "inline",
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]},
+        }
+    ]
 
 
 def vpc_bound(operator: str, key: str, values: list) -> dict:
@@ -63,11 +71,36 @@ IAM_CASES = {
         "pass": [
             template(ROLE),
             template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST)),
-            template(with_props(ROLE, AssumeRolePolicyDocument={"Statement": [{**UNCONDITIONED_TRUST["Statement"][0], "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:*:1:*"}}}]})),
+            template(
+                with_props(
+                    ROLE,
+                    AssumeRolePolicyDocument={
+                        "Statement": [
+                            {
+                                **UNCONDITIONED_TRUST["Statement"][0],
+                                "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:*:1:*"}},
+                            }
+                        ]
+                    },
+                )
+            ),
         ],
         "fail": [
             template(with_props(ROLE, AssumeRolePolicyDocument=UNCONDITIONED_TRUST)),
-            template(with_props(ROLE, AssumeRolePolicyDocument={"Statement": [{"Effect": "Allow", "Principal": {"Service": {"Fn::Join": ["", ["sagemaker.", {"Ref": "AWS::URLSuffix"}]]}}, "Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}}]})),
+            template(
+                with_props(
+                    ROLE,
+                    AssumeRolePolicyDocument={
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": {"Fn::Join": ["", ["sagemaker.", {"Ref": "AWS::URLSuffix"}]]}},
+                                "Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}},
+                            }
+                        ]
+                    },
+                )
+            ),
         ],
         "unverifiable": [],
     },
@@ -77,7 +110,9 @@ IAM_CASES = {
             template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST), Policy=role_policy("*")),
             template(ROLE, Policy=role_policy("*", effect="Deny")),
             template(ROLE, Policy=vpc_bound("StringEquals", "sagemaker:VpcSubnets", ["subnet-1", "subnet-2"])),
-            template(ROLE, Policy=vpc_bound("ForAnyValue:StringEquals", "sagemaker:VpcSecurityGroupIds", [{"Ref": "Param"}])),
+            template(
+                ROLE, Policy=vpc_bound("ForAnyValue:StringEquals", "sagemaker:VpcSecurityGroupIds", [{"Ref": "Param"}])
+            ),
         ],
         "fail": [
             template(ROLE, Policy=role_policy("s3:*")),
@@ -87,19 +122,42 @@ IAM_CASES = {
             template(ROLE, Policy=vpc_bound("ForAllValues:StringEquals", "sagemaker:VpcSubnets", ["subnet-1"])),
             template(ROLE, Policy=vpc_bound("StringEqualsIfExists", "sagemaker:VpcSubnets", ["subnet-1"])),
             template(ROLE, Policy=vpc_bound("StringLike", "sagemaker:VpcSubnets", ["*"])),
-            template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[{"Ref": "Managed"}]), Model=MODEL,
-                     Managed=resource("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}})),
+            template(
+                with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[{"Ref": "Managed"}]),
+                Model=MODEL,
+                Managed=resource(
+                    "AWS::IAM::ManagedPolicy",
+                    {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}},
+                ),
+            ),
         ],
         "unverifiable": [template(ROLE, Policy=role_policy(PARAM))],
     },
     "ExecutionRoleNoFullAccessPolicies": {
         "pass": [
-            template(with_props(ROLE, ManagedPolicyArns=[managed("AmazonSageMakerReadOnly"), "arn:aws:iam::111122223333:policy/MyFullAccess"])),
-            template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[managed("AdministratorAccess")])),
+            template(
+                with_props(
+                    ROLE,
+                    ManagedPolicyArns=[
+                        managed("AmazonSageMakerReadOnly"),
+                        "arn:aws:iam::111122223333:policy/MyFullAccess",
+                    ],
+                )
+            ),
+            template(
+                with_props(
+                    ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[managed("AdministratorAccess")]
+                )
+            ),
         ],
         "fail": [
             template(with_props(ROLE, ManagedPolicyArns=[managed("AmazonSageMakerFullAccess")])),
-            template(with_props(ROLE, ManagedPolicyArns=[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}, PARAM])),
+            template(
+                with_props(
+                    ROLE,
+                    ManagedPolicyArns=[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}, PARAM],
+                )
+            ),
         ],
         "unverifiable": [template(with_props(ROLE, ManagedPolicyArns=[PARAM]))],
     },
@@ -109,7 +167,12 @@ IAM_CASES = {
 # KMS keys
 # ------------------------------------------------------------------------------------------
 
-ROOT_ALL = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+ROOT_ALL = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
 ANYONE = {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}
 
 
@@ -126,13 +189,20 @@ KMS_CASES = {
         "unverifiable": [template(key_with(EnableKeyRotation=PARAM))],
     },
     "KmsKeyPolicyNoWildcardPrincipal": {
-        "pass": [template(KEY), template(key_with({**ANYONE, "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333"}}}))],
+        "pass": [
+            template(KEY),
+            template(key_with({**ANYONE, "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333"}}})),
+        ],
         "fail": [template(key_with(ANYONE)), template(key_with({**ANYONE, "Principal": {"AWS": ["*"]}}))],
         "unverifiable": [template(key_with({**ANYONE, "Principal": {"AWS": IMPORT}}))],
     },
     "KmsKeyPolicyScoped": {
         "pass": [template(KEY)],
-        "fail": [template(key_with(KeyPolicy=None)), template(key_with(ROOT_ALL)), template(key_with({**ROOT_ALL, "Action": ["*"]}))],
+        "fail": [
+            template(key_with(KeyPolicy=None)),
+            template(key_with(ROOT_ALL)),
+            template(key_with({**ROOT_ALL, "Action": ["*"]})),
+        ],
         "unverifiable": [template(key_with(KeyPolicy=PARAM))],
     },
 }
@@ -141,11 +211,20 @@ KMS_CASES = {
 # Buckets
 # ------------------------------------------------------------------------------------------
 
-BLOCK_ALL = {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
 BUCKET = resource(
     "AWS::S3::Bucket",
     {
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}]},
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}
+            ]
+        },
         "PublicAccessBlockConfiguration": BLOCK_ALL,
         "VersioningConfiguration": {"Status": "Enabled"},
         "LoggingConfiguration": {"DestinationBucketName": {"Ref": "Logs"}, "LogFilePrefix": "data/"},
@@ -154,7 +233,9 @@ BUCKET = resource(
 LOG_BUCKET = resource(
     "AWS::S3::Bucket",
     {
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
         "PublicAccessBlockConfiguration": BLOCK_ALL,
         "VersioningConfiguration": {"Status": "Enabled"},
     },
@@ -172,7 +253,10 @@ TLS_VERSION_DENY = {**TLS_DENY, "Condition": {"NumericLessThan": {"s3:TlsVersion
 def bucket_policy(*statements, bucket=None) -> dict:
     return resource(
         "AWS::S3::BucketPolicy",
-        {"Bucket": bucket if bucket is not None else {"Ref": "Target"}, "PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)}},
+        {
+            "Bucket": bucket if bucket is not None else {"Ref": "Target"},
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)},
+        },
     )
 
 
@@ -184,33 +268,119 @@ S3_CASES = {
     "BucketKmsEncryption": {
         "pass": [
             b(BUCKET),
-            template(BUCKET, Logs=LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}})),
-            b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms:dsse", "KMSMasterKeyID": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"}}}]})),
+            template(
+                BUCKET,
+                Logs=LOG_BUCKET,
+                Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}}),
+            ),
+            b(
+                with_props(
+                    BUCKET,
+                    BucketEncryption={
+                        "ServerSideEncryptionConfiguration": [
+                            {
+                                "ServerSideEncryptionByDefault": {
+                                    "SSEAlgorithm": "aws:kms:dsse",
+                                    "KMSMasterKeyID": {
+                                        "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"
+                                    },
+                                }
+                            }
+                        ]
+                    },
+                )
+            ),
             template(with_props(LOG_BUCKET, AccessControl="LogDeliveryWrite")),
             # load balancer access logs support SSE-S3 only, like S3 server access logs
-            template(LOG_BUCKET, Alb=resource("AWS::ElasticLoadBalancingV2::LoadBalancer", {"LoadBalancerAttributes": [
-                {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": {"Ref": "Target"}}]})),
-            template(with_props(LOG_BUCKET, BucketName={"Fn::Sub": "${Param}-elb"}), Elb=resource("AWS::ElasticLoadBalancing::LoadBalancer", {
-                "AccessLoggingPolicy": {"Enabled": True, "S3BucketName": {"Fn::Sub": "${Param}-elb"}}})),
-            template(LOG_BUCKET, Policy=resource("AWS::S3::BucketPolicy", {"Bucket": {"Ref": "Target"}, "PolicyDocument": {"Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"}]}})),
+            template(
+                LOG_BUCKET,
+                Alb=resource(
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    {
+                        "LoadBalancerAttributes": [
+                            {"Key": "access_logs.s3.enabled", "Value": "true"},
+                            {"Key": "access_logs.s3.bucket", "Value": {"Ref": "Target"}},
+                        ]
+                    },
+                ),
+            ),
+            template(
+                with_props(LOG_BUCKET, BucketName={"Fn::Sub": "${Param}-elb"}),
+                Elb=resource(
+                    "AWS::ElasticLoadBalancing::LoadBalancer",
+                    {"AccessLoggingPolicy": {"Enabled": True, "S3BucketName": {"Fn::Sub": "${Param}-elb"}}},
+                ),
+            ),
+            template(
+                LOG_BUCKET,
+                Policy=resource(
+                    "AWS::S3::BucketPolicy",
+                    {
+                        "Bucket": {"Ref": "Target"},
+                        "PolicyDocument": {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                                    "Action": "s3:PutObject",
+                                    "Resource": "*",
+                                }
+                            ]
+                        },
+                    },
+                ),
+            ),
         ],
         "fail": [
             b(with_props(BUCKET, BucketEncryption=None)),
-            template(LOG_BUCKET, Alb=resource("AWS::ElasticLoadBalancingV2::LoadBalancer", {"LoadBalancerAttributes": [
-                {"Key": "access_logs.s3.bucket", "Value": "some-other-bucket"}]})),
+            template(
+                LOG_BUCKET,
+                Alb=resource(
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    {"LoadBalancerAttributes": [{"Key": "access_logs.s3.bucket", "Value": "some-other-bucket"}]},
+                ),
+            ),
             b(LOG_BUCKET),
-            b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})),
+            b(
+                with_props(
+                    BUCKET,
+                    BucketEncryption={
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
+                        ]
+                    },
+                )
+            ),
         ],
         "unverifiable": [
-            b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": PARAM}}]})),
+            b(
+                with_props(
+                    BUCKET,
+                    BucketEncryption={
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": PARAM}}
+                        ]
+                    },
+                )
+            ),
             b(with_props(BUCKET, BucketEncryption={"ServerSideEncryptionConfiguration": PARAM})),
         ],
     },
     "BucketTlsOnly": {
         "pass": [
             b(BUCKET, Policy=bucket_policy(TLS_DENY)),
-            b(with_props(BUCKET, BucketName="data-bucket"), Policy=bucket_policy({**TLS_DENY, "Principal": "*", "Action": ["*"], "Condition": {"Bool": {"aws:SecureTransport": False}}}, bucket="data-bucket")),
+            b(
+                with_props(BUCKET, BucketName="data-bucket"),
+                Policy=bucket_policy(
+                    {
+                        **TLS_DENY,
+                        "Principal": "*",
+                        "Action": ["*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": False}},
+                    },
+                    bucket="data-bucket",
+                ),
+            ),
         ],
         "fail": [
             b(BUCKET),
@@ -221,21 +391,40 @@ S3_CASES = {
     },
     "BucketTlsVersion": {
         "pass": [b(BUCKET, Policy=bucket_policy(TLS_DENY, TLS_VERSION_DENY))],
-        "fail": [b(BUCKET, Policy=bucket_policy(TLS_DENY)), b(BUCKET, Policy=bucket_policy({**TLS_VERSION_DENY, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.0"}}}))],
+        "fail": [
+            b(BUCKET, Policy=bucket_policy(TLS_DENY)),
+            b(
+                BUCKET,
+                Policy=bucket_policy({**TLS_VERSION_DENY, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.0"}}}),
+            ),
+        ],
         "unverifiable": [b(BUCKET, Policy=bucket_policy(TLS_VERSION_DENY, bucket=IMPORT))],
     },
     "BucketPublicAccessBlocked": {
         "pass": [b(BUCKET)],
-        "fail": [b(with_props(BUCKET, PublicAccessBlockConfiguration=None)), b(with_props(BUCKET, PublicAccessBlockConfiguration={**BLOCK_ALL, "BlockPublicPolicy": False}))],
-        "unverifiable": [b(with_props(BUCKET, PublicAccessBlockConfiguration={**BLOCK_ALL, "IgnorePublicAcls": PARAM}))],
+        "fail": [
+            b(with_props(BUCKET, PublicAccessBlockConfiguration=None)),
+            b(with_props(BUCKET, PublicAccessBlockConfiguration={**BLOCK_ALL, "BlockPublicPolicy": False})),
+        ],
+        "unverifiable": [
+            b(with_props(BUCKET, PublicAccessBlockConfiguration={**BLOCK_ALL, "IgnorePublicAcls": PARAM}))
+        ],
     },
     "BucketVersioning": {
         "pass": [b(BUCKET)],
-        "fail": [b(with_props(BUCKET, VersioningConfiguration=None)), b(with_props(BUCKET, VersioningConfiguration={"Status": "Suspended"}))],
+        "fail": [
+            b(with_props(BUCKET, VersioningConfiguration=None)),
+            b(with_props(BUCKET, VersioningConfiguration={"Status": "Suspended"})),
+        ],
         "unverifiable": [b(with_props(BUCKET, VersioningConfiguration={"Status": PARAM}))],
     },
     "BucketLogging": {
-        "pass": [b(BUCKET), template(LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}}))],
+        "pass": [
+            b(BUCKET),
+            template(
+                LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}})
+            ),
+        ],
         "fail": [b(with_props(BUCKET, LoggingConfiguration=None))],
         "unverifiable": [b(with_props(BUCKET, LoggingConfiguration=IMPORT))],
     },
@@ -248,10 +437,14 @@ S3_CASES = {
 VPC = resource("AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/16"})
 SUBNET = resource("AWS::EC2::Subnet", {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"})
 SG = resource("AWS::EC2::SecurityGroup", {"VpcId": {"Ref": "Vpc"}, "GroupDescription": "sg"})
-SM_MODEL = resource("AWS::SageMaker::Model", {"VpcConfig": {"Subnets": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Ref": "Sg"}]}})
+SM_MODEL = resource(
+    "AWS::SageMaker::Model", {"VpcConfig": {"Subnets": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Ref": "Sg"}]}}
+)
 FLOW_LOG = resource("AWS::EC2::FlowLog", {"ResourceId": {"Ref": "Target"}, "ResourceType": "VPC", "TrafficType": "ALL"})
 TABLE = resource("AWS::EC2::RouteTable", {"VpcId": {"Ref": "Vpc"}})
-ASSOCIATION = resource("AWS::EC2::SubnetRouteTableAssociation", {"SubnetId": {"Ref": "Target"}, "RouteTableId": {"Ref": "Table"}})
+ASSOCIATION = resource(
+    "AWS::EC2::SubnetRouteTableAssociation", {"SubnetId": {"Ref": "Target"}, "RouteTableId": {"Ref": "Table"}}
+)
 
 
 def endpoint(service: str, kind: str = "Interface", vpc: str = "Target", **props) -> dict:
@@ -273,7 +466,12 @@ ALL_ENDPOINTS = {
 
 def vpc_template(**others) -> dict:
     """A VPC ``Target`` that a SageMaker model runs in."""
-    body = template(VPC, Subnet=with_props(SUBNET, VpcId={"Ref": "Target"}), Sg=with_props(SG, VpcId={"Ref": "Target"}), Model=SM_MODEL)
+    body = template(
+        VPC,
+        Subnet=with_props(SUBNET, VpcId={"Ref": "Target"}),
+        Sg=with_props(SG, VpcId={"Ref": "Target"}),
+        Model=SM_MODEL,
+    )
     body["Resources"].update(others)
     return body
 
@@ -283,11 +481,19 @@ def subnet_template(*routes, **others) -> dict:
     model = with_props(SM_MODEL, VpcConfig={"Subnets": [{"Ref": "Target"}], "SecurityGroupIds": ["sg-1"]})
     body = template(SUBNET, Vpc=VPC, Model=model, Table=TABLE, Assoc=ASSOCIATION, **others)
     for index, route in enumerate(routes):
-        body["Resources"][f"Route{index}"] = resource("AWS::EC2::Route", {"RouteTableId": {"Ref": "Table"}, "DestinationCidrBlock": "0.0.0.0/0", **route})
+        body["Resources"][f"Route{index}"] = resource(
+            "AWS::EC2::Route", {"RouteTableId": {"Ref": "Table"}, "DestinationCidrBlock": "0.0.0.0/0", **route}
+        )
     return body
 
 
-CLOSED_EGRESS = {"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}
+CLOSED_EGRESS = {
+    "CidrIp": "255.255.255.255/32",
+    "Description": "Disallow all traffic",
+    "FromPort": 252,
+    "IpProtocol": "icmp",
+    "ToPort": 86,
+}
 
 
 def sg_template(egress, **others) -> dict:
@@ -307,15 +513,28 @@ VPC_CASES = {
         "pass": [
             subnet_template(),
             subnet_template({"VpcEndpointId": {"Ref": "Endpoint"}}),
-            template(SUBNET, Vpc=VPC, Table=TABLE, Assoc=ASSOCIATION, Igw=resource("AWS::EC2::InternetGateway"),
-                     Route=resource("AWS::EC2::Route", {"RouteTableId": {"Ref": "Table"}, "GatewayId": {"Ref": "Igw"}})),
+            template(
+                SUBNET,
+                Vpc=VPC,
+                Table=TABLE,
+                Assoc=ASSOCIATION,
+                Igw=resource("AWS::EC2::InternetGateway"),
+                Route=resource("AWS::EC2::Route", {"RouteTableId": {"Ref": "Table"}, "GatewayId": {"Ref": "Igw"}}),
+            ),
         ],
         "fail": [
             subnet_template({"GatewayId": {"Ref": "Igw"}}, Igw=resource("AWS::EC2::InternetGateway")),
             subnet_template({"NatGatewayId": {"Ref": "Nat"}}),
             subnet_template({"GatewayId": "igw-0123"}),
         ],
-        "unverifiable": [subnet_template({"GatewayId": PARAM}), template(SUBNET, Model=with_props(SM_MODEL, VpcConfig={"Subnets": [{"Ref": "Target"}]}), Assoc=with_props(ASSOCIATION, RouteTableId=IMPORT))],
+        "unverifiable": [
+            subnet_template({"GatewayId": PARAM}),
+            template(
+                SUBNET,
+                Model=with_props(SM_MODEL, VpcConfig={"Subnets": [{"Ref": "Target"}]}),
+                Assoc=with_props(ASSOCIATION, RouteTableId=IMPORT),
+            ),
+        ],
     },
     "VpcSageMakerEndpoints": {
         "pass": [vpc_template(**ALL_ENDPOINTS), template(VPC)],
@@ -324,7 +543,9 @@ VPC_CASES = {
             vpc_template(**{**ALL_ENDPOINTS, "EpApi": endpoint("sagemaker.api", PrivateDnsEnabled=False)}),
             vpc_template(**{k: v for k, v in ALL_ENDPOINTS.items() if k != "EpS3"}),
         ],
-        "unverifiable": [vpc_template(EpApi=endpoint("sagemaker.api"), EpOther=with_props(endpoint("x"), ServiceName=PARAM))],
+        "unverifiable": [
+            vpc_template(EpApi=endpoint("sagemaker.api"), EpOther=with_props(endpoint("x"), ServiceName=PARAM))
+        ],
     },
     "VpcWorkloadEndpoints": {
         "pass": [vpc_template(**ALL_ENDPOINTS), template(VPC)],
@@ -335,16 +556,46 @@ VPC_CASES = {
         "pass": [
             sg_template([CLOSED_EGRESS]),
             sg_template([{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]),
-            sg_template([CLOSED_EGRESS], Out=resource("AWS::EC2::SecurityGroupEgress", {"GroupId": {"Fn::GetAtt": ["Target", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"})),
+            sg_template(
+                [CLOSED_EGRESS],
+                Out=resource(
+                    "AWS::EC2::SecurityGroupEgress",
+                    {
+                        "GroupId": {"Fn::GetAtt": ["Target", "GroupId"]},
+                        "IpProtocol": "tcp",
+                        "FromPort": 443,
+                        "ToPort": 443,
+                        "CidrIp": "10.0.0.0/16",
+                    },
+                ),
+            ),
             template(SG),  # no SageMaker resource uses it
         ],
         "fail": [
             sg_template(None),
             sg_template([{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]),
-            sg_template([CLOSED_EGRESS], Out=resource("AWS::EC2::SecurityGroupEgress", {"GroupId": {"Ref": "Target"}, "IpProtocol": "-1", "CidrIpv6": "::/0"})),
+            sg_template(
+                [CLOSED_EGRESS],
+                Out=resource(
+                    "AWS::EC2::SecurityGroupEgress",
+                    {"GroupId": {"Ref": "Target"}, "IpProtocol": "-1", "CidrIpv6": "::/0"},
+                ),
+            ),
             # a security group named inside a pipeline step's VpcConfig
-            template(with_props(SG, SecurityGroupEgress=[{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]), Pipe=resource(
-                "AWS::SageMaker::Pipeline", {"PipelineDefinition": {"PipelineDefinitionBody": {"Fn::Sub": '{"Steps": [{"Name": "T", "Type": "Training", "Arguments": {"VpcConfig": {"SecurityGroupIds": ["${Target.GroupId}"]}}}]}'}}})),
+            template(
+                with_props(SG, SecurityGroupEgress=[{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]),
+                Pipe=resource(
+                    "AWS::SageMaker::Pipeline",
+                    {
+                        "PipelineDefinition": {
+                            "PipelineDefinitionBody": {
+                                "Fn::Sub": '{"Steps": [{"Name": "T", "Type": "Training", "Arguments": {"VpcConfig": '
+                                '{"SecurityGroupIds": ["${Target.GroupId}"]}}}]}'
+                            }
+                        }
+                    },
+                ),
+            ),
         ],
         "unverifiable": [sg_template([{"IpProtocol": "-1", "CidrIp": PARAM}]), sg_template(IMPORT)],
     },
@@ -359,12 +610,17 @@ def test_rule_case(rule_id: str, expected: str, body: dict) -> None:
 
 
 def test_a_role_passed_to_sagemaker_is_an_execution_role_whatever_it_trusts() -> None:
-    body = template(with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[managed("AmazonS3FullAccess")]), Model=MODEL)
+    body = template(
+        with_props(ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST, ManagedPolicyArns=[managed("AmazonS3FullAccess")]),
+        Model=MODEL,
+    )
     assert verdict("ExecutionRoleNoFullAccessPolicies", body) == "fail"
 
 
 def test_the_access_log_bucket_keeps_every_other_rule() -> None:
-    body = template(LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}}))
+    body = template(
+        LOG_BUCKET, Data=with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Ref": "Target"}})
+    )
     assert verdict("BucketKmsEncryption", body) == "pass"
     assert verdict("BucketLogging", body) == "pass"
     assert verdict("BucketTlsOnly", body) == "fail"
@@ -380,13 +636,20 @@ def test_a_bucket_logging_to_itself_is_not_an_access_log_bucket() -> None:
 def test_the_trust_rule_names_the_statement() -> None:
     from _nagcases import findings
 
-    body = template(with_props(ROLE, AssumeRolePolicyDocument={"Statement": [{**UNCONDITIONED_TRUST["Statement"][0], "Sid": "SageMaker"}]}))
+    body = template(
+        with_props(
+            ROLE, AssumeRolePolicyDocument={"Statement": [{**UNCONDITIONED_TRUST["Statement"][0], "Sid": "SageMaker"}]}
+        )
+    )
     assert "statement SageMaker" in findings("ExecutionRoleTrustConditions", body)[0].message
 
 
 def test_sagemaker_trust_fixture_complies() -> None:
     assert SAGEMAKER_TRUST["Statement"][0]["Condition"]
-    assert verdict("ExecutionRoleTrustConditions", template(ROLE, Model=with_props(MODEL, ExecutionRoleArn=ROLE_ARN))) == "pass"
+    assert (
+        verdict("ExecutionRoleTrustConditions", template(ROLE, Model=with_props(MODEL, ExecutionRoleArn=ROLE_ARN)))
+        == "pass"
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -402,7 +665,10 @@ def test_a_policy_naming_its_bucket_with_the_same_sub_is_matched() -> None:
         body = b(bucket, Policy=bucket_policy(TLS_DENY, bucket=name))
         assert verdict("BucketTlsOnly", body) == "pass"
     # before: "a bucket policy names a bucket that cannot be resolved"
-    assert verdict("BucketTlsOnly", b(bucket, Policy=bucket_policy(TLS_DENY, bucket={"Fn::Sub": "${Param}-other"}))) == "unverifiable"
+    assert (
+        verdict("BucketTlsOnly", b(bucket, Policy=bucket_policy(TLS_DENY, bucket={"Fn::Sub": "${Param}-other"})))
+        == "unverifiable"
+    )
 
 
 def test_a_policy_naming_another_bucket_by_the_same_sub_is_not_this_buckets() -> None:
@@ -416,7 +682,14 @@ def test_an_access_log_bucket_named_with_a_sub_is_recognised() -> None:
     data = with_props(BUCKET, LoggingConfiguration={"DestinationBucketName": {"Fn::Sub": "${Param}-logs"}})
     body = template(data, Logs=logs)
     assert verdict("BucketKmsEncryption", body, target="Logs") == "pass"
-    assert verdict("BucketKmsEncryption", template(data, Logs=with_props(logs, BucketName={"Fn::Sub": "${Param}-other"})), target="Logs") == "fail"
+    assert (
+        verdict(
+            "BucketKmsEncryption",
+            template(data, Logs=with_props(logs, BucketName={"Fn::Sub": "${Param}-other"})),
+            target="Logs",
+        )
+        == "fail"
+    )
 
 
 def test_same_compares_rendered_values_and_expressions() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from _nagcases import (
     AWS_S3_KEY,
     IMPORT,
@@ -80,7 +79,14 @@ JOB = resource(
     "AWS::SageMaker::DataQualityJobDefinition",
     {
         "NetworkConfig": NETWORK,
-        "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20, "VolumeKmsKeyId": KEY_ARN}},
+        "JobResources": {
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 20,
+                "VolumeKmsKeyId": KEY_ARN,
+            }
+        },
         "DataQualityJobOutputConfig": {"KmsKeyId": KEY_ARN, "MonitoringOutputs": []},
         "RoleArn": ROLE_ARN,
     },
@@ -108,13 +114,23 @@ PROCESSING = resource(
     {
         "RoleArn": ROLE_ARN,
         "NetworkConfig": {**NETWORK, "VpcConfig": VPC_CONFIG},
-        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20, "VolumeKmsKeyId": KEY_ARN}},
+        "ProcessingResources": {
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 20,
+                "VolumeKmsKeyId": KEY_ARN,
+            }
+        },
         "ProcessingOutputConfig": {"KmsKeyId": KEY_REF, "Outputs": []},
     },
 )
 JOB_WITH_VPC = with_props(JOB, NetworkConfig={**NETWORK, "VpcConfig": VPC_CONFIG})
 SCHEDULE_WITH_VPC = with_props(
-    SCHEDULE, MonitoringScheduleConfig={"MonitoringJobDefinition": {**INLINE_DEFINITION, "NetworkConfig": {**NETWORK, "VpcConfig": VPC_CONFIG}}}
+    SCHEDULE,
+    MonitoringScheduleConfig={
+        "MonitoringJobDefinition": {**INLINE_DEFINITION, "NetworkConfig": {**NETWORK, "VpcConfig": VPC_CONFIG}}
+    },
 )
 #: Pipeline step arguments as CreateTrainingJob / CreateProcessingJob / CreateTransformJob take them,
 #: with ${Key.Arn}, ${Subnet} and ${Sg} substituted by Fn::Sub.
@@ -123,12 +139,24 @@ TRAINING_ARGS = {
     "EnableNetworkIsolation": True,
     "EnableInterContainerTrafficEncryption": True,
     "VpcConfig": {"Subnets": ["${Subnet}"], "SecurityGroupIds": ["${Sg.GroupId}"]},
-    "ResourceConfig": {"InstanceCount": 2, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30, "VolumeKmsKeyId": "${Key.Arn}"},
+    "ResourceConfig": {
+        "InstanceCount": 2,
+        "InstanceType": "ml.m5.xlarge",
+        "VolumeSizeInGB": 30,
+        "VolumeKmsKeyId": "${Key.Arn}",
+    },
     "OutputDataConfig": {"S3OutputPath": "s3://b/out", "KmsKeyId": "${Key.Arn}"},
 }
 PROCESSING_ARGS = {
     "NetworkConfig": {**NETWORK, "VpcConfig": {"Subnets": ["${Subnet}"], "SecurityGroupIds": ["${Sg.GroupId}"]}},
-    "ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30, "VolumeKmsKeyId": "${Key.Arn}"}},
+    "ProcessingResources": {
+        "ClusterConfig": {
+            "InstanceType": "ml.m5.xlarge",
+            "InstanceCount": 1,
+            "VolumeSizeInGB": 30,
+            "VolumeKmsKeyId": "${Key.Arn}",
+        }
+    },
     "ProcessingOutputConfig": {"Outputs": [], "KmsKeyId": "${Key.Arn}"},
 }
 TRANSFORM_ARGS = {
@@ -163,27 +191,75 @@ SECURE_PIPELINE = pipeline(
     step("Batch", "Transform", TRANSFORM_ARGS),
     step("Tune", "Tuning", {"HyperParameterTuningJobConfig": {}, "TrainingJobDefinition": TRAINING_ARGS}),
 )
-GPU_TRAINING = {**TRAINING_ARGS, "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.p4d.24xlarge", "VolumeSizeInGB": 30}}
+GPU_TRAINING = {
+    **TRAINING_ARGS,
+    "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.p4d.24xlarge", "VolumeSizeInGB": 30},
+}
 CLUSTER = resource(
     "AWS::SageMaker::Cluster",
     {
         "VpcConfig": VPC_CONFIG,
-        "InstanceGroups": [{"InstanceGroupName": "workers", "InstanceType": "ml.p5.48xlarge", "InstanceCount": 1, "ExecutionRole": ROLE_ARN,
-                            "InstanceStorageConfigs": [{"EbsVolumeConfig": {"VolumeSizeInGB": 100, "VolumeKmsKeyId": KEY_ARN}}]}],
+        "InstanceGroups": [
+            {
+                "InstanceGroupName": "workers",
+                "InstanceType": "ml.p5.48xlarge",
+                "InstanceCount": 1,
+                "ExecutionRole": ROLE_ARN,
+                "InstanceStorageConfigs": [{"EbsVolumeConfig": {"VolumeSizeInGB": 100, "VolumeKmsKeyId": KEY_ARN}}],
+            }
+        ],
     },
 )
-MODEL_CARD = resource("AWS::SageMaker::ModelCard", {"ModelCardName": "c", "ModelCardStatus": "Draft", "Content": {}, "SecurityConfig": {"KmsKeyId": KEY_ARN}})
+MODEL_CARD = resource(
+    "AWS::SageMaker::ModelCard",
+    {"ModelCardName": "c", "ModelCardStatus": "Draft", "Content": {}, "SecurityConfig": {"KmsKeyId": KEY_ARN}},
+)
 MODEL_PACKAGE = resource("AWS::SageMaker::ModelPackage", {"ModelPackageGroupName": "g"})
-EXPERIMENT = resource("AWS::SageMaker::InferenceExperiment", {"Name": "e", "Type": "ShadowMode", "EndpointName": "ep", "KmsKey": KEY_ARN,
-                                                              "DataStorageConfig": {"Destination": "s3://b/e", "KmsKey": KEY_REF}})
-FLEET = resource("AWS::SageMaker::DeviceFleet", {"DeviceFleetName": "f", "RoleArn": ROLE_ARN, "OutputConfig": {"S3OutputLocation": "s3://b/f", "KmsKeyId": KEY_ARN}})
-PARTNER_APP = resource("AWS::SageMaker::PartnerApp", {"Name": "a", "Type": "comet", "Tier": "small", "AuthType": "IAM", "ExecutionRoleArn": ROLE_ARN, "KmsKeyId": KEY_ARN})
-WORKFORCE = resource("AWS::SageMaker::Workforce", {"WorkforceName": "w", "WorkforceVpcConfig": {"VpcId": "vpc-1", **VPC_CONFIG}})
+EXPERIMENT = resource(
+    "AWS::SageMaker::InferenceExperiment",
+    {
+        "Name": "e",
+        "Type": "ShadowMode",
+        "EndpointName": "ep",
+        "KmsKey": KEY_ARN,
+        "DataStorageConfig": {"Destination": "s3://b/e", "KmsKey": KEY_REF},
+    },
+)
+FLEET = resource(
+    "AWS::SageMaker::DeviceFleet",
+    {
+        "DeviceFleetName": "f",
+        "RoleArn": ROLE_ARN,
+        "OutputConfig": {"S3OutputLocation": "s3://b/f", "KmsKeyId": KEY_ARN},
+    },
+)
+PARTNER_APP = resource(
+    "AWS::SageMaker::PartnerApp",
+    {
+        "Name": "a",
+        "Type": "comet",
+        "Tier": "small",
+        "AuthType": "IAM",
+        "ExecutionRoleArn": ROLE_ARN,
+        "KmsKeyId": KEY_ARN,
+    },
+)
+WORKFORCE = resource(
+    "AWS::SageMaker::Workforce", {"WorkforceName": "w", "WorkforceVpcConfig": {"VpcId": "vpc-1", **VPC_CONFIG}}
+)
 INFERENCE_COMPONENT = resource(
     "AWS::SageMaker::InferenceComponent",
-    {"EndpointName": "ep", "Specification": {"Container": {"Image": ECR_IMAGE}, "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024}}},
+    {
+        "EndpointName": "ep",
+        "Specification": {
+            "Container": {"Image": ECR_IMAGE},
+            "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024},
+        },
+    },
 )
-IC_ENDPOINT_CONFIG = with_props(ENDPOINT_CONFIG, ExecutionRoleArn=ROLE_ARN, EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG)
+IC_ENDPOINT_CONFIG = with_props(
+    ENDPOINT_CONFIG, ExecutionRoleArn=ROLE_ARN, EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG
+)
 
 
 def t(target: dict, **others: dict) -> dict:
@@ -199,7 +275,12 @@ def sharing(option: str, key=None) -> dict:
 
 CASES = {
     "ModelNetworkIsolation": {
-        "pass": [t(MODEL), t(with_props(MODEL, EnableNetworkIsolation="true")), t(ENDPOINT_CONFIG), t(IC_ENDPOINT_CONFIG)],
+        "pass": [
+            t(MODEL),
+            t(with_props(MODEL, EnableNetworkIsolation="true")),
+            t(ENDPOINT_CONFIG),
+            t(IC_ENDPOINT_CONFIG),
+        ],
         "fail": [
             t(with_props(MODEL, EnableNetworkIsolation=None)),
             t(with_props(MODEL, EnableNetworkIsolation=False)),
@@ -208,7 +289,11 @@ CASES = {
         "unverifiable": [t(with_props(MODEL, EnableNetworkIsolation=PARAM))],
     },
     "ModelVpcConfig": {
-        "pass": [t(MODEL), t(with_props(MODEL, VpcConfig={"Subnets": PARAM, "SecurityGroupIds": [IMPORT]})), t(IC_ENDPOINT_CONFIG)],
+        "pass": [
+            t(MODEL),
+            t(with_props(MODEL, VpcConfig={"Subnets": PARAM, "SecurityGroupIds": [IMPORT]})),
+            t(IC_ENDPOINT_CONFIG),
+        ],
         "fail": [
             t(with_props(MODEL, VpcConfig=None)),
             t(with_props(MODEL, VpcConfig={"Subnets": [], "SecurityGroupIds": ["sg-1"]})),
@@ -219,9 +304,18 @@ CASES = {
     "ModelImageFromAccountEcr": {
         "pass": [
             t(MODEL),
-            t(with_props(MODEL, PrimaryContainer={"Image": {"Fn::Join": ["", [{"Fn::GetAtt": ["Repo", "RepositoryUri"]}, ":1"]]}}),
-              Repo=resource("AWS::ECR::Repository", {})),
-            t(with_props(MODEL, PrimaryContainer={"ModelPackageName": "arn:aws:sagemaker:eu-west-1:1:model-package/x"})),
+            t(
+                with_props(
+                    MODEL,
+                    PrimaryContainer={"Image": {"Fn::Join": ["", [{"Fn::GetAtt": ["Repo", "RepositoryUri"]}, ":1"]]}},
+                ),
+                Repo=resource("AWS::ECR::Repository", {}),
+            ),
+            t(
+                with_props(
+                    MODEL, PrimaryContainer={"ModelPackageName": "arn:aws:sagemaker:eu-west-1:1:model-package/x"}
+                )
+            ),
             t(INFERENCE_COMPONENT),
             t(with_props(INFERENCE_COMPONENT, Specification={"ModelName": "m"})),
         ],
@@ -239,26 +333,65 @@ CASES = {
         "pass": [
             t(ENDPOINT_CONFIG),
             t(with_props(ENDPOINT_CONFIG, KmsKeyId=None, ProductionVariants=[SERVERLESS])),
-            t(with_props(ENDPOINT_CONFIG, KmsKeyId={"Ref": "Alias"}), Alias=resource("AWS::KMS::Alias", {"AliasName": "alias/x", "TargetKeyId": KEY_REF})),
+            t(
+                with_props(ENDPOINT_CONFIG, KmsKeyId={"Ref": "Alias"}),
+                Alias=resource("AWS::KMS::Alias", {"AliasName": "alias/x", "TargetKeyId": KEY_REF}),
+            ),
             # instance storage: the hardware encrypts the volume and SageMaker rejects a key
-            t(with_props(ENDPOINT_CONFIG, KmsKeyId=None, ProductionVariants=[{**VARIANT, "InstanceType": "ml.g5.2xlarge"}])),
-            t(with_props(ENDPOINT_CONFIG, KmsKeyId=None, ProductionVariants=[{**VARIANT, "InstanceType": "ml.p4d.24xlarge"}, {**VARIANT, "VariantName": "b", "InstanceType": "ml.m5d.large"}])),
+            t(
+                with_props(
+                    ENDPOINT_CONFIG, KmsKeyId=None, ProductionVariants=[{**VARIANT, "InstanceType": "ml.g5.2xlarge"}]
+                )
+            ),
+            t(
+                with_props(
+                    ENDPOINT_CONFIG,
+                    KmsKeyId=None,
+                    ProductionVariants=[
+                        {**VARIANT, "InstanceType": "ml.p4d.24xlarge"},
+                        {**VARIANT, "VariantName": "b", "InstanceType": "ml.m5d.large"},
+                    ],
+                )
+            ),
         ],
         "fail": [
             t(with_props(ENDPOINT_CONFIG, KmsKeyId=None)),
             t(with_props(ENDPOINT_CONFIG, KmsKeyId="alias/aws/sagemaker")),
             t(with_props(ENDPOINT_CONFIG, AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://b/o"}})),
-            t(with_props(ENDPOINT_CONFIG, KmsKeyId=None, ProductionVariants=[VARIANT, {**VARIANT, "VariantName": "gpu", "InstanceType": "ml.g5.xlarge"}])),
-            t(with_props(ENDPOINT_CONFIG, ProductionVariants=[{**VARIANT, "CoreDumpConfig": {"DestinationS3Uri": "s3://b/dumps"}}])),
+            t(
+                with_props(
+                    ENDPOINT_CONFIG,
+                    KmsKeyId=None,
+                    ProductionVariants=[VARIANT, {**VARIANT, "VariantName": "gpu", "InstanceType": "ml.g5.xlarge"}],
+                )
+            ),
+            t(
+                with_props(
+                    ENDPOINT_CONFIG,
+                    ProductionVariants=[{**VARIANT, "CoreDumpConfig": {"DestinationS3Uri": "s3://b/dumps"}}],
+                )
+            ),
         ],
         "unverifiable": [
             t(with_props(ENDPOINT_CONFIG, KmsKeyId=PARAM)),
-            t(with_props(ENDPOINT_CONFIG, KmsKeyId=None, ProductionVariants=[{**VARIANT, "InstanceType": "ml.g5.xlarge"}, {**VARIANT, "VariantName": "b", "InstanceType": PARAM}])),
+            t(
+                with_props(
+                    ENDPOINT_CONFIG,
+                    KmsKeyId=None,
+                    ProductionVariants=[
+                        {**VARIANT, "InstanceType": "ml.g5.xlarge"},
+                        {**VARIANT, "VariantName": "b", "InstanceType": PARAM},
+                    ],
+                )
+            ),
             t(with_props(ENDPOINT_CONFIG, KmsKeyId="arn:aws:kms:eu-west-1:111122223333:key/abcd")),
         ],
     },
     "EndpointConfigDataCapture": {
-        "pass": [t(ENDPOINT_CONFIG), t(with_props(ENDPOINT_CONFIG, DataCaptureConfig=None, ProductionVariants=[SERVERLESS]))],
+        "pass": [
+            t(ENDPOINT_CONFIG),
+            t(with_props(ENDPOINT_CONFIG, DataCaptureConfig=None, ProductionVariants=[SERVERLESS])),
+        ],
         "fail": [
             t(with_props(ENDPOINT_CONFIG, DataCaptureConfig=None)),
             t(with_props(ENDPOINT_CONFIG, DataCaptureConfig={**CAPTURE, "EnableCapture": False})),
@@ -277,13 +410,23 @@ CASES = {
         "pass": [t(ENDPOINT_CONFIG), t(with_props(ENDPOINT_CONFIG, ProductionVariants=[SERVERLESS]))],
         "fail": [
             t(with_props(ENDPOINT_CONFIG, ProductionVariants=[{**VARIANT, "InitialInstanceCount": 1}])),
-            t(with_props(ENDPOINT_CONFIG, ProductionVariants=[VARIANT, {**VARIANT, "VariantName": "b", "InitialInstanceCount": "1"}])),
+            t(
+                with_props(
+                    ENDPOINT_CONFIG,
+                    ProductionVariants=[VARIANT, {**VARIANT, "VariantName": "b", "InitialInstanceCount": "1"}],
+                )
+            ),
         ],
-        "unverifiable": [t(with_props(ENDPOINT_CONFIG, ProductionVariants=[{**VARIANT, "InitialInstanceCount": PARAM}]))],
+        "unverifiable": [
+            t(with_props(ENDPOINT_CONFIG, ProductionVariants=[{**VARIANT, "InitialInstanceCount": PARAM}]))
+        ],
     },
     "NotebookNoDirectInternet": {
         "pass": [t(NOTEBOOK)],
-        "fail": [t(with_props(NOTEBOOK, DirectInternetAccess=None)), t(with_props(NOTEBOOK, DirectInternetAccess="Enabled"))],
+        "fail": [
+            t(with_props(NOTEBOOK, DirectInternetAccess=None)),
+            t(with_props(NOTEBOOK, DirectInternetAccess="Enabled")),
+        ],
         "unverifiable": [t(with_props(NOTEBOOK, DirectInternetAccess=PARAM))],
     },
     "NotebookNoRootAccess": {
@@ -305,23 +448,42 @@ CASES = {
         "pass": [t(NOTEBOOK)],
         "fail": [
             t(with_props(NOTEBOOK, InstanceMetadataServiceConfiguration=None)),
-            t(with_props(NOTEBOOK, InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": "1"})),
+            t(
+                with_props(
+                    NOTEBOOK, InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": "1"}
+                )
+            ),
         ],
-        "unverifiable": [t(with_props(NOTEBOOK, InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": PARAM}))],
+        "unverifiable": [
+            t(
+                with_props(
+                    NOTEBOOK, InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": PARAM}
+                )
+            )
+        ],
     },
     "DomainVpcOnly": {
         "pass": [t(DOMAIN)],
-        "fail": [t(with_props(DOMAIN, AppNetworkAccessType=None)), t(with_props(DOMAIN, AppNetworkAccessType="PublicInternetOnly"))],
+        "fail": [
+            t(with_props(DOMAIN, AppNetworkAccessType=None)),
+            t(with_props(DOMAIN, AppNetworkAccessType="PublicInternetOnly")),
+        ],
         "unverifiable": [t(with_props(DOMAIN, AppNetworkAccessType=PARAM))],
     },
     "DomainKms": {
         "pass": [t(DOMAIN)],
-        "fail": [t(with_props(DOMAIN, KmsKeyId=None)), t(with_props(DOMAIN, KmsKeyId="arn:aws:kms:eu-west-1:1:alias/aws/elasticfilesystem"))],
+        "fail": [
+            t(with_props(DOMAIN, KmsKeyId=None)),
+            t(with_props(DOMAIN, KmsKeyId="arn:aws:kms:eu-west-1:1:alias/aws/elasticfilesystem")),
+        ],
         "unverifiable": [t(with_props(DOMAIN, KmsKeyId=PARAM))],
     },
     "DomainSecurityGroups": {
         "pass": [t(DOMAIN), t(with_props(DOMAIN, DefaultUserSettings={**USER_SETTINGS, "SecurityGroups": PARAM}))],
-        "fail": [t(with_props(DOMAIN, DefaultUserSettings={"ExecutionRole": ROLE_ARN})), t(with_props(DOMAIN, DefaultUserSettings=None))],
+        "fail": [
+            t(with_props(DOMAIN, DefaultUserSettings={"ExecutionRole": ROLE_ARN})),
+            t(with_props(DOMAIN, DefaultUserSettings=None)),
+        ],
         "unverifiable": [],
     },
     "StudioNotebookSharing": {
@@ -334,14 +496,24 @@ CASES = {
         "fail": [
             t(with_props(DOMAIN, DefaultUserSettings={"ExecutionRole": ROLE_ARN, "SecurityGroups": ["sg-1"]})),
             t(sharing("Allowed")),
-            t(with_props(PROFILE, UserSettings={"SharingSettings": {"NotebookOutputOption": "Allowed", "S3KmsKeyId": AWS_S3_KEY}})),
+            t(
+                with_props(
+                    PROFILE,
+                    UserSettings={"SharingSettings": {"NotebookOutputOption": "Allowed", "S3KmsKeyId": AWS_S3_KEY}},
+                )
+            ),
         ],
         "unverifiable": [t(sharing(PARAM)), t(sharing("Allowed", PARAM))],
     },
     "StudioRootAccess": {
         "pass": [
             t(DOMAIN),
-            t(with_props(DOMAIN, DomainSettings={"DockerSettings": {"EnableDockerAccess": "ENABLED", "RootlessDocker": "ENABLED"}})),
+            t(
+                with_props(
+                    DOMAIN,
+                    DomainSettings={"DockerSettings": {"EnableDockerAccess": "ENABLED", "RootlessDocker": "ENABLED"}},
+                )
+            ),
             t(with_props(PROFILE, UserSettings={"CustomPosixUserConfig": {"Uid": 1000, "Gid": 100}})),
         ],
         "fail": [
@@ -353,21 +525,51 @@ CASES = {
     },
     "JobNetworkIsolation": {
         "pass": [
-            t(JOB), t(SCHEDULE), t(with_props(SCHEDULE, MonitoringScheduleConfig={"MonitoringJobDefinitionName": "j"})),
-            t(PROCESSING), t(SECURE_PIPELINE), t(pipeline(step("Train", "Training", TRAINING_ARGS), wrap="plain")),
+            t(JOB),
+            t(SCHEDULE),
+            t(with_props(SCHEDULE, MonitoringScheduleConfig={"MonitoringJobDefinitionName": "j"})),
+            t(PROCESSING),
+            t(SECURE_PIPELINE),
+            t(pipeline(step("Train", "Training", TRAINING_ARGS), wrap="plain")),
             t(PIPELINE),  # no definition body: nothing to read
         ],
         "fail": [
             t(with_props(JOB, NetworkConfig=None)),
-            t(with_props(SCHEDULE, MonitoringScheduleConfig={"MonitoringJobDefinition": {**INLINE_DEFINITION, "NetworkConfig": {"EnableNetworkIsolation": False}}})),
+            t(
+                with_props(
+                    SCHEDULE,
+                    MonitoringScheduleConfig={
+                        "MonitoringJobDefinition": {
+                            **INLINE_DEFINITION,
+                            "NetworkConfig": {"EnableNetworkIsolation": False},
+                        }
+                    },
+                )
+            ),
             t(with_props(PROCESSING, NetworkConfig={"EnableInterContainerTrafficEncryption": True})),
             t(pipeline(step("Train", "Training", TRAINING_ARGS, EnableNetworkIsolation=None))),
-            t(pipeline(step("Check", "Condition", {"Conditions": [], "IfSteps": [step("Deep", "Processing", PROCESSING_ARGS, NetworkConfig={})], "ElseSteps": []}))),
+            t(
+                pipeline(
+                    step(
+                        "Check",
+                        "Condition",
+                        {
+                            "Conditions": [],
+                            "IfSteps": [step("Deep", "Processing", PROCESSING_ARGS, NetworkConfig={})],
+                            "ElseSteps": [],
+                        },
+                    )
+                )
+            ),
         ],
         "unverifiable": [
             t(with_props(JOB, NetworkConfig={"EnableNetworkIsolation": PARAM})),
             t(with_props(JOB, NetworkConfig=IMPORT)),
-            t(with_props(PIPELINE, PipelineDefinition={"PipelineDefinitionS3Location": {"Bucket": "b", "Key": "p.json"}})),
+            t(
+                with_props(
+                    PIPELINE, PipelineDefinition={"PipelineDefinitionS3Location": {"Bucket": "b", "Key": "p.json"}}
+                )
+            ),
             t(pipeline(step("Train", "Training", TRAINING_ARGS, EnableNetworkIsolation={"Get": "Parameters.Isolate"}))),
             t(with_props(PIPELINE, PipelineDefinition={"PipelineDefinitionBody": "{not json"})),
         ],
@@ -376,14 +578,35 @@ CASES = {
         "pass": [t(JOB), t(SCHEDULE), t(PROCESSING), t(SECURE_PIPELINE)],
         "fail": [
             t(with_props(JOB, NetworkConfig={"EnableNetworkIsolation": True})),
-            t(pipeline(step("Tune", "Tuning", {"TrainingJobDefinitions": [TRAINING_ARGS, {**TRAINING_ARGS, "EnableInterContainerTrafficEncryption": False}]}))),
-            t(with_props(resource("AWS::SageMaker::ModelBiasJobDefinition", JOB["Properties"]), NetworkConfig={"EnableInterContainerTrafficEncryption": "false"})),
+            t(
+                pipeline(
+                    step(
+                        "Tune",
+                        "Tuning",
+                        {
+                            "TrainingJobDefinitions": [
+                                TRAINING_ARGS,
+                                {**TRAINING_ARGS, "EnableInterContainerTrafficEncryption": False},
+                            ]
+                        },
+                    )
+                )
+            ),
+            t(
+                with_props(
+                    resource("AWS::SageMaker::ModelBiasJobDefinition", JOB["Properties"]),
+                    NetworkConfig={"EnableInterContainerTrafficEncryption": "false"},
+                )
+            ),
         ],
         "unverifiable": [t(with_props(JOB, NetworkConfig={"EnableInterContainerTrafficEncryption": IMPORT}))],
     },
     "JobVpcConfig": {
         "pass": [
-            t(JOB_WITH_VPC), t(SCHEDULE_WITH_VPC), t(PROCESSING), t(SECURE_PIPELINE),
+            t(JOB_WITH_VPC),
+            t(SCHEDULE_WITH_VPC),
+            t(PROCESSING),
+            t(SECURE_PIPELINE),
             t(with_props(SCHEDULE, MonitoringScheduleConfig={"MonitoringJobDefinitionName": "j"})),
             t(pipeline(step("Batch", "Transform", TRANSFORM_ARGS))),  # a transform takes its model's VPC
         ],
@@ -400,31 +623,83 @@ CASES = {
     },
     "JobKms": {
         "pass": [
-            t(JOB), t(SCHEDULE), t(PROCESSING), t(SECURE_PIPELINE),
+            t(JOB),
+            t(SCHEDULE),
+            t(PROCESSING),
+            t(SECURE_PIPELINE),
             t(pipeline(step("Train", "Training", TRAINING_ARGS), wrap="join")),
             # instance storage: no volume key, the output key still counts
             t(pipeline(step("Train", "Training", GPU_TRAINING))),
-            t(with_props(PROCESSING, ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.g5.xlarge", "VolumeSizeInGB": 20}})),
+            t(
+                with_props(
+                    PROCESSING,
+                    ProcessingResources={
+                        "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.g5.xlarge", "VolumeSizeInGB": 20}
+                    },
+                )
+            ),
         ],
         "fail": [
             t(with_props(PROCESSING, ProcessingOutputConfig={"Outputs": []})),
-            t(pipeline(step("Train", "Training", TRAINING_ARGS, OutputDataConfig={"S3OutputPath": "s3://b/o", "KmsKeyId": "alias/aws/sagemaker"}))),
-            t(pipeline(step("Batch", "Transform", TRANSFORM_ARGS, TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1}))),
+            t(
+                pipeline(
+                    step(
+                        "Train",
+                        "Training",
+                        TRAINING_ARGS,
+                        OutputDataConfig={"S3OutputPath": "s3://b/o", "KmsKeyId": "alias/aws/sagemaker"},
+                    )
+                )
+            ),
+            t(
+                pipeline(
+                    step(
+                        "Batch",
+                        "Transform",
+                        TRANSFORM_ARGS,
+                        TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
+                    )
+                )
+            ),
             t(pipeline(step("Train", "Training", {**GPU_TRAINING, "OutputDataConfig": {"S3OutputPath": "s3://b/o"}}))),
             t(with_props(JOB, JobResources={"ClusterConfig": {"InstanceCount": 1}})),
             t(with_props(JOB, DataQualityJobOutputConfig={"KmsKeyId": AWS_S3_KEY})),
-            t(with_props(SCHEDULE, MonitoringScheduleConfig={"MonitoringJobDefinition": {**INLINE_DEFINITION, "MonitoringOutputConfig": {}}})),
+            t(
+                with_props(
+                    SCHEDULE,
+                    MonitoringScheduleConfig={
+                        "MonitoringJobDefinition": {**INLINE_DEFINITION, "MonitoringOutputConfig": {}}
+                    },
+                )
+            ),
         ],
         "unverifiable": [
             t(with_props(JOB, DataQualityJobOutputConfig={"KmsKeyId": PARAM})),
-            t(pipeline(step("Train", "Training", TRAINING_ARGS, OutputDataConfig={"S3OutputPath": "s3://b/o", "KmsKeyId": "${Param}"}))),
+            t(
+                pipeline(
+                    step(
+                        "Train",
+                        "Training",
+                        TRAINING_ARGS,
+                        OutputDataConfig={"S3OutputPath": "s3://b/o", "KmsKeyId": "${Param}"},
+                    )
+                )
+            ),
         ],
     },
     "FeatureGroupOnlineStoreKms": {
-        "pass": [t(FEATURE_GROUP), t(with_props(FEATURE_GROUP, OnlineStoreConfig={"EnableOnlineStore": False})), t(with_props(FEATURE_GROUP, OnlineStoreConfig=None))],
+        "pass": [
+            t(FEATURE_GROUP),
+            t(with_props(FEATURE_GROUP, OnlineStoreConfig={"EnableOnlineStore": False})),
+            t(with_props(FEATURE_GROUP, OnlineStoreConfig=None)),
+        ],
         "fail": [t(with_props(FEATURE_GROUP, OnlineStoreConfig={"EnableOnlineStore": True}))],
         "unverifiable": [
-            t(with_props(FEATURE_GROUP, OnlineStoreConfig={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": IMPORT}})),
+            t(
+                with_props(
+                    FEATURE_GROUP, OnlineStoreConfig={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": IMPORT}}
+                )
+            ),
             t(with_props(FEATURE_GROUP, OnlineStoreConfig={"EnableOnlineStore": PARAM})),
         ],
     },
@@ -437,29 +712,80 @@ CASES = {
         "pass": [t(PIPELINE)],
         "fail": [
             t(with_props(PIPELINE, RoleArn=None)),
-            t(with_props(PIPELINE, RoleArn={"Fn::GetAtt": ["Other", "Arn"]}),
-              Other=resource("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]}})),
+            t(
+                with_props(PIPELINE, RoleArn={"Fn::GetAtt": ["Other", "Arn"]}),
+                Other=resource(
+                    "AWS::IAM::Role",
+                    {
+                        "AssumeRolePolicyDocument": {
+                            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]
+                        }
+                    },
+                ),
+            ),
         ],
-        "unverifiable": [t(with_props(PIPELINE, RoleArn="arn:aws:iam::111122223333:role/ml")), t(with_props(PIPELINE, RoleArn=PARAM))],
+        "unverifiable": [
+            t(with_props(PIPELINE, RoleArn="arn:aws:iam::111122223333:role/ml")),
+            t(with_props(PIPELINE, RoleArn=PARAM)),
+        ],
     },
     "ClusterVpcConfig": {
         "pass": [
             t(CLUSTER),
-            t(with_props(CLUSTER, VpcConfig=None, InstanceGroups=[{**CLUSTER["Properties"]["InstanceGroups"][0], "OverrideVpcConfig": VPC_CONFIG}])),
+            t(
+                with_props(
+                    CLUSTER,
+                    VpcConfig=None,
+                    InstanceGroups=[{**CLUSTER["Properties"]["InstanceGroups"][0], "OverrideVpcConfig": VPC_CONFIG}],
+                )
+            ),
         ],
         "fail": [
             t(with_props(CLUSTER, VpcConfig=None)),
-            t(with_props(CLUSTER, InstanceGroups=[{**CLUSTER["Properties"]["InstanceGroups"][0], "OverrideVpcConfig": {"Subnets": ["subnet-1"]}}])),
+            t(
+                with_props(
+                    CLUSTER,
+                    InstanceGroups=[
+                        {**CLUSTER["Properties"]["InstanceGroups"][0], "OverrideVpcConfig": {"Subnets": ["subnet-1"]}}
+                    ],
+                )
+            ),
         ],
         "unverifiable": [t(with_props(CLUSTER, VpcConfig=IMPORT))],
     },
     "SageMakerResourceKms": {
         "pass": [
-            t(MODEL_CARD), t(MODEL_PACKAGE), t(EXPERIMENT), t(with_props(EXPERIMENT, DataStorageConfig=None)), t(FLEET), t(PARTNER_APP), t(CLUSTER),
-            t(with_props(CLUSTER, InstanceGroups=[{"InstanceGroupName": "w", "InstanceType": "ml.m5.large", "InstanceCount": 1}])),
+            t(MODEL_CARD),
+            t(MODEL_PACKAGE),
+            t(EXPERIMENT),
+            t(with_props(EXPERIMENT, DataStorageConfig=None)),
+            t(FLEET),
+            t(PARTNER_APP),
+            t(CLUSTER),
+            t(
+                with_props(
+                    CLUSTER,
+                    InstanceGroups=[{"InstanceGroupName": "w", "InstanceType": "ml.m5.large", "InstanceCount": 1}],
+                )
+            ),
             # a validation transform on instance storage takes no volume key; its output key is set
-            t(with_props(MODEL_PACKAGE, ValidationSpecification={"ValidationRole": "r", "ValidationProfiles": [{"ProfileName": "p", "TransformJobDefinition": {
-                "TransformResources": {"InstanceType": "ml.g5.xlarge"}, "TransformOutput": {"S3OutputPath": "s3://b/v", "KmsKeyId": KEY_ARN}}}]})),
+            t(
+                with_props(
+                    MODEL_PACKAGE,
+                    ValidationSpecification={
+                        "ValidationRole": "r",
+                        "ValidationProfiles": [
+                            {
+                                "ProfileName": "p",
+                                "TransformJobDefinition": {
+                                    "TransformResources": {"InstanceType": "ml.g5.xlarge"},
+                                    "TransformOutput": {"S3OutputPath": "s3://b/v", "KmsKeyId": KEY_ARN},
+                                },
+                            }
+                        ],
+                    },
+                )
+            ),
         ],
         "fail": [
             t(with_props(MODEL_CARD, SecurityConfig=None)),
@@ -468,13 +794,44 @@ CASES = {
             t(with_props(EXPERIMENT, DataStorageConfig={"Destination": "s3://b/e"})),
             t(with_props(FLEET, OutputConfig={"S3OutputLocation": "s3://b/f", "KmsKeyId": "alias/aws/s3"})),
             t(with_props(PARTNER_APP, KmsKeyId=None)),
-            t(with_props(CLUSTER, InstanceGroups=[{"InstanceGroupName": "w", "InstanceType": "ml.m5.large", "InstanceCount": 1, "InstanceStorageConfigs": [{"EbsVolumeConfig": {"VolumeSizeInGB": 100}}]}])),
-            t(with_props(MODEL_PACKAGE, ValidationSpecification={"ValidationRole": "r", "ValidationProfiles": [{"ProfileName": "p", "TransformJobDefinition": {"TransformResources": {"InstanceType": "ml.m5.large"}, "TransformOutput": {"S3OutputPath": "s3://b/v"}}}]})),
+            t(
+                with_props(
+                    CLUSTER,
+                    InstanceGroups=[
+                        {
+                            "InstanceGroupName": "w",
+                            "InstanceType": "ml.m5.large",
+                            "InstanceCount": 1,
+                            "InstanceStorageConfigs": [{"EbsVolumeConfig": {"VolumeSizeInGB": 100}}],
+                        }
+                    ],
+                )
+            ),
+            t(
+                with_props(
+                    MODEL_PACKAGE,
+                    ValidationSpecification={
+                        "ValidationRole": "r",
+                        "ValidationProfiles": [
+                            {
+                                "ProfileName": "p",
+                                "TransformJobDefinition": {
+                                    "TransformResources": {"InstanceType": "ml.m5.large"},
+                                    "TransformOutput": {"S3OutputPath": "s3://b/v"},
+                                },
+                            }
+                        ],
+                    },
+                )
+            ),
         ],
         "unverifiable": [t(with_props(PARTNER_APP, KmsKeyId=PARAM))],
     },
     "WorkforcePrivateNetwork": {
-        "pass": [t(WORKFORCE), t(with_props(WORKFORCE, WorkforceVpcConfig=None, SourceIpConfig={"Cidrs": ["203.0.113.0/24"]}))],
+        "pass": [
+            t(WORKFORCE),
+            t(with_props(WORKFORCE, WorkforceVpcConfig=None, SourceIpConfig={"Cidrs": ["203.0.113.0/24"]})),
+        ],
         "fail": [
             t(with_props(WORKFORCE, WorkforceVpcConfig=None)),
             t(with_props(WORKFORCE, WorkforceVpcConfig=None, SourceIpConfig={"Cidrs": ["0.0.0.0/0"]})),

@@ -41,7 +41,10 @@ T = Template(BODY)
         ({"Fn::Select": [1, ["a", {"Ref": "Key"}]]}, Ref("Key")),
         ({"Fn::Select": ["0", ["a", "b"]]}, "a"),
         ({"Fn::FindInMap": ["M", "eu", "size"]}, "large"),
-        ({"Fn::Join": ["-", ["a", {"Ref": "AWS::Region"}, {"Fn::GetAtt": ["Key", "Arn"]}]]}, "a-${AWS::Region}-${Key.Arn}"),
+        (
+            {"Fn::Join": ["-", ["a", {"Ref": "AWS::Region"}, {"Fn::GetAtt": ["Key", "Arn"]}]]},
+            "a-${AWS::Region}-${Key.Arn}",
+        ),
         ({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/*"}, "arn:${AWS::Partition}:s3:::${Bucket}/*"),
         ({"Ref": "AWS::NoValue"}, None),
         ("literal", "literal"),
@@ -133,8 +136,10 @@ def test_policy_helpers() -> None:
 # --- references to other stacks of the same app ---------------------------------------------------
 
 _PRODUCER = {
-    "Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {}},
-                  "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
+    "Resources": {
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+    },
     "Outputs": {
         "KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}, "Export": {"Name": "Net:KeyArn"}},
         "TopicArn": {"Value": {"Ref": "Topic"}},
@@ -175,12 +180,15 @@ def test_same_output_in_two_stages_is_taken_from_the_consumers_assembly():
     assert key_status(stray, _WEAK)[0] == "unverifiable"
 
 
-@pytest.mark.parametrize("value", [
-    {"Fn::ImportValue": "Unknown:Export"},
-    {"Fn::GetStackOutput": {"StackName": "Net", "OutputName": "Missing"}},
-    {"Fn::ImportValue": {"Fn::Sub": "${Env}-key"}},
-    {"Fn::GetStackOutput": "junk"},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"Fn::ImportValue": "Unknown:Export"},
+        {"Fn::GetStackOutput": {"StackName": "Net", "OutputName": "Missing"}},
+        {"Fn::ImportValue": {"Fn::Sub": "${Env}-key"}},
+        {"Fn::GetStackOutput": "junk"},
+    ],
+)
 def test_an_import_nobody_exports_stays_unverifiable(value):
     consumer, _ = _linked("out/Net.template.json")
     assert consumer.imported(value) is None

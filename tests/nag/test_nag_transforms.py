@@ -23,7 +23,10 @@ LOOP = {
 
 CASES = {
     "TemplateExpanded": {
-        "pass": [{"Resources": {"Target": PLAIN_BUCKET}}, {"Transform": "AWS::LanguageExtensions", "Resources": {"Target": PLAIN_BUCKET}}],
+        "pass": [
+            {"Resources": {"Target": PLAIN_BUCKET}},
+            {"Transform": "AWS::LanguageExtensions", "Resources": {"Target": PLAIN_BUCKET}},
+        ],
         "fail": [{"Transform": "AWS::Include", "Resources": {"Target": PLAIN_BUCKET}}],
     },
 }
@@ -61,11 +64,25 @@ def test_nested_loops_keys_refs_and_subs_are_substituted() -> None:
         "Transform": ["AWS::LanguageExtensions"],
         "Parameters": {"Envs": {"Type": "CommaDelimitedList", "Default": "dev,prod"}},
         "Resources": {
-            "Fn::ForEach::Envs": ["Env", {"Ref": "Envs"}, {
-                "Fn::ForEach::Kinds": ["Kind", ["a-1", "b"], {
-                    "&{Kind}${Env}": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${Env}-${Kind}"}, "DisplayName": {"Ref": "Kind"}}},
-                }],
-            }],
+            "Fn::ForEach::Envs": [
+                "Env",
+                {"Ref": "Envs"},
+                {
+                    "Fn::ForEach::Kinds": [
+                        "Kind",
+                        ["a-1", "b"],
+                        {
+                            "&{Kind}${Env}": {
+                                "Type": "AWS::SNS::Topic",
+                                "Properties": {
+                                    "TopicName": {"Fn::Sub": "${Env}-${Kind}"},
+                                    "DisplayName": {"Ref": "Kind"},
+                                },
+                            },
+                        },
+                    ],
+                },
+            ],
         },
     }
     expanded, problems = expand(body)
@@ -79,13 +96,18 @@ def test_length_to_json_string_and_find_in_map_defaults() -> None:
     body = {
         "Transform": "AWS::LanguageExtensions",
         "Mappings": {"Sizes": {"prod": {"count": 3}}},
-        "Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {
-            "A": {"Fn::Length": [1, 2, 3]},
-            "B": {"Fn::ToJsonString": {"k": [1, "v"]}},
-            "C": {"Fn::FindInMap": ["Sizes", "dev", "count", {"DefaultValue": 1}]},
-            "D": {"Fn::FindInMap": ["Sizes", "prod", "count", {"DefaultValue": 1}]},
-            "E": {"Fn::ToJsonString": {"k": {"Ref": "AWS::Region"}}},
-        }}},
+        "Resources": {
+            "T": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {
+                    "A": {"Fn::Length": [1, 2, 3]},
+                    "B": {"Fn::ToJsonString": {"k": [1, "v"]}},
+                    "C": {"Fn::FindInMap": ["Sizes", "dev", "count", {"DefaultValue": 1}]},
+                    "D": {"Fn::FindInMap": ["Sizes", "prod", "count", {"DefaultValue": 1}]},
+                    "E": {"Fn::ToJsonString": {"k": {"Ref": "AWS::Region"}}},
+                },
+            }
+        },
     }
     props = expand(body)[0]["Resources"]["T"]["Properties"]
     assert props["A"] == 3 and props["B"] == '{"k":[1,"v"]}' and props["C"] == 1 and props["D"] == 3
@@ -117,9 +139,16 @@ SAM = {
         "Fn": {
             "Type": "AWS::Serverless::Function",
             "Properties": {
-                "Runtime": "python3.12", "Handler": "app.handler", "InlineCode": "def handler(e, c): pass",
+                "Runtime": "python3.12",
+                "Handler": "app.handler",
+                "InlineCode": "def handler(e, c): pass",
                 "Policies": ["AmazonSageMakerFullAccess"],
-                "Events": {"Invoke": {"Type": "Api", "Properties": {"RestApiId": {"Ref": "Api"}, "Path": "/invoke", "Method": "post"}}},
+                "Events": {
+                    "Invoke": {
+                        "Type": "Api",
+                        "Properties": {"RestApiId": {"Ref": "Api"}, "Path": "/invoke", "Method": "post"},
+                    }
+                },
             },
         },
         "Endpoint": {"Type": "AWS::SageMaker::Endpoint", "Properties": {"EndpointConfigName": "cfg"}},
@@ -134,7 +163,10 @@ def test_the_sam_extra_is_installed_for_the_tests() -> None:
 def test_sam_templates_are_translated_and_their_api_checked(tmp_path, capsys) -> None:
     code, data = _findings(capsys, tmp_path, SAM)
     found = {(f["rule_id"].split("-", 1)[1], f["resource_type"]) for f in data["findings"]}
-    assert ("ApiMethodAuthorization", "AWS::ApiGateway::Method") in found or ("ApiStageWafAssociation", "AWS::ApiGateway::Stage") in found
+    assert ("ApiMethodAuthorization", "AWS::ApiGateway::Method") in found or (
+        "ApiStageWafAssociation",
+        "AWS::ApiGateway::Stage",
+    ) in found
     assert ("ApiStageWafAssociation", "AWS::ApiGateway::Stage") in found
     assert not [f for f in data["findings"] if f["rule_id"].endswith("TemplateExpanded")]
     assert code == 1
@@ -149,7 +181,10 @@ def test_without_the_translator_a_sam_template_is_a_warning(tmp_path, capsys, mo
 
 
 def test_a_sam_template_that_does_not_translate_is_a_warning(tmp_path, capsys) -> None:
-    broken = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {"Events": "junk"}}}}
+    broken = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {"Events": "junk"}}},
+    }
     code, data = _findings(capsys, tmp_path, broken)
     (finding,) = [f for f in data["findings"] if f["rule_id"].endswith("TemplateExpanded")]
     assert "SAM" in finding["message"] and code == 0
@@ -162,23 +197,52 @@ def test_a_sam_template_that_does_not_translate_is_a_warning(tmp_path, capsys) -
 MALFORMED = {
     "no Type": ({"Resources": {"Bad": {"Properties": {}}}}, "resource Bad: has no Type"),
     "Type not a string": ({"Resources": {"Bad": {"Type": ["AWS::S3::Bucket"]}}}, "resource Bad: Type is"),
-    "Properties a list": ({"Resources": {"Bad": {"Type": "AWS::S3::Bucket", "Properties": [1]}}}, "resource Bad: Properties is a list"),
-    "unknown function": ({"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Whatever": "x"}}}}}, "resource Bad: Fn::Whatever is not"),
+    "Properties a list": (
+        {"Resources": {"Bad": {"Type": "AWS::S3::Bucket", "Properties": [1]}}},
+        "resource Bad: Properties is a list",
+    ),
+    "unknown function": (
+        {"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Whatever": "x"}}}}},
+        "resource Bad: Fn::Whatever is not",
+    ),
     "Fn::If on an undeclared condition": (
-        {"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::If": ["Nope", "a", "b"]}}}}},
+        {
+            "Resources": {
+                "Bad": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::If": ["Nope", "a", "b"]}}}
+            }
+        },
         "resource Bad: Fn::If uses the condition Nope",
     ),
     "cyclic Ref": (
-        {"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "B"}}}, "B": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::GetAtt": ["A", "TopicName"]}}}}},
+        {
+            "Resources": {
+                "A": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "B"}}},
+                "B": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::GetAtt": ["A", "TopicName"]}}},
+            }
+        },
         "resource A: depends on itself through A -> B -> A",
     ),
     "cyclic DependsOn": (
-        {"Resources": {"A": {"Type": "AWS::SNS::Topic", "DependsOn": "B"}, "B": {"Type": "AWS::SNS::Topic", "DependsOn": ["A"]}}},
+        {
+            "Resources": {
+                "A": {"Type": "AWS::SNS::Topic", "DependsOn": "B"},
+                "B": {"Type": "AWS::SNS::Topic", "DependsOn": ["A"]},
+            }
+        },
         "depends on itself through",
     ),
-    "Ref to an undeclared name": ({"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Ref": "Nowhere"}}}}}, "resource Bad: Ref names Nowhere"),
-    "Sub of an undeclared name": ({"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${Nowhere}-x"}}}}}, "resource Bad: Fn::Sub uses ${Nowhere}"),
-    "resource Condition undeclared": ({"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Condition": "Nope"}}}, "resource Bad: Condition 'Nope'"),
+    "Ref to an undeclared name": (
+        {"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Ref": "Nowhere"}}}}},
+        "resource Bad: Ref names Nowhere",
+    ),
+    "Sub of an undeclared name": (
+        {"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${Nowhere}-x"}}}}},
+        "resource Bad: Fn::Sub uses ${Nowhere}",
+    ),
+    "resource Condition undeclared": (
+        {"Resources": {"Bad": {"Type": "AWS::SNS::Topic", "Condition": "Nope"}}},
+        "resource Bad: Condition 'Nope'",
+    ),
 }
 
 
@@ -196,8 +260,16 @@ def test_well_formed_names_pass_the_structure_check() -> None:
         "Parameters": {"P": {"Type": "String"}},
         "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]}},
         "Resources": {
-            "A": {"Type": "AWS::SNS::Topic", "Condition": "C", "Properties": {"TopicName": {"Fn::Sub": ["${P}-${AWS::Region}-${X}-${!Literal}", {"X": "y"}]}}},
-            "B": {"Type": "AWS::SNS::Topic", "DependsOn": "A", "Properties": {"TopicName": {"Fn::If": ["C", {"Fn::GetAtt": "A.TopicName"}, {"Ref": "AWS::NoValue"}]}}},
+            "A": {
+                "Type": "AWS::SNS::Topic",
+                "Condition": "C",
+                "Properties": {"TopicName": {"Fn::Sub": ["${P}-${AWS::Region}-${X}-${!Literal}", {"X": "y"}]}},
+            },
+            "B": {
+                "Type": "AWS::SNS::Topic",
+                "DependsOn": "A",
+                "Properties": {"TopicName": {"Fn::If": ["C", {"Fn::GetAtt": "A.TopicName"}, {"Ref": "AWS::NoValue"}]}},
+            },
         },
     }
     check_structure(body)
@@ -216,12 +288,15 @@ def _bomb(levels: int = 9) -> str:
         "  Role:",
         "    Type: AWS::IAM::Role",
         "    Properties:",
-        "      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: sagemaker.amazonaws.com}, Action: sts:AssumeRole}]}",
+        "      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: "
+        "sagemaker.amazonaws.com}, Action: sts:AssumeRole}]}",
         "      Policies:",
         "        - PolicyName: p",
         "          PolicyDocument:",
         "            Statement:",
-        '              - &l0 {Effect: Allow, Action: ["s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject"], Resource: "*"}',
+        '              - &l0 {Effect: Allow, Action: ["s3:GetObject", "s3:GetObject", "s3:GetObject", '
+        '"s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject", "s3:GetObject"], '
+        'Resource: "*"}',
     ]
     for level in range(1, levels):
         refs = ", ".join([f"*l{level - 1}"] * 9)
@@ -240,10 +315,15 @@ def test_a_yaml_alias_bomb_with_a_role_exits_2_at_once(tmp_path, capsys) -> None
 
 
 def test_a_recursive_alias_and_deep_nesting_exit_2(tmp_path, capsys) -> None:
-    recursive = write(tmp_path / "r.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: &a {Tags: [*a]}\n")
+    recursive = write(
+        tmp_path / "r.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: &a {Tags: [*a]}\n"
+    )
     code, _, err = run(capsys, "audit", str(recursive))
     assert code == 2 and "resource T: an alias refers to a node that contains it" in err
-    deep = write(tmp_path / "d.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: &a {A: " + "[" * 150 + "1" + "]" * 150 + "}\n")
+    deep = write(
+        tmp_path / "d.yaml",
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: &a {A: " + "[" * 150 + "1" + "]" * 150 + "}\n",
+    )
     code, _, err = run(capsys, "audit", str(deep))
     assert code == 2 and "resource T: nests more than" in err
 
@@ -264,10 +344,27 @@ def test_expansion_and_the_structure_check_never_crash_on_junk() -> None:
         bodies += [
             {"Transform": junk, "Resources": {"A": PLAIN_BUCKET}},
             {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::L": junk}},
-            {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::L": ["X", junk, {"${X}B": PLAIN_BUCKET}]}},
-            {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::L": ["X", ["a"], {"${X}B": {"Type": "AWS::S3::Bucket", "Properties": {"P": junk}}}]}},
-            {"Resources": {"A": {"Type": "AWS::S3::Bucket", "Properties": {"P": junk}, "DependsOn": junk, "Condition": junk}}},
-            {"Resources": {"A": {"Type": "AWS::S3::Bucket"}}, "Outputs": {"O": {"Value": junk}}, "Conditions": junk, "Parameters": junk},
+            {
+                "Transform": "AWS::LanguageExtensions",
+                "Resources": {"Fn::ForEach::L": ["X", junk, {"${X}B": PLAIN_BUCKET}]},
+            },
+            {
+                "Transform": "AWS::LanguageExtensions",
+                "Resources": {
+                    "Fn::ForEach::L": ["X", ["a"], {"${X}B": {"Type": "AWS::S3::Bucket", "Properties": {"P": junk}}}]
+                },
+            },
+            {
+                "Resources": {
+                    "A": {"Type": "AWS::S3::Bucket", "Properties": {"P": junk}, "DependsOn": junk, "Condition": junk}
+                }
+            },
+            {
+                "Resources": {"A": {"Type": "AWS::S3::Bucket"}},
+                "Outputs": {"O": {"Value": junk}},
+                "Conditions": junk,
+                "Parameters": junk,
+            },
         ]
     for body in bodies:
         expanded, unexpanded = expand(body)

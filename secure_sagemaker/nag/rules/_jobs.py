@@ -73,7 +73,9 @@ def jobs(r: Resource) -> list[Job] | Unresolved:
 def _network_job(where: str, prefix: str, network: Any, template: Template) -> Job:
     network = template.mapping(network)
     if isinstance(network, Unresolved):
-        return Job(where, isolation=network, inter_container=network, vpc=network, labels=_labels(prefix, "NetworkConfig"))
+        return Job(
+            where, isolation=network, inter_container=network, vpc=network, labels=_labels(prefix, "NetworkConfig")
+        )
     network = as_dict(network)
     return Job(
         where,
@@ -136,7 +138,9 @@ def _processing(where: str, args: dict, t: Template) -> Job:
     job.volume_key = cluster.get("VolumeKmsKeyId")
     job.output_key = get(args, "ProcessingOutputConfig", "KmsKeyId")
     job.instance_types = [cluster.get("InstanceType")]
-    job.labels.update(volume_key="ProcessingResources.ClusterConfig.VolumeKmsKeyId", output_key="ProcessingOutputConfig.KmsKeyId")
+    job.labels.update(
+        volume_key="ProcessingResources.ClusterConfig.VolumeKmsKeyId", output_key="ProcessingOutputConfig.KmsKeyId"
+    )
     return job
 
 
@@ -197,7 +201,9 @@ def pipeline_definition(r: Resource) -> dict | Unresolved | None:
         return Unresolved(f"PipelineDefinition cannot be read: {definition}")
     definition = as_dict(definition)
     if definition.get("PipelineDefinitionS3Location") is not None and definition.get("PipelineDefinitionBody") is None:
-        return Unresolved("the pipeline definition is read from S3 (PipelineDefinitionS3Location), not from this template")
+        return Unresolved(
+            "the pipeline definition is read from S3 (PipelineDefinitionS3Location), not from this template"
+        )
     body = definition.get("PipelineDefinitionBody")
     if body is None:
         return None

@@ -29,7 +29,9 @@ _BLOCKING_ACTIONS = ("Block", "Captcha", "Challenge")
 
 def has_sagemaker(template: Template) -> bool:
     """True when the template declares any SageMaker resource."""
-    return cached(template, "apigateway.has_sagemaker", lambda: any(t.startswith("AWS::SageMaker::") for t in template.types()))
+    return cached(
+        template, "apigateway.has_sagemaker", lambda: any(t.startswith("AWS::SageMaker::") for t in template.types())
+    )
 
 
 def _targets_sagemaker(method: Resource) -> bool:
@@ -100,7 +102,13 @@ def _associations(stage: Resource, api: Resource | None) -> tuple[list[Resource]
         rendered = t.render(arn)
         if stage.logical_id in names:
             found.append(association)
-        elif api is not None and api.logical_id in names and isinstance(rendered, str) and isinstance(name, str) and rendered.endswith(f"/stages/{name}"):
+        elif (
+            api is not None
+            and api.logical_id in names
+            and isinstance(rendered, str)
+            and isinstance(name, str)
+            and rendered.endswith(f"/stages/{name}")
+        ):
             found.append(association)
         elif isinstance(rendered, Unresolved):
             unknown = True
@@ -145,7 +153,8 @@ def api_method_authorization(r: Resource) -> Verdict | None:
         "limits and size limits before they reach the model. The rule looks for an "
         "AWS::WAFv2::WebACLAssociation of the template whose ResourceArn is this stage."
     ),
-    fix="Associate a REGIONAL web ACL with the stage's ARN (arn:...:apigateway:<region>::/restapis/<id>/stages/<name>).",
+    fix="Associate a REGIONAL web ACL with the stage's ARN "
+    "(arn:...:apigateway:<region>::/restapis/<id>/stages/<name>).",
     practices=("P14",),
     threats=("T10", "T11", "T12"),
 )
@@ -205,7 +214,8 @@ def _has_rate_rule(acl: Resource, depth: int = 0) -> bool:
         "The rule follows the stage's association to its AWS::WAFv2::WebACL (and rule groups of the "
         "template that the ACL references)."
     ),
-    fix="Add a rule with a RateBasedStatement (Limit per 5 minutes, AggregateKeyType IP) and Action Block to the web ACL.",
+    fix="Add a rule with a RateBasedStatement (Limit per 5 minutes, AggregateKeyType IP) and Action Block to the web "
+    "ACL.",
     practices=("P14", "P15"),
     threats=("T10", "T12", "C6"),
 )
@@ -236,7 +246,8 @@ def api_waf_rate_based_rule(r: Resource) -> Verdict | None:
     STAGE,
     info="The stage of the API in front of SageMaker does not write access logs.",
     explanation="Access logs record who called the model, when and how often: the input for detecting extraction and abuse.",
-    fix="Set AccessLogSetting.DestinationArn to a KMS-encrypted log group (and a Format with the caller identity and request id).",
+    fix="Set AccessLogSetting.DestinationArn to a KMS-encrypted log group (and a Format with the caller identity and "
+    "request id).",
     practices=("P11", "P15"),
     threats=("T10", "T12"),
 )
@@ -258,7 +269,7 @@ def api_stage_access_logs(r: Resource) -> Verdict | None:
         "Stage throttling caps the request rate and burst that reach the endpoint, so a flood of "
         "requests is refused by API Gateway instead of scaling (and billing) the model."
     ),
-    fix="Add MethodSettings with HttpMethod \"*\", ResourcePath \"/*\", ThrottlingRateLimit and ThrottlingBurstLimit.",
+    fix='Add MethodSettings with HttpMethod "*", ResourcePath "/*", ThrottlingRateLimit and ThrottlingBurstLimit.',
     practices=("P14",),
     threats=("T10", "T12", "C6"),
 )
@@ -295,8 +306,10 @@ def _logging_configs(acl: Resource) -> tuple[list[Resource], bool]:
     ERROR,
     WEB_ACL,
     info="The AWS WAF web ACL does not log the requests it inspects.",
-    explanation="WAF logs show which requests were blocked or rate limited and from where, the evidence for attacks on the inference API.",
-    fix="Add an AWS::WAFv2::LoggingConfiguration with ResourceArn the web ACL's ARN and a log destination named aws-waf-logs-*.",
+    explanation="WAF logs show which requests were blocked or rate limited and from where, the evidence for attacks on the "
+    "inference API.",
+    fix="Add an AWS::WAFv2::LoggingConfiguration with ResourceArn the web ACL's ARN and a log destination named "
+    "aws-waf-logs-*.",
     practices=("P11", "P15"),
     threats=("T10", "T11", "T12"),
 )
@@ -328,7 +341,10 @@ def waf_log_redaction(r: Resource) -> Verdict | None:
     found, _ = _logging_configs(r)
     if not found:
         return None
-    verdicts = [require_items(config, config.prop("RedactedFields"), f"RedactedFields of {config.logical_id}") for config in found]
+    verdicts = [
+        require_items(config, config.prop("RedactedFields"), f"RedactedFields of {config.logical_id}")
+        for config in found
+    ]
     if any(v is None for v in verdicts):
         return None
     return verdicts[0]

@@ -68,7 +68,9 @@ def _policy_documents(role: Resource) -> list[tuple[str, object]]:
         policy = t.mapping(policy)
         if isinstance(policy, dict):
             name = t.string(policy.get("PolicyName"))
-            documents.append((f"inline policy {name if isinstance(name, str) else index}", policy.get("PolicyDocument")))
+            documents.append(
+                (f"inline policy {name if isinstance(name, str) else index}", policy.get("PolicyDocument"))
+            )
     for policy in t.referrers(role.logical_id, POLICY, MANAGED_POLICY, ROLE_POLICY):
         documents.append((f"{policy.type.split('::')[-1]} {policy.logical_id}", policy.prop("PolicyDocument")))
     for managed in referenced(role.prop("ManagedPolicyArns"), t, MANAGED_POLICY):
@@ -104,7 +106,9 @@ def execution_role_trust_conditions(r: Resource) -> list[Verdict]:
         if not any(key in _CONFUSED_DEPUTY_KEYS for key in keys):
             sid = statement.get("Sid")
             label = f"statement {sid}" if isinstance(sid, str) else f"trust statement {index}"
-            out.append(fail(f"{label} lets sagemaker.amazonaws.com assume the role without aws:SourceAccount or aws:SourceArn"))
+            out.append(
+                fail(f"{label} lets sagemaker.amazonaws.com assume the role without aws:SourceAccount or aws:SourceArn")
+            )
     return out
 
 
@@ -121,9 +125,18 @@ def _requires_sagemaker_vpc(t: Template, statement: dict) -> bool:
     """
     for operator, key, values in condition_entries(t, statement):
         op = operator.lower()
-        if key.lower() not in _SAGEMAKER_VPC_KEYS or op.endswith("ifexists") or op.startswith("forallvalues:") or op == "null":
+        if (
+            key.lower() not in _SAGEMAKER_VPC_KEYS
+            or op.endswith("ifexists")
+            or op.startswith("forallvalues:")
+            or op == "null"
+        ):
             continue
-        if op.replace("forallvalues:", "").replace("foranyvalue:", "") in ("stringequals", "stringlike", "arnequals", "arnlike") and values:
+        if (
+            op.replace("forallvalues:", "").replace("foranyvalue:", "")
+            in ("stringequals", "stringlike", "arnequals", "arnlike")
+            and values
+        ):
             if not any(isinstance(v, str) and v.strip() in ("", "*") for v in values):  # a parameter is a named value
                 return True
     return False
@@ -135,7 +148,7 @@ def _requires_sagemaker_vpc(t: Template, statement: dict) -> bool:
     ROLE,
     info="A policy of the SageMaker execution role allows every action of a service, or all of AWS.",
     explanation=(
-        "Actions such as \"*\" or \"s3:*\" (and Allow with NotAction) give jobs, notebooks and "
+        'Actions such as "*" or "s3:*" (and Allow with NotAction) give jobs, notebooks and '
         "models far more than they use, so a compromised container can delete data, change "
         "keys or launch resources. Prefix wildcards within one verb, such as s3:GetObject*, are "
         "accepted: CDK grants use them. sagemaker:* is accepted in a statement whose Condition "
@@ -186,7 +199,8 @@ def execution_role_no_wildcard_actions(r: Resource) -> list[Verdict]:
         "AdministratorAccess grant every resource of a service (or of the account) to whatever "
         "code runs with the role."
     ),
-    fix="Replace the managed policy with statements scoped to the named buckets, prefixes, keys and repositories the workload uses.",
+    fix="Replace the managed policy with statements scoped to the named buckets, prefixes, keys and repositories the "
+    "workload uses.",
     practices=("P6",),
     threats=("C7", "T9"),
 )

@@ -47,10 +47,11 @@ def kms_key_rotation(r: Resource) -> Verdict | None:
     KMS_KEY,
     info="The KMS key policy allows any principal without a condition.",
     explanation=(
-        "A key policy statement with Principal \"*\" and no Condition lets every AWS principal, in "
+        'A key policy statement with Principal "*" and no Condition lets every AWS principal, in '
         "any account, use or manage the key as far as the actions allow."
     ),
-    fix="Name the principals (roles, services, the account) or add conditions such as kms:CallerAccount and kms:ViaService.",
+    fix="Name the principals (roles, services, the account) or add conditions such as kms:CallerAccount and "
+    "kms:ViaService.",
     practices=("P5",),
     threats=("T3", "C7"),
 )
@@ -62,7 +63,7 @@ def kms_key_policy_no_wildcard_principal(r: Resource) -> list[Verdict]:
         if effect(t, statement) != "Allow" or statement.get("Condition") not in (None, {}, []):
             continue
         if has_wildcard_principal(t, statement):
-            out.append(fail(f"{_label(statement, index)} allows Principal \"*\" without a condition"))
+            out.append(fail(f'{_label(statement, index)} allows Principal "*" without a condition'))
         elif any(isinstance(value, Unresolved) for _, value in principals(t, statement)):
             out.append(unverifiable(f"{_label(statement, index)} has a principal that cannot be verified"))
     return out

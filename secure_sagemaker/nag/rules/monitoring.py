@@ -17,7 +17,8 @@ TOPIC = "AWS::SNS::Topic"
     ERROR,
     TRAIL,
     info="The CloudTrail trail records only its own region.",
-    explanation="An attacker (or a mistaken script) that works in another region would leave no trace in a single-region trail.",
+    explanation="An attacker (or a mistaken script) that works in another region would leave no trace in a single-region "
+    "trail.",
     fix="Set IsMultiRegionTrail to true (and IncludeGlobalServiceEvents).",
     practices=("P12", "P16"),
     threats=("C7", "T9"),
@@ -47,7 +48,8 @@ def trail_log_validation(r: Resource) -> Verdict | None:
     ERROR,
     TRAIL,
     info="The CloudTrail trail does not encrypt its logs with a customer managed key.",
-    explanation="Trail logs reveal the whole account's activity; a customer managed key limits who can read them, separately from the bucket.",
+    explanation="Trail logs reveal the whole account's activity; a customer managed key limits who can read them, separately "
+    "from the bucket.",
     fix="Set KMSKeyId to a customer managed key whose policy lets cloudtrail.amazonaws.com encrypt.",
     practices=("P1", "P4", "P12"),
     threats=("C7",),
@@ -62,7 +64,8 @@ def trail_kms(r: Resource) -> Verdict | None:
     ERROR,
     TRAIL,
     info="The CloudTrail trail does not send events to CloudWatch Logs.",
-    explanation="Metric filters and alarms on API activity (root use, key deletion, policy changes) need the trail in CloudWatch Logs.",
+    explanation="Metric filters and alarms on API activity (root use, key deletion, policy changes) need the trail in "
+    "CloudWatch Logs.",
     fix="Set CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn.",
     practices=("P11", "P12", "P15"),
     threats=("C7", "T9"),
@@ -71,7 +74,9 @@ def trail_cloudwatch_logs(r: Resource) -> list[Verdict]:
     """A CloudTrail trail delivers its events to CloudWatch Logs."""
     t = r.template
     return merge(
-        fail("CloudWatchLogsLogGroupArn is not set") if t.resolve(r.prop("CloudWatchLogsLogGroupArn")) in (None, "") else None,
+        fail("CloudWatchLogsLogGroupArn is not set")
+        if t.resolve(r.prop("CloudWatchLogsLogGroupArn")) in (None, "")
+        else None,
         fail("CloudWatchLogsRoleArn is not set") if t.resolve(r.prop("CloudWatchLogsRoleArn")) in (None, "") else None,
     )
 
@@ -85,7 +90,8 @@ def trail_cloudwatch_logs(r: Resource) -> list[Verdict]:
         "Management events do not show who read or wrote which object; data events on the ML "
         "buckets do, which is how data theft and poisoning are traced."
     ),
-    fix="Add EventSelectors with DataResources of Type AWS::S3::Object (or AdvancedEventSelectors on resources.type AWS::S3::Object) for the ML buckets.",
+    fix="Add EventSelectors with DataResources of Type AWS::S3::Object (or AdvancedEventSelectors on resources.type "
+    "AWS::S3::Object) for the ML buckets.",
     practices=("P12",),
     threats=("T2", "T3", "T5"),
 )
@@ -112,7 +118,8 @@ def trail_s3_data_events(r: Resource) -> Verdict | None:
     ERROR,
     DETECTOR,
     info="The GuardDuty detector is disabled.",
-    explanation="GuardDuty finds credential misuse, crypto mining and unusual API calls from ML workloads; a disabled detector finds nothing.",
+    explanation="GuardDuty finds credential misuse, crypto mining and unusual API calls from ML workloads; a disabled "
+    "detector finds nothing.",
     fix="Set Enable to true.",
     practices=("P13",),
     threats=("T9", "C7"),
@@ -127,7 +134,8 @@ def guardduty_enabled(r: Resource) -> Verdict | None:
     ERROR,
     DETECTOR,
     info="The GuardDuty detector does not protect S3.",
-    explanation="S3 protection analyses data events on buckets to detect data exfiltration and suspicious access to data sets and models.",
+    explanation="S3 protection analyses data events on buckets to detect data exfiltration and suspicious access to data sets "
+    "and models.",
     fix="Add Features with Name S3_DATA_EVENTS and Status ENABLED (or DataSources.S3Logs.Enable true).",
     practices=("P13",),
     threats=("T3", "T5"),
@@ -159,7 +167,8 @@ def guardduty_s3_protection(r: Resource) -> Verdict | None:
     ERROR,
     LOG_GROUP,
     info="The log group is not encrypted with a customer managed key.",
-    explanation="Logs of ML workloads carry data samples, identifiers and errors with payloads; a customer managed key controls who reads them.",
+    explanation="Logs of ML workloads carry data samples, identifiers and errors with payloads; a customer managed key "
+    "controls who reads them.",
     fix="Set KmsKeyId to the ARN of a customer managed key whose policy lets logs.<region>.amazonaws.com use it.",
     practices=("P1", "P4"),
     threats=("T3", "T6"),
@@ -174,7 +183,8 @@ def log_group_kms(r: Resource) -> Verdict | None:
     ERROR,
     LOG_GROUP,
     info="The log group keeps its logs forever.",
-    explanation="Compliance regimes require logs to be kept for a defined period, long enough for investigations and no longer than needed.",
+    explanation="Compliance regimes require logs to be kept for a defined period, long enough for investigations and no "
+    "longer than needed.",
     fix="Set RetentionInDays (the baseline uses 365).",
     practices=("P11", "P17"),
     threats=("C5",),

@@ -79,7 +79,9 @@ def access_log_buckets(template: Template) -> set[str]:
     return cached(template, "s3.access_log_buckets", compute)
 
 
-def _policy_index(t: Template) -> tuple[dict[str, list[Resource]], dict[tuple[str, str], list[Resource]], list[Resource]]:
+def _policy_index(
+    t: Template,
+) -> tuple[dict[str, list[Resource]], dict[tuple[str, str], list[Resource]], list[Resource]]:
     """Bucket policies by the bucket they attach to; those naming no single bucket by the key of
     their ``Bucket`` value; and those whose bucket cannot be resolved at all (computed once)."""
 
@@ -216,8 +218,8 @@ def bucket_kms_encryption(r: Resource) -> list[Verdict]:
         "resources of the template that attach to the bucket."
     ),
     fix=(
-        "Add a bucket policy statement: Effect Deny, Principal \"*\", Action s3:*, Resource the "
-        "bucket and its objects, Condition Bool aws:SecureTransport \"false\" (enforceSSL in CDK)."
+        'Add a bucket policy statement: Effect Deny, Principal "*", Action s3:*, Resource the '
+        'bucket and its objects, Condition Bool aws:SecureTransport "false" (enforceSSL in CDK).'
     ),
     practices=("P2",),
     threats=("C4", "T3"),
@@ -242,7 +244,8 @@ def bucket_tls_only(r: Resource) -> Verdict | None:
     BUCKET,
     info="The bucket's policy does not deny TLS versions older than 1.2.",
     explanation="TLS 1.0 and 1.1 have known weaknesses; S3 accepts them unless the bucket policy denies them.",
-    fix="Add a Deny statement for Principal \"*\" and s3:* with Condition NumericLessThan s3:TlsVersion 1.2 (minimumTLSVersion in CDK).",
+    fix='Add a Deny statement for Principal "*" and s3:* with Condition NumericLessThan s3:TlsVersion 1.2 '
+    "(minimumTLSVersion in CDK).",
     practices=("P2",),
     threats=("C4",),
 )
@@ -274,7 +277,8 @@ def bucket_tls_version(r: Resource) -> Verdict | None:
         "sets or models. S3 turns them on for new buckets, but only a template that sets them "
         "keeps a later change from switching them off unnoticed."
     ),
-    fix="Set PublicAccessBlockConfiguration with BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets all true.",
+    fix="Set PublicAccessBlockConfiguration with BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and "
+    "RestrictPublicBuckets all true.",
     practices=("P6",),
     threats=("T3",),
 )
@@ -315,7 +319,9 @@ def bucket_public_access_blocked(r: Resource) -> Verdict | None:
 )
 def bucket_versioning(r: Resource) -> Verdict | None:
     """A bucket has versioning enabled."""
-    return require_string(r, r.prop("VersioningConfiguration", "Status"), "VersioningConfiguration.Status", "Enabled", None)
+    return require_string(
+        r, r.prop("VersioningConfiguration", "Status"), "VersioningConfiguration.Status", "Enabled", None
+    )
 
 
 @rule(
@@ -327,7 +333,8 @@ def bucket_versioning(r: Resource) -> Verdict | None:
         "Server access logs record who read or changed which data set and model, the evidence for "
         "detecting data theft and for audits. Access-log buckets themselves are exempt."
     ),
-    fix="Set LoggingConfiguration.DestinationBucketName to an SSE-S3 access-log bucket (serverAccessLogsBucket in CDK).",
+    fix="Set LoggingConfiguration.DestinationBucketName to an SSE-S3 access-log bucket (serverAccessLogsBucket in "
+    "CDK).",
     practices=("P11", "P15", "P16"),
     threats=("T3", "T5", "C7"),
 )

@@ -229,7 +229,9 @@ def endpoint_config_kms(r: Resource) -> list[Verdict]:
     local = [i for i in types if has_instance_storage(i)]
     unknown = [i for i in types if not isinstance(i, str)]
     if local and unknown:
-        out.append(unverifiable("some variants use instance storage and the instance type of others cannot be resolved"))
+        out.append(
+            unverifiable("some variants use instance storage and the instance type of others cannot be resolved")
+        )
     elif local and len(local) < len(types):
         out.append(
             fail(
@@ -243,9 +245,7 @@ def endpoint_config_kms(r: Resource) -> list[Verdict]:
     async_config = t.mapping(r.prop("AsyncInferenceConfig"))
     if isinstance(async_config, dict):
         out.append(
-            customer_key(
-                r, get(async_config, "OutputConfig", "KmsKeyId"), "AsyncInferenceConfig.OutputConfig.KmsKeyId"
-            )
+            customer_key(r, get(async_config, "OutputConfig", "KmsKeyId"), "AsyncInferenceConfig.OutputConfig.KmsKeyId")
         )
     for name in ("ProductionVariants", "ShadowProductionVariants"):
         items = t.items(r.prop(name))
@@ -427,7 +427,7 @@ def notebook_in_subnet(r: Resource) -> list[Verdict]:
         "IMDSv1 answers any request from the instance, so a server-side request forgery in "
         "notebook code can read the execution role's credentials; IMDSv2 requires a session token."
     ),
-    fix="Set InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion to \"2\".",
+    fix='Set InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion to "2".',
     practices=("P6",),
     threats=("T3", "C7"),
 )
@@ -642,7 +642,8 @@ def job_network_isolation(r: Resource) -> list[Verdict]:
         "Distributed jobs exchange data between instances; without encryption it crosses the "
         "network in clear text. Pipeline steps are checked like resources."
     ),
-    fix="Set EnableInterContainerTrafficEncryption to true (in NetworkConfig, or on the training job definition of a step).",
+    fix="Set EnableInterContainerTrafficEncryption to true (in NetworkConfig, or on the training job definition of a "
+    "step).",
     practices=("P2",),
     threats=("C4", "T3"),
 )
@@ -662,7 +663,8 @@ def job_inter_container_encryption(r: Resource) -> list[Verdict]:
         "inputs and write outputs over that network. Transform steps take the VPC of their model "
         "and are not checked here."
     ),
-    fix="Set VpcConfig (NetworkConfig.VpcConfig for processing and monitoring jobs) with private Subnets and SecurityGroupIds.",
+    fix="Set VpcConfig (NetworkConfig.VpcConfig for processing and monitoring jobs) with private Subnets and "
+    "SecurityGroupIds.",
     practices=("P7", "P8"),
     threats=("C2", "T3"),
 )
@@ -873,7 +875,9 @@ def _stored_data_keys(r: Resource) -> list[tuple[str, Any]]:
             prefix = f"ValidationSpecification.ValidationProfiles[{index}].TransformJobDefinition."
             found.append((f"{prefix}TransformOutput.KmsKeyId", get(job, "TransformOutput", "KmsKeyId")))
             if not has_instance_storage(t.string(get(job, "TransformResources", "InstanceType"))):
-                found.append((f"{prefix}TransformResources.VolumeKmsKeyId", get(job, "TransformResources", "VolumeKmsKeyId")))
+                found.append(
+                    (f"{prefix}TransformResources.VolumeKmsKeyId", get(job, "TransformResources", "VolumeKmsKeyId"))
+                )
         return found
     if r.type == "AWS::SageMaker::InferenceExperiment":
         found = [("KmsKey", r.prop("KmsKey"))]
@@ -891,7 +895,12 @@ def _stored_data_keys(r: Resource) -> list[tuple[str, Any]]:
             for index, config in enumerate([] if isinstance(configs, Unresolved) else configs):
                 ebs = get(t.mapping(config), "EbsVolumeConfig")
                 if ebs is not None:
-                    found.append((f"{label}.InstanceStorageConfigs[{index}].EbsVolumeConfig.VolumeKmsKeyId", get(t.mapping(ebs), "VolumeKmsKeyId")))
+                    found.append(
+                        (
+                            f"{label}.InstanceStorageConfigs[{index}].EbsVolumeConfig.VolumeKmsKeyId",
+                            get(t.mapping(ebs), "VolumeKmsKeyId"),
+                        )
+                    )
         return found
     return []
 

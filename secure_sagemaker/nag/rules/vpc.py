@@ -74,7 +74,8 @@ def sagemaker_vpcs(template: Template) -> dict[str, list[str]]:
         "Flow logs are the record of which addresses talked to which, needed to spot exfiltration, "
         "crypto mining and scanning from ML workloads and to investigate afterwards."
     ),
-    fix="Add an AWS::EC2::FlowLog with ResourceType VPC, ResourceId the VPC and TrafficType ALL, to a KMS-encrypted log group with retention.",
+    fix="Add an AWS::EC2::FlowLog with ResourceType VPC, ResourceId the VPC and TrafficType ALL, to a KMS-encrypted "
+    "log group with retention.",
     practices=("P11", "P15", "P16"),
     threats=("T3", "T9"),
 )
@@ -136,7 +137,9 @@ def sagemaker_subnet_no_internet_route(r: Resource) -> list[Verdict]:
         for route in t.referrers(table.logical_id, ROUTE):
             if t.target(route.prop("RouteTableId")) is not table:
                 continue
-            destination = t.string(route.prop("DestinationCidrBlock")) or t.string(route.prop("DestinationIpv6CidrBlock"))
+            destination = t.string(route.prop("DestinationCidrBlock")) or t.string(
+                route.prop("DestinationIpv6CidrBlock")
+            )
             where = f"route {route.logical_id} ({destination if isinstance(destination, str) else '?'})"
             gateway = route.prop("GatewayId")
             if gateway is not None:
@@ -303,10 +306,19 @@ def sagemaker_security_group_egress(r: Resource) -> list[Verdict]:
     if isinstance(inline, Unresolved):
         return [unverifiable(f"SecurityGroupEgress cannot be verified: {inline}")]
     rules = [(f"SecurityGroupEgress[{i}]", t.mapping(item)) for i, item in enumerate(inline)]
-    rules += [(e.logical_id, e.properties) for e in t.referrers(r.logical_id, SECURITY_GROUP_EGRESS) if t.target(e.prop("GroupId")) is r]
+    rules += [
+        (e.logical_id, e.properties)
+        for e in t.referrers(r.logical_id, SECURITY_GROUP_EGRESS)
+        if t.target(e.prop("GroupId")) is r
+    ]
     used_by = ", ".join(users[:3]) + ("..." if len(users) > 3 else "")
     if not rules:
-        return [fail(f"used by {used_by}: the group declares no egress rule, so EC2 adds one that allows all traffic to 0.0.0.0/0")]
+        return [
+            fail(
+                f"used by {used_by}: the group declares no egress rule, so EC2 adds one that allows all traffic "
+                f"to 0.0.0.0/0"
+            )
+        ]
     failures, unknown = [], []
     for where, item in rules:
         if isinstance(item, Unresolved):
