@@ -37,7 +37,7 @@ _EXPORTS: dict[str, str] = {
     "SecureModel": "secure_sagemaker.inference",
     "SecureEndpoint": "secure_sagemaker.inference",
     "SecureFeatureGroup": "secure_sagemaker.feature_store",
-    "SecureDataQualityMonitor": "secure_sagemaker.monitoring",
+    "SecureDataQualityMonitor": "secure_sagemaker.model_monitor",
     # the inference edge
     "ProtectedInferenceApi": "secure_sagemaker.edge.api",
     # audit
@@ -77,7 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.feature_store import SecureFeatureGroup
     from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
     from secure_sagemaker.inference import SecureEndpoint, SecureModel
-    from secure_sagemaker.monitoring import SecureDataQualityMonitor
+    from secure_sagemaker.model_monitor import SecureDataQualityMonitor
     from secure_sagemaker.nag import add_all_packs
     from secure_sagemaker.nag.pack import SageMakerSecurityChecks
     from secure_sagemaker.network import PrivateNetwork

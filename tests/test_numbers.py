@@ -20,12 +20,12 @@ from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import S3Prefix
 from secure_sagemaker.inference import SecureEndpoint
-from secure_sagemaker.monitoring import SecureDataQualityMonitor
+from secure_sagemaker.model_monitor import SecureDataQualityMonitor
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain
 from tests.conftest import new_stack
-from tests.test_monitoring import _monitor_role, _served_endpoint
+from tests.test_model_monitor import _monitor_role, _served_endpoint
 from tests.test_studio import new_role
 
 NON_FINITE = (math.nan, math.inf, -math.inf)

@@ -198,7 +198,11 @@ _SECTIONS = {
     "s3": "S3 buckets",
     "vpc": "VPC",
     "apigateway": "API Gateway and AWS WAF",
-    "monitoring": "Audit and monitoring",
+    "cloudtrail": "CloudTrail",
+    "guardduty": "GuardDuty",
+    "logs": "CloudWatch Logs",
+    "sns": "SNS topics",
+    "cloudformation": "CloudFormation",
 }
 
 

@@ -330,3 +330,10 @@ def test_the_rule_writing_guide_names_real_files_and_the_real_example() -> None:
             assert (root / path).is_file(), path
     example = get_rule("NotebookImdsV2")
     assert f'info="{example.info}"' in text and example.summary in text
+
+
+def test_every_rule_module_has_a_section_title_in_the_catalogue() -> None:
+    from secure_sagemaker.nag.output import _SECTIONS
+
+    modules = {r.check.__module__.rsplit(".", 1)[-1] for r in all_rules()}
+    assert modules <= set(_SECTIONS), modules - set(_SECTIONS)

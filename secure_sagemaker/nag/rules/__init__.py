@@ -12,6 +12,9 @@ from secure_sagemaker.nag.rules import (  # noqa: F401
     s3,
     vpc,
     apigateway,
-    monitoring,
+    cloudtrail,
+    guardduty,
+    logs,
+    sns,
     cloudformation,
 )

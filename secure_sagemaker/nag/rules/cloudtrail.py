@@ -1,4 +1,5 @@
-"""Rules for the audit and monitoring resources: CloudTrail, GuardDuty, log groups, alert topics."""
+"""Rules for CloudTrail trails: every region, validated log files, a customer managed key, CloudWatch Logs, and
+S3 data events on the ML buckets."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from secure_sagemaker.nag.rules._common import customer_key, merge, require_true
 from secure_sagemaker.nag.template import Resource, Unresolved, as_dict, as_list, get
 
 TRAIL = "AWS::CloudTrail::Trail"
-DETECTOR = "AWS::GuardDuty::Detector"
-LOG_GROUP = "AWS::Logs::LogGroup"
-TOPIC = "AWS::SNS::Topic"
 
 
 @rule(
@@ -111,107 +109,3 @@ def trail_s3_data_events(r: Resource) -> Verdict | None:
             if t.string(get(field, "Field")) == "resources.type" and "AWS::S3::Object" in as_list(get(field, "Equals")):
                 return None
     return fail("no event selector records AWS::S3::Object data events")
-
-
-@rule(
-    "GuardDutyEnabled",
-    ERROR,
-    DETECTOR,
-    info="The GuardDuty detector is disabled.",
-    explanation="GuardDuty finds credential misuse, crypto mining and unusual API calls from ML workloads; a disabled "
-    "detector finds nothing.",
-    fix="Set Enable to true.",
-    practices=("P13",),
-    threats=("T9", "C7"),
-)
-def guardduty_enabled(r: Resource) -> Verdict | None:
-    """A GuardDuty detector is enabled."""
-    return require_true(r, r.prop("Enable"), "Enable")
-
-
-@rule(
-    "GuardDutyS3Protection",
-    ERROR,
-    DETECTOR,
-    info="The GuardDuty detector does not protect S3.",
-    explanation="S3 protection analyses data events on buckets to detect data exfiltration and suspicious access to data sets "
-    "and models.",
-    fix="Add Features with Name S3_DATA_EVENTS and Status ENABLED (or DataSources.S3Logs.Enable true).",
-    practices=("P13",),
-    threats=("T3", "T5"),
-)
-def guardduty_s3_protection(r: Resource) -> Verdict | None:
-    """A GuardDuty detector has S3 protection enabled."""
-    t = r.template
-    features = t.items(r.prop("Features"))
-    if not isinstance(features, Unresolved):
-        for feature in features:
-            feature = as_dict(t.mapping(feature))
-            if t.string(feature.get("Name")) == "S3_DATA_EVENTS":
-                status = t.string(feature.get("Status"))
-                if status == "ENABLED":
-                    return None
-                if isinstance(status, Unresolved):
-                    return unverifiable(f"the S3_DATA_EVENTS feature status cannot be verified: {status}")
-                return fail(f"the S3_DATA_EVENTS feature is {status}")
-    legacy = t.boolean(r.prop("DataSources", "S3Logs", "Enable"))
-    if legacy is True:
-        return None
-    if isinstance(legacy, Unresolved):
-        return unverifiable(f"DataSources.S3Logs.Enable cannot be verified: {legacy}")
-    return fail("neither the S3_DATA_EVENTS feature nor DataSources.S3Logs is enabled")
-
-
-@rule(
-    "LogGroupKms",
-    ERROR,
-    LOG_GROUP,
-    info="The log group is not encrypted with a customer managed key.",
-    explanation="Logs of ML workloads carry data samples, identifiers and errors with payloads; a customer managed key "
-    "controls who reads them.",
-    fix="Set KmsKeyId to the ARN of a customer managed key whose policy lets logs.<region>.amazonaws.com use it.",
-    practices=("P1", "P4"),
-    threats=("T3", "T6"),
-)
-def log_group_kms(r: Resource) -> Verdict | None:
-    """A log group is encrypted with a customer managed key."""
-    return customer_key(r, r.prop("KmsKeyId"), "KmsKeyId")
-
-
-@rule(
-    "LogGroupRetention",
-    ERROR,
-    LOG_GROUP,
-    info="The log group keeps its logs forever.",
-    explanation="Compliance regimes require logs to be kept for a defined period, long enough for investigations and no "
-    "longer than needed.",
-    fix="Set RetentionInDays (the baseline uses 365).",
-    practices=("P11", "P17"),
-    threats=("C5",),
-)
-def log_group_retention(r: Resource) -> Verdict | None:
-    """A log group has a retention period."""
-    days = r.template.number(r.prop("RetentionInDays"))
-    if isinstance(days, Unresolved):
-        return unverifiable(f"RetentionInDays cannot be verified: {days}")
-    if days is None:
-        return fail("RetentionInDays is not set, so logs never expire")
-    return None
-
-
-@rule(
-    "TopicKms",
-    ERROR,
-    TOPIC,
-    info="The SNS topic is not encrypted with a customer managed key.",
-    explanation=(
-        "Alert topics carry alarm details and findings; the AWS managed aws/sns key cannot be "
-        "granted to CloudWatch or EventBridge, so alerts need a customer managed key anyway."
-    ),
-    fix="Set KmsMasterKeyId to a customer managed key whose policy lets the publishing services use it.",
-    practices=("P1", "P4"),
-    threats=("T3",),
-)
-def topic_kms(r: Resource) -> Verdict | None:
-    """An SNS topic is encrypted with a customer managed key."""
-    return customer_key(r, r.prop("KmsMasterKeyId"), "KmsMasterKeyId")

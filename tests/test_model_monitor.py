@@ -20,7 +20,7 @@ from secure_sagemaker.audit.alerts import AlertTopic
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
-from secure_sagemaker.monitoring import (
+from secure_sagemaker.model_monitor import (
     ANALYZER_MAPPING_ID,
     ANALYZER_REGISTRY_ACCOUNTS,
     HOURLY,
@@ -494,7 +494,7 @@ def test_our_pack_reports_the_job_rules_on_a_bare_job_positive_control(synth: di
 
 
 def test_stock_packs_leave_only_replication_of_the_buckets(synth: dict) -> None:
-    """Nothing on the job definitions, schedules or rules; no acknowledgment from monitoring.py.
+    """Nothing on the job definitions, schedules or rules; no acknowledgment from model_monitor.py.
 
     The capture and report buckets are SecureBuckets, whose cross-Region replication is the
     deployment's decision (the baseline acknowledges it).
