@@ -369,6 +369,7 @@ class ExecutionRole(Construct):
         self._read_only = {(self._bucket_identity(b), p) for b, p in reads}
         self._key_arns += key_arns
         self._repository_arns += repository_arns
+        self._check_size(self._statements(), "props", "give the role fewer locations, repositories or log groups")
         self._policy = iam.ManagedPolicy(
             self, "Policy", description=f"secure-sagemaker: permissions of execution role {self.node.path}"
         )
@@ -499,14 +500,20 @@ class ExecutionRole(Construct):
                 "nothing was granted, so the role could do nothing. Fix: give it the locations, log groups or "
                 "namespaces it needs."
             ]
-        size = _size_lower_bound(self, iam.PolicyDocument(statements=self._statements()))
-        if size > MANAGED_POLICY_LIMIT:
-            return [
-                f"{self._me}: its props and grants make a policy of at least {size} characters, more than the "
-                f"{MANAGED_POLICY_LIMIT} IAM allows in a managed policy, so the deployment would fail. Fix: give "
-                "the role fewer locations, repositories or log groups, or split its work across two roles."
-            ]
+        try:
+            self._check_size(self._rendered, "props and grants", "give the role fewer props or grants")
+        except PropError as error:
+            return [str(error)]
         return []
+
+    def _check_size(self, statements: list[iam.PolicyStatement], source: str, fix: str) -> None:
+        size = _size_lower_bound(self, iam.PolicyDocument(statements=statements)) if statements else 0
+        if size > MANAGED_POLICY_LIMIT:
+            raise PropError(
+                f"{self._me}: its {source} make a policy of at least {size} characters, more than the "
+                f"{MANAGED_POLICY_LIMIT} IAM allows in a managed policy, so the deployment would fail. Fix: {fix}, "
+                "or split its work across two roles."
+            )
 
     def _acknowledge_inherent_wildcards(self, statements: list[iam.PolicyStatement]) -> None:
         """Acknowledge AwsSolutions-IAM5 for exactly the wildcard resources built here, one by one.
