@@ -45,8 +45,9 @@ class SecureSageMakerBaseline(Construct):
     Data plane: a :class:`KeyRing` (data, models, logs, alerts and audit keys), an
     :class:`AccessLogBucket`, the ``data_bucket`` and ``models_bucket`` (:class:`SecureBucket`), a
     :class:`PrivateNetwork` and a KMS-encrypted ECR repository for model images.
-    Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets,
-    and :class:`Guardrails` for data-scientist roles.
+    Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets
+    (the demo model and endpoint grant the inference role the repository and capture prefix they
+    use), and :class:`Guardrails` for data-scientist roles.
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
     behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
