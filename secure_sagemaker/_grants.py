@@ -37,8 +37,9 @@ def object_prefix(bucket: s3.IBucket, url: Any) -> str | None:
     return folder or None
 
 
-def grant_read(role: iam.IRole | None, bucket: s3.IBucket, prefix: str | None) -> None:
-    """Let ``role`` read under ``prefix`` of ``bucket`` (and use the bucket's key), if it is an ExecutionRole."""
+def grant_read(role: iam.IRole | None, bucket: s3.IBucket | str, prefix: str | None) -> None:
+    """Let ``role`` read under ``prefix`` of ``bucket`` (a bucket or bucket name; and use the bucket's key),
+    if it is an ExecutionRole. No prefix (or a token) grants nothing: never a whole bucket by accident."""
     owner = execution_role_behind(role)
     if owner is not None and prefix and not is_token(prefix):
         owner.grant_read(S3Prefix(bucket, prefix))

@@ -519,7 +519,8 @@ class ExecutionRole(Construct):
         """Acknowledge AwsSolutions-IAM5 for exactly the wildcard resources built here, one by one.
 
         Runs when the policy is rendered, so grants made after construction are covered. A wildcard
-        that ``policy.add_statements`` brings in is not acknowledged and fails the pack. Finding ids are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
+        that ``policy.add_statements`` brings in is not acknowledged and fails the pack. Finding ids
+        are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
         """
         by_reason: dict[str, list[str]] = {}
         for statement in statements:
