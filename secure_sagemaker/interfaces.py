@@ -181,15 +181,15 @@ def require_encrypted_bucket(
     require_attribute(construct, prop, value, "bucket_name", fix)
     key = key if key is not None else getattr(value, "encryption_key", None)
     if key is None:
+        problem = "has no known encryption key, so its objects may not be encrypted with a customer-managed key"
+        if key_prop is None:
+            raise fail(construct, prop, value.node.path, problem, fix + ", or import the bucket with encryption_key")
         raise fail(
             construct,
-            key_prop or prop,
-            None if key_prop else value.node.path,
-            f"leaves the KMS key of bucket {value.node.path} unknown, so its objects may not be encrypted with a "
-            "customer-managed key",
-            (f"pass {key_prop}, " if key_prop else "")
-            + "pass EncryptedBucketRef(bucket=..., key=...), import the bucket with encryption_key, or use a "
-            "SecureBucket",
+            key_prop,
+            None,
+            f"is missing and bucket {value.node.path} {problem}",
+            f"pass {key_prop}, import the bucket with encryption_key, or pass a SecureBucket or an EncryptedBucketRef",
         )
     require_key(construct, key_prop or f"{prop}.encryption_key", key, fix)
     return EncryptedBucketRef(bucket=value, key=key)

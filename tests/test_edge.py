@@ -1083,7 +1083,7 @@ BAD_INPUT: list[tuple[str, str, Callable[[dict], dict]]] = [
     ),
     ("quota_per_day", "counts requests per API key, but no request carries one", lambda b: {"quota_per_day": 100}),
     # Required resources and the rest.
-    ("endpoint", "is not a SecureEndpoint", lambda b: {"endpoint": b["endpoint"].endpoint}),
+    ("endpoint", "has no endpoint_arn", lambda b: {"endpoint": b["endpoint"].endpoint}),
     ("logs_key", "has no key_arn", lambda b: {"logs_key": "arn:aws:kms:eu-west-1:111111111111:key/x"}),
     ("alarm_topic", "has no topic_arn", lambda b: {"alarm_topic": None}),
     ("stage_name", "is not a valid API Gateway stage name", lambda b: {"stage_name": "prod stage"}),

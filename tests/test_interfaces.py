@@ -274,7 +274,9 @@ def test_imported_network_subnets_must_be_isolated_subnets_of_its_vpc(base: dict
 
 
 def test_a_bucket_without_a_known_key_is_refused(base: dict) -> None:
-    with pytest.raises(PropError, match=r"data_capture_bucket=.*KMS key of bucket .* unknown.*EncryptedBucketRef"):
+    with pytest.raises(
+        PropError, match=r"data_capture_bucket=.Test/ImportedBucket. has no known encryption key.*EncryptedBucketRef"
+    ):
         require_encrypted_bucket("SecureEndpoint(x)", "data_capture_bucket", base["bucket"])
     with pytest.raises(PropError, match=r"notebook_sharing_bucket=.*has no bucket_name"):
         SecureStudioDomain(
