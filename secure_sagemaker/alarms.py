@@ -53,17 +53,14 @@ class AlarmFactory:
     ) -> cloudwatch.Alarm:
         """A static-threshold alarm on ``metric``: ``comparison_operator`` (default: at least)
         ``threshold`` for ``evaluation_periods`` periods (default 1)."""
-        return self._notify(
-            cloudwatch.Alarm(
-                self._scope,
-                id,
-                metric=metric,
-                threshold=threshold,
-                evaluation_periods=evaluation_periods,
-                comparison_operator=comparison_operator,
-                treat_missing_data=self._treat_missing_data,
-                alarm_description=description,
-            )
+        return self._create(
+            cloudwatch.Alarm,
+            id,
+            description,
+            evaluation_periods,
+            comparison_operator,
+            metric=metric,
+            threshold=threshold,
         )
 
     def anomaly_alarm(
@@ -78,20 +75,34 @@ class AlarmFactory:
     ) -> cloudwatch.AnomalyDetectionAlarm:
         """An anomaly-detection alarm: ``metric`` outside its learned band of ``std_devs`` standard
         deviations (default: above it) for ``evaluation_periods`` periods (default 1)."""
-        return self._notify(
-            cloudwatch.AnomalyDetectionAlarm(
-                self._scope,
-                id,
-                metric=metric,
-                std_devs=std_devs,
-                evaluation_periods=evaluation_periods,
-                comparison_operator=comparison_operator,
-                treat_missing_data=self._treat_missing_data,
-                alarm_description=description,
-            )
+        return self._create(
+            cloudwatch.AnomalyDetectionAlarm,
+            id,
+            description,
+            evaluation_periods,
+            comparison_operator,
+            metric=metric,
+            std_devs=std_devs,
         )
 
-    def _notify(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
+    def _create(
+        self,
+        kind: type[cloudwatch.Alarm],
+        id: str,
+        description: str,
+        evaluation_periods: int,
+        comparison_operator: cloudwatch.ComparisonOperator,
+        **measure: object,
+    ) -> cloudwatch.Alarm:
+        alarm = kind(
+            self._scope,
+            id,
+            evaluation_periods=evaluation_periods,
+            comparison_operator=comparison_operator,
+            treat_missing_data=self._treat_missing_data,
+            alarm_description=description,
+            **measure,
+        )
         alarm.add_alarm_action(self._action)
         if self._notify_ok:
             alarm.add_ok_action(self._action)

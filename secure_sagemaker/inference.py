@@ -766,22 +766,22 @@ class SecureEndpoint(Construct):
     def _create_alarms(
         self, client_errors: int, server_errors: int, latency_us: float, latency: cdk.Duration, std_devs: float
     ) -> Mapping[str, cloudwatch.Alarm]:
-        alarm = AlarmFactory(self, self._topic)
+        factory = AlarmFactory(self, self._topic)
         alarms: dict[str, cloudwatch.Alarm] = {
-            "ClientErrors": alarm.alarm(
+            "ClientErrors": factory.alarm(
                 "ClientErrorsAlarm",
                 metric=self._metric("Invocation4XXErrors", "Sum"),
                 threshold=client_errors,
                 description=f"{self.node.path}: {client_errors}+ client (4XX) errors in 5 minutes: probing, "
                 "malformed or adversarial requests, or a broken client",
             ),
-            "ServerErrors": alarm.alarm(
+            "ServerErrors": factory.alarm(
                 "ServerErrorsAlarm",
                 metric=self._metric("Invocation5XXErrors", "Sum"),
                 threshold=server_errors,
                 description=f"{self.node.path}: {server_errors}+ server (5XX) errors in 5 minutes",
             ),
-            "ModelLatency": alarm.alarm(
+            "ModelLatency": factory.alarm(
                 "ModelLatencyAlarm",
                 metric=self._metric("ModelLatency", "p99"),
                 threshold=latency_us,
@@ -790,7 +790,7 @@ class SecureEndpoint(Construct):
                 description=f"{self.node.path}: p99 model latency above {latency.to_human_string()} "
                 "(ModelLatency is in microseconds) for 10 minutes: overload, denial of service or a degraded model",
             ),
-            "InvocationAnomaly": alarm.anomaly_alarm(
+            "InvocationAnomaly": factory.anomaly_alarm(
                 "InvocationAnomalyAlarm",
                 metric=self._metric("Invocations", "Sum"),
                 std_devs=std_devs,

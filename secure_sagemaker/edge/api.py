@@ -700,29 +700,29 @@ class ProtectedInferenceApi(Construct):
             statistic="Sum",
             period=_ALARM_PERIOD,
         )
-        alarm = AlarmFactory(self, topic)
+        factory = AlarmFactory(self, topic)
         alarms = {
-            "WafBlockedRequests": alarm.alarm(
+            "WafBlockedRequests": factory.alarm(
                 "WafBlockedRequestsAlarm",
                 metric=blocked_metric,
                 threshold=blocked,
                 description=f"{self.node.path}: {blocked}+ requests blocked by AWS WAF in 5 minutes: an attack, "
                 "a client over the rate limit (possible model extraction) or a misconfigured caller",
             ),
-            "ClientErrors": alarm.alarm(
+            "ClientErrors": factory.alarm(
                 "ClientErrorsAlarm",
                 metric=stage.metric_client_error(statistic="Sum", period=_ALARM_PERIOD),
                 threshold=client,
                 description=f"{self.node.path}: {client}+ 4XX responses in 5 minutes: denied, throttled, "
                 "invalid or probing requests",
             ),
-            "ServerErrors": alarm.alarm(
+            "ServerErrors": factory.alarm(
                 "ServerErrorsAlarm",
                 metric=stage.metric_server_error(statistic="Sum", period=_ALARM_PERIOD),
                 threshold=server,
                 description=f"{self.node.path}: {server}+ 5XX responses in 5 minutes: the model or the integration fails",
             ),
-            "Latency": alarm.alarm(
+            "Latency": factory.alarm(
                 "LatencyAlarm",
                 metric=stage.metric_latency(statistic="p99", period=_ALARM_PERIOD),
                 threshold=latency.to_milliseconds(integral=False),
