@@ -325,3 +325,20 @@ def test_an_api_needs_an_endpoint(base: dict) -> None:
         PropError, match=r"ProtectedInferenceApi\(Test/Api\): endpoint='elsewhere' has no endpoint_name"
     ):
         ProtectedInferenceApi(base["stack"], "Api", endpoint="elsewhere", logs_key=base["key"], alarm_topic=topic)
+
+
+def test_a_model_on_an_imported_network_still_enforces_its_controls(base: dict) -> None:
+    repo = ecr.Repository.from_repository_name(base["stack"], "Repo", "models")
+    model = SecureModel(
+        base["stack"],
+        "Model",
+        network=base["network"],
+        execution_role=base["role"],
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+    )
+    assert model.node.validate() == []
+    model.model.enable_network_isolation = False
+    model.model.vpc_config = None
+    problems = " ".join(model.node.validate())
+    assert "EnableNetworkIsolation: true" in problems and "VpcConfig in the isolated subnets" in problems
