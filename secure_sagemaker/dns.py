@@ -44,8 +44,7 @@ class DnsFirewall(Construct):
 
     The rule group has two rules: the partition's service domain (``*.amazonaws.com``), the names
     in ``AWS_SERVICE_DOMAINS`` and ``allowed_domains`` resolve (ALLOW, priority 100); every other name is blocked with NXDOMAIN (BLOCK on ``*``,
-    priority 200). The rule group is associated with the VPC with mutation protection, and the
-    firewall fails closed (Route 53 Resolver's default). Every query of the VPC is logged by a
+    priority 200). The rule group is associated with the VPC, and the firewall fails closed (Route 53 Resolver's default). Every query of the VPC is logged by a
     Resolver query logging configuration to a KMS-encrypted, retained log group; a metric filter
     counts blocked queries, and with ``alarm_topic`` (or ``alarm_blocked_queries``) an alarm
     notifies that topic.
@@ -69,10 +68,12 @@ class DnsFirewall(Construct):
       ``INFINITE`` is refused.
     - ``priority``: the association's priority among the VPC's rule groups, 101-9899 (unique per
       VPC). Default ``DEFAULT_PRIORITY`` (1000).
-    - ``mutation_protection``: ``False`` lets the association be changed or removed through the
-      API. Default ``True``. With it on, deleting the stack fails at the association: update the
-      stack with ``mutation_protection=False`` first (or run ``aws route53resolver
-      update-firewall-rule-group-association --mutation-protection DISABLED``), then delete.
+    - ``mutation_protection``: ``True`` turns on the association's mutation protection, so that
+      nobody can change or remove it through the API, CloudFormation included. Default ``False``:
+      with it on, the rollback of a failed first deployment and the deletion of the stack both fail
+      at the association (``ROLLBACK_FAILED``), and the retry with them. Turn it on in an update
+      once the stack exists, and off again before deleting it; until then, keep
+      ``route53resolver:*`` changes to administrators in IAM.
 
     Attributes (read-only): ``rule_group``, ``association``, ``query_log_group``,
     ``blocked_queries`` (the metric) and ``blocked_queries_alarm`` (``None`` without ``alarm_topic``).
@@ -96,7 +97,7 @@ class DnsFirewall(Construct):
         alarm_topic: sns.ITopic | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         priority: int = DEFAULT_PRIORITY,
-        mutation_protection: bool = True,
+        mutation_protection: bool = False,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)

@@ -186,7 +186,7 @@ def test_the_vpc_resolves_only_aws_names_and_blocked_queries_reach_the_alert_top
     (vpc,) = template.find_resources("AWS::EC2::VPC")
     (topic,) = template.find_resources("AWS::SNS::Topic")
     template.has_resource_properties(
-        "AWS::Route53Resolver::FirewallRuleGroupAssociation", {"VpcId": {"Ref": vpc}, "MutationProtection": "ENABLED"}
+        "AWS::Route53Resolver::FirewallRuleGroupAssociation", {"VpcId": {"Ref": vpc}, "MutationProtection": "DISABLED"}
     )
     template.has_resource_properties(
         "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation", {"ResourceId": {"Ref": vpc}}

@@ -61,15 +61,26 @@ def test_aws_names_and_the_allowed_ones_resolve_and_everything_else_is_nxdomain(
     )
 
 
-def test_the_rule_group_is_associated_with_the_vpc_under_mutation_protection(template: Template) -> None:
+def test_the_rule_group_is_associated_with_the_vpc_so_that_a_failed_first_deploy_rolls_back(
+    template: Template,
+) -> None:
+    """Mutation protection stays off by default: with it, the rollback of a failed first deployment
+    and the stack's deletion fail at the association."""
     template.has_resource_properties(
         "AWS::Route53Resolver::FirewallRuleGroupAssociation",
         {
             "FirewallRuleGroupId": _id_of(template, "AWS::Route53Resolver::FirewallRuleGroup"),
             "VpcId": _ref(template, "AWS::EC2::VPC"),
             "Priority": 1000,
-            "MutationProtection": "ENABLED",
+            "MutationProtection": "DISABLED",
         },
+    )
+
+
+def test_mutation_protection_is_an_opt_in() -> None:
+    firewall = _firewall(mutation_protection=True)
+    Template.from_stack(cdk.Stack.of(firewall)).has_resource_properties(
+        "AWS::Route53Resolver::FirewallRuleGroupAssociation", {"MutationProtection": "ENABLED"}
     )
 
 

@@ -351,11 +351,11 @@ COVERAGE: tuple[Coverage, ...] = (
             Control(
                 "network.PrivateNetwork",
                 "a DNS firewall on the VPC (DnsFirewall): AWS names resolve, every other name is answered NXDOMAIN, "
-                "so nothing tunnels out through DNS; the association under mutation protection",
+                "so nothing tunnels out through DNS",
                 D,
                 (
                     "tests/test_dns.py::test_aws_names_and_the_allowed_ones_resolve_and_everything_else_is_nxdomain",
-                    "tests/test_dns.py::test_the_rule_group_is_associated_with_the_vpc_under_mutation_protection",
+                    "tests/test_dns.py::test_the_rule_group_is_associated_with_the_vpc_so_that_a_failed_first_deploy_rolls_back",
                     "tests/test_dns.py::test_allow_unfiltered_dns_creates_no_firewall_and_no_query_logging",
                 ),
                 "allow_unfiltered_dns=True",
