@@ -25,7 +25,7 @@ from secure_sagemaker._validation import (
     require_one_of,
     require_type,
 )
-from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker.acknowledgments import acknowledge, skip_checkov
 from secure_sagemaker.dns import DnsFirewall
 
 _S = ec2.InterfaceVpcEndpointAwsService
@@ -99,6 +99,28 @@ _LOOKUP_FUNCTION_ACKNOWLEDGMENTS = (
         "The function calls one read-only EC2 API (DescribeManagedPrefixLists) during deployments and "
         "handles no data. Inside the isolated VPC it would need an EC2 interface endpoint for that call "
         "alone, and the VPC it would run in is being created by the same deployment.",
+    ),
+)
+
+
+_DEFAULT_SG_HANDLER_SKIPS = (
+    (
+        "CKV_AWS_115",
+        "CDK's handler that empties the VPC's default security group runs only when CloudFormation creates or "
+        "updates the VPC. Reserving concurrency would take it from the account's unreserved pool, which new "
+        "accounts keep at AWS's minimum, so the first deployment in a fresh account would fail.",
+    ),
+    (
+        "CKV_AWS_116",
+        "CloudFormation invokes custom resource handlers synchronously and receives their outcome; a dead-letter "
+        "queue only receives failed asynchronous invocations, which never happen here, and a failure fails the "
+        "deployment visibly.",
+    ),
+    (
+        "CKV_AWS_117",
+        "The handler revokes the default security group's rules through the EC2 API during deployments and "
+        "handles no data. Inside the isolated VPC it would need an EC2 interface endpoint for that alone, and the "
+        "VPC it would run in is the one the same deployment creates.",
     ),
 )
 
@@ -625,7 +647,11 @@ class PrivateNetwork(Construct):
         # a GetAtt on its role, which cfn-lint reports (W3005); the GetAtt alone orders them.
         provider = cdk.Stack.of(self).node.try_find_child(_DEFAULT_SG_PROVIDER)
         if provider is not None:
-            _drop_depends_on_role(provider.node.try_find_child("Handler"), provider.node.try_find_child("Role"))
+            handler = provider.node.try_find_child("Handler")
+            _drop_depends_on_role(handler, provider.node.try_find_child("Role"))
+            # The stock nag packs do not see this handler (a CfnResource, not a CfnFunction); checkov does.
+            for check, reason in _DEFAULT_SG_HANDLER_SKIPS:
+                skip_checkov(handler, check, "AWS::Lambda::Function", reason)
 
     def _security_groups(
         self, vpc_cidr: str, prefix_list_id: str | None
