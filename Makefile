@@ -10,7 +10,7 @@ export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: synth test install docs clean
+.PHONY: synth test install docs checkov clean
 
 install: $(STAMP)
 
@@ -41,5 +41,14 @@ docs: $(STAMP)
 	$(BIN)/secure-sagemaker practices > docs/practices.md
 	$(BIN)/secure-sagemaker threat-model > docs/threat-model.md
 
+# checkov on the full baseline (docs/checkov.md), from a venv of its own: it is not a dependency of
+# the library or its tests.
+CHECKOV_VENV := .venv-checkov
+checkov: $(STAMP)
+	test -x $(CHECKOV_VENV)/bin/checkov || ($(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.3.30,<4')
+	rm -rf cdk.out.full
+	cdk synth --quiet --no-notices -c secure-sagemaker:demoEndpoint=true -o cdk.out.full
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -d cdk.out.full
+
 clean:
-	rm -rf $(VENV) cdk.out cdk.out.full .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) cdk.out cdk.out.full .pytest_cache

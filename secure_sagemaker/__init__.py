@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "AccessLogBucket": "secure_sagemaker.storage",
     "SecureBucket": "secure_sagemaker.storage",
     "PrivateNetwork": "secure_sagemaker.network",
+    "DnsFirewall": "secure_sagemaker.dns",
     "ExecutionRole": "secure_sagemaker.identity",
     "Guardrails": "secure_sagemaker.identity",
     "S3Prefix": "secure_sagemaker.identity",
@@ -78,6 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.audit.trail import AuditTrail
     from secure_sagemaker.baseline import SecureSageMakerBaseline, SecureSageMakerStack
     from secure_sagemaker.config import BaselineConfig
+    from secure_sagemaker.dns import DnsFirewall
     from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
     from secure_sagemaker.edge.api import ProtectedInferenceApi
     from secure_sagemaker.encryption import KeyRing

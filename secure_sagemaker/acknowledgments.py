@@ -1,7 +1,9 @@
 """Acknowledging nag findings the one way this library does it.
 
 Every acknowledgment names the full rule id (``<pack>::<rule>``) on the narrowest construct and
-carries a reason a security reviewer would accept. ``docs/acknowledgments.md`` lists each one and
+carries a reason a security reviewer would accept. Where checkov has a check for the same control
+(``CHECKOV_EQUIVALENTS``), the same reason is written as a checkov skip in the resource's own
+metadata, so a team that also runs checkov on ``cdk.out`` reads one explanation, not two. ``docs/acknowledgments.md`` lists each one and
 a test compares that list with what the baseline records. An id that names no rule of a known pack
 fails here at once; ``SageMakerSecurityChecks`` runs the same check at synth on acknowledgments
 made any other way (see ``secure_sagemaker.nag.acknowledged``).
@@ -18,6 +20,20 @@ from constructs import IConstruct
 
 #: The stock cdk-nag packs, by the prefix their rule ids carry.
 STOCK_PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+#: cdk-nag rules (without their pack) -> the checkov check of the same control and the resource
+#: type checkov runs it on.
+CHECKOV_EQUIVALENTS: dict[str, tuple[str, str]] = {
+    "S1": ("CKV_AWS_18", "AWS::S3::Bucket"),
+    "S3BucketLoggingEnabled": ("CKV_AWS_18", "AWS::S3::Bucket"),
+    "APIGWCacheEnabledAndEncrypted": ("CKV_AWS_120", "AWS::ApiGateway::Stage"),
+    "LambdaConcurrency": ("CKV_AWS_115", "AWS::Lambda::Function"),
+    "LambdaDLQ": ("CKV_AWS_116", "AWS::Lambda::Function"),
+    "LambdaInsideVPC": ("CKV_AWS_117", "AWS::Lambda::Function"),
+}
+#: The metadata key checkov reads skips from: ``{"checkov": {"skip": [{"id": ..., "comment": ...}]}}``.
+CHECKOV_METADATA_KEY = "checkov"
 
 
 def rule_id(rule: str) -> str:
@@ -41,6 +57,24 @@ def acknowledge(construct: IConstruct, rules: Iterable[str], reason: str) -> Non
             raise ValueError(f"acknowledge: {problem}")
     if acks:
         cdk.Validations.of(construct).acknowledge(*acks)
+    for rule in rules:
+        name = rule.split("::", 1)[-1].split("[", 1)[0].split("-", 1)[-1]
+        if name in CHECKOV_EQUIVALENTS:
+            check, resource_type = CHECKOV_EQUIVALENTS[name]
+            skip_checkov(construct, check, resource_type, reason)
+
+
+def skip_checkov(construct: IConstruct, check: str, resource_type: str, reason: str) -> None:
+    """Skip checkov's ``check`` with ``reason`` on each ``resource_type`` L1 resource of ``construct``
+    (itself or below it), in the resource's ``checkov`` metadata; once per check and resource."""
+    for node in construct.node.find_all():
+        if not isinstance(node, cdk.CfnResource) or node.cfn_resource_type != resource_type:
+            continue
+        metadata = node.get_metadata(CHECKOV_METADATA_KEY) or {}
+        skips = list(metadata.get("skip", []))
+        if all(entry.get("id") != check for entry in skips):
+            skips.append({"id": check, "comment": reason})
+            node.add_metadata(CHECKOV_METADATA_KEY, {**metadata, "skip": skips})
 
 
 def flatten_cfn_reference(node: Any) -> str:

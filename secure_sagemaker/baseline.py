@@ -14,7 +14,7 @@ from secure_sagemaker._retention import RETAINED
 from secure_sagemaker.account import REPLICATION_REASON, REPLICATION_RULES
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail
-from secure_sagemaker.config import BaselineConfig, log_retention
+from secure_sagemaker.config import BaselineConfig, log_retention, split_domains
 from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
@@ -128,6 +128,8 @@ class SecureSageMakerBaseline(Construct):
             subnets=subnets,
             s3_prefix_list_id=config.s3_prefix_list_id,
             flow_log_retention=retention,
+            dns_allowed_domains=split_domains(config.dns_allowed_domains) if config.dns_allowed_domains else (),
+            allow_unfiltered_dns=config.allow_unfiltered_dns,
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.data_bucket = SecureBucket(
@@ -179,6 +181,8 @@ class SecureSageMakerBaseline(Construct):
 
     def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
         self.alerts = AlertTopic(self, "Alerts", keys=self.keys, email=config.alert_email)
+        if self.network.dns_firewall is not None:
+            self.network.dns_firewall.alarm_blocked_queries(self.alerts.topic)
         self.audit_trail = AuditTrail(
             self,
             "AuditTrail",

@@ -203,6 +203,17 @@ def _prefix_list_id(owner: str, name: str, value: str) -> None:
         )
 
 
+def _domains(owner: str, name: str, value: str) -> None:
+    from secure_sagemaker.dns import checked_domains
+
+    checked_domains(owner, name, split_domains(value))
+
+
+def split_domains(value: str) -> list[str]:
+    """The names of a comma-separated ``dnsAllowedDomains`` value."""
+    return [name.strip() for name in value.split(",")]
+
+
 def _email(owner: str, name: str, value: str) -> None:
     from secure_sagemaker.audit.alerts import validate_email
 
@@ -265,6 +276,14 @@ class BaselineConfig:
     s3_prefix_list_id: str | None = _text(
         None, _prefix_list_id, "the id of the region's S3 prefix list, 'pl-' and hex digits"
     )
+    #: ``dnsAllowedDomains``: names the VPC's DNS firewall resolves besides AWS's, comma-separated,
+    #: such as ``pypi.org,files.pythonhosted.org`` for a package mirror. Default unset.
+    dns_allowed_domains: str | None = _text(
+        None, _domains, "comma-separated domain names such as 'pypi.org,*.example.com'"
+    )
+    #: ``allowUnfilteredDns``: create no DNS firewall and no query logging on the VPC, so workloads
+    #: resolve any name (for a VPC whose DNS is filtered and logged elsewhere). Default false.
+    allow_unfiltered_dns: bool = _switch(False)
     #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
     alert_email: str | None = _text(None, _email, "one address such as 'security-team@example.com'")
     #: ``organizationRunsCloudTrail``: the organization's trail already records this account, so no

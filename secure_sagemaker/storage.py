@@ -31,7 +31,7 @@ from secure_sagemaker._validation import (
     require_one_of,
     require_type,
 )
-from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker.acknowledgments import acknowledge, skip_checkov
 from secure_sagemaker.encryption import (
     MAX_ROTATION_DAYS,
     MIN_ROTATION_DAYS,
@@ -170,6 +170,13 @@ def _require_log_delivery_by_policy(scope: Construct) -> None:
 _LOG_BUCKET_OWNER = "_secure_sagemaker_access_log_bucket"
 
 
+_NO_SELF_LOGGING_REASON = (
+    "This bucket is the target of S3 server access logs. AWS advises that a log target "
+    "bucket should not log itself (each delivery would log a delivery, without end); "
+    "requests to it are recorded by CloudTrail instead."
+)
+
+
 @jsii.implements(constructs.IValidation)
 class _AcknowledgeNoSelfLoggingIfUnused:
     """At synth, before the packs run: acknowledge the log bucket's own missing access logs when no
@@ -188,10 +195,11 @@ class _AcknowledgeNoSelfLoggingIfUnused:
                     "NIST.800.53.R5-S3BucketLoggingEnabled",
                     "PCI.DSS.321-S3BucketLoggingEnabled",
                 ],
-                "This bucket is the target of S3 server access logs. AWS advises that a log target "
-                "bucket should not log itself (each delivery would log a delivery, without end); "
-                "requests to it are recorded by CloudTrail instead.",
+                _NO_SELF_LOGGING_REASON,
             )
+        else:
+            # The stock packs exempt a bucket other buckets log to; checkov does not.
+            skip_checkov(self._owner.bucket, "CKV_AWS_18", "AWS::S3::Bucket", _NO_SELF_LOGGING_REASON)
         return []
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from secure_sagemaker.nag import add_all_packs
@@ -178,6 +179,22 @@ def test_flow_logs_capture_all_traffic_of_the_vpc(baseline_template):
     assert props["ResourceId"] == {"Ref": vpc_id}
     assert props["TrafficType"] == "ALL"
     assert props.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
+
+
+def test_the_vpc_resolves_only_aws_names_and_blocked_queries_reach_the_alert_topic(baseline_template):
+    template = Template.from_json(baseline_template)
+    (vpc,) = template.find_resources("AWS::EC2::VPC")
+    (topic,) = template.find_resources("AWS::SNS::Topic")
+    template.has_resource_properties(
+        "AWS::Route53Resolver::FirewallRuleGroupAssociation", {"VpcId": {"Ref": vpc}, "MutationProtection": "DISABLED"}
+    )
+    template.has_resource_properties(
+        "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation", {"ResourceId": {"Ref": vpc}}
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "BlockedQueries", "AlarmActions": [{"Ref": topic}], "OKActions": [{"Ref": topic}]},
+    )
 
 
 def test_every_log_group_is_encrypted_with_retention_and_retained(stack_template):

@@ -169,6 +169,8 @@ def test_a_value_of_the_wrong_type_fails_naming_the_key(key, value, kind):
         ("alertEmail", "security-team", "is not an email address", "one address such as"),
         ("s3PrefixListId", "pl-XYZ", "is not a prefix list id", "describe-managed-prefix-lists"),
         ("s3PrefixListId", "com.amazonaws.eu-west-1.s3", "is not a prefix list id", "describe-managed-prefix-lists"),
+        ("dnsAllowedDomains", "*", "allows every name, which turns the firewall off", "pass domain names such as"),
+        ("dnsAllowedDomains", "pypi.*", "is not a domain name", "pass domain names such as"),
         ("modelImageTag", ".v1", "is not an image tag ECR accepts", "up to 128 letters, digits, '_', '.' and '-'"),
         ("modelImageTag", "v1:latest", "is not an image tag ECR accepts", "up to 128 letters"),
         ("modelImageTag", "v" * 129, "is not an image tag ECR accepts", "up to 128 letters"),
@@ -208,6 +210,8 @@ def test_a_value_out_of_range_fails_naming_the_key_and_what_it_accepts(key, valu
         ("modelImageTag", "2024.06.01_gpu-v2"),
         ("modelDataKey", "m" * 948),
         ("createConfigRecorder", "false"),
+        ("dnsAllowedDomains", "pypi.org, files.pythonhosted.org,*.example.com"),
+        ("allowUnfilteredDns", "true"),
     ],
 )
 def test_values_at_the_edges_of_what_is_allowed_are_accepted(key, value):

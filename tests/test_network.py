@@ -429,9 +429,13 @@ def test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group(default: dic
     assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
-def test_flow_log_retention_is_configurable(custom: dict) -> None:
-    (group,) = resources(custom, "AWS::Logs::LogGroup").values()
-    assert group["Properties"]["RetentionInDays"] == 90
+def test_flow_log_retention_is_configurable_and_applies_to_the_dns_query_logs_too(custom: dict) -> None:
+    groups = resources(custom, "AWS::Logs::LogGroup")
+    assert set(groups) == {
+        _logical_id(custom, "AWS::Logs::LogGroup", "FlowLogGroup"),
+        _logical_id(custom, "AWS::Logs::LogGroup", "QueryLogGroup"),
+    }
+    assert [g["Properties"]["RetentionInDays"] for g in groups.values()] == [90, 90]
 
 
 def test_flow_log_role_trusts_only_this_accounts_flow_logs(default: dict) -> None:
@@ -503,9 +507,10 @@ def test_existing_vpc_subnet_choice_and_flow_log_opt_out(synth: dict[str, Any]) 
     net = synth["nets"]["ExistingUnlogged"]
     assert net.flow_log_group is None
     assert resources(template, "AWS::EC2::FlowLog") == {}
-    assert list(resources(template, "AWS::Logs::LogGroup")) == [
-        _logical_id(template, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs")  # the lookup's own logs
-    ]
+    assert set(resources(template, "AWS::Logs::LogGroup")) == {
+        _logical_id(template, "AWS::Logs::LogGroup", "S3PrefixListLookupLogs"),  # the lookup's own logs
+        _logical_id(template, "AWS::Logs::LogGroup", "QueryLogGroup"),  # the DNS firewall's query logs
+    }
     (gateway,) = resources(template, "AWS::EC2::VPCEndpoint").values()
     assert gateway["Properties"]["RouteTableIds"] == ["rtb-0aaa", "rtb-0ccc"]
 

@@ -224,7 +224,11 @@ def test_imported_vpc_keys_and_buckets_work():
     cdk.Validations.of(data.bucket).acknowledge(
         cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-BucketKmsEncryption", reason=imported_key)
     )
-    for group in (network.flow_log_group, network.node.find_child("S3PrefixListLookupLogs")):
+    for group in (
+        network.flow_log_group,
+        network.dns_firewall.query_log_group,
+        network.node.find_child("S3PrefixListLookupLogs"),
+    ):
         cdk.Validations.of(group).acknowledge(
             cdk.Acknowledgment(id="SageMakerSecurity::SageMakerSecurity-LogGroupKms", reason=imported_key)
         )

@@ -349,6 +349,18 @@ COVERAGE: tuple[Coverage, ...] = (
                 ),
             ),
             Control(
+                "network.PrivateNetwork",
+                "a DNS firewall on the VPC (DnsFirewall): AWS names resolve, every other name is answered NXDOMAIN, "
+                "so nothing tunnels out through DNS",
+                D,
+                (
+                    "tests/test_dns.py::test_aws_names_and_the_allowed_ones_resolve_and_everything_else_is_nxdomain",
+                    "tests/test_dns.py::test_the_rule_group_is_associated_with_the_vpc_so_that_a_failed_first_deploy_rolls_back",
+                    "tests/test_dns.py::test_allow_unfiltered_dns_creates_no_firewall_and_no_query_logging",
+                ),
+                "allow_unfiltered_dns=True",
+            ),
+            Control(
                 "inference.SecureModel",
                 "the container runs network-isolated inside the VPC",
                 D,
@@ -624,6 +636,16 @@ COVERAGE: tuple[Coverage, ...] = (
                 (
                     "tests/test_inference.py::test_invocation_anomaly_alarm_is_an_anomaly_detection_band_above_the_upper_bound",
                     "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket",
+                ),
+            ),
+            Control(
+                "dns.DnsFirewall",
+                "every DNS query of the VPC logged to an encrypted, retained log group; blocked queries counted per VPC "
+                "and alarmed on",
+                E,
+                (
+                    "tests/test_dns.py::test_every_query_is_logged_to_an_encrypted_retained_log_group",
+                    "tests/test_dns.py::test_blocked_queries_of_this_vpc_alarm_the_topic_on_alarm_and_ok",
                 ),
             ),
             Control(

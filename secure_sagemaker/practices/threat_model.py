@@ -62,6 +62,8 @@ ASSESSMENTS: tuple[Assessment, ...] = (
             "`PrivateNetwork`: no route to the internet; endpoint policies admit only this account's principals "
             "and buckets.",
             "`KeyRing`: each key usable only through the AWS services that need it, from this account.",
+            "`DnsFirewall`: names outside AWS's domains get NXDOMAIN, so data cannot be tunnelled out through DNS "
+            "queries; every query is logged and blocked ones raise an alarm.",
             "`AuditTrail` and `ThreatDetection`: write data events, S3 Protection, alarms on policy changes.",
         ),
         "Theft through legitimate paths by someone with access (see C7). The trail records writes "
@@ -133,7 +135,8 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         ("P6", "P7", "P8", "P9", "P13"),
         (
             "`PrivateNetwork`: no route to the internet and a workload security group that reaches only the VPC "
-            "endpoints, so a hijacked instance cannot reach a mining pool or a command server.",
+            "endpoints, so a hijacked instance cannot reach a mining pool or a command server; `DnsFirewall` "
+            "answers no name outside AWS's domains, so it cannot reach one through DNS either.",
             "`SecureNotebookInstance` without root; `SecureStudioDomain` without Docker and with idle shutdown; "
             "`SecureModel` network-isolated.",
             "`Guardrails`: no job outside the approved network and keys; `iam:PassRole` only for the execution roles.",

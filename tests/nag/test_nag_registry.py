@@ -58,6 +58,8 @@ PINNED = [
     ("BucketVersioning", "error"),
     ("BucketLogging", "error"),
     ("VpcFlowLogs", "error"),
+    ("VpcDnsFirewall", "warning"),
+    ("VpcDnsQueryLogging", "warning"),
     ("SageMakerSubnetNoInternetRoute", "error"),
     ("VpcSageMakerEndpoints", "error"),
     ("VpcWorkloadEndpoints", "warning"),

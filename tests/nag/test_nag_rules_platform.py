@@ -487,6 +487,25 @@ def subnet_template(*routes, **others) -> dict:
     return body
 
 
+RULE_GROUP = resource(
+    "AWS::Route53Resolver::FirewallRuleGroup",
+    {
+        "FirewallRules": [
+            {"Action": "ALLOW", "FirewallDomainListId": "rslvr-fdl-aws", "Priority": 100},
+            {"Action": "BLOCK", "BlockResponse": "NXDOMAIN", "FirewallDomainListId": "rslvr-fdl-all", "Priority": 200},
+        ]
+    },
+)
+FIREWALL_ASSOCIATION = resource(
+    "AWS::Route53Resolver::FirewallRuleGroupAssociation",
+    {"FirewallRuleGroupId": {"Fn::GetAtt": ["Group", "Id"]}, "VpcId": {"Ref": "Target"}, "Priority": 1000},
+)
+QUERY_LOGGING_ASSOCIATION = resource(
+    "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
+    {"ResolverQueryLogConfigId": "rqlc-0123", "ResourceId": {"Ref": "Target"}},
+)
+
+
 CLOSED_EGRESS = {
     "CidrIp": "255.255.255.255/32",
     "Description": "Disallow all traffic",
@@ -508,6 +527,32 @@ VPC_CASES = {
         "pass": [template(VPC, Flow=FLOW_LOG)],
         "fail": [template(VPC), template(VPC, Flow=with_props(FLOW_LOG, TrafficType="REJECT"))],
         "unverifiable": [template(VPC, Flow=with_props(FLOW_LOG, ResourceId=PARAM))],
+    },
+    "VpcDnsFirewall": {
+        "pass": [
+            vpc_template(Group=RULE_GROUP, Assoc=with_props(FIREWALL_ASSOCIATION)),
+            vpc_template(Assoc=with_props(FIREWALL_ASSOCIATION, FirewallRuleGroupId="rslvr-frg-0123")),
+            template(VPC),
+        ],
+        "fail": [
+            vpc_template(),
+            vpc_template(
+                Group=with_props(
+                    RULE_GROUP, FirewallRules=[{"Action": "ALLOW", "FirewallDomainListId": "l", "Priority": 1}]
+                ),
+                Assoc=FIREWALL_ASSOCIATION,
+            ),
+            vpc_template(Group=RULE_GROUP, Assoc=with_props(FIREWALL_ASSOCIATION, VpcId="vpc-0123")),
+        ],
+        "unverifiable": [
+            vpc_template(Group=RULE_GROUP, Assoc=with_props(FIREWALL_ASSOCIATION, VpcId=PARAM)),
+            vpc_template(Group=with_props(RULE_GROUP, FirewallRules=PARAM), Assoc=FIREWALL_ASSOCIATION),
+        ],
+    },
+    "VpcDnsQueryLogging": {
+        "pass": [vpc_template(Logging=QUERY_LOGGING_ASSOCIATION), template(VPC)],
+        "fail": [vpc_template(), vpc_template(Logging=with_props(QUERY_LOGGING_ASSOCIATION, ResourceId="vpc-0123"))],
+        "unverifiable": [vpc_template(Logging=with_props(QUERY_LOGGING_ASSOCIATION, ResourceId=IMPORT))],
     },
     "SageMakerSubnetNoInternetRoute": {
         "pass": [

@@ -16,6 +16,9 @@ INTERNET_GATEWAY = "AWS::EC2::InternetGateway"
 FLOW_LOG = "AWS::EC2::FlowLog"
 VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
+RULE_GROUP = "AWS::Route53Resolver::FirewallRuleGroup"
+RULE_GROUP_ASSOCIATION = "AWS::Route53Resolver::FirewallRuleGroupAssociation"
+QUERY_LOGGING_ASSOCIATION = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation"
 
 #: Interface (or gateway, for S3) endpoints a VPC needs once SageMaker runs in it.
 REQUIRED_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "s3")
@@ -101,6 +104,88 @@ def vpc_flow_logs(r: Resource) -> Verdict | None:
     if unknown:
         return unverifiable("a flow log of the template names a resource or traffic type that cannot be resolved")
     return fail("no AWS::EC2::FlowLog records this VPC")
+
+
+def _attached(r: Resource, attachment_type: str, vpc_property: str) -> tuple[list[Resource], bool]:
+    """Resources of ``attachment_type`` whose ``vpc_property`` names the VPC ``r``, and whether any
+    of that type names a VPC that cannot be resolved (and so might be ``r``)."""
+    t = r.template
+    found, unknown = [], False
+    for attachment in t.of_type(attachment_type):
+        target = t.target(attachment.prop(vpc_property), VPC)
+        if target is r:
+            found.append(attachment)
+        elif target is None and isinstance(t.resolve(attachment.prop(vpc_property)), Unresolved):
+            unknown = True
+    return found, unknown
+
+
+@rule(
+    "VpcDnsFirewall",
+    WARNING,
+    VPC,
+    info="The VPC that SageMaker resources run in has no Route 53 Resolver DNS Firewall that blocks names.",
+    explanation=(
+        "An isolated VPC still resolves any name on the internet, so a hijacked container can tunnel data "
+        "out, or reach a command server, through DNS queries for a domain whose name servers an attacker runs."
+    ),
+    fix="Associate an AWS::Route53Resolver::FirewallRuleGroup that allows the AWS domains the workloads need "
+    "and blocks everything else (DnsFirewall, which PrivateNetwork creates by default), or acknowledge the rule "
+    "where AWS Firewall Manager associates one.",
+    practices=("P8", "P15"),
+    threats=("T3", "T9"),
+)
+def vpc_dns_firewall(r: Resource) -> Verdict | None:
+    """A VPC that SageMaker resources run in has a DNS Firewall rule group that blocks names."""
+    t = r.template
+    if r.logical_id not in sagemaker_vpcs(t):
+        return None
+    associations, unknown = _attached(r, RULE_GROUP_ASSOCIATION, "VpcId")
+    blocking_nothing = []
+    for association in associations:
+        group = t.target(association.prop("FirewallRuleGroupId"), RULE_GROUP)
+        if group is None:
+            return None  # a rule group of another template or of Firewall Manager
+        rules = t.items(group.prop("FirewallRules"))
+        if isinstance(rules, Unresolved):
+            return unverifiable(f"the rules of {group.logical_id} cannot be resolved")
+        if any(
+            t.string(t.mapping(item).get("Action")) == "BLOCK" for item in rules if isinstance(t.mapping(item), dict)
+        ):
+            return None
+        blocking_nothing.append(group.logical_id)
+    if blocking_nothing:
+        return fail(f"the associated rule group {', '.join(blocking_nothing)} has no BLOCK rule")
+    if unknown:
+        return unverifiable("a DNS Firewall association of the template names a VPC that cannot be resolved")
+    return fail("no DNS Firewall rule group is associated with this VPC")
+
+
+@rule(
+    "VpcDnsQueryLogging",
+    WARNING,
+    VPC,
+    info="The VPC that SageMaker resources run in does not log its DNS queries.",
+    explanation=(
+        "Resolver query logs record which names each address looked up: the evidence of DNS tunnelling, of "
+        "command-and-control lookups and of what a compromised workload tried to reach."
+    ),
+    fix="Associate an AWS::Route53Resolver::ResolverQueryLoggingConfig with the VPC "
+    "(AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation; DnsFirewall does), logging to a "
+    "KMS-encrypted log group with retention.",
+    practices=("P11", "P15"),
+    threats=("T3", "T9"),
+)
+def vpc_dns_query_logging(r: Resource) -> Verdict | None:
+    """A VPC that SageMaker resources run in has Resolver query logging."""
+    if r.logical_id not in sagemaker_vpcs(r.template):
+        return None
+    associations, unknown = _attached(r, QUERY_LOGGING_ASSOCIATION, "ResourceId")
+    if associations:
+        return None
+    if unknown:
+        return unverifiable("a query logging association of the template names a VPC that cannot be resolved")
+    return fail("no Resolver query logging configuration is associated with this VPC")
 
 
 @rule(
