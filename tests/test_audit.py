@@ -34,7 +34,7 @@ from secure_sagemaker.audit import (
 from secure_sagemaker.audit.watches import MAX_FILTER_PATTERN_LENGTH
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
-from tests.conftest import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
+from tests.helpers import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from secure_sagemaker.nag import add_all_packs
-from tests.conftest import ROOT, cdk_json_context, new_app, resources
+from tests.helpers import ROOT, cdk_json_context, new_app, resources
 
 STOCK_PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import CfnLint
+from tests.helpers import CfnLint
 
 
 def test_cfn_lint_reports_nothing(baseline_assembly: Path, baseline_cfn_lint: CfnLint):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CODE = ["secure_sagemaker", "tests", "app.py", "benchmarks", "scripts", "examples"]
 RUFF = Path(sys.executable).parent / "ruff"

@@ -561,7 +561,7 @@ def test_usage_error_exits_2(capsys):
 
 
 def test_end_to_end_on_two_synths_of_the_baseline(baseline_assembly, tmp_path_factory, capsys):
-    from tests.conftest import FULL_BASELINE, synth_app_py
+    from tests.helpers import FULL_BASELINE, synth_app_py
 
     assert cli_main(["diff", str(baseline_assembly), str(baseline_assembly)]) == 0
     capsys.readouterr()

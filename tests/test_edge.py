@@ -39,7 +39,7 @@ from secure_sagemaker.edge import (
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import (
+from tests.helpers import (
     CfnLint,
     get_att,
     logical_id,

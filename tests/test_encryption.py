@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.helpers import new_app, new_stack, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}

@@ -16,7 +16,7 @@ from aws_cdk import aws_logs as logs
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import CfnLint, cdk_json_context, new_stack, resources, synth_with_stock_packs
+from tests.helpers import CfnLint, cdk_json_context, new_stack, resources, synth_with_stock_packs
 
 S = ec2.InterfaceVpcEndpointAwsService
 REGION = "${AWS::Region}"

@@ -23,7 +23,7 @@ from moto import mock_aws
 from secure_sagemaker import preflight
 from secure_sagemaker.cli import main
 from secure_sagemaker.preflight import FAIL, PASS, WARN, Account, Fix, PreflightError, load_settings
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

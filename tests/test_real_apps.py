@@ -37,7 +37,7 @@ from secure_sagemaker.account import REPLICATION_RULES
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.config import BaselineConfig
 from secure_sagemaker.nag import add_all_packs
-from tests.conftest import FULL_BASELINE, cdk_json_context, new_app, resources, synth_app_py
+from tests.helpers import FULL_BASELINE, cdk_json_context, new_app, resources, synth_app_py
 
 
 def _synth(app: cdk.App) -> dict[str, Any]:

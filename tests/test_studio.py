@@ -26,24 +26,23 @@ from secure_sagemaker.studio import (
     SecureUserProfile,
     lifecycle_script_problems,
 )
-from tests.conftest import get_att, new_app, new_stack, props, ref, resources, synth_with_stock_packs
+from tests.helpers import (
+    get_att,
+    new_app,
+    new_role,
+    new_stack,
+    props,
+    ref,
+    resources,
+    synth_with_stock_packs,
+)
 
-SAGEMAKER = "sagemaker.amazonaws.com"
 # Pinned: a changed logical id replaces the domain, and with it every user's home directory.
 DOMAIN_ID = "StudioDomain20F5E462"
 ON_START = (
     "#!/bin/bash\nset -e\naws s3 cp s3://my-tools/bootstrap.sh /tmp/ && bash /tmp/bootstrap.sh\npip install "
     "--no-index /home/ec2-user/SageMaker/wheels/*.whl\n"
 )
-
-
-def new_role(scope: cdk.Stack, id: str, *, source_identity: bool = True) -> iam.Role:
-    role = iam.Role(scope, id, assumed_by=iam.ServicePrincipal(SAGEMAKER))
-    if source_identity:
-        role.assume_role_policy.add_statements(
-            iam.PolicyStatement(actions=["sts:SetSourceIdentity"], principals=[iam.ServicePrincipal(SAGEMAKER)])
-        )
-    return role
 
 
 @pytest.fixture(scope="module")
