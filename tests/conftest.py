@@ -5,14 +5,18 @@ Helpers (Apps configured like `cdk.json`, template lookups) live in tests/helper
 
 from __future__ import annotations
 
+import fcntl
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aws_cdk as cdk
 import pytest
 
+# tests.helpers puts the venv's Node.js first on PATH before it imports aws_cdk: import it first.
 from tests.helpers import FULL_BASELINE, CfnLint, cdk_json_context, new_stack, synth_app_py
+
+if TYPE_CHECKING:
+    import aws_cdk as cdk
 
 
 @pytest.fixture
@@ -32,25 +36,45 @@ def ids(synth: dict[str, Any]) -> dict[str, Any]:
     return synth["ids"]
 
 
-_BASELINE_LINT: dict[Path, CfnLint] = {}
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every xdist worker of this session sees (the session's own folder without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
 
 
-@pytest.fixture(scope="session")
-def baseline_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cloud assembly of app.py (account baseline and workload, demo endpoint on) with every
-    nag pack registered, synthesized once per session.
+def _synth_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, **context: Any) -> Path:
+    """app.py synthesized with ``context`` once per session, whichever xdist worker asks first.
 
-    cfn-lint starts on its templates at once (see :func:`baseline_cfn_lint`).
+    The others wait on the lock and read the same cloud assembly, so the baseline is not
+    synthesized once per worker.
     """
-    assembly = synth_app_py(tmp_path_factory.mktemp("cdk.out"), **FULL_BASELINE)
-    _BASELINE_LINT[assembly] = CfnLint(*sorted(assembly.glob("*.template.json")))
+    shared = _shared_dir(tmp_path_factory, worker_id)
+    assembly = shared / f"app-py-{name}"
+    with open(shared / f"app-py-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (assembly / "manifest.json").is_file():
+            synth_app_py(assembly, **context)
     return assembly
 
 
 @pytest.fixture(scope="session")
+def baseline_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The cloud assembly of app.py (account baseline and workload, demo endpoint on) with every
+    nag pack registered, synthesized once per session."""
+    return _synth_once(tmp_path_factory, worker_id, "full", **FULL_BASELINE)
+
+
+@pytest.fixture(scope="session")
+def default_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """app.py exactly as `cdk synth` runs it with cdk.json (the first deploy's settings: no demo
+    endpoint), synthesized once per session."""
+    return _synth_once(tmp_path_factory, worker_id, "default")
+
+
+@pytest.fixture(scope="session")
 def baseline_cfn_lint(baseline_assembly: Path) -> CfnLint:
-    """cfn-lint on the baseline's templates, started when the baseline was synthesized."""
-    return _BASELINE_LINT[baseline_assembly]
+    """cfn-lint on the baseline's templates."""
+    return CfnLint(*sorted(baseline_assembly.glob("*.template.json")))
 
 
 @pytest.fixture(scope="session")
