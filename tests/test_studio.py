@@ -37,8 +37,6 @@ from tests.helpers import (
     synth_with_stock_packs,
 )
 
-# Pinned: a changed logical id replaces the domain, and with it every user's home directory.
-DOMAIN_ID = "StudioDomain20F5E462"
 ON_START = (
     "#!/bin/bash\nset -e\naws s3 cp s3://my-tools/bootstrap.sh /tmp/ && bash /tmp/bootstrap.sh\npip install "
     "--no-index /home/ec2-user/SageMaker/wheels/*.whl\n"
@@ -143,8 +141,9 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 # --- domain ---------------------------------------------------------------------------------------
 
 
-def test_domain_logical_id_is_stable(ids: dict) -> None:
-    assert ids["studio"] == DOMAIN_ID
+def test_domain_logical_id_is_stable(ids: dict, snapshot) -> None:
+    # A changed logical id replaces the domain, and with it every user's home directory.
+    assert ids["studio"] == snapshot
 
 
 def test_domain_is_vpc_only_with_iam_auth_in_the_isolated_subnets(template: dict, ids: dict) -> None:
@@ -230,8 +229,8 @@ def test_idle_shutdown_and_space_storage_limits(template: dict, ids: dict) -> No
 def test_domain_attributes(synth: dict[str, Any]) -> None:
     studio = synth["constructs"]["studio"]
     stack = cdk.Stack.of(studio)
-    assert stack.resolve(studio.domain_id) == get_att(DOMAIN_ID, "DomainId")
-    assert stack.resolve(studio.home_efs_file_system_id) == get_att(DOMAIN_ID, "HomeEfsFileSystemId")
+    assert stack.resolve(studio.domain_id) == get_att(synth["ids"]["studio"], "DomainId")
+    assert stack.resolve(studio.home_efs_file_system_id) == get_att(synth["ids"]["studio"], "HomeEfsFileSystemId")
     assert studio.security_group is synth["constructs"]["network"].workload_security_group
     assert studio.notebook_sharing_bucket is None and studio.notebook_sharing_prefix is None
     assert synth["constructs"]["shared"].notebook_sharing_bucket is synth["constructs"]["sharing"]
