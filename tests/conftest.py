@@ -17,6 +17,7 @@ from tests.helpers import FULL_BASELINE, CfnLint, cdk_json_context, new_stack, s
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
+    from aws_cdk.assertions import Template
 
 
 @pytest.fixture
@@ -82,6 +83,14 @@ def baseline_template(baseline_assembly: Path) -> dict:
     """The workload stack's template."""
     name = cdk_json_context()["secure-sagemaker:stackName"]
     return json.loads((baseline_assembly / f"{name}.template.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def baseline_assertions(baseline_template: dict) -> Template:
+    """The workload stack's template for ``aws_cdk.assertions`` (loaded into jsii once a session)."""
+    from aws_cdk.assertions import Template
+
+    return Template.from_json(baseline_template)
 
 
 @pytest.fixture(scope="session")
