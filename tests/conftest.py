@@ -5,15 +5,15 @@ Helpers (Apps configured like `cdk.json`, template lookups) live in tests/helper
 
 from __future__ import annotations
 
-import fcntl
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 # tests.helpers puts the venv's Node.js first on PATH before it imports aws_cdk: import it first.
-from tests.helpers import FULL_BASELINE, CfnLint, cdk_json_context, new_stack, synth_app_py
+from tests.helpers import FULL_BASELINE, BackgroundAppSynth, cdk_json_context, new_stack
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
@@ -37,45 +37,46 @@ def ids(synth: dict[str, Any]) -> dict[str, Any]:
     return synth["ids"]
 
 
-def _shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """A folder every xdist worker of this session sees (the session's own folder without xdist)."""
-    base = tmp_path_factory.getbasetemp()
-    return base if worker_id == "master" else base.parent
+#: The app.py configurations the session synthesizes once (in the background), by fixture name.
+APP_PY_SYNTHS = {"baseline_assembly": ("full", FULL_BASELINE), "default_assembly": ("default", {})}
 
 
-def _synth_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, **context: Any) -> Path:
-    """app.py synthesized with ``context`` once per session, whichever xdist worker asks first.
+def _app_py_synth(config: pytest.Config, fixture: str, *, lint: bool = False) -> BackgroundAppSynth:
+    """The background synth behind ``fixture``, started by the first worker that needs it."""
+    factory = config._tmp_path_factory  # type: ignore[attr-defined]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # Every xdist worker's temporary folder is inside the session's: share that one.
+    shared = factory.getbasetemp().parent if worker else factory.getbasetemp()
+    name, context = APP_PY_SYNTHS[fixture]
+    return BackgroundAppSynth(shared / f"app-py-{name}", lint=lint, only_consumer=not worker, **context)
 
-    The others wait on the lock and read the same cloud assembly, so the baseline is not
-    synthesized once per worker.
-    """
-    shared = _shared_dir(tmp_path_factory, worker_id)
-    assembly = shared / f"app-py-{name}"
-    with open(shared / f"app-py-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (assembly / "manifest.json").is_file():
-            synth_app_py(assembly, **context)
-    return assembly
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start app.py's synths that the selected tests use, so they run while other tests do."""
+    needed = {name for item in items for name in getattr(item, "fixturenames", ())}
+    for fixture in APP_PY_SYNTHS:
+        if fixture in needed:
+            _app_py_synth(config, fixture, lint=fixture == "baseline_assembly" and "baseline_cfn_lint" in needed)
 
 
 @pytest.fixture(scope="session")
-def baseline_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def baseline_assembly(pytestconfig: pytest.Config) -> Path:
     """The cloud assembly of app.py (account baseline and workload, demo endpoint on) with every
     nag pack registered, synthesized once per session."""
-    return _synth_once(tmp_path_factory, worker_id, "full", **FULL_BASELINE)
+    return _app_py_synth(pytestconfig, "baseline_assembly").result()
 
 
 @pytest.fixture(scope="session")
-def default_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def default_assembly(pytestconfig: pytest.Config) -> Path:
     """app.py exactly as `cdk synth` runs it with cdk.json (the first deploy's settings: no demo
     endpoint), synthesized once per session."""
-    return _synth_once(tmp_path_factory, worker_id, "default")
+    return _app_py_synth(pytestconfig, "default_assembly").result()
 
 
 @pytest.fixture(scope="session")
-def baseline_cfn_lint(baseline_assembly: Path) -> CfnLint:
-    """cfn-lint on the baseline's templates."""
-    return CfnLint(*sorted(baseline_assembly.glob("*.template.json")))
+def baseline_cfn_lint(pytestconfig: pytest.Config, baseline_assembly: Path) -> BackgroundAppSynth:
+    """cfn-lint on the baseline's templates (``.lint_result()``), run right after its synth."""
+    return _app_py_synth(pytestconfig, "baseline_assembly")
 
 
 @pytest.fixture(scope="session")

