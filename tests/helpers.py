@@ -81,6 +81,19 @@ def get_att(logical: str, attribute: str) -> dict:
     return {"Fn::GetAtt": [logical, attribute]}
 
 
+def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
+    """Run app.py exactly as `cdk synth` does (context from cdk.json, output to ``outdir``)."""
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
+    }
+    result = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"app.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return outdir
+
+
 class CfnLint:
     """cfn-lint started in the background on ``templates``, so that it overlaps the tests after it.
 
