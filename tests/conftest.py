@@ -51,8 +51,11 @@ def _app_py_synth(config: pytest.Config, fixture: str, *, lint: bool = False) ->
     return BackgroundAppSynth(shared / f"app-py-{name}", lint=lint, only_consumer=not worker, **context)
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start app.py's synths that the selected tests use, so they run while other tests do."""
+    if config.option.collectonly:
+        return
     needed = {name for item in items for name in getattr(item, "fixturenames", ())}
     for fixture in APP_PY_SYNTHS:
         if fixture in needed:
