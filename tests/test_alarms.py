@@ -9,7 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from secure_sagemaker.alarms import AlarmFactory
-from tests.conftest import new_stack, resources
+from tests.helpers import new_stack, resources
 
 TOPIC_ARN = "arn:aws:sns:eu-west-1:111111111111:alerts"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Capture, Template
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from secure_sagemaker.nag import add_all_packs
-from tests.conftest import ROOT, cdk_json_context, new_app, resources
+from tests.helpers import ROOT, cdk_json_context, new_app, resources
 
 STOCK_PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
 
@@ -252,35 +252,47 @@ def _workload_sg(template: dict) -> dict:
     return {"Fn::GetAtt": [groups[0], "GroupId"]}
 
 
-def test_sagemaker_workloads_run_in_the_isolated_subnets_with_the_workload_group(baseline_template):
-    subnets = _isolated_subnet_refs(baseline_template)
+def test_sagemaker_workloads_run_in_the_isolated_subnets_with_the_workload_group(
+    baseline_template, baseline_assertions
+):
+    subnets = sorted(map(json.dumps, _isolated_subnet_refs(baseline_template)))
     group = _workload_sg(baseline_template)
-    (model,) = resources(baseline_template, "AWS::SageMaker::Model").values()
-    assert model["Properties"]["EnableNetworkIsolation"] is True
-    assert sorted(map(json.dumps, model["Properties"]["VpcConfig"]["Subnets"])) == sorted(map(json.dumps, subnets))
-    assert model["Properties"]["VpcConfig"]["SecurityGroupIds"] == [group]
-    (domain,) = resources(baseline_template, "AWS::SageMaker::Domain").values()
-    assert domain["Properties"]["AppNetworkAccessType"] == "VpcOnly"
-    assert domain["Properties"]["DefaultUserSettings"]["SecurityGroups"] == [group]
-    (notebook,) = resources(baseline_template, "AWS::SageMaker::NotebookInstance").values()
-    assert notebook["Properties"]["SubnetId"] in subnets
-    assert notebook["Properties"]["SecurityGroupIds"] == [group]
-    assert notebook["Properties"]["DirectInternetAccess"] == "Disabled"
-    assert notebook["Properties"]["RootAccess"] == "Disabled"
+    for cfn_type in ("AWS::SageMaker::Model", "AWS::SageMaker::Domain", "AWS::SageMaker::NotebookInstance"):
+        baseline_assertions.resource_count_is(cfn_type, 1)
+    model_subnets = Capture()
+    baseline_assertions.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"EnableNetworkIsolation": True, "VpcConfig": {"Subnets": model_subnets, "SecurityGroupIds": [group]}},
+    )
+    assert sorted(map(json.dumps, model_subnets.as_array())) == subnets
+    baseline_assertions.has_resource_properties(
+        "AWS::SageMaker::Domain",
+        {"AppNetworkAccessType": "VpcOnly", "DefaultUserSettings": {"SecurityGroups": [group]}},
+    )
+    notebook_subnet = Capture()
+    baseline_assertions.has_resource_properties(
+        "AWS::SageMaker::NotebookInstance",
+        {
+            "SubnetId": notebook_subnet,
+            "SecurityGroupIds": [group],
+            "DirectInternetAccess": "Disabled",
+            "RootAccess": "Disabled",
+        },
+    )
+    assert json.dumps(notebook_subnet.as_object()) in subnets
 
 
-def test_sagemaker_storage_uses_the_baselines_keys(baseline_template):
-    keys = {k: v for k, v in resources(baseline_template, "AWS::KMS::Key").items()}
-    data_key = next(k for k in keys if "DataKey" in k)
-    models_key = next(k for k in keys if "ModelsKey" in k)
-    (config,) = resources(baseline_template, "AWS::SageMaker::EndpointConfig").values()
-    assert config["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [models_key, "Arn"]}
-    capture = config["Properties"]["DataCaptureConfig"]
-    assert capture["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
-    (domain,) = resources(baseline_template, "AWS::SageMaker::Domain").values()
-    assert domain["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
-    (notebook,) = resources(baseline_template, "AWS::SageMaker::NotebookInstance").values()
-    assert notebook["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
+def test_sagemaker_storage_uses_the_baselines_keys(baseline_template, baseline_assertions):
+    keys = resources(baseline_template, "AWS::KMS::Key")
+    data_key = {"Fn::GetAtt": [next(k for k in keys if "DataKey" in k), "Arn"]}
+    models_key = {"Fn::GetAtt": [next(k for k in keys if "ModelsKey" in k), "Arn"]}
+    baseline_assertions.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig", {"KmsKeyId": models_key, "DataCaptureConfig": {"KmsKeyId": data_key}}
+    )
+    baseline_assertions.has_resource_properties("AWS::SageMaker::Domain", {"KmsKeyId": data_key})
+    baseline_assertions.has_resource_properties("AWS::SageMaker::NotebookInstance", {"KmsKeyId": data_key})
+    for cfn_type in ("AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Domain", "AWS::SageMaker::NotebookInstance"):
+        baseline_assertions.resource_count_is(cfn_type, 1)
 
 
 def test_the_endpoint_serves_from_at_least_two_instances_with_alarms_to_the_alert_topic(baseline_template):

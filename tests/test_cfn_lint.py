@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import CfnLint
+from tests.helpers import BackgroundAppSynth
 
 
-def test_cfn_lint_reports_nothing(baseline_assembly: Path, baseline_cfn_lint: CfnLint):
+def test_cfn_lint_reports_nothing(baseline_assembly: Path, baseline_cfn_lint: BackgroundAppSynth):
     assert list(baseline_assembly.glob("*.template.json"))
-    assert baseline_cfn_lint.result() == (0, "", "")
+    assert baseline_cfn_lint.lint_result() == (0, "", "")

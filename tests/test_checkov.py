@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 
 from secure_sagemaker.acknowledgments import CHECKOV_EQUIVALENTS, acknowledge, skip_checkov
 from secure_sagemaker.nag.acknowledged import construct_paths
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_the_docs_list_exactly_the_skips_of_the_baseline(baseline_assembly) -> None:

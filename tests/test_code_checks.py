@@ -4,11 +4,12 @@ pyproject.toml), ruff's formatting, and what mypy sees of the package once a pro
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CODE = ["secure_sagemaker", "tests", "app.py", "benchmarks", "scripts", "examples"]
 RUFF = Path(sys.executable).parent / "ruff"
@@ -91,3 +92,12 @@ def test_py_typed_ships_with_the_package() -> None:
     assert (ROOT / "secure_sagemaker" / "py.typed").is_file()
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "py.typed" in package_data["secure_sagemaker"]
+
+
+def test_test_modules_share_helpers_and_never_import_each_other():
+    """Shared helpers live in tests/helpers.py (tests/nag/_nagcases.py for rule cases), fixtures in
+    conftest.py: a test module imported by another runs its tests twice and couples their edits."""
+    importing = re.compile(r"^\s*(?:from|import)\s+(?:tests\.(?:nag\.)?)?(?:test_\w+|conftest)\b", re.M)
+    modules = [p for p in (ROOT / "tests").rglob("*.py") if "data" not in p.relative_to(ROOT / "tests").parts]
+    assert len(modules) > 30
+    assert [str(p.relative_to(ROOT)) for p in modules if importing.search(p.read_text())] == []

@@ -13,7 +13,7 @@ import pytest
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.config import BaselineConfig
-from tests.conftest import ROOT, cdk_json_context
+from tests.helpers import ROOT, cdk_json_context
 
 P = "secure-sagemaker:"
 

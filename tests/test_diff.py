@@ -560,14 +560,10 @@ def test_usage_error_exits_2(capsys):
 # --------------------------------------------------------------------------------------------
 
 
-def test_end_to_end_on_two_synths_of_the_baseline(baseline_assembly, tmp_path_factory, capsys):
-    from tests.conftest import FULL_BASELINE, synth_app_py
-
+def test_end_to_end_on_two_synths_of_the_baseline(baseline_assembly, default_assembly, capsys):
     assert cli_main(["diff", str(baseline_assembly), str(baseline_assembly)]) == 0
     capsys.readouterr()
-    smaller = synth_app_py(
-        tmp_path_factory.mktemp("cdk.out"), **{**FULL_BASELINE, "secure-sagemaker:demoEndpoint": False}
-    )
+    smaller = default_assembly  # the demo endpoint off
     assert cli_main(["diff", str(baseline_assembly), str(smaller), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     deleted = {c["resource"] for c in data["changes"] if c["kind"] == "stateful"}

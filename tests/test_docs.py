@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secure_sagemaker.report import acknowledgments_markdown
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_acknowledgments_doc_lists_every_acknowledgment_of_the_baseline(baseline_assembly):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, new_app, resources
+from tests.helpers import ROOT, new_app, resources
 
 EXAMPLE = ROOT / "examples" / "delivery" / "app.py"
 

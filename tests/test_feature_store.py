@@ -21,7 +21,7 @@ from secure_sagemaker.feature_store import MAX_FEATURES, NAME_PATTERN, SecureFea
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import (
+from tests.helpers import (
     CfnLint,
     get_att,
     logical_id,

@@ -30,7 +30,7 @@ from secure_sagemaker.identity import (
     Guardrails,
     S3Prefix,
 )
-from tests.conftest import ROOT, new_app, new_stack, resources, synth_with_stock_packs
+from tests.helpers import ROOT, new_app, new_stack, resources, synth_with_stock_packs
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}

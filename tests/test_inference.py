@@ -24,7 +24,7 @@ from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.inference import SecureEndpoint, SecureModel, environment_problems
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import (
+from tests.helpers import (
     CfnLint,
     get_att,
     logical_id,

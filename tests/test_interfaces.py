@@ -37,7 +37,7 @@ from secure_sagemaker import (
     SecureUserProfile,
 )
 from secure_sagemaker.interfaces import require_encrypted_bucket, require_network
-from tests.conftest import new_app, new_stack, resources
+from tests.helpers import new_app, new_stack, resources
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"

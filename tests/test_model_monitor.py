@@ -33,7 +33,18 @@ from secure_sagemaker.model_monitor import (
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
-from tests.conftest import CfnLint, get_att, logical_id, new_app, props, ref, resources, synth_with_stock_packs
+from tests.helpers import (
+    CfnLint,
+    get_att,
+    logical_id,
+    monitor_role,
+    new_app,
+    props,
+    ref,
+    resources,
+    served_endpoints,
+    synth_with_stock_packs,
+)
 
 COMPLIANCE_PACKS = STOCK_PACKS[1:]
 JOB_DEFINITION = "AWS::SageMaker::DataQualityJobDefinition"
@@ -47,62 +58,13 @@ def s3_uri(bucket_id: str, key: str) -> dict:
     return {"Fn::Join": ["", ["s3://", ref(bucket_id), f"/{key}"]]}
 
 
-def _served_endpoint(
-    stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork, captures: SecureBucket, *names: str
-) -> list[SecureEndpoint]:
-    """A model whose role writes the captured data, served by one endpoint per name, alarms to an AlertTopic."""
-    repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
-    model_role = ExecutionRole(
-        stack,
-        "ModelRole",
-        write_prefixes=[S3Prefix(captures.bucket, "data-capture")],
-        ecr_repositories=[repo],
-        subnets=network.subnets,
-        security_groups=[network.workload_security_group],
-    )
-    model = SecureModel(
-        stack,
-        "Model",
-        network=network,
-        execution_role=model_role,
-        image_uri=repo.repository_uri_for_tag("v1"),
-        repositories=[repo],
-    )
-    alerts = AlertTopic(stack, "Alerts", keys=keys)
-    return [
-        SecureEndpoint(
-            stack,
-            name,
-            model=model,
-            encryption_key=keys.models_key,
-            alarm_topic=alerts.topic,
-            data_capture_bucket=captures,
-        )
-        for name in names
-    ]
-
-
-def _monitor_role(
-    stack: cdk.Stack, id: str, network: PrivateNetwork, key: kms.IKey, reads: list, writes: list
-) -> ExecutionRole:
-    return ExecutionRole(
-        stack,
-        id,
-        read_buckets=reads,
-        write_prefixes=writes,
-        keys=[key],
-        subnets=network.subnets,
-        security_groups=[network.workload_security_group],
-    )
-
-
 def _recipe(stack: cdk.Stack, *, as_execution_role: bool) -> None:
     """The documented recipe: the capture bucket first, an ExecutionRole from the same values, then the monitor."""
     keys = KeyRing(stack, "Keys")
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
-    (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
-    role = _monitor_role(
+    (endpoint,) = served_endpoints(stack, keys, network, captures, "Endpoint")
+    role = monitor_role(
         stack,
         "MonitorRole",
         network,
@@ -180,12 +142,12 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key)  # every interface endpoint: our pack checks them
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
     reports = SecureBucket(stack, "Reports")  # a bucket with a key of its own
-    endpoint, other_endpoint = _served_endpoint(stack, keys, network, captures, "Endpoint", "OtherEndpoint")
+    endpoint, other_endpoint = served_endpoints(stack, keys, network, captures, "Endpoint", "OtherEndpoint")
     capture = S3Prefix(captures.bucket, "data-capture")
-    role = _monitor_role(
+    role = monitor_role(
         stack, "MonitorRole", network, keys.models_key, [capture], [S3Prefix(captures.bucket, "monitoring")]
     )
-    custom_role = _monitor_role(
+    custom_role = monitor_role(
         stack,
         "CustomRole",
         network,
@@ -528,7 +490,7 @@ def test_a_plain_iam_role_is_granted_nothing() -> None:
     keys = KeyRing(stack, "Keys")
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
-    (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
+    (endpoint,) = served_endpoints(stack, keys, network, captures, "Endpoint")
     role = iam.Role(stack, "Plain", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     SecureDataQualityMonitor(stack, "Monitor", endpoint=endpoint, role=role, encryption_key=keys.models_key)
     template = Template.from_stack(stack)
@@ -789,8 +751,8 @@ def _bare_base(stack: cdk.Stack) -> dict[str, Any]:
     keys = KeyRing(stack, "Keys")
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
-    (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
-    role = _monitor_role(
+    (endpoint,) = served_endpoints(stack, keys, network, captures, "Endpoint")
+    role = monitor_role(
         stack,
         "MonitorRole",
         network,

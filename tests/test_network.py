@@ -12,11 +12,12 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
 from secure_sagemaker.network import PrivateNetwork
-from tests.conftest import CfnLint, cdk_json_context, new_stack, resources, synth_with_stock_packs
+from tests.helpers import CfnLint, cdk_json_context, new_stack, resources, synth_with_stock_packs
 
 S = ec2.InterfaceVpcEndpointAwsService
 REGION = "${AWS::Region}"
@@ -125,6 +126,12 @@ def default(synth: dict[str, Any]) -> dict:
 
 
 @pytest.fixture(scope="module")
+def default_assertions(default: dict) -> Template:
+    """The default network's template for ``aws_cdk.assertions`` (loaded into jsii once)."""
+    return Template.from_json(default)
+
+
+@pytest.fixture(scope="module")
 def custom(synth: dict[str, Any]) -> dict:
     return synth["templates"]["Custom"]
 
@@ -153,18 +160,19 @@ def test_no_internet_gateway_nat_or_default_route(synth: dict[str, Any], stack: 
         assert route["Properties"].get("DestinationIpv6CidrBlock") != "::/0"
 
 
-def test_default_vpc_has_isolated_subnets_in_two_zones(default: dict) -> None:
-    (vpc,) = resources(default, "AWS::EC2::VPC").values()
-    assert vpc["Properties"]["CidrBlock"] == "10.0.0.0/16"
-    assert vpc["Properties"]["EnableDnsHostnames"] is True
-    assert vpc["Properties"]["EnableDnsSupport"] is True
-    subnets = list(resources(default, "AWS::EC2::Subnet").values())
-    assert len(subnets) == 2
-    assert all(s["Properties"]["MapPublicIpOnLaunch"] is False for s in subnets)
-    assert sorted(s["Properties"]["CidrBlock"] for s in subnets) == ["10.0.0.0/20", "10.0.16.0/20"]
-    assert [s["Properties"]["AvailabilityZone"] for s in subnets] == [
-        {"Fn::Select": [i, {"Fn::GetAZs": ""}]} for i in range(2)
-    ]
+def test_default_vpc_has_isolated_subnets_in_two_zones(default_assertions: Template) -> None:
+    default_assertions.resource_count_is("AWS::EC2::VPC", 1)
+    default_assertions.has_resource_properties(
+        "AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/16", "EnableDnsHostnames": True, "EnableDnsSupport": True}
+    )
+    default_assertions.resource_count_is("AWS::EC2::Subnet", 2)
+    for zone in range(2):
+        default_assertions.has_resource_properties(
+            "AWS::EC2::Subnet",
+            {"AvailabilityZone": {"Fn::Select": [zone, {"Fn::GetAZs": ""}]}, "MapPublicIpOnLaunch": False},
+        )
+    subnets = default_assertions.find_resources("AWS::EC2::Subnet", {"Properties": {"MapPublicIpOnLaunch": False}})
+    assert sorted(s["Properties"]["CidrBlock"] for s in subnets.values()) == ["10.0.0.0/20", "10.0.16.0/20"]
 
 
 def test_max_azs_gives_that_many_zones_even_with_an_explicit_environment(synth: dict[str, Any]) -> None:
@@ -185,10 +193,12 @@ def test_no_dummy_zone_anywhere(synth: dict[str, Any]) -> None:
         assert "dummy" not in json.dumps(template), name
 
 
-def test_default_security_group_is_emptied(default: dict) -> None:
-    (restrict,) = resources(default, "Custom::VpcRestrictDefaultSG").values()
+def test_default_security_group_is_emptied(default: dict, default_assertions: Template) -> None:
+    default_assertions.resource_count_is("Custom::VpcRestrictDefaultSG", 1)
     vpc_id = _logical_id(default, "AWS::EC2::VPC", "Vpc")
-    assert restrict["Properties"]["DefaultSecurityGroupId"] == {"Fn::GetAtt": [vpc_id, "DefaultSecurityGroup"]}
+    default_assertions.has_resource_properties(
+        "Custom::VpcRestrictDefaultSG", {"DefaultSecurityGroupId": {"Fn::GetAtt": [vpc_id, "DefaultSecurityGroup"]}}
+    )
 
 
 # --- endpoints ------------------------------------------------------------------------------

@@ -24,9 +24,7 @@ from secure_sagemaker.model_monitor import SecureDataQualityMonitor
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain
-from tests.conftest import new_stack
-from tests.test_model_monitor import _monitor_role, _served_endpoint
-from tests.test_studio import new_role
+from tests.helpers import monitor_role, new_role, new_stack, served_endpoints
 
 NON_FINITE = (math.nan, math.inf, -math.inf)
 
@@ -38,14 +36,14 @@ def base() -> dict[str, Any]:
     keys = KeyRing(stack, "Keys")
     network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
     captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
-    (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
+    (endpoint,) = served_endpoints(stack, keys, network, captures, "Endpoint")
     return {
         "stack": stack,
         "keys": keys,
         "network": network,
         "endpoint": endpoint,
         "topic": endpoint.alarm_topic,
-        "monitor_role": _monitor_role(
+        "monitor_role": monitor_role(
             stack,
             "MonitorRole",
             network,

@@ -21,7 +21,7 @@ from secure_sagemaker.practices.catalogue import ENTRIES, PRACTICES, RISKS, THRE
 from secure_sagemaker.practices.coverage import COVERAGE, Control, Mode
 from secure_sagemaker.practices.render import practices_markdown, threat_model_markdown
 from secure_sagemaker.practices.threat_model import ASSESSMENTS
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SOURCE = ROOT / "tests" / "data" / "PRACTICES.md"
 TEAM_COPY = ROOT.parent / "shared" / "PRACTICES.md"

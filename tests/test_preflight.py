@@ -23,7 +23,7 @@ from moto import mock_aws
 from secure_sagemaker import preflight
 from secure_sagemaker.cli import main
 from secure_sagemaker.preflight import FAIL, PASS, WARN, Account, Fix, PreflightError, load_settings
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -56,6 +56,8 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.delenv("AWS_REGION", raising=False)
+    # moto builds every region's EC2 backend with its default AMIs (about 3 s each); no check reads AMIs.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from constructs import Construct
 
 import secure_sagemaker
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 #: What keeps `audit` fast: none of these may be imported by the package root, the engine or the CLI.
 CDK_MODULES = ("aws_cdk", "constructs", "cdk_nag", "jsii")

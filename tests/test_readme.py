@@ -31,7 +31,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from secure_sagemaker.cli import main as cli_main
 from secure_sagemaker.nag.engine import check_body
 from secure_sagemaker.nag.rule import ERROR
-from tests.conftest import ROOT, cdk_json_context, resources
+from tests.helpers import ROOT, cdk_json_context, resources
 
 README = ROOT / "README.md"
 #: The snippets this module checks, by marker name. A new snippet needs a marker and a test here.

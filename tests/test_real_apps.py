@@ -37,7 +37,7 @@ from secure_sagemaker.account import REPLICATION_RULES
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.config import BaselineConfig
 from secure_sagemaker.nag import add_all_packs
-from tests.conftest import FULL_BASELINE, cdk_json_context, new_app, resources, synth_app_py
+from tests.helpers import FULL_BASELINE, cdk_json_context, new_app, resources
 
 
 def _synth(app: cdk.App) -> dict[str, Any]:
@@ -251,9 +251,9 @@ def test_imported_vpc_keys_and_buckets_work():
 
 
 @pytest.fixture(scope="module")
-def default_app(tmp_path_factory) -> Path:
+def default_app(default_assembly: Path) -> Path:
     """app.py exactly as `cdk synth` runs it with cdk.json (the first deploy's settings)."""
-    return synth_app_py(tmp_path_factory.mktemp("default"))
+    return default_assembly
 
 
 def _template(assembly: Path, key: str) -> dict:

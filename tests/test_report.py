@@ -149,7 +149,7 @@ def _clean_app(outdir: Path, *, packs: bool, staged: bool = False) -> Path:
     import aws_cdk as cdk
 
     from secure_sagemaker.nag import add_all_packs
-    from tests.conftest import new_app
+    from tests.helpers import new_app
 
     app = new_app(outdir)
     parent = cdk.Stage(app, "Dev") if staged else app

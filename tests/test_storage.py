@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
-from tests.conftest import new_app, new_stack, resources, synth_with_stock_packs
+from tests.helpers import new_app, new_stack, resources, synth_with_stock_packs
 
 VPCES = ["vpce-0123456789abcdef0", "vpce-0fedcba98"]
 BREAK_GLASS = ["arn:aws:iam::123456789012:role/BreakGlass", "arn:aws:iam::123456789012:role/cdk-*-cfn-exec-role-*"]

@@ -27,24 +27,21 @@ from secure_sagemaker.studio import (
     SecureUserProfile,
     lifecycle_script_problems,
 )
-from tests.conftest import get_att, new_app, new_stack, props, ref, resources, synth_with_stock_packs
+from tests.helpers import (
+    get_att,
+    new_app,
+    new_role,
+    new_stack,
+    props,
+    ref,
+    resources,
+    synth_with_stock_packs,
+)
 
-SAGEMAKER = "sagemaker.amazonaws.com"
-# Pinned: a changed logical id replaces the domain, and with it every user's home directory.
-DOMAIN_ID = "StudioDomain20F5E462"
 ON_START = (
     "#!/bin/bash\nset -e\naws s3 cp s3://my-tools/bootstrap.sh /tmp/ && bash /tmp/bootstrap.sh\npip install "
     "--no-index /home/ec2-user/SageMaker/wheels/*.whl\n"
 )
-
-
-def new_role(scope: cdk.Stack, id: str, *, source_identity: bool = True) -> iam.Role:
-    role = iam.Role(scope, id, assumed_by=iam.ServicePrincipal(SAGEMAKER))
-    if source_identity:
-        role.assume_role_policy.add_statements(
-            iam.PolicyStatement(actions=["sts:SetSourceIdentity"], principals=[iam.ServicePrincipal(SAGEMAKER)])
-        )
-    return role
 
 
 @pytest.fixture(scope="module")
@@ -145,8 +142,9 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 # --- domain ---------------------------------------------------------------------------------------
 
 
-def test_domain_logical_id_is_stable(ids: dict) -> None:
-    assert ids["studio"] == DOMAIN_ID
+def test_domain_logical_id_is_stable(ids: dict, snapshot) -> None:
+    # A changed logical id replaces the domain, and with it every user's home directory.
+    assert ids["studio"] == snapshot
 
 
 def test_domain_is_vpc_only_with_iam_auth_in_the_isolated_subnets(template: dict, ids: dict) -> None:
@@ -232,8 +230,8 @@ def test_idle_shutdown_and_space_storage_limits(template: dict, ids: dict) -> No
 def test_domain_attributes(synth: dict[str, Any]) -> None:
     studio = synth["constructs"]["studio"]
     stack = cdk.Stack.of(studio)
-    assert stack.resolve(studio.domain_id) == get_att(DOMAIN_ID, "DomainId")
-    assert stack.resolve(studio.home_efs_file_system_id) == get_att(DOMAIN_ID, "HomeEfsFileSystemId")
+    assert stack.resolve(studio.domain_id) == get_att(synth["ids"]["studio"], "DomainId")
+    assert stack.resolve(studio.home_efs_file_system_id) == get_att(synth["ids"]["studio"], "HomeEfsFileSystemId")
     assert studio.security_group is synth["constructs"]["network"].workload_security_group
     assert studio.notebook_sharing_bucket is None and studio.notebook_sharing_prefix is None
     assert synth["constructs"]["shared"].notebook_sharing_bucket is synth["constructs"]["sharing"]

@@ -18,7 +18,7 @@ from secure_sagemaker.testing import (
     normalize_template,
     stateful_ids,
 )
-from tests.conftest import new_app
+from tests.helpers import new_app
 
 HASH = "a" * 64
 TEMPLATE = {

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from _nagcases import run, write
 
-from secure_sagemaker.cli import main
 from secure_sagemaker.nag.output import render_rules_markdown
 from secure_sagemaker.nag.rule import all_rules
 
@@ -83,17 +83,6 @@ Resources:
     Properties:
       KmsMasterKeyId: !Ref Key
 """
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(path: Path, body) -> Path:
-    path.write_text(body if isinstance(body, str) else json.dumps(body, indent=1))
-    return path
 
 
 def test_a_compliant_template_exits_0(tmp_path, capsys) -> None:

@@ -7,8 +7,7 @@ import sys
 import time
 
 import pytest
-from _nagcases import KEY, resource
-from test_nag_cli_audit import run, write
+from _nagcases import JUNK, KEY, resource, run, write
 
 from secure_sagemaker.nag.structure import StructureError, check_structure
 from secure_sagemaker.nag.transforms import expand, sam_available
@@ -21,16 +20,6 @@ LOOP = {
     },
 }
 
-CASES = {
-    "TemplateExpanded": {
-        "pass": [
-            {"Resources": {"Target": PLAIN_BUCKET}},
-            {"Transform": "AWS::LanguageExtensions", "Resources": {"Target": PLAIN_BUCKET}},
-        ],
-        "fail": [{"Transform": "AWS::Include", "Resources": {"Target": PLAIN_BUCKET}}],
-    },
-}
-
 
 def _findings(capsys, tmp_path, body, name: str = "t.json") -> tuple[int, dict]:
     code, out, err = run(capsys, "audit", "--format", "json", str(write(tmp_path / name, body)))
@@ -39,7 +28,7 @@ def _findings(capsys, tmp_path, body, name: str = "t.json") -> tuple[int, dict]:
 
 
 def test_the_unexpanded_part_is_the_finding(tmp_path, capsys) -> None:
-    code, data = _findings(capsys, tmp_path, CASES["TemplateExpanded"]["fail"][0])
+    code, data = _findings(capsys, tmp_path, {"Transform": "AWS::Include", "Resources": {"Target": PLAIN_BUCKET}})
     (finding,) = [f for f in data["findings"] if f["rule_id"] == "SageMakerSecurity-TemplateExpanded"]
     assert finding["resource"] == "Transform" and finding["level"] == "warning"
     assert "AWS::Include" in finding["message"] and "not checked" in finding["message"]
@@ -335,8 +324,6 @@ def test_small_aliases_are_still_fine(tmp_path, capsys) -> None:
 
 
 def test_expansion_and_the_structure_check_never_crash_on_junk() -> None:
-    from test_nag_registry import JUNK
-
     from secure_sagemaker.nag.template import Template
 
     bodies = []

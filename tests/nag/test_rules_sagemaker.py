@@ -1,4 +1,4 @@
-"""SageMaker rules on template fragments: compliant, non-compliant and unverifiable cases."""
+"""SageMaker rules (nag/rules/sagemaker.py) on template fragments: compliant, non-compliant and unverifiable cases."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from _nagcases import (
     ROLE,
     ROLE_ARN,
     cases_params,
+    covered_rules,
+    junk_variants,
+    one_case_per_rule,
     resource,
+    rules_of,
+    run_all_rules_raw,
     template,
     verdict,
     with_props,
@@ -845,6 +850,16 @@ CASES = {
 @pytest.mark.parametrize("rule_id, expected, body", cases_params(CASES))
 def test_rule_case(rule_id: str, expected: str, body: dict) -> None:
     assert verdict(rule_id, body) == expected
+
+
+def test_every_rule_of_the_module_has_its_cases() -> None:
+    assert covered_rules(CASES) == rules_of("sagemaker")
+
+
+@pytest.mark.parametrize("rule_id, body", one_case_per_rule(CASES))
+def test_no_rule_raises_on_junk_in_a_case(rule_id: str, body: dict) -> None:
+    for variant in junk_variants(body):
+        run_all_rules_raw(variant)
 
 
 def test_image_account_is_compared_with_the_stack_account_when_known() -> None:

