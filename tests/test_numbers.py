@@ -16,6 +16,7 @@ import pytest
 
 from secure_sagemaker._validation import PropError, require_number
 from secure_sagemaker.audit import ThreatDetection
+from secure_sagemaker.dns import DnsFirewall
 from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import S3Prefix
@@ -117,6 +118,12 @@ def _notebook(b: dict, **props: Any) -> Any:
     )
 
 
+def _dns_firewall(b: dict, **props: Any) -> Any:
+    return DnsFirewall(
+        b["stack"], f"DnsFirewall{next(b['ids'])}", vpc=b["network"].vpc, logs_key=b["keys"].logs_key, **props
+    )
+
+
 def _threats(b: dict, **props: Any) -> Any:
     return ThreatDetection(b["stack"], f"Threats{next(b['ids'])}", alert_topic=b["topic"], **props)
 
@@ -142,6 +149,7 @@ NUMERIC_PROPS: list[tuple[Callable[..., Any], str, dict[str, Any]]] = [
     (_monitor, "volume_size", {}),
     (_network, "max_azs", {}),
     (_network, "subnet_cidr_mask", {}),
+    (_dns_firewall, "priority", {}),
     (_domain, "default_space_volume_gb", {}),
     (_domain, "max_space_volume_gb", {}),
     (_notebook, "volume_size_gb", {}),
@@ -179,6 +187,7 @@ def test_the_table_lists_every_numeric_prop_of_every_public_construct() -> None:
         ProtectedInferenceApi: _api,
         SecureDataQualityMonitor: _monitor,
         PrivateNetwork: _network,
+        DnsFirewall: _dns_firewall,
         SecureStudioDomain: _domain,
         SecureNotebookInstance: _notebook,
         ThreatDetection: _threats,
