@@ -50,7 +50,11 @@ VARIANTS = {
     "stock": "baseline + the four stock packs",
     "ours": "baseline + SageMakerSecurityChecks",
     "all": "baseline + all five packs (add_all_packs)",
+    "floor": "floor: the baseline's templates as plain CfnResource L1s, no pack",
+    "floor-all": "floor + all five packs (add_all_packs), the baseline's acknowledgments replayed",
 }
+#: The variants that replay a baseline assembly (see benchmarks/floor.py) instead of building it.
+FLOOR_VARIANTS = ("floor", "floor-all")
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,11 +62,15 @@ VARIANTS = {
 # --------------------------------------------------------------------------------------------
 
 
-def worker(variant: str, outdir: str) -> None:
+def worker(variant: str, outdir: str, assembly: str | None = None) -> None:
+    """One synth of ``variant``; the floor variants replay the baseline assembly ``assembly``."""
     started = time.perf_counter()
     import aws_cdk as cdk
 
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from floor import replay
+
     from secure_sagemaker.account import SecureSageMakerAccountStack
     from secure_sagemaker.baseline import SecureSageMakerStack
     from secure_sagemaker.config import BaselineConfig
@@ -79,6 +87,8 @@ def worker(variant: str, outdir: str) -> None:
     if variant == "empty":
         # CloudFormation rejects an empty Resources section (and so does CDK's own validation).
         cdk.CfnWaitConditionHandle(cdk.Stack(app, "Empty"), "Placeholder")
+    elif variant in FLOOR_VARIANTS:
+        replay(app, Path(assembly))
     else:
         config = BaselineConfig.from_context(app.node)
         SecureSageMakerStack(app, config.stack_name, config=config)
@@ -88,7 +98,7 @@ def worker(variant: str, outdir: str) -> None:
     elif variant == "ours":
         pack = SageMakerSecurityChecks(app)
         cdk.Validations.of(app).add_plugins(pack)
-    elif variant == "all":
+    elif variant in ("all", "floor-all"):
         add_all_packs(app)
     constructed = time.perf_counter()
     app.synth()
@@ -99,16 +109,21 @@ def worker(variant: str, outdir: str) -> None:
     print(json.dumps(timings))
 
 
-def run_worker(variant: str, outdir: Path, root: Path = ROOT) -> dict[str, float]:
-    """One synth of ``variant`` in a fresh process, with the worker of the tree at ``root``."""
+def run_worker(variant: str, outdir: Path, root: Path = ROOT, assembly: Path | None = None) -> dict[str, float]:
+    """One synth of ``variant`` in a fresh process, with the worker of the tree at ``root``; the floor
+    variants replay ``assembly`` (a baseline synth) with this tree's worker, whatever ``root``."""
     env = {
         **os.environ,
         "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }
     started = time.perf_counter()
+    if variant in FLOOR_VARIANTS:
+        command = [str(ROOT / "benchmarks" / "run.py"), "--worker", variant, str(outdir), "--assembly", str(assembly)]
+    else:
+        command = [str(root / "benchmarks" / "run.py"), "--worker", variant, str(outdir)]
     result = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "run.py"), "--worker", variant, str(outdir)],
+        [sys.executable, *command],
         capture_output=True,
         text=True,
         env=env,
@@ -309,6 +324,58 @@ def diff_only(template_path: Path, count: int, repeat: int) -> None:
     )
 
 
+FLOOR_ROUND = ("empty", "baseline", "floor", "all", "floor-all")
+
+
+def floor_lines(repeat: int) -> list[str]:
+    """``--floor``: the variants of :data:`FLOOR_ROUND`, alternating, ``repeat`` rounds; medians and ratios.
+
+    The floor replays the first round's baseline assembly, so it produces the same templates."""
+    work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
+    runs: dict[str, list[dict[str, float]]] = {v: [] for v in FLOOR_ROUND}
+    for round_ in range(repeat):
+        for variant in FLOOR_ROUND:
+            outdir = work / f"{variant}-{round_}"
+            runs[variant].append(run_worker(variant, outdir, assembly=work / "baseline-0"))
+            print(f"  {variant:<9} round {round_ + 1}: synth {runs[variant][-1]['in_process']:.2f} s", file=sys.stderr)
+    same = all(
+        same_templates(work / "baseline-0", work / f"{floor}-0") for floor in ("floor", "floor-all")
+    ) and same_templates(work / "all-0", work / "floor-all-0")
+    median = {v: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for v, rs in runs.items()}
+    ratios = {  # per round, so that each ratio compares runs made side by side
+        (a, b, k): statistics.median(x[k] / y[k] for x, y in zip(runs[a], runs[b], strict=True))
+        for a, b in (("baseline", "floor"), ("all", "floor-all"), ("baseline", "empty"))
+        for k in ("in_process", "process")
+    }
+    lines = [
+        f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; {repeat} rounds of "
+        f"{', '.join(FLOOR_ROUND)}, alternating; median. Floor templates equal the baseline's: {same}.",
+        "",
+        "| Variant | Synth in process (s) | Whole process (s) |",
+        "|---|---:|---:|",
+    ]
+    for variant in FLOOR_ROUND:
+        lines.append(
+            f"| {VARIANTS[variant]} | {median[variant]['in_process']:.2f} | {median[variant]['process']:.2f} |"
+        )
+    lines += ["", "| Ratio (median of the per-round ratios) | In process | Whole process |", "|---|---:|---:|"]
+    for (a, b), label in {
+        ("baseline", "floor"): "baseline / floor, no pack",
+        ("all", "floor-all"): "baseline / floor, all five packs on both",
+        ("baseline", "empty"): "baseline / empty app, no pack",
+    }.items():
+        lines.append(f"| {label} | {ratios[(a, b, 'in_process')]:.2f}x | {ratios[(a, b, 'process')]:.2f}x |")
+    return lines
+
+
+def same_templates(first: Path, second: Path) -> bool:
+    """True when both assemblies hold the same stacks with equal templates (as JSON values)."""
+    names = sorted(p.name for p in first.glob("*.template.json"))
+    if names != sorted(p.name for p in second.glob("*.template.json")):
+        return False
+    return all(json.loads((first / n).read_text()) == json.loads((second / n).read_text()) for n in names)
+
+
 def compare_trees(before: Path, repeat: int) -> None:
     """``--against``: the synth variants of ``before`` and of this tree, run back to back."""
     work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
@@ -476,6 +543,12 @@ def main() -> None:
         "baseline and the baseline with every pack, alternating its worker and this tree's, so load hits both alike",
     )
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="only the synth of the empty app, the baseline and its floor (benchmarks/floor.py), with and without "
+        "every pack, alternating, and the ratios baseline/floor and baseline/empty",
+    )
+    parser.add_argument(
         "--diff-only",
         metavar="TEMPLATE",
         type=Path,
@@ -488,10 +561,13 @@ def main() -> None:
     if args.suite_repeat < 1:
         parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
     if args.worker:
-        worker(*args.worker)
+        worker(*args.worker, args.assembly)
         return
     if args.against:
         compare_trees(Path(args.against).resolve(), args.repeat)
+        return
+    if args.floor:
+        print("\n".join(floor_lines(args.repeat)))
         return
 
     from importlib.metadata import version
@@ -505,7 +581,7 @@ def main() -> None:
     for round_ in range(args.repeat):  # interleave the variants so background load hits all alike
         for variant in VARIANTS:
             outdir = work / f"{variant}-{round_}"
-            results[variant].append(run_worker(variant, outdir))
+            results[variant].append(run_worker(variant, outdir, assembly=work / "baseline-0"))
             print(
                 f"  {variant:<9} round {round_ + 1}: synth {results[variant][-1]['in_process']:.2f} s", file=sys.stderr
             )
