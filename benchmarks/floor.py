@@ -52,8 +52,7 @@ def _replay_stack(
 ) -> cdk.Stack:
     account, region = artifact["environment"].removeprefix("aws://").split("/")
     env = None if (account, region) == ("unknown-account", "unknown-region") else cdk.Environment(account, region)
-    rules = dict(template.get("Rules", {}))
-    bootstrap_rule = rules.pop(SYNTHESIZER_RULE, None) is not None
+    bootstrap_rule = SYNTHESIZER_RULE in template.get("Rules", {})
     stack = cdk.Stack(
         app,
         artifact_id,
@@ -63,39 +62,36 @@ def _replay_stack(
     )
     if template.get("Metadata"):
         stack.template_options.metadata = template["Metadata"]
-    for name, body in template.get("Parameters", {}).items():
-        if name != SYNTHESIZER_PARAMETER:
-            cdk.CfnParameter(stack, name, **_parameter_props(body))
-    for name, body in template.get("Mappings", {}).items():
-        cdk.CfnMapping(stack, name, mapping=body)
-    for name, body in template.get("Conditions", {}).items():
-        cdk.CfnCondition(stack, name, expression=_Expression(body))
-    for name, body in rules.items():
-        cdk.CfnRule(stack, name, assertions=[cdk.CfnRuleAssertion(**a) for a in body.get("Assertions", [])])
-    for name, body in template.get("Outputs", {}).items():
-        output = cdk.CfnOutput(
-            stack,
-            name,
-            value=cdk.Token.as_string(body["Value"]),
-            description=body.get("Description"),
-            export_name=body.get("Export", {}).get("Name"),
-        )
-        if "Condition" in body:
-            output.condition = stack.node.find_child(body["Condition"])
-    resources = {}
-    for logical_id, body in template["Resources"].items():
-        resource = cdk.CfnResource(stack, logical_id, type=body["Type"], properties=body.get("Properties"))
-        resource.cfn_options.metadata = body.get("Metadata", {})
-        if "DeletionPolicy" in body:
-            resource.cfn_options.deletion_policy = POLICIES[body["DeletionPolicy"]]
-        if "UpdateReplacePolicy" in body:
-            resource.cfn_options.update_replace_policy = POLICIES[body["UpdateReplacePolicy"]]
-        if "Condition" in body:
-            resource.cfn_options.condition = stack.node.find_child(body["Condition"])
-        for attribute in OVERRIDDEN:
-            if attribute in body:
-                resource.add_override(attribute, body[attribute])
-        resources[logical_id] = resource
+    # CDK writes the sections in the order their first element was created, so create them in the
+    # template's order; conditions are attached once they all exist.
+    resources: dict[str, cdk.CfnResource] = {}
+    conditional: list[tuple[Any, str]] = []
+    for section in template:
+        for name, body in template[section].items() if isinstance(template[section], dict) else ():
+            if section == "Parameters" and name != SYNTHESIZER_PARAMETER:
+                cdk.CfnParameter(stack, name, **_parameter_props(body))
+            elif section == "Mappings":
+                cdk.CfnMapping(stack, name, mapping=body)
+            elif section == "Conditions":
+                cdk.CfnCondition(stack, name, expression=_Expression(body))
+            elif section == "Rules" and name != SYNTHESIZER_RULE:
+                cdk.CfnRule(stack, name, assertions=[cdk.CfnRuleAssertion(**a) for a in body.get("Assertions", [])])
+            elif section == "Outputs":
+                output = cdk.CfnOutput(
+                    stack,
+                    name,
+                    value=cdk.Token.as_string(body["Value"]),
+                    description=body.get("Description"),
+                    export_name=body.get("Export", {}).get("Name"),
+                )
+                if "Condition" in body:
+                    conditional.append((output, body["Condition"]))
+            elif section == "Resources":
+                resources[name] = _replay_resource(stack, name, body)
+                if "Condition" in body:
+                    conditional.append((resources[name].cfn_options, body["Condition"]))
+    for element, condition in conditional:
+        element.condition = stack.node.find_child(condition)
     for logical_id, body in template["Resources"].items():
         depends_on = body.get("DependsOn", [])
         for target in [depends_on] if isinstance(depends_on, str) else depends_on:
@@ -104,6 +100,19 @@ def _replay_stack(
             resources[logical_id].add_override("DependsOn", depends_on)
     _replay_acknowledgments(stack, template, metadata, resources)
     return stack
+
+
+def _replay_resource(stack: cdk.Stack, logical_id: str, body: dict[str, Any]) -> cdk.CfnResource:
+    resource = cdk.CfnResource(stack, logical_id, type=body["Type"], properties=body.get("Properties"))
+    resource.cfn_options.metadata = body.get("Metadata", {})
+    if "DeletionPolicy" in body:
+        resource.cfn_options.deletion_policy = POLICIES[body["DeletionPolicy"]]
+    if "UpdateReplacePolicy" in body:
+        resource.cfn_options.update_replace_policy = POLICIES[body["UpdateReplacePolicy"]]
+    for attribute in OVERRIDDEN:
+        if attribute in body:
+            resource.add_override(attribute, body[attribute])
+    return resource
 
 
 def _parameter_props(body: dict[str, Any]) -> dict[str, Any]:
