@@ -106,7 +106,7 @@ class ValidationTimes:
         constructs.Node.add_validation = add_validation
 
 
-def build(variant: str, outdir: str):
+def build(variant: str, outdir: str, root: Path = ROOT):
     import aws_cdk as cdk
 
     from secure_sagemaker.account import SecureSageMakerAccountStack
@@ -115,7 +115,7 @@ def build(variant: str, outdir: str):
     from secure_sagemaker.nag import add_all_packs
 
     context = {
-        **json.loads((ROOT / "cdk.json").read_text())["context"],
+        **json.loads((root / "cdk.json").read_text())["context"],
         "secure-sagemaker:demoEndpoint": True,
         "aws:cdk:enable-path-metadata": True,
     }
@@ -133,8 +133,9 @@ def main() -> None:
     parser.add_argument("--variant", choices=("baseline", "all"), default="baseline")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--cprofile", metavar="FILE")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the tree whose library to profile (default: this one)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(args.root))
     import aws_cdk  # noqa: F401 - start the kernel before counting
 
     trips, validations = RoundTrips(), ValidationTimes()
@@ -144,7 +145,7 @@ def main() -> None:
     if profiler:
         profiler.enable()
     started = time.perf_counter()
-    app = build(args.variant, tempfile.mkdtemp(prefix="secure-sagemaker-profile-"))
+    app = build(args.variant, tempfile.mkdtemp(prefix="secure-sagemaker-profile-"), args.root)
     constructed = time.perf_counter()
     construct_trips = sum(trips.by_method.values())
     app.synth()
