@@ -8,8 +8,8 @@ typo fails ``cdk synth`` instead of the deployment.
 
 As in :mod:`secure_sagemaker.studio` and :mod:`secure_sagemaker.inference`, the encryption of both
 stores is checked again at synthesis, so later edits of the exposed L1 resource fail ``cdk synth``.
-Like the models and endpoints there, the feature group grants its role nothing: the attributes say
-what the role needs.
+Like the models and endpoints there, the feature group grants an
+:class:`~secure_sagemaker.identity.ExecutionRole` what it uses: write access to its offline store.
 
 References (checked when this module was written):
 
@@ -42,6 +42,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker import _grants as grants
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
@@ -56,6 +57,7 @@ from secure_sagemaker._validation import (
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
+from secure_sagemaker.interfaces import EncryptedBucket, require_encrypted_bucket
 from secure_sagemaker.storage import SecureBucket
 
 #: The value types a feature may have.
@@ -114,11 +116,11 @@ class SecureFeatureGroup(Construct):
       account and region until someone deletes the group (``DeleteFeatureGroup``).
     - ``RoleArn``: ``role``, the role SageMaker uses to write the offline store. It needs
       ``s3:PutObject`` under the offline prefix (``s3:GetObject`` too, for the store's metadata
-      files) and ``kms:GenerateDataKey`` on the bucket's key (the API's stated requirement). This
-      construct grants nothing; the attributes say what. Since an ExecutionRole takes its
-      permissions at construction, create the SecureBucket first, build the role with
-      ``ExecutionRole(write_prefixes=[S3Prefix(bucket.bucket, prefix)])`` and pass both here
-      (``offline_store_bucket=bucket``, ``offline_store_prefix=prefix``). AWS's managed policy
+      files) and ``kms:GenerateDataKey`` on the bucket's key (the API's stated requirement). An
+      :class:`~secure_sagemaker.identity.ExecutionRole` is granted that (``grant_read_write`` on
+      the offline store prefix, which brings the bucket's key); any other ``iam.IRole`` is granted
+      nothing, and the ``offline_store_bucket``, ``offline_store_prefix`` and
+      ``offline_store_encryption_key`` attributes say what to give it. AWS's managed policy
       for this purpose (``AmazonSageMakerFeatureStoreAccess``) also allows ``s3:GetBucketAcl`` and
       ``s3:PutObjectAcl``, which ExecutionRole does not grant; if writes to the offline store are
       denied, those are the actions to add.
@@ -149,8 +151,11 @@ class SecureFeatureGroup(Construct):
     :param description: free-form description, at most 128 characters. Default: none.
     :param offline_store: ``False`` drops the offline store (then ``online_store`` must be on).
         Default ``True``.
-    :param offline_store_bucket: the SecureBucket of the offline store. Default: a new SecureBucket
-        (child id ``OfflineStore``) encrypted with ``encryption_key``.
+    :param offline_store_bucket: the bucket of the offline store, whose key encrypts it: an
+        :class:`~secure_sagemaker.interfaces.EncryptedBucket` (a SecureBucket, or
+        ``EncryptedBucketRef(bucket, key)``) or an ``s3.IBucket`` whose customer-managed
+        ``encryption_key`` is known. Default: a new SecureBucket (child id ``OfflineStore``)
+        encrypted with ``encryption_key``.
     :param offline_store_access_log_bucket: where the created offline store bucket logs, as
         SecureBucket's ``access_log_bucket``. Default: a new AccessLogBucket. Conflicts with
         ``offline_store_bucket``.
@@ -169,7 +174,7 @@ class SecureFeatureGroup(Construct):
     Read-only attributes: ``feature_group`` (the ``CfnFeatureGroup``), ``feature_group_name``,
     ``record_identifier_feature_name``, ``event_time_feature_name``, ``features`` (read-only
     mapping), ``encryption_key``, ``role`` (an ``iam.IRole`` or None), ``online_store_enabled``,
-    ``offline_store_enabled``, ``offline_store_bucket`` (SecureBucket or None),
+    ``offline_store_enabled``, ``offline_store_bucket`` (an EncryptedBucket or None),
     ``offline_store_prefix`` (no leading or trailing ``/``), ``offline_store_s3_uri``,
     ``offline_store_encryption_key``, ``glue_table_created``.
     """
@@ -187,7 +192,7 @@ class SecureFeatureGroup(Construct):
         feature_group_name: str | None = None,
         description: str | None = None,
         offline_store: bool = True,
-        offline_store_bucket: SecureBucket | None = None,
+        offline_store_bucket: EncryptedBucket | s3.IBucket | None = None,
         offline_store_access_log_bucket: s3.IBucket | None = None,
         offline_store_prefix: str = "feature-store",
         create_glue_table: bool = False,
@@ -226,7 +231,7 @@ class SecureFeatureGroup(Construct):
                     "role",
                     None,
                     "is missing, but SageMaker writes the offline store with this role",
-                    "pass an ExecutionRole with write_prefixes on the offline store prefix, or an iam.IRole",
+                    "pass an ExecutionRole (granted write access to the offline store here), or an iam.IRole",
                 )
             self._role = execution_role_of(me, "role", role)
         else:
@@ -262,7 +267,7 @@ class SecureFeatureGroup(Construct):
 
         self._online = online_store
         self._glue = create_glue_table
-        self._bucket: SecureBucket | None = None
+        self._bucket: EncryptedBucket | None = None
         self._prefix: str | None = None
         self._s3_uri: str | None = None
         offline_config: dict[str, Any] | None = None
@@ -306,6 +311,8 @@ class SecureFeatureGroup(Construct):
             offline_store_config=offline_config,
             online_store_config=online_config,
         )
+        if self._bucket is not None:
+            grants.grant_read_write(self._role, self._bucket.bucket, self._prefix)
         self._group.apply_removal_policy(RETAINED)
         stack = cdk.Stack.of(self)
         checks = []
@@ -424,16 +431,10 @@ class SecureFeatureGroup(Construct):
     @staticmethod
     def _check_offline_store(
         me: str, bucket: Any, access_log_bucket: Any, prefix: Any, glue: bool, table_format: Any
-    ) -> tuple[SecureBucket | None, str, str]:
+    ) -> tuple[EncryptedBucket | None, str, str]:
         require_one_of(me, ("offline_store_bucket", bucket), [("offline_store_access_log_bucket", access_log_bucket)])
-        if bucket is not None and not isinstance(bucket, SecureBucket):
-            raise fail(
-                me,
-                "offline_store_bucket",
-                bucket,
-                "is not a SecureBucket",
-                "pass a SecureBucket, or drop it to create one",
-            )
+        if bucket is not None:
+            bucket = require_encrypted_bucket(me, "offline_store_bucket", bucket)
         if access_log_bucket is not None:
             require_attribute(
                 me,
@@ -517,7 +518,7 @@ class SecureFeatureGroup(Construct):
         return self._bucket is not None
 
     @property
-    def offline_store_bucket(self) -> SecureBucket | None:
+    def offline_store_bucket(self) -> EncryptedBucket | None:
         """The bucket of the offline store (the role needs write access under the prefix), or None."""
         return self._bucket
 

@@ -633,7 +633,7 @@ def test_opt_outs_are_not_enforcement_errors(base: dict) -> None:
 BAD_MODELS: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("network", "is missing: a network-isolated model still runs in a VPC", lambda b: {"network": None}),
     ("network", "is missing. Fix", lambda b: {"network": None, "allow_network_access": True}),
-    ("network", "is not a PrivateNetwork", lambda b: {"network": b["network"].vpc}),
+    ("network", "has no vpc", lambda b: {"network": b["network"].vpc}),
     ("execution_role", "has no role_arn", lambda b: {"execution_role": None}),
     (
         "image_uri",
@@ -766,10 +766,10 @@ BAD_ENDPOINTS: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("instance_count", "is a single instance", lambda b: {"instance_count": 1}),
     ("instance_count", "is a float, not a int", lambda b: {"instance_count": 2.0}),
     ("accept_single_instance", "is a str, not a bool", lambda b: {"accept_single_instance": "yes"}),
-    ("model", "is not a SecureModel", lambda b: {"model": b["model"].model}),
+    ("model", "has no network", lambda b: {"model": b["model"].model}),
     ("encryption_key", "has no key_arn", lambda b: {"encryption_key": None}),
     ("alarm_topic", "has no topic_arn", lambda b: {"alarm_topic": None}),
-    ("data_capture_bucket", "is not a SecureBucket", lambda b: {"data_capture_bucket": b["models"].bucket}),
+    ("data_capture_bucket", "has no known encryption key", lambda b: {"data_capture_bucket": b["plain_bucket"]}),
     ("instance_type", "is not an ml.* instance type", lambda b: {"instance_type": "m5.large"}),
     ("variant_name", "is not a valid variant name", lambda b: {"variant_name": "all_traffic"}),
     ("data_capture_prefix", "is not an S3 key prefix", lambda b: {"data_capture_prefix": "/capture"}),
@@ -939,3 +939,32 @@ def test_an_execution_role_that_is_neither_role_nor_execution_role_fails(base: d
 # Last, so that the cfn-lint started by the fixture has run alongside the tests above.
 def test_cfn_lint_reports_nothing(synth: dict[str, Any]) -> None:
     assert synth["cfn_lint"].result() == (0, "", "")
+
+
+def test_the_model_grants_its_execution_role_its_images_and_model_data_folder() -> None:
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    models = SecureBucket(stack, "Models", encryption_key=keys.models_key)
+    repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
+    role = ExecutionRole(stack, "Exec")
+    SecureModel(
+        stack,
+        "Model",
+        network=network,
+        execution_role=role,
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+        model_data_url=f"s3://{models.bucket.bucket_name}/churn/v3/model.tar.gz",
+        model_data_bucket=models,
+    )
+    template = Template.from_stack(stack).to_json()
+    policy = stack.resolve(stack.get_logical_id(role.policy.node.default_child))
+    statements = template["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+    granted = {s["Sid"]: s["Resource"] for s in statements}
+    bucket = stack.resolve(stack.get_logical_id(models.bucket.node.default_child))
+    assert granted["ReadObjects"] == {"Fn::Join": ["", [get_att(bucket, "Arn"), "/churn/v3/*"]]}
+    assert granted["PullImages"] == get_att(stack.resolve(stack.get_logical_id(repo.node.default_child)), "Arn")
+    models_key = stack.resolve(stack.get_logical_id(keys.models_key.node.default_child))
+    assert granted["UseKeys"] == get_att(models_key, "Arn")
+    assert "ReadWriteObjects" not in granted

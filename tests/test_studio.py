@@ -10,6 +10,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.assertions import Template
 
@@ -361,6 +362,7 @@ def base() -> dict[str, Any]:
         "private_subnet": other.private_subnets[0],
         "imported_subnet": ec2.Subnet.from_subnet_id(stack, "Imported", "subnet-0abc"),
         "bucket": SecureBucket(stack, "Bucket", encryption_key=keys.data_key),
+        "plain_bucket": s3.Bucket.from_bucket_name(stack, "Plain", "plain-bucket"),
         "count": iter(range(10_000)),
     }
 
@@ -429,8 +431,8 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
         lambda b: {"subnets": [b["imported_subnet"]]},
     ),
     (SecureStudioDomain, "subnets", "is not a non-empty list", lambda b: {"subnets": []}),
-    (SecureStudioDomain, "network", "is not a PrivateNetwork", lambda b: {"network": None}),
-    (SecureStudioDomain, "network", "is not a PrivateNetwork", lambda b: {"network": b["network"].vpc}),
+    (SecureStudioDomain, "network", "has no vpc", lambda b: {"network": None}),
+    (SecureStudioDomain, "network", "has no vpc", lambda b: {"network": b["network"].vpc}),
     (SecureStudioDomain, "execution_role", "has no role_arn", lambda b: {"execution_role": "arn:aws:iam::1:role/x"}),
     (SecureStudioDomain, "encryption_key", "has no key_arn", lambda b: {"encryption_key": None}),
     (
@@ -456,8 +458,8 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
     (
         SecureStudioDomain,
         "notebook_sharing_bucket",
-        "is not a SecureBucket",
-        lambda b: {"notebook_sharing_bucket": b["bucket"].bucket},
+        "has no known encryption key",
+        lambda b: {"notebook_sharing_bucket": b["plain_bucket"]},
     ),
     (SecureStudioDomain, "idle_timeout", "from 60 to 525600", lambda b: {"idle_timeout": cdk.Duration.minutes(30)}),
     (SecureStudioDomain, "idle_timeout", "from 60 to 525600", lambda b: {"idle_timeout": cdk.Duration.seconds(3630)}),
@@ -469,7 +471,7 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
         lambda b: {"default_space_volume_gb": 50, "max_space_volume_gb": 20},
     ),
     (SecureStudioDomain, "allow_docker_access", "is a str, not a bool", lambda b: {"allow_docker_access": "yes"}),
-    (SecureUserProfile, "domain", "is not a SecureStudioDomain", lambda b: {"domain": None}),
+    (SecureUserProfile, "domain", "has no domain_id", lambda b: {"domain": None}),
     (
         SecureUserProfile,
         "user_profile_name",
@@ -623,6 +625,31 @@ def _studio_stack(unwrap: bool) -> tuple[cdk.Stack, dict[str, Any]]:
         ),
     }
     return stack, constructs
+
+
+def test_notebook_sharing_grants_the_execution_roles_write_access_to_the_shared_prefix() -> None:
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    sharing = SecureBucket(stack, "Sharing", encryption_key=keys.data_key)
+    domain_role, alice_role = ExecutionRole(stack, "Exec"), ExecutionRole(stack, "AliceExec")
+    domain = SecureStudioDomain(
+        stack,
+        "Studio",
+        network=network,
+        execution_role=domain_role,
+        encryption_key=keys.data_key,
+        notebook_sharing_bucket=sharing,
+        notebook_sharing_prefix="snapshots/team-a/",
+    )
+    SecureUserProfile(stack, "Alice", domain=domain, user_profile_name="alice", execution_role=alice_role)
+    template = Template.from_stack(stack)
+    bucket = stack.resolve(stack.get_logical_id(sharing.bucket.node.default_child))
+    for role in (domain_role, alice_role):
+        policy = stack.resolve(stack.get_logical_id(role.policy.node.default_child))
+        statements = template.to_json()["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+        written = {s["Sid"]: s["Resource"] for s in statements}["ReadWriteObjects"]
+        assert written == {"Fn::Join": ["", [get_att(bucket, "Arn"), "/snapshots/team-a/*"]]}
 
 
 def test_an_execution_role_gives_the_same_template_as_its_role() -> None:
