@@ -50,7 +50,11 @@ VARIANTS = {
     "stock": "baseline + the four stock packs",
     "ours": "baseline + SageMakerSecurityChecks",
     "all": "baseline + all five packs (add_all_packs)",
+    "floor": "floor: the baseline's templates as plain CfnResource L1s, no pack",
+    "floor-all": "floor + all five packs (add_all_packs), the baseline's acknowledgments replayed",
 }
+#: The variants that replay a baseline assembly (see benchmarks/floor.py) instead of building it.
+FLOOR_VARIANTS = ("floor", "floor-all")
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,20 +62,28 @@ VARIANTS = {
 # --------------------------------------------------------------------------------------------
 
 
-def worker(variant: str, outdir: str) -> None:
+def worker(variant: str, outdir: str, assembly: str | None = None, root: Path = ROOT) -> None:
+    """One synth of ``variant`` with the library of the tree at ``root``; the floor variants replay
+    the baseline assembly ``assembly``."""
     started = time.perf_counter()
     import aws_cdk as cdk
 
-    sys.path.insert(0, str(ROOT))
-    from secure_sagemaker.account import SecureSageMakerAccountStack
-    from secure_sagemaker.baseline import SecureSageMakerStack
-    from secure_sagemaker.config import BaselineConfig
-    from secure_sagemaker.nag import add_all_packs, stock_packs
-    from secure_sagemaker.nag.pack import SageMakerSecurityChecks
+    sys.path.insert(0, str(root))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    # Each variant imports only what it uses: the floor needs no construct of this library.
+    if variant in ("baseline", "stock", "ours", "all"):
+        from secure_sagemaker.account import SecureSageMakerAccountStack
+        from secure_sagemaker.baseline import SecureSageMakerStack
+        from secure_sagemaker.config import BaselineConfig
+    if variant in ("stock", "ours", "all", "floor-all"):
+        from secure_sagemaker.nag import add_all_packs, stock_packs
+        from secure_sagemaker.nag.pack import SageMakerSecurityChecks
+    if variant in FLOOR_VARIANTS:
+        from floor import replay
 
     imported = time.perf_counter()
     context = {
-        **json.loads((ROOT / "cdk.json").read_text())["context"],
+        **json.loads((root / "cdk.json").read_text())["context"],
         **FULL_BASELINE,
         "aws:cdk:enable-path-metadata": True,
     }
@@ -79,6 +91,8 @@ def worker(variant: str, outdir: str) -> None:
     if variant == "empty":
         # CloudFormation rejects an empty Resources section (and so does CDK's own validation).
         cdk.CfnWaitConditionHandle(cdk.Stack(app, "Empty"), "Placeholder")
+    elif variant in FLOOR_VARIANTS:
+        replay(app, Path(assembly))
     else:
         config = BaselineConfig.from_context(app.node)
         SecureSageMakerStack(app, config.stack_name, config=config)
@@ -88,27 +102,53 @@ def worker(variant: str, outdir: str) -> None:
     elif variant == "ours":
         pack = SageMakerSecurityChecks(app)
         cdk.Validations.of(app).add_plugins(pack)
-    elif variant == "all":
+    elif variant in ("all", "floor-all"):
         add_all_packs(app)
     constructed = time.perf_counter()
     app.synth()
     done = time.perf_counter()
     timings = {"import": imported - started, "construct": constructed - imported, "synth": done - constructed}
+    # CPU seconds are far less disturbed by other load than wall time: Python's, and Node.js's (the
+    # jsii runtime and the kernel process it starts), whole process so far.
+    timings["python_cpu"] = time.process_time()
+    timings["node_cpu"] = descendants_cpu(os.getpid())
     if variant == "ours":
         timings["validate"] = pack.last_validate_seconds
     print(json.dumps(timings))
 
 
-def run_worker(variant: str, outdir: Path, root: Path = ROOT) -> dict[str, float]:
-    """One synth of ``variant`` in a fresh process, with the worker of the tree at ``root``."""
+def descendants_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the live descendants of ``pid`` and the children they reaped (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            for child in children.read_text().split():
+                try:
+                    fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += sum(int(f) for f in fields[11:15]) / ticks  # utime stime cutime cstime
+                pending.append(int(child))
+    return total
+
+
+def run_worker(variant: str, outdir: Path, root: Path = ROOT, assembly: Path | None = None) -> dict[str, float]:
+    """One synth of ``variant`` in a fresh process, with this tree's worker and the library of the
+    tree at ``root``; the floor variants replay ``assembly`` (a baseline synth)."""
     env = {
         **os.environ,
         "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }
     started = time.perf_counter()
+    command = [str(ROOT / "benchmarks" / "run.py"), "--worker", variant, str(outdir), "--root", str(root)]
+    if variant in FLOOR_VARIANTS:
+        command += ["--assembly", str(assembly)]
     result = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "run.py"), "--worker", variant, str(outdir)],
+        [sys.executable, *command],
         capture_output=True,
         text=True,
         env=env,
@@ -119,6 +159,8 @@ def run_worker(variant: str, outdir: Path, root: Path = ROOT) -> dict[str, float
         raise SystemExit(f"synth of {variant} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
     timings = json.loads(result.stdout.strip().splitlines()[-1])
     timings["in_process"] = timings["construct"] + timings["synth"]
+    if "python_cpu" in timings:  # a worker of an older tree does not measure it
+        timings["cpu"] = timings["python_cpu"] + timings["node_cpu"]
     timings["process"] = elapsed
     return timings
 
@@ -309,35 +351,113 @@ def diff_only(template_path: Path, count: int, repeat: int) -> None:
     )
 
 
+FLOOR_ROUND = ("empty", "baseline", "floor", "all", "floor-all")
+
+
+def floor_lines(repeat: int) -> list[str]:
+    """``--floor``: the variants of :data:`FLOOR_ROUND`, alternating, ``repeat`` rounds; medians and ratios.
+
+    The floor replays the first round's baseline assembly, so it produces the same templates."""
+    work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
+    runs: dict[str, list[dict[str, float]]] = {v: [] for v in FLOOR_ROUND}
+    for round_ in range(repeat):
+        for variant in FLOOR_ROUND:
+            outdir = work / f"{variant}-{round_}"
+            runs[variant].append(run_worker(variant, outdir, assembly=work / "baseline-0"))
+            print(f"  {variant:<9} round {round_ + 1}: {_brief(runs[variant][-1])}", file=sys.stderr)
+    same = all(
+        same_templates(work / "baseline-0", work / f"{floor}-0") for floor in ("floor", "floor-all")
+    ) and same_templates(work / "all-0", work / "floor-all-0")
+    lines = [
+        f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; {repeat} rounds of "
+        f"{', '.join(FLOOR_ROUND)}, alternating; median. Floor templates equal the baseline's: {same}.",
+        "",
+        "| Variant | Synth in process / whole process / CPU, Python + Node.js (s) |",
+        "|---|---:|",
+    ]
+    lines += [f"| {VARIANTS[variant]} | {_cells(runs[variant])} |" for variant in FLOOR_ROUND]
+    lines += ["", "| Ratio (median of the per-round ratios) | In process / whole process / CPU |", "|---|---:|"]
+    for (a, b), label in {
+        ("baseline", "floor"): "baseline / floor, no pack",
+        ("all", "floor-all"): "baseline / floor, all five packs on both",
+        ("baseline", "empty"): "baseline / empty app, no pack",
+    }.items():
+        lines.append(
+            f"| {label} | {' / '.join(_ratio(runs[a], runs[b], k) for k in ('in_process', 'process', 'cpu'))} |"
+        )
+    return lines
+
+
+def same_templates(first: Path, second: Path) -> bool:
+    """True when both assemblies hold the same stacks with equal templates (as JSON values)."""
+    names = sorted(p.name for p in first.glob("*.template.json"))
+    if names != sorted(p.name for p in second.glob("*.template.json")):
+        return False
+    return all(json.loads((first / n).read_text()) == json.loads((second / n).read_text()) for n in names)
+
+
 def compare_trees(before: Path, repeat: int) -> None:
-    """``--against``: the synth variants of ``before`` and of this tree, run back to back."""
+    """``--against``: the synth variants of ``before`` and of this tree, run back to back, and the floor
+    (the first round's baseline of this tree replayed as L1s) between them."""
     work = Path(tempfile.mkdtemp(prefix="secure-sagemaker-bench-"))
     trees = {"before": before, "after": ROOT}
     variants = ("empty", "baseline", "all")
+    floors = {"baseline": "floor", "all": "floor-all"}
     runs: dict[tuple[str, str], list[dict[str, float]]] = {(t, v): [] for t in trees for v in variants}
+    runs.update({("floor", v): [] for v in floors.values()})
     sizes: dict[tuple[str, str], int] = {}
     for round_ in range(repeat):
         for variant in variants:
-            for tree, root in trees.items():
-                outdir = work / f"{tree}-{variant}-{round_}"
-                runs[(tree, variant)].append(run_worker(variant, outdir, root))
-                sizes[(tree, variant)] = sum(
+            order = [*trees.items()] + ([("floor", ROOT)] if variant in floors else [])
+            for tree, root in order:
+                name = floors[variant] if tree == "floor" else variant
+                outdir = work / f"{tree}-{name}-{round_}"
+                runs[(tree, name)].append(run_worker(name, outdir, root, assembly=work / "after-baseline-0"))
+                sizes[(tree, name)] = sum(
                     len(json.loads(p.read_text())["Resources"]) for p in outdir.glob("*.template.json")
                 )
-                print(
-                    f"  {tree:<6} {variant:<9} round {round_ + 1}: synth {runs[(tree, variant)][-1]['in_process']:.2f} s",
-                    file=sys.stderr,
-                )
-    print(f"| Variant | Resources | {before.name}: synth in process / whole process (s) | this tree (s) |")
+                print(f"  {tree:<6} {name:<9} round {round_ + 1}: {_brief(runs[(tree, name)][-1])}", file=sys.stderr)
+    same = same_templates(work / "before-baseline-0", work / "after-baseline-0") and same_templates(
+        work / "after-baseline-0", work / "floor-floor-0"
+    )
+    print(
+        f"Load average {os.getloadavg()[0]:.1f} at the end; {repeat} rounds, alternating; median. "
+        f"Templates: before = after = floor: {same}."
+    )
+    print("")
+    print(f"| Variant | Resources | {before.name}: in process / whole process / CPU (s) | this tree (s) |")
     print("|---|---:|---:|---:|")
     for variant in variants:
+        cells = [_cells(runs[(tree, variant)]) for tree in trees]
+        print(f"| {variant} | {sizes[('before', variant)]} → {sizes[('after', variant)]} | {cells[0]} | {cells[1]} |")
+        if variant in floors:
+            floor = floors[variant]
+            print(f"| {floor} | {sizes[('floor', floor)]} | | {_cells(runs[('floor', floor)])} |")
+    print("")
+    print("| Ratio (median of the per-round ratios) | before: in process / whole / CPU | this tree |")
+    print("|---|---:|---:|")
+    for variant, against in (("baseline", "floor"), ("all", "floor-all"), ("baseline", "empty")):
         cells = []
         for tree in trees:
-            timings = runs[(tree, variant)]
+            base = runs[("floor", against)] if against in floors.values() else runs[(tree, against)]
             cells.append(
-                f"{statistics.median(t['in_process'] for t in timings):.2f} / {statistics.median(t['process'] for t in timings):.2f}"
+                " / ".join(f"{_ratio(runs[(tree, variant)], base, k)}" for k in ("in_process", "process", "cpu"))
             )
-        print(f"| {variant} | {sizes[('before', variant)]} → {sizes[('after', variant)]} | {cells[0]} | {cells[1]} |")
+        print(f"| {variant} / {against} | {cells[0]} | {cells[1]} |")
+
+
+def _brief(timings: dict[str, float]) -> str:
+    cpu = f", CPU {timings['cpu']:.2f} s" if "cpu" in timings else ""
+    return f"synth {timings['in_process']:.2f} s, process {timings['process']:.2f} s{cpu}"
+
+
+def _cells(timings: list[dict[str, float]]) -> str:
+    keys = ("in_process", "process", "cpu")
+    return " / ".join(f"{statistics.median(t[k] for t in timings):.2f}" for k in keys)
+
+
+def _ratio(first: list[dict[str, float]], second: list[dict[str, float]], key: str) -> str:
+    return f"{statistics.median(a[key] / b[key] for a, b in zip(first, second, strict=True)):.2f}x"
 
 
 # --------------------------------------------------------------------------------------------
@@ -451,6 +571,7 @@ def audit_only(work: Path, repeat: int, resources: int, assembly: str | None = N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("VARIANT", "OUTDIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help="synths per variant (median is reported)")
     parser.add_argument("--resources", type=int, default=5000, help="resources in the generated template")
     parser.add_argument(
@@ -476,6 +597,12 @@ def main() -> None:
         "baseline and the baseline with every pack, alternating its worker and this tree's, so load hits both alike",
     )
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="only the synth of the empty app, the baseline and its floor (benchmarks/floor.py), with and without "
+        "every pack, alternating, and the ratios baseline/floor and baseline/empty",
+    )
+    parser.add_argument(
         "--diff-only",
         metavar="TEMPLATE",
         type=Path,
@@ -488,10 +615,13 @@ def main() -> None:
     if args.suite_repeat < 1:
         parser.error("--suite-repeat must be at least 1 (use --skip-suite to leave the suite out)")
     if args.worker:
-        worker(*args.worker)
+        worker(*args.worker, args.assembly, Path(args.root))
         return
     if args.against:
         compare_trees(Path(args.against).resolve(), args.repeat)
+        return
+    if args.floor:
+        print("\n".join(floor_lines(args.repeat)))
         return
 
     from importlib.metadata import version
@@ -505,7 +635,7 @@ def main() -> None:
     for round_ in range(args.repeat):  # interleave the variants so background load hits all alike
         for variant in VARIANTS:
             outdir = work / f"{variant}-{round_}"
-            results[variant].append(run_worker(variant, outdir))
+            results[variant].append(run_worker(variant, outdir, assembly=work / "baseline-0"))
             print(
                 f"  {variant:<9} round {round_ + 1}: synth {results[variant][-1]['in_process']:.2f} s", file=sys.stderr
             )
