@@ -42,10 +42,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
-    enforce,
     fail,
     is_token,
     require_attribute,
@@ -308,9 +308,10 @@ class SecureFeatureGroup(Construct):
         )
         self._group.apply_removal_policy(RETAINED)
         stack = cdk.Stack.of(self)
-        checks = []
+        rules, identity = [], []
         if offline_store:
-            checks.append(
+            rules.append("FeatureGroupOfflineStoreKms")
+            identity.append(
                 (
                     "OfflineStoreConfig.S3StorageConfig with the offline store bucket's KmsKeyId",
                     lambda p: (
@@ -320,13 +321,14 @@ class SecureFeatureGroup(Construct):
                 )
             )
         if online_store:
-            checks.append(
+            rules.append("FeatureGroupOnlineStoreKms")
+            identity.append(
                 (
-                    "OnlineStoreConfig.SecurityConfig.KmsKeyId (encryption_key)",
+                    "OnlineStoreConfig.SecurityConfig.KmsKeyId: this encryption_key",
                     lambda p: p["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == stack.resolve(self._key.key_arn),
                 )
             )
-        enforce(self, self._group, checks)
+        enforce_rules(self, resources=[self._group], rules=rules, identity=identity)
 
     # --- validation -----------------------------------------------------------------------
 
