@@ -352,6 +352,16 @@ def test_a_stage_of_an_api_parameter_is_checked_when_a_method_on_it_integrates_w
     assert verdict("ApiStageAccessLogs", template(stage_, Method=other)) == "pass"
 
 
+def test_a_method_integrating_with_an_endpoint_of_another_stack_puts_its_api_in_scope() -> None:
+    """The endpoint name in the URI is imported; the literal ':runtime.sagemaker:' part still says what it is."""
+    uri = {"Fn::Join": ["", [*SM_URI["Fn::Join"][1][:-1], ":runtime.sagemaker:path/endpoints/", IMPORTED_API]]}
+    method = with_props(METHOD, Integration={"Type": "AWS", "IntegrationHttpMethod": "POST", "Uri": uri})
+    unlogged = with_props(STAGE, AccessLogSetting=None)
+    assert verdict("ApiStageAccessLogs", template(unlogged, Api=API, Method=method)) == "fail"
+    other = with_props(METHOD, Integration={"Type": "AWS", "IntegrationHttpMethod": "POST", "Uri": IMPORTED_API})
+    assert verdict("ApiStageAccessLogs", template(unlogged, Api=API, Method=other)) == "pass"
+
+
 def test_a_waf_association_with_the_stage_of_an_imported_api_counts() -> None:
     stage_ = with_props(STAGE, RestApiId=IMPORTED_API)
     association = with_props(
