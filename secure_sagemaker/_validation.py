@@ -135,29 +135,39 @@ def s3_key_prefix(
     max_uri_length: int | None = None,
     uri: str = "S3 URI",
     literal: bool = False,
+    shown: Any = None,
 ) -> str:
     """``value`` as an S3 key prefix without leading or trailing '/'; tokens pass unless ``literal``.
 
     Refused: anything but a string, an empty prefix, a leading or doubled '/', an ``s3://`` URI
     and IAM wildcards ('*', '?': the prefix ends up in policies, where they would match other keys).
     With ``max_uri_length``, the prefix must also leave room for an ``s3://`` URI of at most that
-    many characters (``uri`` names that URI in the message).
+    many characters (``uri`` names that URI in the message). Messages show ``shown`` when given
+    (``S3Prefix(bucket, 'x/')``), else ``value``.
     """
     fix = f"pass a key prefix such as '{example}'"
     require_type(construct, prop, value, str, fix)
     if is_token(value):
         if literal:
             raise fail(
-                construct, prop, value, "is not a literal string", "pass a literal key prefix so that it can be checked"
+                construct,
+                prop,
+                value if shown is None else shown,
+                "is not a literal string",
+                "pass a literal key prefix so that it can be checked",
             )
         return value
     if not value.strip("/") or value.startswith("/") or "//" in value or "://" in value or "*" in value or "?" in value:
-        raise fail(construct, prop, value, "is not an S3 key prefix", fix)
+        raise fail(construct, prop, value if shown is None else shown, "is not an S3 key prefix", fix)
     value = value.strip("/")
     # s3:// + at most 63 characters of bucket name + / + prefix
     if max_uri_length is not None and len(value) > max_uri_length - len("s3://") - 63 - 1:
         raise fail(
-            construct, prop, value, f"makes the {uri} longer than {max_uri_length} characters", "shorten the prefix"
+            construct,
+            prop,
+            value if shown is None else shown,
+            f"makes the {uri} longer than {max_uri_length} characters",
+            "shorten the prefix",
         )
     return value
 

@@ -442,7 +442,7 @@ class ExecutionRole(Construct):
             )
             raise fail(self._me, prop, shown, "has an empty prefix, which means the whole bucket", fix)
         # Literal only, so that overlaps between read and write prefixes can be checked.
-        return bucket, s3_key_prefix(self._me, f"{prop} {shown}", prefix, "datasets/train/", literal=True) + "/"
+        return bucket, s3_key_prefix(self._me, prop, prefix, "datasets/train/", literal=True, shown=shown) + "/"
 
     def _check_overlaps(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> None:
         def show(bucket: BucketRef, prefix: str) -> str:
