@@ -121,8 +121,8 @@ def enforce_rules(
     rules: Sequence[str] = (),
     identity: Sequence[IdentityCheck] = (),
 ) -> None:
-    """Re-check, when the app is synthesized, that ``owner``'s L1 ``resources`` still pass ``rules``
-    (bare rule ids of the pack) and that the first of them passes the ``identity`` checks.
+    """Re-check, when the app is synthesized, that ``owner``'s L1 ``resources`` (all of one stack) still
+    pass ``rules`` (bare rule ids of the pack) and that the first of them passes the ``identity`` checks.
 
     Every *failed* verdict of a named rule is a validation error naming ``owner``, the rule id, the
     resource's path and the fix; an *unverifiable* one (a key of another stack) is not. Rules run
