@@ -915,6 +915,7 @@ def test_delivery_props_without_recorder_fail():
     [
         (lambda t, a: setattr(t.trail, "enable_log_file_validation", False), "SageMakerSecurity-TrailLogValidation"),
         (lambda t, a: setattr(t.trail, "is_multi_region_trail", False), "SageMakerSecurity-TrailMultiRegion"),
+        (lambda t, a: setattr(t.trail, "is_logging", False), "SageMakerSecurity-TrailLogging"),
         (lambda t, a: setattr(t.trail, "kms_key_id", None), "SageMakerSecurity-TrailKms"),
         (
             lambda t, a: setattr(t.trail, "cloud_watch_logs_log_group_arn", None),
@@ -933,7 +934,16 @@ def test_delivery_props_without_recorder_fail():
             "KmsMasterKeyId: the alerts key",
         ),
     ],
-    ids=["validation", "single-region", "no-key", "no-log-group", "topic-unencrypted", "other-key", "topic-other-key"],
+    ids=[
+        "validation",
+        "single-region",
+        "stopped",
+        "no-key",
+        "no-log-group",
+        "topic-unencrypted",
+        "other-key",
+        "topic-other-key",
+    ],
 )
 def test_trail_and_topic_controls_removed_after_construction_fail_synthesis(tamper, enforced):
     app = new_app()

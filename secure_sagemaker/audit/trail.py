@@ -272,12 +272,9 @@ class AuditTrail(Construct):
         enforce_rules(
             self,
             resources=[self._trail],
-            rules=["TrailMultiRegion", "TrailLogValidation", "TrailKms", "TrailCloudWatchLogs"],
+            rules=["TrailLogging", "TrailMultiRegion", "TrailLogValidation", "TrailKms", "TrailCloudWatchLogs"],
             identity=[
-                (
-                    "IsLogging and IncludeGlobalServiceEvents",
-                    lambda p: p.get("IsLogging") is True and p.get("IncludeGlobalServiceEvents") is True,
-                ),
+                ("IncludeGlobalServiceEvents: true", lambda p: p.get("IncludeGlobalServiceEvents") is True),
                 ("KMSKeyId: the audit key", lambda p: p["KMSKeyId"] == stack.resolve(key.key_arn)),
             ],
         )

@@ -70,6 +70,7 @@ PINNED = [
     ("WafLogging", "error"),
     ("WafLogRedaction", "warning"),
     ("TrailMultiRegion", "error"),
+    ("TrailLogging", "error"),
     ("TrailLogValidation", "error"),
     ("TrailKms", "error"),
     ("TrailCloudWatchLogs", "error"),
