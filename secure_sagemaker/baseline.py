@@ -24,10 +24,14 @@ from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
 from secure_sagemaker.zones import DeployTimeZonesStack
 
-#: S3 key prefixes the baseline's roles are scoped to.
+#: S3 key prefixes of the baseline's buckets: data scientists (the Studio role) read ``raw/`` and
+#: write ``work/`` of the data bucket and ``models/`` of the models bucket; the inference role may
+#: load any model under ``models/``. What a construct uses (the demo model's data and images, the
+#: endpoint's captured data) the construct grants the role itself.
 RAW_DATA_PREFIX = "raw"
 WORK_PREFIX = "work"
 MODELS_PREFIX = "models"
+#: Where the demo endpoint captures requests and responses (it grants the inference role write access there).
 DATA_CAPTURE_PREFIX = "data-capture"
 
 
@@ -41,8 +45,9 @@ class SecureSageMakerBaseline(Construct):
     Data plane: a :class:`KeyRing` (data, models, logs, alerts and audit keys), an
     :class:`AccessLogBucket`, the ``data_bucket`` and ``models_bucket`` (:class:`SecureBucket`), a
     :class:`PrivateNetwork` and a KMS-encrypted ECR repository for model images.
-    Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets,
-    and :class:`Guardrails` for data-scientist roles.
+    Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets
+    (the demo model and endpoint grant the inference role the repository and capture prefix they
+    use), and :class:`Guardrails` for data-scientist roles.
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
     behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
@@ -156,12 +161,11 @@ class SecureSageMakerBaseline(Construct):
             ecr_repositories=[self.model_repository],
             **network,
         )
+        # The demo model grants it pulls from the repository, the endpoint write access to its capture prefix.
         self.inference_role = ExecutionRole(
             self,
             "InferenceExecutionRole",
             read_buckets=[S3Prefix(self.models_bucket.bucket, MODELS_PREFIX)],
-            write_prefixes=[S3Prefix(self.data_bucket.bucket, DATA_CAPTURE_PREFIX)],
-            ecr_repositories=[self.model_repository],
             **network,
         )
         self.guardrails = Guardrails(

@@ -8,8 +8,8 @@ typo fails ``cdk synth`` instead of the deployment.
 
 As in :mod:`secure_sagemaker.studio` and :mod:`secure_sagemaker.inference`, the encryption of both
 stores is checked again at synthesis, so later edits of the exposed L1 resource fail ``cdk synth``.
-Like the models and endpoints there, the feature group grants its role nothing: the attributes say
-what the role needs.
+Like the models and endpoints there, the feature group grants an
+:class:`~secure_sagemaker.identity.ExecutionRole` what it uses: write access to its offline store.
 
 References (checked when this module was written):
 
@@ -42,6 +42,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker import _grants as grants
 from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
@@ -114,11 +115,11 @@ class SecureFeatureGroup(Construct):
       account and region until someone deletes the group (``DeleteFeatureGroup``).
     - ``RoleArn``: ``role``, the role SageMaker uses to write the offline store. It needs
       ``s3:PutObject`` under the offline prefix (``s3:GetObject`` too, for the store's metadata
-      files) and ``kms:GenerateDataKey`` on the bucket's key (the API's stated requirement). This
-      construct grants nothing; the attributes say what. Since an ExecutionRole takes its
-      permissions at construction, create the SecureBucket first, build the role with
-      ``ExecutionRole(write_prefixes=[S3Prefix(bucket.bucket, prefix)])`` and pass both here
-      (``offline_store_bucket=bucket``, ``offline_store_prefix=prefix``). AWS's managed policy
+      files) and ``kms:GenerateDataKey`` on the bucket's key (the API's stated requirement). An
+      :class:`~secure_sagemaker.identity.ExecutionRole` is granted that (``grant_read_write`` on
+      the offline store prefix, which brings the bucket's key); any other ``iam.IRole`` is granted
+      nothing, and the ``offline_store_bucket``, ``offline_store_prefix`` and
+      ``offline_store_encryption_key`` attributes say what to give it. AWS's managed policy
       for this purpose (``AmazonSageMakerFeatureStoreAccess``) also allows ``s3:GetBucketAcl`` and
       ``s3:PutObjectAcl``, which ExecutionRole does not grant; if writes to the offline store are
       denied, those are the actions to add.
@@ -226,7 +227,7 @@ class SecureFeatureGroup(Construct):
                     "role",
                     None,
                     "is missing, but SageMaker writes the offline store with this role",
-                    "pass an ExecutionRole with write_prefixes on the offline store prefix, or an iam.IRole",
+                    "pass an ExecutionRole (granted write access to the offline store here), or an iam.IRole",
                 )
             self._role = execution_role_of(me, "role", role)
         else:
@@ -306,6 +307,8 @@ class SecureFeatureGroup(Construct):
             offline_store_config=offline_config,
             online_store_config=online_config,
         )
+        if self._bucket is not None:
+            grants.grant_read_write(self._role, self._bucket.bucket, self._prefix)
         self._group.apply_removal_policy(RETAINED)
         stack = cdk.Stack.of(self)
         rules, identity = [], []

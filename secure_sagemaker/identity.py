@@ -2,7 +2,8 @@
 
 :class:`ExecutionRole` is the role SageMaker assumes to run a job, notebook, model or Studio app.
 It is trusted by ``sagemaker.amazonaws.com`` of this account and region only (confused-deputy
-conditions), and its one customer-managed policy is built from what it is given: buckets and
+conditions), and its one customer-managed policy is built from what it is given or granted
+(``grant_read``, ``grant_read_write``, ``grant_encrypt_decrypt``, ``grant_pull``): buckets and
 prefixes, keys, ECR repositories, its log groups, metric namespaces, subnets and security groups.
 
 :class:`Guardrails` is a customer-managed policy of ``Deny`` statements for data-scientist roles:
@@ -22,12 +23,13 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence, Union
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IConstruct, IValidation
 
 from secure_sagemaker._validation import PropError, describe, fail, is_token, s3_key_prefix
 from secure_sagemaker.acknowledgments import acknowledge, flatten_cfn_reference
@@ -224,8 +226,17 @@ _WILDCARD_REASONS = {
 }
 
 
+@jsii.implements(iam.IGrantable)
 class ExecutionRole(Construct):
-    """A SageMaker execution role whose permissions come only from its props.
+    """A SageMaker execution role whose permissions come only from its props and grants.
+
+    An ``iam.IGrantable``: constructs given this role grant it exactly what they use through
+    :meth:`grant_read`, :meth:`grant_read_write`, :meth:`grant_encrypt_decrypt` and
+    :meth:`grant_pull`, which append to the same customer-managed policy as the props (the props
+    are grants made at construction). The policy is rendered when the app is synthesized, so
+    grants made after construction are included; synthesis fails if the policy is empty or would
+    exceed IAM's managed-policy size. The CDK's own ``grant*`` methods (``bucket.grant_read(role)``)
+    also work through ``grant_principal``, but add an inline policy; prefer the methods here.
 
     Trust: ``sagemaker.amazonaws.com`` may assume it only with ``aws:SourceAccount`` equal to this
     account and ``aws:SourceArn`` like ``source_arns`` (confused-deputy protection).
@@ -295,6 +306,12 @@ class ExecutionRole(Construct):
         super().__init__(scope, id)
         self._me = describe(self)
         stack = cdk.Stack.of(self)
+        self._reads: list[tuple[BucketRef, str]] = []
+        self._writes: list[tuple[BucketRef, str]] = []
+        self._read_only: set[tuple[str, str]] = set()  # the read_buckets locations: writes must avoid them
+        self._key_arns: list[str] = []
+        self._repository_arns: list[str] = []
+        self._rendered: list[iam.PolicyStatement] | None = None
 
         reads = [
             self._location("read_buckets", item, prefix_required=False)
@@ -306,15 +323,10 @@ class ExecutionRole(Construct):
         ]
         self._check_overlaps(reads, writes)
         key_arns = _key_arns(self, self._me, "keys", keys, required=False)
-        key_arns += [
-            b.encryption_key.key_arn
-            for b, _ in reads + writes
-            if not isinstance(b, str) and b.encryption_key is not None
-        ]
-        repository_arns = self._repositories(ecr_repositories)
-        log_group_names = self._log_groups(log_groups)
-        namespaces = self._namespaces(metric_namespaces)
-        subnet_ids, group_ids = self._network(subnets, security_groups)
+        repository_arns = self._repositories("ecr_repositories", ecr_repositories)
+        self._log_group_names = self._log_groups(log_groups)
+        self._namespaces_allowed = self._namespaces(metric_namespaces)
+        self._subnet_ids, self._group_ids = self._network(subnets, security_groups)
         if permissions_boundary is not None and not hasattr(permissions_boundary, "managed_policy_arn"):
             raise fail(
                 self._me,
@@ -350,48 +362,165 @@ class ExecutionRole(Construct):
                 conditions=trust_conditions,
             )
         )
-        statements = (
-            self._s3_statements(reads, writes)
-            + self._kms_statements(_unique(self, key_arns))
-            + self._ecr_statements(repository_arns)
-            + self._logs_statements(log_group_names)
-            + self._metrics_statements(namespaces)
-            + self._network_statements(subnet_ids, group_ids)
-        )
-        if not statements:
-            raise PropError(
-                f"{self._me}: every permission prop is empty (log_groups and metric_namespaces included), "
-                "so the role could do nothing. Fix: give it the locations, log groups or namespaces it needs."
-            )
+        # The props are grants made at construction; later grant_* calls append to the same policy.
+        for locations, given in ((self._reads, reads), (self._writes, writes)):
+            for bucket, prefix in given:
+                self._add_location(locations, bucket, prefix, skip_covered=False)
+        self._read_only = {(self._bucket_identity(b), p) for b, p in reads}
+        self._key_arns += key_arns
+        self._repository_arns += repository_arns
+        self._check_size(self._statements(), "props", "give the role fewer locations, repositories or log groups")
         self._policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            description=f"secure-sagemaker: permissions of execution role {self.node.path}",
-            document=_within_size_limit(
-                self,
-                self._me,
-                statements,
-                "give the role fewer locations, repositories or log groups, or split its work across two roles",
-            ),
+            self, "Policy", description=f"secure-sagemaker: permissions of execution role {self.node.path}"
         )
         self._role.add_managed_policy(self._policy)
-        self._acknowledge_inherent_wildcards(statements)
+        # The statements are rendered once every construct has granted what it uses (before the
+        # app is prepared, so references to other stacks are found); the size is checked after.
+        cdk.Aspects.of(self).add(_RenderPermissions(self), priority=cdk.AspectPriority.MUTATING)
+        self.node.add_validation(_PermissionsFit(self))
 
     @property
     def role(self) -> iam.Role:
-        """The execution role. Prefer props over ``grant_*`` calls, which add an inline policy."""
+        """The execution role. Prefer this construct's ``grant_*`` methods over the CDK's
+        (``bucket.grant_read(role)``), which add an inline policy instead of the managed one."""
         return self._role
 
     @property
     def policy(self) -> iam.ManagedPolicy:
-        """The customer-managed policy holding all of the role's permissions."""
+        """The customer-managed policy holding all of the role's permissions (filled in at synthesis)."""
         return self._policy
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The principal to grant to (``iam.IGrantable``): the role."""
+        return self._role
+
+    # --- grants ----------------------------------------------------------------------------
+
+    def grant_read(self, location: BucketRef | S3Prefix) -> None:
+        """Allow ``s3:GetObject`` under ``location`` (and listing it), and use of its bucket's key.
+
+        :param location: an :class:`S3Prefix`, or an ``s3.IBucket`` or bucket name for the whole
+            bucket. A location already readable (granted before, or inside a granted prefix) adds nothing.
+        """
+        prop = "grant_read(location)"
+        self._check_open(prop)
+        bucket, prefix = self._location(prop, location, prefix_required=False)
+        self._add_location(self._reads, bucket, prefix)
+
+    def grant_read_write(self, location: S3Prefix) -> None:
+        """Allow reading and writing objects under ``location`` (no delete), and use of its bucket's key.
+
+        :param location: an :class:`S3Prefix` with a non-empty prefix (write access to a whole
+            bucket is refused), outside every location that ``read_buckets`` made read-only. A
+            prefix already writable adds nothing.
+        """
+        prop = "grant_read_write(location)"
+        self._check_open(prop)
+        bucket, prefix = self._location(prop, location, prefix_required=True)
+        for r_bucket, r_prefix in self._reads:
+            if (self._bucket_identity(r_bucket), r_prefix) not in self._read_only:
+                continue
+            if self._bucket_identity(r_bucket) == self._bucket_identity(bucket) and (
+                prefix.startswith(r_prefix) or r_prefix.startswith(prefix)
+            ):
+                raise fail(
+                    self._me,
+                    prop,
+                    self._show(bucket, prefix),
+                    f"overlaps {self._show(r_bucket, r_prefix)}, which read_buckets makes read-only",
+                    "write to a prefix outside every read-only location, or narrow read_buckets to prefixes "
+                    "that do not contain the write prefix",
+                )
+        self._add_location(self._writes, bucket, prefix)
+
+    def grant_encrypt_decrypt(self, key: kms.IKey) -> None:
+        """Allow ``kms:Decrypt``, ``Encrypt``, ``GenerateDataKey``, ``DescribeKey`` and, for AWS
+        resources only, ``kms:CreateGrant`` on ``key`` (a key itself, not an alias; no wildcard)."""
+        prop = "grant_encrypt_decrypt(key)"
+        self._check_open(prop)
+        self._key_arns += _key_arns(self, self._me, prop, [key], required=True)
+
+    def grant_pull(self, repository: ecr.IRepository | str) -> None:
+        """Allow pulling images from ``repository`` (an ``ecr.IRepository`` or repository ARN, no
+        wildcard), plus ``ecr:GetAuthorizationToken``, which has no resource."""
+        prop = "grant_pull(repository)"
+        self._check_open(prop)
+        self._repository_arns += self._repositories(prop, [repository])
+
+    def _check_open(self, prop: str) -> None:
+        if self._rendered is not None:
+            raise fail(
+                self._me,
+                prop,
+                "a grant at synthesis",
+                "comes after the role's policy was rendered",
+                "grant while constructing the app, not from an Aspect or validation",
+            )
+
+    def _add_location(
+        self, locations: list[tuple[BucketRef, str]], bucket: BucketRef, prefix: str, *, skip_covered: bool = True
+    ) -> None:
+        """Append (bucket, prefix) unless a location with at least that access already covers it.
+
+        Props are added as given (their duplicates and overlaps are errors, checked before).
+        """
+        identity = self._bucket_identity(bucket)
+        covering = self._writes if locations is self._writes else self._reads + self._writes
+        if skip_covered and any(self._bucket_identity(b) == identity and prefix.startswith(p) for b, p in covering):
+            return
+        locations.append((bucket, prefix))
+        if not isinstance(bucket, str) and bucket.encryption_key is not None:
+            self._key_arns.append(bucket.encryption_key.key_arn)
+
+    def _statements(self) -> list[iam.PolicyStatement]:
+        """Every statement of the role's policy, from what has been granted so far."""
+        return (
+            self._s3_statements(self._reads, self._writes)
+            + self._kms_statements(_unique(self, self._key_arns))
+            + self._ecr_statements(self._repository_arns)
+            + self._logs_statements(self._log_group_names)
+            + self._metrics_statements(self._namespaces_allowed)
+            + self._network_statements(self._subnet_ids, self._group_ids)
+        )
+
+    def _render(self) -> None:
+        """Put the granted statements into the policy and acknowledge their inherent wildcards, once."""
+        if self._rendered is not None:
+            return
+        self._rendered = self._statements()
+        if self._rendered:
+            self._policy.add_statements(*self._rendered)
+            self._acknowledge_inherent_wildcards(self._rendered)
+
+    def _problems(self) -> list[str]:
+        if not self._rendered:
+            return [
+                f"{self._me}: every permission prop is empty (log_groups and metric_namespaces included) and "
+                "nothing was granted, so the role could do nothing. Fix: give it the locations, log groups or "
+                "namespaces it needs."
+            ]
+        try:
+            self._check_size(self._rendered, "props and grants", "give the role fewer props or grants")
+        except PropError as error:
+            return [str(error)]
+        return []
+
+    def _check_size(self, statements: list[iam.PolicyStatement], source: str, fix: str) -> None:
+        size = _size_lower_bound(self, iam.PolicyDocument(statements=statements)) if statements else 0
+        if size > MANAGED_POLICY_LIMIT:
+            raise PropError(
+                f"{self._me}: its {source} make a policy of at least {size} characters, more than the "
+                f"{MANAGED_POLICY_LIMIT} IAM allows in a managed policy, so the deployment would fail. Fix: {fix}, "
+                "or split its work across two roles."
+            )
 
     def _acknowledge_inherent_wildcards(self, statements: list[iam.PolicyStatement]) -> None:
         """Acknowledge AwsSolutions-IAM5 for exactly the wildcard resources built here, one by one.
 
-        A wildcard that a later ``policy.add_statements`` brings in is not acknowledged and fails
-        the pack. Finding ids are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
+        Runs when the policy is rendered, so grants made after construction are covered. A wildcard
+        that ``policy.add_statements`` brings in is not acknowledged and fails the pack. Finding ids
+        are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
         """
         by_reason: dict[str, list[str]] = {}
         for statement in statements:
@@ -445,10 +574,6 @@ class ExecutionRole(Construct):
         return bucket, s3_key_prefix(self._me, prop, prefix, "datasets/train/", literal=True, shown=shown) + "/"
 
     def _check_overlaps(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> None:
-        def show(bucket: BucketRef, prefix: str) -> str:
-            name = bucket if isinstance(bucket, str) else bucket.node.path
-            return f"{name}/{prefix}" if prefix else f"{name} (whole bucket)"
-
         seen: dict[tuple[str, str], str] = {}
         for prop, locations in (("read_buckets", reads), ("write_prefixes", writes)):
             for bucket, prefix in locations:
@@ -457,7 +582,7 @@ class ExecutionRole(Construct):
                     raise fail(
                         self._me,
                         prop,
-                        show(bucket, prefix),
+                        self._show(bucket, prefix),
                         f"is already listed in {seen[identity]}",
                         "list each location once",
                     )
@@ -470,31 +595,36 @@ class ExecutionRole(Construct):
                     raise fail(
                         self._me,
                         "write_prefixes",
-                        show(w_bucket, w_prefix),
-                        f"overlaps {show(r_bucket, r_prefix)}, which read_buckets makes read-only",
+                        self._show(w_bucket, w_prefix),
+                        f"overlaps {self._show(r_bucket, r_prefix)}, which read_buckets makes read-only",
                         "write to a prefix outside every read-only location, or narrow read_buckets to prefixes "
                         "that do not contain the write prefix",
                     )
 
+    @staticmethod
+    def _show(bucket: BucketRef, prefix: str) -> str:
+        name = bucket if isinstance(bucket, str) else bucket.node.path
+        return f"{name}/{prefix}" if prefix else f"{name} (whole bucket)"
+
     def _bucket_identity(self, bucket: BucketRef) -> str:
         return json.dumps(bucket) if isinstance(bucket, str) else _resolved(self, bucket.bucket_name)
 
-    def _repositories(self, repositories: Any) -> list[str]:
+    def _repositories(self, prop: str, repositories: Any) -> list[str]:
         fix = "pass ecr.IRepository objects or ARNs like arn:aws:ecr:eu-west-1:111122223333:repository/team/image"
         arns = []
-        for repository in _as_list(self._me, "ecr_repositories", repositories, fix):
+        for repository in _as_list(self._me, prop, repositories, fix):
             if isinstance(repository, str):
                 if is_token(repository):
                     arns.append(repository)
                     continue
-                _no_wildcard(self._me, "ecr_repositories", repository, repository, "repository", fix)
+                _no_wildcard(self._me, prop, repository, repository, "repository", fix)
                 if not _REPOSITORY_ARN.match(repository):
-                    raise fail(self._me, "ecr_repositories", repository, "is not an ECR repository ARN", fix)
+                    raise fail(self._me, prop, repository, "is not an ECR repository ARN", fix)
                 arns.append(repository)
             elif hasattr(repository, "repository_arn"):
                 _no_wildcard(
                     self._me,
-                    "ecr_repositories",
+                    prop,
                     repository.node.path,
                     _resolved(self, repository.repository_arn),
                     "repository",
@@ -502,7 +632,7 @@ class ExecutionRole(Construct):
                 )
                 arns.append(repository.repository_arn)
             else:
-                raise fail(self._me, "ecr_repositories", repository, "is not a repository", fix)
+                raise fail(self._me, prop, repository, "is not a repository", fix)
         return arns
 
     def _log_groups(self, names: Any) -> list[str]:
@@ -704,12 +834,40 @@ def _lower_bound(node: Any) -> Any:
     return {k: _lower_bound(v) for k, v in node.items()}
 
 
+def _size_lower_bound(scope: Construct, document: iam.PolicyDocument) -> int:
+    """Characters ``document`` has at least once deployed, whitespace excluded."""
+    return len(json.dumps(_lower_bound(cdk.Stack.of(scope).resolve(document)), separators=(",", ":")))
+
+
+@jsii.implements(cdk.IAspect)
+class _RenderPermissions:
+    """Renders an ExecutionRole's policy when the app is synthesized, after every grant."""
+
+    def __init__(self, role: ExecutionRole) -> None:
+        self._role = role
+
+    def visit(self, node: IConstruct) -> None:
+        if node is self._role:
+            self._role._render()
+
+
+@jsii.implements(IValidation)
+class _PermissionsFit:
+    """Fails synthesis when an ExecutionRole's policy is empty or larger than IAM allows."""
+
+    def __init__(self, role: ExecutionRole) -> None:
+        self._role = role
+
+    def validate(self) -> list[str]:
+        return self._role._problems()
+
+
 def _within_size_limit(
     scope: Construct, me: str, statements: list[iam.PolicyStatement], fix: str
 ) -> iam.PolicyDocument:
     """The document of ``statements``; fails when it would exceed IAM's managed-policy size for sure."""
     document = iam.PolicyDocument(statements=statements)
-    size = len(json.dumps(_lower_bound(cdk.Stack.of(scope).resolve(document)), separators=(",", ":")))
+    size = _size_lower_bound(scope, document)
     if size > MANAGED_POLICY_LIMIT:
         raise PropError(
             f"{me}: its props make a policy of at least {size} characters, more than the "

@@ -30,6 +30,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from secure_sagemaker import _grants as grants
 from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._flatten import TOKEN_MARK
 from secure_sagemaker._validation import (
@@ -118,10 +119,14 @@ class SecureModel(Construct):
       that visibly needs the network (see :func:`environment_problems`) is a PropError.
     - ``VpcConfig`` (enforced) in the isolated subnets of ``network`` with its workload security
       group. A model without a VPC is a PropError, isolated or not.
-    - ``ExecutionRoleArn``: ``execution_role``. It needs read access to the model data (bucket
-      and key) and pull access to the image's repository; this construct grants nothing, the
-      role's own construct does (the ``model_data_bucket`` and ``repositories`` attributes say
-      what to grant).
+    - ``ExecutionRoleArn``: ``execution_role``. It needs read access to the model data and its key,
+      and pull access to the images' repositories. An
+      :class:`~secure_sagemaker.identity.ExecutionRole` is granted exactly that: ``grant_pull`` on
+      each of ``repositories``, ``grant_read`` on the folder of ``model_data_url`` (the URL itself
+      when it ends in ``/``) and ``grant_encrypt_decrypt`` on the model data's key. An archive at
+      the bucket's root, or a key given as a token, gets no read grant (grant it yourself). Any
+      other ``iam.IRole`` is granted nothing: give it those permissions yourself (the
+      ``model_data_bucket``, ``model_data_encryption_key`` and ``repositories`` attributes say what).
     - The image must be in one of ``repositories``: its registry and repository path must be a
       repository's URI followed by ``:tag`` or ``@digest``. Pass
       ``repository.repository_uri_for_tag("v1")`` (or ``..._for_digest``) for a repository defined
@@ -239,6 +244,7 @@ class SecureModel(Construct):
             enable_network_isolation=self._network_isolation,
             vpc_config=sagemaker.CfnModel.VpcConfigProperty(security_group_ids=[sg_id], subnets=subnets),
         )
+        self._grant_what_the_model_uses()
         stack = cdk.Stack.of(self)
         enforce_rules(
             self,
@@ -340,6 +346,15 @@ class SecureModel(Construct):
             raise fail(me, "model_data_url", shown, f"is not an object or prefix in bucket {s3_bucket.node.path}", fix)
         return s3_bucket, key
 
+    def _grant_what_the_model_uses(self) -> None:
+        for repository in self._repositories:
+            grants.grant_pull(self._execution_role, repository)
+        if self._bucket is not None:
+            grants.grant_read(
+                self._execution_role, self._bucket, grants.object_prefix(self._bucket, self._model_data_url)
+            )
+            grants.grant_encrypt_decrypt(self._execution_role, self._key)
+
     # --- attributes -----------------------------------------------------------------------
 
     @property
@@ -414,8 +429,10 @@ class SecureEndpoint(Construct):
     - Data capture (enforced) of requests and responses, ``sampling_percentage`` percent of them,
       to ``data_capture_bucket`` (or a new SecureBucket encrypted with ``encryption_key``) under
       ``data_capture_prefix``, with that bucket's KMS key. The model's execution role writes the
-      captured data, so it needs ``s3:PutObject`` on the prefix and the key through S3; this
-      construct grants nothing (``data_capture_bucket`` and ``data_capture_prefix`` say what).
+      captured data: an :class:`~secure_sagemaker.identity.ExecutionRole` is granted
+      ``grant_read_write`` on the prefix (and so the bucket's key); any other ``iam.IRole`` needs
+      ``s3:PutObject`` there and the key through S3 from you (``data_capture_bucket`` and
+      ``data_capture_prefix`` say what).
     - CloudWatch alarms, each sending ALARM and OK notifications to ``alarm_topic``:
       ``Invocation4XXErrors`` (probing, malformed or adversarial input), ``Invocation5XXErrors``,
       ``ModelLatency`` (p99) and an anomaly-detection band on ``Invocations`` that fires when the
@@ -635,6 +652,7 @@ class SecureEndpoint(Construct):
         self._endpoint = sagemaker.CfnEndpoint(
             self, "Endpoint", endpoint_config_name=self._config.attr_endpoint_config_name
         )
+        grants.grant_read_write(model.execution_role, self._capture_bucket.bucket, self._capture_prefix)
         stack = cdk.Stack.of(self)
         rules = ["EndpointConfigKms", "EndpointConfigDataCapture", "EndpointConfigDataCaptureKms"]
         identity = [

@@ -11,7 +11,7 @@ keys. An EventBridge rule sends failed or stopped monitoring jobs to the endpoin
 
 As in :mod:`secure_sagemaker.inference` and :mod:`secure_sagemaker.feature_store`, the controls are
 checked again at synthesis, so later edits of the exposed L1 resources fail ``cdk synth``, and the
-construct grants its role nothing: the attributes say what the role needs.
+construct grants an :class:`~secure_sagemaker.identity.ExecutionRole` what its jobs use.
 
 Model Monitor's availability: the SageMaker Developer Guide now says that "Amazon SageMaker Model
 Monitor is no longer open to new customers. Existing customers can continue to use the service as
@@ -72,6 +72,7 @@ References (checked when this module was written):
 from __future__ import annotations
 
 import re
+import warnings
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -83,6 +84,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker import _grants as grants
 from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._flatten import TOKEN_MARK
 from secure_sagemaker._validation import (
@@ -262,12 +264,15 @@ class SecureDataQualityMonitor(Construct):
       data (``capture_bucket`` under ``capture_prefix``) and the baseline objects, to write under
       ``output_prefix`` of ``output_bucket``, to use ``encryption_key`` and both buckets' keys, to
       create network interfaces in the subnets with the security group, and to write the logs of
-      ``/aws/sagemaker/ProcessingJobs``. This construct grants nothing; ``role_read_prefixes``,
-      ``role_write_prefixes`` and ``role_keys`` say what. With an
-      :class:`~secure_sagemaker.identity.ExecutionRole`, build it from the same values first:
-      ``ExecutionRole(read_buckets=[S3Prefix(capture.bucket, endpoint.data_capture_prefix), <baselines>],
-      write_prefixes=[S3Prefix(capture.bucket, "monitoring")], keys=[encryption_key],
-      subnets=network.subnets, security_groups=[network.workload_security_group])``.
+      ``/aws/sagemaker/ProcessingJobs``. An :class:`~secure_sagemaker.identity.ExecutionRole` is
+      granted the data parts of that: ``grant_read`` on the capture prefix and on the folder of
+      each baseline object (a literal key; an object at a bucket's root or a token key is not
+      granted), ``grant_read_write`` on the output prefix (each with its bucket's key) and
+      ``grant_encrypt_decrypt`` on ``encryption_key``. Its network and log permissions come from
+      its props: ``ExecutionRole(subnets=network.subnets,
+      security_groups=[network.workload_security_group])`` (the default ``log_groups`` include
+      the processing jobs'). Any other ``iam.IRole`` is granted nothing: give it all of the above
+      yourself.
 
     Keyword-only props:
 
@@ -309,8 +314,9 @@ class SecureDataQualityMonitor(Construct):
     ``image_uri``, ``network``, ``capture_bucket`` (SecureBucket), ``capture_prefix``,
     ``output_bucket`` (SecureBucket), ``output_prefix``, ``output_s3_uri``,
     ``output_encryption_key``, ``baseline_constraints_uri``, ``baseline_statistics_uri``,
-    ``baseline_bucket``, ``role_read_prefixes``, ``role_write_prefixes`` (tuples of
-    :class:`~secure_sagemaker.identity.S3Prefix`), ``role_keys`` (tuple of keys).
+    ``baseline_bucket``. Deprecated, removed in the next release: ``role_read_prefixes``,
+    ``role_write_prefixes`` (tuples of :class:`~secure_sagemaker.identity.S3Prefix`), ``role_keys``
+    (tuple of keys), which said what the role needed before the construct granted it.
     """
 
     def __init__(
@@ -429,6 +435,7 @@ class SecureDataQualityMonitor(Construct):
             ),
             stopping_condition=definition.StoppingConditionProperty(max_runtime_in_seconds=runtime),
         )
+        self._grant_what_the_jobs_use()
         # The generated name is the last part of the ARN (``...:data-quality-job-definition/<name>``);
         # a name of our own would make every change, all of which replace the definition, fail.
         self._job_name = cdk.Fn.select(1, cdk.Fn.split("/", self._job.attr_job_definition_arn))
@@ -770,24 +777,51 @@ class SecureDataQualityMonitor(Construct):
         """The bucket of the baseline objects (the role needs to read them), or None."""
         return self._baseline_bucket
 
+    def _grant_what_the_jobs_use(self) -> None:
+        """Grant an ExecutionRole ``role`` what the jobs read, write and encrypt with (see the class docstring)."""
+        grants.grant_read(self._role, self.capture_bucket.bucket, self.capture_prefix)
+        for uri in (self._constraints_uri, self._statistics_uri):
+            if uri is None:
+                continue
+            if self._baseline_bucket is not None:
+                grants.grant_read(self._role, self._baseline_bucket, grants.object_prefix(self._baseline_bucket, uri))
+            elif not is_token(uri) and "/" in uri[len("s3://") :].partition("/")[2]:
+                bucket_name, _, key = uri[len("s3://") :].partition("/")
+                grants.grant_read(self._role, bucket_name, key.rpartition("/")[0])
+        grants.grant_read_write(self._role, self._output_bucket.bucket, self._output_prefix)
+        grants.grant_encrypt_decrypt(self._role, self._key)
+
     @property
     def role_read_prefixes(self) -> tuple[S3Prefix, ...]:
-        """What the role must read, besides the baseline objects: the captured data."""
+        """Deprecated (the construct grants an ExecutionRole what it uses): the captured data."""
+        _deprecated_role_attribute("role_read_prefixes")
         return (S3Prefix(self.capture_bucket.bucket, self.capture_prefix),)
 
     @property
     def role_write_prefixes(self) -> tuple[S3Prefix, ...]:
-        """What the role must write: the reports."""
+        """Deprecated (the construct grants an ExecutionRole what it uses): the reports."""
+        _deprecated_role_attribute("role_write_prefixes")
         return (S3Prefix(self._output_bucket.bucket, self._output_prefix),)
 
     @property
     def role_keys(self) -> tuple[kms.IKey, ...]:
-        """The keys the role must use: the volume key and the keys of the capture and output buckets, once each."""
+        """Deprecated (the construct grants an ExecutionRole what it uses): the volume key and the
+        keys of the capture and output buckets, once each."""
+        _deprecated_role_attribute("role_keys")
         keys: list[kms.IKey] = []
         for key in (self._key, self.capture_bucket.key, self._output_bucket.key):
             if all(key is not k for k in keys):
                 keys.append(key)
         return tuple(keys)
+
+
+def _deprecated_role_attribute(name: str) -> None:
+    warnings.warn(
+        f"SecureDataQualityMonitor.{name} is deprecated and will be removed in the next release: the monitor "
+        "grants an ExecutionRole what its jobs use; for another iam.IRole, see the class docstring",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 __all__ = [

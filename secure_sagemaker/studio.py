@@ -36,6 +36,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from secure_sagemaker import _grants as grants
 from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
@@ -212,7 +213,10 @@ class SecureStudioDomain(Construct):
       (``DomainSettings.SecurityGroupIds``) is the workload security group too.
     - Notebook sharing is off (``NotebookOutputOption: Disabled``) unless
       ``notebook_sharing_bucket`` is given; then shared snapshots go to that SecureBucket under
-      ``notebook_sharing_prefix``, encrypted with its key.
+      ``notebook_sharing_prefix``, encrypted with its key; an
+      :class:`~secure_sagemaker.identity.ExecutionRole` given as ``execution_role`` (or to a
+      :class:`SecureUserProfile`) is granted read and write there (any other ``iam.IRole`` needs
+      ``s3:PutObject`` under the prefix and the bucket's key from you).
     - Docker access from spaces (root-equivalent on the instance) is off; see the module
       docstring for what Studio offers and does not offer about root access.
     - The user profile name is attached to every session of the execution role as
@@ -408,6 +412,8 @@ class SecureStudioDomain(Construct):
         )
         self._domain.apply_removal_policy(RETAINED)
         self._network.retain_where_studio_lives()
+        if notebook_sharing_bucket is not None:
+            grants.grant_read_write(execution_role, notebook_sharing_bucket.bucket, notebook_sharing_prefix)
         enforce_rules(
             self,
             resources=[self._domain],
@@ -546,6 +552,10 @@ class SecureUserProfile(Construct):
                 )
         self._domain = domain
         self._execution_role = domain.execution_role if execution_role is None else execution_role
+        if execution_role is not None and domain.notebook_sharing_bucket is not None:
+            grants.grant_read_write(
+                execution_role, domain.notebook_sharing_bucket.bucket, domain.notebook_sharing_prefix
+            )
         self._name = user_profile_name or cdk.Names.unique_resource_name(self, max_length=63, separator="-")
         sg_id = domain.security_group.security_group_id
         ebs = domain._space_storage.default_ebs_storage_settings

@@ -330,3 +330,34 @@ def test_the_baseline_stays_compliant_without_the_recommended_feature_flags(base
         template = assembly.get_stack_by_name(bare[which].stack_name).template
         assert [f.rule_id for f in check_template(Template(template, name=which))] == acknowledged[which], which
         assert len(template["Resources"]) == len(full["Resources"]), which
+
+
+def _inference_statements(template: dict) -> dict[str, object]:
+    (policy,) = [
+        v
+        for k, v in resources(template, "AWS::IAM::ManagedPolicy").items()
+        if k.startswith("BaselineInferenceExecutionRolePolicy")
+    ]
+    return {s["Sid"]: s["Resource"] for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_the_demo_model_and_endpoint_grant_the_inference_role_what_they_use(baseline_template):
+    """No prefix list in the baseline: the endpoint grants its capture prefix, the model its repository."""
+    (bucket,) = [k for k in resources(baseline_template, "AWS::S3::Bucket") if k.startswith("BaselineDataBucket")]
+    (repository,) = resources(baseline_template, "AWS::ECR::Repository")
+    granted = _inference_statements(baseline_template)
+    assert granted["ReadWriteObjects"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/data-capture/*"]]}
+    assert granted["PullImages"] == {"Fn::GetAtt": [repository, "Arn"]}
+
+
+def test_without_the_demo_endpoint_the_inference_role_gets_no_capture_or_image_access():
+    from aws_cdk.assertions import Template
+
+    from secure_sagemaker.baseline import SecureSageMakerBaseline
+    from secure_sagemaker.config import BaselineConfig
+
+    stack = cdk.Stack(new_app(), "SecureSageMakerBaseline")
+    SecureSageMakerBaseline(stack, "Baseline", config=BaselineConfig(demo_endpoint=False, studio=False, notebook=False))
+    granted = _inference_statements(Template.from_stack(stack).to_json())
+    assert "ReadObjects" in granted  # the baseline's own policy: models under models/
+    assert not {"ReadWriteObjects", "PullImages", "EcrLogin"} & set(granted)

@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.assertions import Capture, Match, Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
@@ -60,6 +61,18 @@ def _with_role(stack: cdk.Stack, *, as_execution_role: bool) -> None:
     )
 
 
+def _granted(stack: cdk.Stack) -> dict[str, str]:
+    """A role with no S3 props and a group that creates its own bucket: only the group's grant can reach it."""
+    keys = KeyRing(stack, "Keys")
+    role = ExecutionRole(stack, "Role")
+    group = SecureFeatureGroup(stack, "Features", encryption_key=keys.data_key, role=role, **NAMES)
+    return {
+        "policy": logical_id(role.policy),
+        "bucket": logical_id(group.offline_store_bucket.bucket),
+        "data_key": logical_id(keys.data_key),
+    }
+
+
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One App with every variant, synthesized once with the four stock packs; cfn-lint starts at once."""
@@ -105,6 +118,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     _with_role(cdk.Stack(app, "WithExecutionRole"), as_execution_role=True)
     _with_role(cdk.Stack(app, "WithIamRole"), as_execution_role=False)
+    granted_ids = _granted(cdk.Stack(app, "Granted"))
 
     # Positive control for our pack: a bare feature group whose stores use AWS keys.
     control = cdk.Stack(app, "Control")
@@ -139,12 +153,13 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     error = synth_with_stock_packs(app)
     templates = {
         name: json.loads((outdir / f"{name}.template.json").read_text())
-        for name in ("Test", "WithExecutionRole", "WithIamRole", "Control")
+        for name in ("Test", "WithExecutionRole", "WithIamRole", "Control", "Granted")
     }
     return {
         "templates": templates,
         "template": templates["Test"],
         "ids": ids,
+        "granted_ids": granted_ids,
         "error": error,
         "report": json.loads((outdir / "validation-report.json").read_text()),
         "cfn_lint": CfnLint(*(outdir / f"{name}.template.json" for name in ("Test", "WithExecutionRole"))),
@@ -262,12 +277,32 @@ def test_attributes_say_what_to_grant_and_the_execution_role_recipe_grants_it(
         online.features["extra"] = "String"  # read-only mapping
     with pytest.raises(AttributeError):
         online.feature_group = None  # read-only attribute
-    # ExecutionRole(write_prefixes=[S3Prefix(bucket, prefix)]) grants the writes under the prefix and the bucket's key.
+    # Given as write_prefixes too, the group's grant adds nothing: the writes under the prefix and the bucket's key.
     statements = props(template, ids["writer_policy"])["PolicyDocument"]["Statement"]
     objects = [r for s in statements if "s3:PutObject" in s["Action"] for r in s["Resource"]]
     assert {"Fn::Join": ["", [get_att(ids["store"], "Arn"), "/customers/*"]]} in objects
     keys = [s["Resource"] for s in statements if "kms:GenerateDataKey" in s["Action"]]
     assert any(get_att(ids["data_key"], "Arn") in (r if isinstance(r, list) else [r]) for r in keys)
+
+
+def test_the_group_grants_its_execution_role_write_access_to_its_offline_store(synth: dict) -> None:
+    ids = synth["granted_ids"]
+    objects, keys = Capture(), Capture()
+    Template.from_json(synth["templates"]["Granted"]).has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Sid": "ReadWriteObjects", "Resource": objects}),
+                        Match.object_like({"Sid": "UseKeys", "Resource": keys}),
+                    ]
+                )
+            }
+        },
+    )
+    assert objects.as_object() == {"Fn::Join": ["", [get_att(ids["bucket"], "Arn"), "/feature-store/*"]]}
+    assert keys.as_object() == get_att(ids["data_key"], "Arn")
 
 
 def test_execution_role_and_iam_role_give_the_same_template(synth: dict) -> None:

@@ -13,6 +13,8 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Capture, Match, Template
+from constructs import Construct
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
@@ -868,6 +870,7 @@ def test_a_wildcard_added_later_is_not_acknowledged():
     role.policy.add_statements(
         iam.PolicyStatement(sid="Extra", actions=["s3:GetObject"], resources=["arn:aws:s3:::other/*"])
     )
+    Template.from_stack(stack)  # the acknowledgments are made when the policy is rendered
     acknowledged = {
         rule
         for entry in role.policy.node.metadata
@@ -958,9 +961,15 @@ def test_execution_role_bad_props_fail_naming_the_prop(props, prop):
     assert f"{prop}=" in message and "Fix:" in message and "ExecutionRole(Test/Exec)" in message
 
 
-def test_execution_role_without_any_permission_is_refused():
-    with pytest.raises(PropError, match=r"ExecutionRole\(Test/Exec\): every permission prop is empty"):
-        ExecutionRole(new_stack(), "Exec", log_groups=[], metric_namespaces=[])
+def test_execution_role_without_any_permission_or_grant_fails_synthesis():
+    stack = new_stack()
+    ExecutionRole(stack, "Exec", log_groups=[], metric_namespaces=[])
+    with pytest.raises(RuntimeError, match=r"ExecutionRole\(Test/Exec\): every permission prop is empty"):
+        Template.from_stack(stack)
+    granted = new_stack()
+    role = ExecutionRole(granted, "Exec", log_groups=[], metric_namespaces=[])
+    role.grant_read(S3Prefix("ml-data-bucket", "datasets/"))
+    Template.from_stack(granted)  # a grant alone is enough
 
 
 def test_execution_role_refuses_wildcard_bucket_and_repository_objects():
@@ -1035,3 +1044,184 @@ def test_guardrails_refuse_a_wildcard_role():
             output_keys=[key],
             execution_roles=[role],
         )
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def granted(tmp_path_factory) -> dict[str, Any]:
+    """One synth with the stock packs: a role built from props, and one given the same by grants made
+    after construction (after other constructs were added), with repeated and covered grants too."""
+    outdir = tmp_path_factory.mktemp("grants")
+    app = new_app(outdir=outdir)
+    stack = cdk.Stack(app, "Grants")
+    keys = KeyRing(stack, "Keys")
+    data = s3.Bucket.from_bucket_attributes(stack, "Data", bucket_name="ml-data-bucket", encryption_key=keys.data_key)
+    models = s3.Bucket.from_bucket_attributes(
+        stack, "Models", bucket_name="ml-models-bucket", encryption_key=keys.models_key
+    )
+    repo = ecr.Repository.from_repository_name(stack, "Repo", "team/trainer")
+    volume_key = kms.Key.from_key_arn(
+        stack, "VolumeKey", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    common: dict[str, Any] = {"log_groups": ["/aws/sagemaker/TrainingJobs"], "metric_namespaces": ()}
+    by_props = ExecutionRole(
+        stack,
+        "ByProps",
+        read_buckets=[S3Prefix(data, "datasets/train/"), "public-reference"],
+        write_prefixes=[S3Prefix(models, "output/")],
+        keys=[volume_key],
+        ecr_repositories=[repo],
+        **common,
+    )
+    by_grants = ExecutionRole(stack, "ByGrants", **common)
+    Construct(stack, "LaterConstruct")  # grants made after other constructs were added
+    by_grants.grant_read(S3Prefix(data, "datasets/train"))
+    by_grants.grant_read("public-reference")
+    by_grants.grant_read_write(S3Prefix(models, "output/"))
+    by_grants.grant_encrypt_decrypt(volume_key)
+    by_grants.grant_pull(repo)
+    # Repeated grants, and reads inside what is already granted, add nothing.
+    by_grants.grant_read(S3Prefix(data, "datasets/train/images/"))
+    by_grants.grant_read(S3Prefix(models, "output/"))
+    by_grants.grant_read_write(S3Prefix(models, "output/checkpoints/"))
+    by_grants.grant_encrypt_decrypt(volume_key)
+    by_grants.grant_encrypt_decrypt(keys.data_key)
+    by_grants.grant_pull(repo)
+    error = synth_with_stock_packs(app)
+    assert error is None, error  # the late grants' wildcards are acknowledged like the props'
+    logical = {
+        name: stack.resolve(stack.get_logical_id(role.policy.node.default_child))
+        for name, role in (("props", by_props), ("grants", by_grants))
+    }
+    return {
+        "template": Template.from_json(json.loads((Path(outdir) / "Grants.template.json").read_text())),
+        "logical": logical,
+        "roles": {"props": by_props, "grants": by_grants},
+        "data_key": stack.resolve(stack.get_logical_id(keys.data_key.node.default_child)),
+    }
+
+
+def test_execution_role_is_an_igrantable_whose_principal_is_the_role(granted):
+    role = granted["roles"]["grants"]
+    assert role.grant_principal is role.role
+    stack = new_stack()
+    execution_role = ExecutionRole(stack, "Exec")
+    bucket = s3.Bucket(stack, "Bucket")
+    bucket.grant_read(execution_role)  # the CDK's own grants accept it (as an inline policy)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {"Roles": [{"Ref": Match.string_like_regexp("ExecRole")}]},
+    )
+
+
+def test_grants_after_construction_make_the_same_policy_as_the_props(granted):
+    template = granted["template"].to_json()
+    documents = [document(template, granted["logical"][name]) for name in ("props", "grants")]
+    assert documents[0] == documents[1]
+    assert [s["Sid"] for s in documents[1]["Statement"]] == [
+        "ReadObjects",
+        "ReadWriteObjects",
+        "ListBucket0",
+        "ListBucket1",
+        "ListBucket2",
+        "BucketLocation",
+        "UseKeys",
+        "GrantKeysToAwsResources",
+        "PullImages",
+        "EcrLogin",
+        "WriteLogs",
+    ]
+
+
+def test_a_late_grant_appears_in_the_synthesized_policy(granted):
+    written = Capture()
+    granted["template"].has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "Description": Match.string_like_regexp("Grants/ByGrants$"),
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Sid": "ReadWriteObjects", "Resource": written}),
+                        Match.object_like(
+                            {
+                                "Sid": "UseKeys",
+                                "Resource": Match.array_with(
+                                    [  # in the order IAM renders them: strings first
+                                        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                                        {"Fn::GetAtt": [granted["data_key"], "Arn"]},
+                                    ]
+                                ),
+                            }
+                        ),
+                    ]
+                )
+            },
+        },
+    )
+    # one location: output/checkpoints/ lies inside output/, already writable
+    assert written.as_object()["Fn::Join"][1][-1] == ":s3:::ml-models-bucket/output/*"
+
+
+def test_late_grants_wildcards_are_acknowledged_one_by_one(granted):
+    policy = granted["roles"]["grants"].policy
+    acknowledged = {
+        rule
+        for entry in policy.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule in entry.data
+    }
+    assert f"AwsSolutions::AwsSolutions-IAM5[Resource::{S3}ml-models-bucket/output/*]" in acknowledged
+    assert f"AwsSolutions::AwsSolutions-IAM5[Resource::{S3}ml-data-bucket/datasets/train/*]" in acknowledged
+
+
+def test_the_size_limit_holds_with_late_grants():
+    stack = new_stack()
+    role = ExecutionRole(stack, "Exec")
+    for i in range(120):
+        role.grant_read(S3Prefix("ml-data-bucket", f"datasets/project-{i:03}/"))
+    with pytest.raises(
+        RuntimeError, match=r"ExecutionRole\(Test/Exec\): its props and grants make a policy of at least"
+    ):
+        Template.from_stack(stack)
+
+
+def test_a_grant_after_the_policy_was_rendered_is_refused():
+    stack = new_stack()
+    role = ExecutionRole(stack, "Exec")
+    Template.from_stack(stack)
+    with pytest.raises(PropError, match=r"grant_read\(location\)=.*comes after the role's policy was rendered"):
+        role.grant_read("ml-data-bucket")
+
+
+@pytest.mark.parametrize(
+    ("grant", "argument", "problem"),
+    [
+        ("grant_read", "ml-*-bucket", "wildcard"),
+        ("grant_read", S3Prefix("ml-data-bucket", "data/*"), "wildcard"),
+        ("grant_read", S3Prefix("ml-data-bucket", "/"), "empty prefix"),
+        ("grant_read", 42, "is not a bucket"),
+        ("grant_read_write", "ml-data-bucket", "is not an S3Prefix"),
+        ("grant_read_write", S3Prefix("ml-data-bucket", ""), "empty prefix"),
+        ("grant_read_write", S3Prefix("ml-data-bucket", "raw/2024/"), "read_buckets makes read-only"),
+        ("grant_encrypt_decrypt", "arn:aws:kms:eu-west-1:111122223333:key/x", "is not a KMS key"),
+        ("grant_pull", "arn:aws:ecr:eu-west-1:111122223333:repository/*", "wildcard"),
+        ("grant_pull", 42, "is not a repository"),
+    ],
+)
+def test_bad_grants_fail_naming_the_method(grant, argument, problem):
+    role = ExecutionRole(new_stack(), "Exec", read_buckets=[S3Prefix("ml-data-bucket", "raw/")])
+    with pytest.raises(PropError) as error:
+        getattr(role, grant)(argument)
+    message = str(error.value)
+    assert message.startswith("ExecutionRole(Test/Exec): ") and f"{grant}(" in message
+    assert problem in message and "Fix:" in message
+
+
+def test_grants_may_widen_what_grant_read_gave_but_not_what_read_buckets_declared():
+    role = ExecutionRole(new_stack(), "Exec")
+    role.grant_read(S3Prefix("ml-data-bucket", "work/"))
+    role.grant_read_write(S3Prefix("ml-data-bucket", "work/out/"))  # a grant, not a declared read-only location
+    assert role._writes == [("ml-data-bucket", "work/out/")]

@@ -957,3 +957,32 @@ def test_an_execution_role_that_is_neither_role_nor_execution_role_fails(base: d
 # Last, so that the cfn-lint started by the fixture has run alongside the tests above.
 def test_cfn_lint_reports_nothing(synth: dict[str, Any]) -> None:
     assert synth["cfn_lint"].result() == (0, "", "")
+
+
+def test_the_model_grants_its_execution_role_its_images_and_model_data_folder() -> None:
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    models = SecureBucket(stack, "Models", encryption_key=keys.models_key)
+    repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
+    role = ExecutionRole(stack, "Exec")
+    SecureModel(
+        stack,
+        "Model",
+        network=network,
+        execution_role=role,
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+        model_data_url=f"s3://{models.bucket.bucket_name}/churn/v3/model.tar.gz",
+        model_data_bucket=models,
+    )
+    template = Template.from_stack(stack).to_json()
+    policy = stack.resolve(stack.get_logical_id(role.policy.node.default_child))
+    statements = template["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+    granted = {s["Sid"]: s["Resource"] for s in statements}
+    bucket = stack.resolve(stack.get_logical_id(models.bucket.node.default_child))
+    assert granted["ReadObjects"] == {"Fn::Join": ["", [get_att(bucket, "Arn"), "/churn/v3/*"]]}
+    assert granted["PullImages"] == get_att(stack.resolve(stack.get_logical_id(repo.node.default_child)), "Arn")
+    models_key = stack.resolve(stack.get_logical_id(keys.models_key.node.default_child))
+    assert granted["UseKeys"] == get_att(models_key, "Arn")
+    assert "ReadWriteObjects" not in granted

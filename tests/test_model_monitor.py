@@ -10,9 +10,11 @@ from typing import Any, Callable
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.assertions import Capture, Match, Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import STOCK_PACKS
@@ -118,6 +120,56 @@ def _recipe(stack: cdk.Stack, *, as_execution_role: bool) -> None:
     )
 
 
+def _granted(stack: cdk.Stack) -> dict[str, Any]:
+    """Roles with network props only: the model, the endpoint and the monitor grant them what they use."""
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
+    reports = SecureBucket(stack, "Reports")
+    repo = ecr.Repository(stack, "Repo", image_scan_on_push=True)
+    in_network: dict[str, Any] = {"subnets": network.subnets, "security_groups": [network.workload_security_group]}
+    model_role = ExecutionRole(stack, "ModelRole", **in_network)
+    model = SecureModel(
+        stack,
+        "Model",
+        network=network,
+        execution_role=model_role,
+        image_uri=repo.repository_uri_for_tag("v1"),
+        repositories=[repo],
+    )
+    alerts = AlertTopic(stack, "Alerts", keys=keys)
+    endpoint = SecureEndpoint(
+        stack,
+        "Endpoint",
+        model=model,
+        encryption_key=keys.models_key,
+        alarm_topic=alerts.topic,
+        data_capture_bucket=captures,
+    )
+    monitor_role = ExecutionRole(stack, "MonitorRole", **in_network)
+    SecureDataQualityMonitor(
+        stack,
+        "Monitor",
+        endpoint=endpoint,
+        role=monitor_role,
+        encryption_key=keys.models_key,
+        output_bucket=reports,
+        output_prefix="dq",
+        baseline_constraints_uri=f"s3://{reports.bucket.bucket_name}/baselines/churn/constraints.json",
+        baseline_bucket=reports,
+        schedule_name="granted-data-quality",
+    )
+    return {
+        "model_policy": logical_id(model_role.policy),
+        "monitor_policy": logical_id(monitor_role.policy),
+        "captures": logical_id(captures.bucket),
+        "reports": logical_id(reports.bucket),
+        "repo": logical_id(repo),
+        "models_key": logical_id(keys.models_key),
+        "reports_key": logical_id(reports.key),
+    }
+
+
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One App with every variant, synthesized once with the four stock packs; cfn-lint starts at once."""
@@ -165,6 +217,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     _recipe(cdk.Stack(app, "WithExecutionRole"), as_execution_role=True)
     _recipe(cdk.Stack(app, "WithIamRole"), as_execution_role=False)
+    granted_ids = _granted(cdk.Stack(app, "Granted"))
 
     # Positive control for our pack: a bare job definition and a schedule with a bare inline job.
     control = cdk.Stack(app, "Control")
@@ -231,12 +284,13 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "rule": logical_id(default.failure_rule),
     }
     error = synth_with_stock_packs(app)
-    names = ("Test", "WithExecutionRole", "WithIamRole", "Control")
+    names = ("Test", "WithExecutionRole", "WithIamRole", "Control", "Granted")
     templates = {name: json.loads((outdir / f"{name}.template.json").read_text()) for name in names}
     return {
         "templates": templates,
         "template": templates["Test"],
         "ids": ids,
+        "granted_ids": granted_ids,
         "error": error,
         "report": json.loads((outdir / "validation-report.json").read_text()),
         "cfn_lint": CfnLint(*(outdir / f"{name}.template.json" for name in ("Test", "WithExecutionRole"))),
@@ -418,15 +472,77 @@ def test_nothing_is_retained_but_the_buckets_of_the_data(template: dict, ids: di
 # --- the role ---------------------------------------------------------------------------------------------
 
 
-def test_attributes_say_what_the_role_needs_and_the_recipe_grants_it(synth: dict, template: dict, ids: dict) -> None:
+def test_the_deprecated_role_attributes_still_say_what_the_role_needs(synth: dict) -> None:
+    c = synth["constructs"]
+    default, custom = c["default"], c["custom"]
+    with pytest.warns(DeprecationWarning, match="role_read_prefixes is deprecated"):
+        assert default.role_read_prefixes == (S3Prefix(c["captures"].bucket, "data-capture"),)
+    with pytest.warns(DeprecationWarning, match="role_write_prefixes is deprecated"):
+        assert default.role_write_prefixes == (S3Prefix(c["captures"].bucket, "monitoring"),)
+        assert custom.role_write_prefixes == (S3Prefix(c["reports"].bucket, "dq/churn"),)
+    with pytest.warns(DeprecationWarning, match="role_keys is deprecated"):
+        assert default.role_keys == (c["keys"].models_key,)  # the volume key is the capture bucket's
+        assert custom.role_keys == (c["keys"].models_key, c["reports"].key)
+
+
+def test_the_monitor_model_and_endpoint_grant_their_roles_what_they_use(synth: dict) -> None:
+    ids = synth["granted_ids"]
+    template = Template.from_json(synth["templates"]["Granted"])
+
+    def under(bucket: str, prefix: str) -> dict:
+        return {"Fn::Join": ["", [get_att(bucket, "Arn"), f"/{prefix}*"]]}
+
+    def statements(policy: str) -> dict[str, Any]:
+        body = template.to_json()["Resources"][policy]["Properties"]["PolicyDocument"]
+        return {s["Sid"]: s["Resource"] for s in body["Statement"]}
+
+    # The monitor: read the captured data and the baseline's folder, write its reports, use the keys.
+    monitor = statements(ids["monitor_policy"])
+    assert monitor["ReadObjects"] == [
+        under(ids["captures"], "data-capture/"),
+        under(ids["reports"], "baselines/churn/"),
+    ]
+    assert monitor["ReadWriteObjects"] == under(ids["reports"], "dq/")
+    assert monitor["UseKeys"] == [get_att(ids["models_key"], "Arn"), get_att(ids["reports_key"], "Arn")]
+    # The model pulls from its repository; its endpoint writes the captured data with the model's role.
+    model = statements(ids["model_policy"])
+    assert model["PullImages"] == get_att(ids["repo"], "Arn")
+    assert model["ReadWriteObjects"] == under(ids["captures"], "data-capture/")
+    assert "ReadObjects" not in model  # no model data: the image carries the model
+    written = Capture()
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Sid": "ListBucket0", "Condition": {"StringLike": {"s3:prefix": written}}})]
+                )
+            }
+        },
+    )
+    assert written.as_array() == ["data-capture", "data-capture/*"]
+
+
+def test_a_plain_iam_role_is_granted_nothing() -> None:
+    stack = cdk.Stack(new_app(), "Plain")
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    captures = SecureBucket(stack, "Captures", encryption_key=keys.models_key)
+    (endpoint,) = _served_endpoint(stack, keys, network, captures, "Endpoint")
+    role = iam.Role(stack, "Plain", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    SecureDataQualityMonitor(stack, "Monitor", endpoint=endpoint, role=role, encryption_key=keys.models_key)
+    template = Template.from_stack(stack)
+    template.resource_properties_count_is(
+        "AWS::IAM::Policy", {"Roles": Match.array_with([{"Ref": logical_id(role)}])}, 0
+    )
+    plain = template.to_json()["Resources"][logical_id(role)]["Properties"]
+    assert "ManagedPolicyArns" not in plain and "Policies" not in plain
+
+
+def test_attributes_say_what_the_jobs_use_and_grants_repeat_nothing(synth: dict, template: dict, ids: dict) -> None:
     c = synth["constructs"]
     default, custom = c["default"], c["custom"]
     assert default.role is c["role"].role and custom.role is c["custom_role"].role
-    assert default.role_read_prefixes == (S3Prefix(c["captures"].bucket, "data-capture"),)
-    assert default.role_write_prefixes == (S3Prefix(c["captures"].bucket, "monitoring"),)
-    assert default.role_keys == (c["keys"].models_key,)  # the volume key is the capture bucket's
-    assert custom.role_write_prefixes == (S3Prefix(c["reports"].bucket, "dq/churn"),)
-    assert custom.role_keys == (c["keys"].models_key, c["reports"].key)
     assert (default.output_bucket, default.output_prefix) == (c["captures"], "monitoring")
     assert (default.capture_bucket, default.capture_prefix) == (c["captures"], "data-capture")
     assert default.output_encryption_key is c["captures"].key and custom.output_encryption_key is c["reports"].key
@@ -442,7 +558,7 @@ def test_attributes_say_what_the_role_needs_and_the_recipe_grants_it(synth: dict
     assert default.schedule_expression == HOURLY and custom.image_uri == OVERRIDE_IMAGE
     with pytest.raises(AttributeError):
         default.schedule = None  # read-only attribute
-    # ExecutionRole(read_buckets=role_read_prefixes, write_prefixes=role_write_prefixes, keys=role_keys) grants them.
+    # Given the same as props, the monitor's grants add nothing.
     statements = props(template, ids["role_policy"])["PolicyDocument"]["Statement"]
 
     def granted(sid: str) -> list:

@@ -661,6 +661,31 @@ def _studio_stack(unwrap: bool) -> tuple[cdk.Stack, dict[str, Any]]:
     return stack, constructs
 
 
+def test_notebook_sharing_grants_the_execution_roles_write_access_to_the_shared_prefix() -> None:
+    stack = new_stack()
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    sharing = SecureBucket(stack, "Sharing", encryption_key=keys.data_key)
+    domain_role, alice_role = ExecutionRole(stack, "Exec"), ExecutionRole(stack, "AliceExec")
+    domain = SecureStudioDomain(
+        stack,
+        "Studio",
+        network=network,
+        execution_role=domain_role,
+        encryption_key=keys.data_key,
+        notebook_sharing_bucket=sharing,
+        notebook_sharing_prefix="snapshots/team-a/",
+    )
+    SecureUserProfile(stack, "Alice", domain=domain, user_profile_name="alice", execution_role=alice_role)
+    template = Template.from_stack(stack)
+    bucket = stack.resolve(stack.get_logical_id(sharing.bucket.node.default_child))
+    for role in (domain_role, alice_role):
+        policy = stack.resolve(stack.get_logical_id(role.policy.node.default_child))
+        statements = template.to_json()["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+        written = {s["Sid"]: s["Resource"] for s in statements}["ReadWriteObjects"]
+        assert written == {"Fn::Join": ["", [get_att(bucket, "Arn"), "/snapshots/team-a/*"]]}
+
+
 def test_an_execution_role_gives_the_same_template_as_its_role() -> None:
     wrapped_stack, wrapped = _studio_stack(unwrap=False)
     plain_stack, _ = _studio_stack(unwrap=True)
