@@ -570,6 +570,8 @@ class ExecutionRole(Construct):
                 else "name a prefix, or pass the bucket itself for read access to all of it"
             )
             raise fail(self._me, prop, shown, "has an empty prefix, which means the whole bucket", fix)
+        if isinstance(prefix, str):
+            _no_wildcard(self._me, prop, shown, prefix, "key", "name a literal prefix; the policy adds the '/*' itself")
         # Literal only, so that overlaps between read and write prefixes can be checked.
         return bucket, s3_key_prefix(self._me, prop, prefix, "datasets/train/", literal=True, shown=shown) + "/"
 
