@@ -30,6 +30,13 @@ _EXPORTS: dict[str, str] = {
     "ExecutionRole": "secure_sagemaker.identity",
     "Guardrails": "secure_sagemaker.identity",
     "S3Prefix": "secure_sagemaker.identity",
+    # what constructs accept: protocols our classes satisfy, and wrappers for resources made elsewhere
+    "WorkloadNetwork": "secure_sagemaker.interfaces",
+    "ImportedNetwork": "secure_sagemaker.interfaces",
+    "EncryptedBucket": "secure_sagemaker.interfaces",
+    "EncryptedBucketRef": "secure_sagemaker.interfaces",
+    "InferenceEndpoint": "secure_sagemaker.interfaces",
+    "EndpointRef": "secure_sagemaker.interfaces",
     # Studio, notebooks, inference, Feature Store, Model Monitor
     "SecureStudioDomain": "secure_sagemaker.studio",
     "SecureUserProfile": "secure_sagemaker.studio",
@@ -77,6 +84,14 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.feature_store import SecureFeatureGroup
     from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
     from secure_sagemaker.inference import SecureEndpoint, SecureModel
+    from secure_sagemaker.interfaces import (
+        EncryptedBucket,
+        EncryptedBucketRef,
+        EndpointRef,
+        ImportedNetwork,
+        InferenceEndpoint,
+        WorkloadNetwork,
+    )
     from secure_sagemaker.model_monitor import SecureDataQualityMonitor
     from secure_sagemaker.nag import add_all_packs
     from secure_sagemaker.nag.pack import SageMakerSecurityChecks

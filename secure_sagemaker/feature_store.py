@@ -57,6 +57,7 @@ from secure_sagemaker._validation import (
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
+from secure_sagemaker.interfaces import EncryptedBucket, require_encrypted_bucket
 from secure_sagemaker.storage import SecureBucket
 
 #: The value types a feature may have.
@@ -150,8 +151,11 @@ class SecureFeatureGroup(Construct):
     :param description: free-form description, at most 128 characters. Default: none.
     :param offline_store: ``False`` drops the offline store (then ``online_store`` must be on).
         Default ``True``.
-    :param offline_store_bucket: the SecureBucket of the offline store. Default: a new SecureBucket
-        (child id ``OfflineStore``) encrypted with ``encryption_key``.
+    :param offline_store_bucket: the bucket of the offline store, whose key encrypts it: an
+        :class:`~secure_sagemaker.interfaces.EncryptedBucket` (a SecureBucket, or
+        ``EncryptedBucketRef(bucket, key)``) or an ``s3.IBucket`` whose customer-managed
+        ``encryption_key`` is known. Default: a new SecureBucket (child id ``OfflineStore``)
+        encrypted with ``encryption_key``.
     :param offline_store_access_log_bucket: where the created offline store bucket logs, as
         SecureBucket's ``access_log_bucket``. Default: a new AccessLogBucket. Conflicts with
         ``offline_store_bucket``.
@@ -170,7 +174,7 @@ class SecureFeatureGroup(Construct):
     Read-only attributes: ``feature_group`` (the ``CfnFeatureGroup``), ``feature_group_name``,
     ``record_identifier_feature_name``, ``event_time_feature_name``, ``features`` (read-only
     mapping), ``encryption_key``, ``role`` (an ``iam.IRole`` or None), ``online_store_enabled``,
-    ``offline_store_enabled``, ``offline_store_bucket`` (SecureBucket or None),
+    ``offline_store_enabled``, ``offline_store_bucket`` (an EncryptedBucket or None),
     ``offline_store_prefix`` (no leading or trailing ``/``), ``offline_store_s3_uri``,
     ``offline_store_encryption_key``, ``glue_table_created``.
     """
@@ -188,7 +192,7 @@ class SecureFeatureGroup(Construct):
         feature_group_name: str | None = None,
         description: str | None = None,
         offline_store: bool = True,
-        offline_store_bucket: SecureBucket | None = None,
+        offline_store_bucket: EncryptedBucket | s3.IBucket | None = None,
         offline_store_access_log_bucket: s3.IBucket | None = None,
         offline_store_prefix: str = "feature-store",
         create_glue_table: bool = False,
@@ -263,7 +267,7 @@ class SecureFeatureGroup(Construct):
 
         self._online = online_store
         self._glue = create_glue_table
-        self._bucket: SecureBucket | None = None
+        self._bucket: EncryptedBucket | None = None
         self._prefix: str | None = None
         self._s3_uri: str | None = None
         offline_config: dict[str, Any] | None = None
@@ -429,16 +433,10 @@ class SecureFeatureGroup(Construct):
     @staticmethod
     def _check_offline_store(
         me: str, bucket: Any, access_log_bucket: Any, prefix: Any, glue: bool, table_format: Any
-    ) -> tuple[SecureBucket | None, str, str]:
+    ) -> tuple[EncryptedBucket | None, str, str]:
         require_one_of(me, ("offline_store_bucket", bucket), [("offline_store_access_log_bucket", access_log_bucket)])
-        if bucket is not None and not isinstance(bucket, SecureBucket):
-            raise fail(
-                me,
-                "offline_store_bucket",
-                bucket,
-                "is not a SecureBucket",
-                "pass a SecureBucket, or drop it to create one",
-            )
+        if bucket is not None:
+            bucket = require_encrypted_bucket(me, "offline_store_bucket", bucket)
         if access_log_bucket is not None:
             require_attribute(
                 me,
@@ -522,7 +520,7 @@ class SecureFeatureGroup(Construct):
         return self._bucket is not None
 
     @property
-    def offline_store_bucket(self) -> SecureBucket | None:
+    def offline_store_bucket(self) -> EncryptedBucket | None:
         """The bucket of the offline store (the role needs write access under the prefix), or None."""
         return self._bucket
 

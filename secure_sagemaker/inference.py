@@ -21,7 +21,6 @@ from typing import Any, Collection, Mapping, Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -46,9 +45,10 @@ from secure_sagemaker._validation import (
     s3_key_prefix,
 )
 from secure_sagemaker._workload import execution_role_of
+from secure_sagemaker.alarms import AlarmFactory
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.instance_storage import has_instance_storage
-from secure_sagemaker.network import PrivateNetwork
+from secure_sagemaker.interfaces import EncryptedBucket, WorkloadNetwork, require_encrypted_bucket, require_network
 from secure_sagemaker.storage import SecureBucket
 
 #: Environment variables whose value names a model the container fetches itself unless it is a
@@ -138,8 +138,10 @@ class SecureModel(Construct):
 
     Keyword-only props:
 
-    :param network: the PrivateNetwork whose isolated subnets and workload security group the
-        model's containers use. Required (None is a PropError).
+    :param network: the network whose isolated subnets and workload security group the model's
+        containers use: a PrivateNetwork, or any :class:`~secure_sagemaker.interfaces.WorkloadNetwork`
+        such as an :class:`~secure_sagemaker.interfaces.ImportedNetwork`. Required (None is a
+        PropError).
     :param execution_role: the model's execution role: an
         :class:`~secure_sagemaker.identity.ExecutionRole` (its ``role`` is used) or an ``iam.IRole``
         assumed by ``sagemaker.amazonaws.com``. Required.
@@ -147,12 +149,14 @@ class SecureModel(Construct):
     :param repositories: the ECR repositories images may come from. Required, at least one.
     :param model_data_url: ``s3://`` URL of the model archive (``.tar.gz``) or, ending in ``/``, an
         uncompressed prefix. Default: none (the image carries the model).
-    :param model_data_bucket: the bucket holding the model data: a SecureBucket, or an
-        ``s3.IBucket`` together with ``model_data_encryption_key`` (or imported with
-        ``encryption_key``). Required with ``model_data_url``.
+    :param model_data_bucket: the bucket holding the model data: an
+        :class:`~secure_sagemaker.interfaces.EncryptedBucket` (a SecureBucket, an
+        ``EncryptedBucketRef(bucket, key)``), or an ``s3.IBucket`` together with
+        ``model_data_encryption_key`` (or imported with ``encryption_key``). Required with
+        ``model_data_url``.
     :param model_data_encryption_key: the KMS key of an ``s3.IBucket`` given as
-        ``model_data_bucket``. Default: the bucket's ``encryption_key``. Conflicts with a
-        SecureBucket, which has its own.
+        ``model_data_bucket``. Default: the bucket's ``encryption_key``. Conflicts with an
+        EncryptedBucket, which has its own.
     :param environment: environment variables of the container (no secrets: they are visible in
         the model's description). Default: none.
     :param allow_network_access: ``True`` gives up network isolation: the container may call
@@ -171,7 +175,7 @@ class SecureModel(Construct):
         scope: Construct,
         id: str,
         *,
-        network: PrivateNetwork | None,
+        network: WorkloadNetwork | None,
         execution_role: iam.IRole | ExecutionRole,
         image_uri: str,
         repositories: Sequence[ecr.IRepository],
@@ -184,8 +188,8 @@ class SecureModel(Construct):
         super().__init__(scope, id)
         me = describe(self)
         require_type(me, "allow_network_access", allow_network_access, bool, "pass True or False")
-        if not isinstance(network, PrivateNetwork):
-            problem = "is missing" if network is None else "is not a PrivateNetwork"
+        if network is None:
+            problem = "is missing"
             if not allow_network_access:
                 problem += (
                     ": a network-isolated model still runs in a VPC here, so that its traffic to SageMaker stays "
@@ -194,6 +198,7 @@ class SecureModel(Construct):
             raise fail(
                 me, "network", network, problem, "pass the PrivateNetwork whose isolated subnets the model should use"
             )
+        network = require_network(me, "network", network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
         self._repositories = self._check_repositories(me, repositories)
         self._check_image(me, image_uri)
@@ -322,23 +327,10 @@ class SecureModel(Construct):
                 "is missing, so nothing shows that the model data is encrypted",
                 "pass the SecureBucket (or s3.IBucket with model_data_encryption_key) that holds model_data_url",
             )
-        if isinstance(bucket, SecureBucket):
-            require_one_of(me, ("model_data_bucket", bucket), [("model_data_encryption_key", key)])
-            s3_bucket, key = bucket.bucket, bucket.key
-        else:
-            require_attribute(me, "model_data_bucket", bucket, "bucket_name", "pass a SecureBucket or an s3.IBucket")
-            s3_bucket = bucket
-            key = key if key is not None else bucket.encryption_key
-            if key is None:
-                raise fail(
-                    me,
-                    "model_data_encryption_key",
-                    None,
-                    f"is missing and bucket {bucket.node.path} has no known encryption key, so its objects may not be "
-                    "encrypted with a customer-managed key",
-                    "pass model_data_encryption_key, import the bucket with encryption_key, or use a SecureBucket",
-                )
-            require_attribute(me, "model_data_encryption_key", key, "key_arn", "pass a kms.IKey")
+        encrypted = require_encrypted_bucket(
+            me, "model_data_bucket", bucket, key=key, key_prop="model_data_encryption_key"
+        )
+        s3_bucket, key = encrypted.bucket, encrypted.key
         rendered_url = rendered_string(self, url)
         prefix = "s3://" + rendered_string(self, s3_bucket.bucket_name) + "/"
         if not rendered_url.startswith(prefix) or len(rendered_url) == len(prefix):
@@ -378,7 +370,7 @@ class SecureModel(Construct):
         return self._execution_role
 
     @property
-    def network(self) -> PrivateNetwork:
+    def network(self) -> WorkloadNetwork:
         """The private network the model's containers run in."""
         return self._network
 
@@ -449,7 +441,8 @@ class SecureEndpoint(Construct):
 
     Keyword-only props:
 
-    :param model: the SecureModel to serve. Required.
+    :param model: the SecureModel to serve (or an object with its ``model_name`` and ``network``,
+        such as a SecureModel of another stack). Required.
     :param encryption_key: customer-managed KMS key of the instances' volumes (the models key of a
         KeyRing). Required.
     :param alarm_topic: the SNS topic that receives the alarms (KMS-encrypted; its key must let
@@ -463,8 +456,11 @@ class SecureEndpoint(Construct):
     :param accept_single_instance: ``True`` gives up availability: one instance, so one instance or
         zone failure takes the endpoint down. Default ``False``.
     :param variant_name: the production variant's name. Default ``"AllTraffic"``.
-    :param data_capture_bucket: SecureBucket receiving captured data. Default: a new SecureBucket
-        (child id ``DataCapture``) encrypted with ``encryption_key``.
+    :param data_capture_bucket: the bucket receiving captured data, whose key encrypts it
+        (``DataCaptureConfig.KmsKeyId``): an :class:`~secure_sagemaker.interfaces.EncryptedBucket` (a
+        SecureBucket, or ``EncryptedBucketRef(bucket, key)`` for a bucket made elsewhere) or an
+        ``s3.IBucket`` whose customer-managed ``encryption_key`` is known. Default: a new
+        SecureBucket (child id ``DataCapture``) encrypted with ``encryption_key``.
     :param data_capture_access_log_bucket: where the created data-capture bucket logs, as
         SecureBucket's ``access_log_bucket``. Default: a new AccessLogBucket. Conflicts with
         ``data_capture_bucket``.
@@ -486,7 +482,7 @@ class SecureEndpoint(Construct):
 
     Read-only attributes: ``endpoint`` (``CfnEndpoint``), ``endpoint_config``
     (``CfnEndpointConfig``), ``endpoint_name``, ``endpoint_arn``, ``variant_name``, ``model``,
-    ``encryption_key``, ``data_capture_bucket`` (SecureBucket), ``data_capture_prefix``,
+    ``encryption_key``, ``data_capture_bucket`` (an EncryptedBucket), ``data_capture_prefix``,
     ``alarm_topic``, ``alarms`` (read-only mapping: ``"ClientErrors"``, ``"ServerErrors"``,
     ``"ModelLatency"``, ``"InvocationAnomaly"``), ``scalable_target`` (None without
     ``max_instance_count``).
@@ -505,7 +501,7 @@ class SecureEndpoint(Construct):
         instance_count: int = 2,
         accept_single_instance: bool = False,
         variant_name: str = "AllTraffic",
-        data_capture_bucket: SecureBucket | None = None,
+        data_capture_bucket: EncryptedBucket | s3.IBucket | None = None,
         data_capture_access_log_bucket: s3.IBucket | None = None,
         data_capture_prefix: str = "data-capture",
         sampling_percentage: int = 100,
@@ -518,8 +514,9 @@ class SecureEndpoint(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        if not isinstance(model, SecureModel):
-            raise fail(me, "model", model, "is not a SecureModel", "pass the SecureModel to serve")
+        require_attribute(me, "model", model, "model_name", "pass the SecureModel to serve")
+        require_attribute(me, "model", model, "network", "pass the SecureModel to serve")
+        require_network(me, "model.network", model.network)
         require_attribute(
             me, "encryption_key", encryption_key, "key_arn", "pass the models key of a KeyRing (a kms.IKey)"
         )
@@ -531,14 +528,8 @@ class SecureEndpoint(Construct):
             ("data_capture_bucket", data_capture_bucket),
             [("data_capture_access_log_bucket", data_capture_access_log_bucket)],
         )
-        if data_capture_bucket is not None and not isinstance(data_capture_bucket, SecureBucket):
-            raise fail(
-                me,
-                "data_capture_bucket",
-                data_capture_bucket,
-                "is not a SecureBucket",
-                "pass a SecureBucket, or drop it to create one",
-            )
+        if data_capture_bucket is not None:
+            data_capture_bucket = require_encrypted_bucket(me, "data_capture_bucket", data_capture_bucket)
         require_instance_type(me, "instance_type", instance_type, "ml.m5.large")
         self._check_count(me, instance_count, accept_single_instance)
         self._check_scaling(me, instance_count, max_instance_count, target_invocations_per_instance)
@@ -790,57 +781,39 @@ class SecureEndpoint(Construct):
     def _create_alarms(
         self, client_errors: int, server_errors: int, latency_us: float, latency: cdk.Duration, std_devs: float
     ) -> Mapping[str, cloudwatch.Alarm]:
-        gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
+        factory = AlarmFactory(self, self._topic)
         alarms: dict[str, cloudwatch.Alarm] = {
-            "ClientErrors": cloudwatch.Alarm(
-                self,
+            "ClientErrors": factory.alarm(
                 "ClientErrorsAlarm",
                 metric=self._metric("Invocation4XXErrors", "Sum"),
                 threshold=client_errors,
-                evaluation_periods=1,
-                comparison_operator=gte,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: {client_errors}+ client (4XX) errors in 5 minutes: probing, "
+                description=f"{self.node.path}: {client_errors}+ client (4XX) errors in 5 minutes: probing, "
                 "malformed or adversarial requests, or a broken client",
             ),
-            "ServerErrors": cloudwatch.Alarm(
-                self,
+            "ServerErrors": factory.alarm(
                 "ServerErrorsAlarm",
                 metric=self._metric("Invocation5XXErrors", "Sum"),
                 threshold=server_errors,
-                evaluation_periods=1,
-                comparison_operator=gte,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: {server_errors}+ server (5XX) errors in 5 minutes",
+                description=f"{self.node.path}: {server_errors}+ server (5XX) errors in 5 minutes",
             ),
-            "ModelLatency": cloudwatch.Alarm(
-                self,
+            "ModelLatency": factory.alarm(
                 "ModelLatencyAlarm",
                 metric=self._metric("ModelLatency", "p99"),
                 threshold=latency_us,
                 evaluation_periods=2,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: p99 model latency above {latency.to_human_string()} "
+                description=f"{self.node.path}: p99 model latency above {latency.to_human_string()} "
                 "(ModelLatency is in microseconds) for 10 minutes: overload, denial of service or a degraded model",
             ),
-            "InvocationAnomaly": cloudwatch.AnomalyDetectionAlarm(
-                self,
+            "InvocationAnomaly": factory.anomaly_alarm(
                 "InvocationAnomalyAlarm",
                 metric=self._metric("Invocations", "Sum"),
                 std_devs=std_devs,
                 evaluation_periods=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: invocations above the learned band for 15 minutes: "
+                description=f"{self.node.path}: invocations above the learned band for 15 minutes: "
                 "possible model extraction (systematic querying) or denial of service",
             ),
         }
-        action = cw_actions.SnsAction(self._topic)
-        for alarm in alarms.values():
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
         return MappingProxyType(alarms)
 
     # --- attributes -----------------------------------------------------------------------
@@ -886,7 +859,7 @@ class SecureEndpoint(Construct):
         return self._key
 
     @property
-    def data_capture_bucket(self) -> SecureBucket:
+    def data_capture_bucket(self) -> EncryptedBucket:
         """The bucket receiving captured requests and responses (given or created)."""
         return self._capture_bucket
 

@@ -104,8 +104,13 @@ from secure_sagemaker.audit.alerts import TopicTarget
 from secure_sagemaker.identity import ExecutionRole, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint
 from secure_sagemaker.instance_storage import has_instance_storage
-from secure_sagemaker.network import PrivateNetwork
-from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker.interfaces import (
+    EncryptedBucket,
+    WorkloadNetwork,
+    is_encrypted_bucket,
+    require_encrypted_bucket,
+    require_network,
+)
 
 #: The repository of Model Monitor's prebuilt analyzer image in each Region's registry.
 ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer"
@@ -164,6 +169,8 @@ MIN_VOLUME_GB, MAX_VOLUME_GB = 1, 16384
 MAX_RUNTIME_SECONDS = 86_400
 #: ``S3Output.S3Uri`` is at most this long.
 MAX_OUTPUT_URI_LENGTH = 512
+#: What a monitor reads of its endpoint (a SecureEndpoint has them all).
+_ENDPOINT_ATTRIBUTES = ("endpoint_name", "model", "data_capture_bucket", "data_capture_prefix", "alarm_topic")
 #: Monitoring schedule names (the API's pattern).
 SCHEDULE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _ECR_IMAGE = re.compile(
@@ -276,14 +283,18 @@ class SecureDataQualityMonitor(Construct):
 
     Keyword-only props:
 
-    :param endpoint: the SecureEndpoint whose captured data is monitored. Required.
+    :param endpoint: the SecureEndpoint whose captured data is monitored (or an object with its
+        ``endpoint_name``, ``model``, ``data_capture_bucket``, ``data_capture_prefix`` and
+        ``alarm_topic``, such as a SecureEndpoint of another stack). Required.
     :param role: the role of the monitoring jobs: an
         :class:`~secure_sagemaker.identity.ExecutionRole` (its ``role`` is used) or an ``iam.IRole``
         assumed by ``sagemaker.amazonaws.com``. Required.
     :param encryption_key: customer-managed KMS key of the monitoring instances' volumes (a key
         itself, not an alias). Required.
-    :param output_bucket: the SecureBucket receiving the reports. Default: the endpoint's
-        ``data_capture_bucket``.
+    :param output_bucket: the bucket receiving the reports, whose key encrypts them: an
+        :class:`~secure_sagemaker.interfaces.EncryptedBucket` (a SecureBucket, or
+        ``EncryptedBucketRef(bucket, key)``) or an ``s3.IBucket`` whose customer-managed
+        ``encryption_key`` is known. Default: the endpoint's ``data_capture_bucket``.
     :param output_prefix: key prefix of the reports in ``output_bucket``; in the capture bucket it
         must lie outside the capture prefix. Default ``"monitoring"``.
     :param schedule_expression: when the job runs (see above). Default ``"cron(0 * ? * * *)"``,
@@ -292,8 +303,8 @@ class SecureDataQualityMonitor(Construct):
         Default: none (no violations are reported).
     :param baseline_statistics_uri: ``s3://`` URI of the baseline's ``statistics.json``.
         Default: none.
-    :param baseline_bucket: the bucket holding both baseline objects (a SecureBucket or an
-        ``s3.IBucket``); the URIs must then be objects in it. Default: none, and the URIs need
+    :param baseline_bucket: the bucket holding both baseline objects (a SecureBucket, an
+        EncryptedBucketRef or an ``s3.IBucket``); the URIs must then be objects in it. Default: none, and the URIs need
         only be ``s3://<bucket>/<key>``.
     :param instance_type: ``ml.*`` instance type of the job. Default ``"ml.m5.xlarge"`` (the
         SageMaker Python SDK's default for Model Monitor).
@@ -311,8 +322,8 @@ class SecureDataQualityMonitor(Construct):
     ``job_definition_arn``, ``job_definition_name``, ``schedule`` (``CfnMonitoringSchedule``),
     ``schedule_name``, ``schedule_arn``, ``schedule_expression``, ``failure_rule``
     (``events.Rule``), ``endpoint``, ``role`` (always an ``iam.IRole``), ``encryption_key``,
-    ``image_uri``, ``network``, ``capture_bucket`` (SecureBucket), ``capture_prefix``,
-    ``output_bucket`` (SecureBucket), ``output_prefix``, ``output_s3_uri``,
+    ``image_uri``, ``network``, ``capture_bucket`` (an EncryptedBucket), ``capture_prefix``,
+    ``output_bucket`` (an EncryptedBucket), ``output_prefix``, ``output_s3_uri``,
     ``output_encryption_key``, ``baseline_constraints_uri``, ``baseline_statistics_uri``,
     ``baseline_bucket``. Deprecated, removed in the next release: ``role_read_prefixes``,
     ``role_write_prefixes`` (tuples of :class:`~secure_sagemaker.identity.S3Prefix`), ``role_keys``
@@ -327,12 +338,12 @@ class SecureDataQualityMonitor(Construct):
         endpoint: SecureEndpoint,
         role: iam.IRole | ExecutionRole,
         encryption_key: kms.IKey,
-        output_bucket: SecureBucket | None = None,
+        output_bucket: EncryptedBucket | s3.IBucket | None = None,
         output_prefix: str = "monitoring",
         schedule_expression: str = HOURLY,
         baseline_constraints_uri: str | None = None,
         baseline_statistics_uri: str | None = None,
-        baseline_bucket: SecureBucket | s3.IBucket | None = None,
+        baseline_bucket: EncryptedBucket | s3.IBucket | None = None,
         instance_type: str = "ml.m5.xlarge",
         instance_count: int = 1,
         volume_size: int = 30,
@@ -342,27 +353,16 @@ class SecureDataQualityMonitor(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        if not isinstance(endpoint, SecureEndpoint):
-            raise fail(
-                me,
-                "endpoint",
-                endpoint,
-                "is not a SecureEndpoint",
-                "pass the SecureEndpoint whose captured data to monitor",
+        for attribute in _ENDPOINT_ATTRIBUTES:
+            require_attribute(
+                me, "endpoint", endpoint, attribute, "pass the SecureEndpoint whose captured data to monitor"
             )
+        require_encrypted_bucket(me, "endpoint.data_capture_bucket", endpoint.data_capture_bucket)
         self._role = execution_role_of(me, "role", role)
         require_key(
             me, "encryption_key", encryption_key, "pass a customer-managed kms.IKey, e.g. KeyRing(...).models_key"
         )
-        network = endpoint.model.network
-        if not isinstance(network, PrivateNetwork):  # pragma: no cover - SecureModel requires one
-            raise fail(
-                me,
-                "endpoint",
-                endpoint.node.path,
-                "has a model without a PrivateNetwork",
-                "serve a SecureModel with a network",
-            )
+        network = require_network(me, "endpoint.model.network", getattr(endpoint.model, "network", None))
         self._output_bucket, self._output_prefix = self._check_output(me, endpoint, output_bucket, output_prefix)
         interval = self._check_schedule(me, schedule_expression)
         runtime = self._check_resources(me, instance_type, instance_count, volume_size, max_runtime, interval)
@@ -510,15 +510,9 @@ class SecureDataQualityMonitor(Construct):
 
     # --- validation -----------------------------------------------------------------------
 
-    def _check_output(self, me: str, endpoint: SecureEndpoint, bucket: Any, prefix: Any) -> tuple[SecureBucket, str]:
-        if bucket is not None and not isinstance(bucket, SecureBucket):
-            raise fail(
-                me,
-                "output_bucket",
-                bucket,
-                "is not a SecureBucket",
-                "pass a SecureBucket, or drop it to use the endpoint's data-capture bucket",
-            )
+    def _check_output(self, me: str, endpoint: SecureEndpoint, bucket: Any, prefix: Any) -> tuple[EncryptedBucket, str]:
+        if bucket is not None:
+            bucket = require_encrypted_bucket(me, "output_bucket", bucket)
         bucket = bucket or endpoint.data_capture_bucket
         prefix = s3_key_prefix(
             me, "output_prefix", prefix, "monitoring", max_uri_length=MAX_OUTPUT_URI_LENGTH, uri="output URI"
@@ -609,8 +603,14 @@ class SecureDataQualityMonitor(Construct):
                     "is given without baseline_constraints_uri or baseline_statistics_uri",
                     "pass the baseline URIs too, or drop baseline_bucket",
                 )
-            bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
-            require_attribute(me, "baseline_bucket", bucket, "bucket_name", "pass a SecureBucket or an s3.IBucket")
+            bucket = bucket.bucket if is_encrypted_bucket(bucket) else bucket
+            require_attribute(
+                me,
+                "baseline_bucket",
+                bucket,
+                "bucket_name",
+                "pass a SecureBucket, an EncryptedBucketRef or an s3.IBucket",
+            )
         for prop, uri, file in (
             ("baseline_constraints_uri", constraints, "constraints.json"),
             ("baseline_statistics_uri", statistics, "statistics.json"),
@@ -728,12 +728,12 @@ class SecureDataQualityMonitor(Construct):
         return self._image_uri
 
     @property
-    def network(self) -> PrivateNetwork:
+    def network(self) -> WorkloadNetwork:
         """The private network the jobs run in (the endpoint's model's)."""
         return self._network
 
     @property
-    def capture_bucket(self) -> SecureBucket:
+    def capture_bucket(self) -> EncryptedBucket:
         """The bucket of the captured data the jobs read."""
         return self._endpoint.data_capture_bucket
 
@@ -743,7 +743,7 @@ class SecureDataQualityMonitor(Construct):
         return self._endpoint.data_capture_prefix
 
     @property
-    def output_bucket(self) -> SecureBucket:
+    def output_bucket(self) -> EncryptedBucket:
         """The bucket of the reports (given, or the endpoint's data-capture bucket)."""
         return self._output_bucket
 

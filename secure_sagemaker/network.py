@@ -788,15 +788,14 @@ class PrivateNetwork(Construct):
                 )
             ],
         )
-        flow_log = ec2.CfnFlowLog(
+        # Immutable: the destination would otherwise add an inline policy (with iam:PassRole on the
+        # role itself) beside the managed policy above, which already grants what delivery needs.
+        flow_log = ec2.FlowLog(
             self,
             "FlowLog",
-            resource_id=self._vpc.vpc_id,
-            resource_type="VPC",
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_group_name=group.log_group_name,
-            deliver_logs_permission_arn=role.role_arn,
+            resource_type=ec2.FlowLogResourceType.from_vpc(self._vpc),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(group, role.without_policy_updates()),
         )
         flow_log.node.add_dependency(policy)
         return group

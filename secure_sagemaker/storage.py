@@ -272,7 +272,8 @@ class AccessLogBucket(Construct):
 class SecureBucket(Construct):
     """An S3 bucket for ML data or artifacts with every protection of the baseline on.
 
-    - SSE-KMS with ``encryption_key`` (or a new customer-managed key) and S3 Bucket Keys.
+    - SSE-KMS with ``encryption_key`` (or a new customer-managed key) and S3 Bucket Keys (unless
+      ``bucket_key_enabled=False``).
     - Uploads that ask for another encryption type, name another KMS key, or bring their own
       key (SSE-C) are denied.
       Uploads without encryption headers are allowed: the bucket's default encryption applies
@@ -317,6 +318,10 @@ class SecureBucket(Construct):
         the CloudFormation execution role that deploys this stack (for the CDK bootstrap,
         ``arn:aws:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>``), or stack
         updates to the bucket are denied. Default: none.
+    :param bucket_key_enabled: ``True`` lets S3 encrypt objects under a bucket-level data key
+        (S3 Bucket Keys), which cuts KMS requests and their cost. ``False`` makes S3 call KMS for
+        every object, so each object is encrypted under the writer's own encryption context (a key
+        policy that checks CloudTrail's context needs that). Default ``True``.
     """
 
     def __init__(
@@ -333,9 +338,11 @@ class SecureBucket(Construct):
         noncurrent_version_expiration: cdk.Duration = cdk.Duration.days(90),
         allowed_vpc_endpoint_ids: Sequence[str] | None = None,
         break_glass_principal_arns: Sequence[str] | None = None,
+        bucket_key_enabled: bool = True,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
+        require_type(me, "bucket_key_enabled", bucket_key_enabled, bool, "pass True or False")
         require_one_of(
             me,
             ("encryption_key", encryption_key),
@@ -388,7 +395,7 @@ class SecureBucket(Construct):
             bucket_name=bucket_name,
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self._key,
-            bucket_key_enabled=True,
+            bucket_key_enabled=bucket_key_enabled,
             enforce_ssl=True,
             minimum_tls_version=MINIMUM_TLS_VERSION,
             versioned=True,

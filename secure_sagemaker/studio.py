@@ -27,12 +27,13 @@ build.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -51,8 +52,7 @@ from secure_sagemaker._validation import (
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
-from secure_sagemaker.network import PrivateNetwork
-from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker.interfaces import EncryptedBucket, WorkloadNetwork, require_encrypted_bucket, require_network
 
 #: Names of domains, user profiles and notebook instances (the API's pattern, at most 63 characters).
 _RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -82,20 +82,8 @@ _CONDA_INSTALL = re.compile(r"\b(?:conda|mamba|micromamba)\s+(?:install|create|u
 _NPM_INSTALL = re.compile(r"\b(?:npm\s+(?:install|i|ci)|yarn\s+add|pnpm\s+add)\b[^\n;&|]*", re.IGNORECASE)
 
 
-def _require_network(me: str, network: Any) -> PrivateNetwork:
-    if not isinstance(network, PrivateNetwork):
-        raise fail(
-            me,
-            "network",
-            network,
-            "is not a PrivateNetwork",
-            "pass the PrivateNetwork whose isolated subnets and workload security group the workload uses",
-        )
-    return network
-
-
 def isolated_subnets(
-    me: str, prop: str, network: PrivateNetwork, subnets: Sequence[ec2.ISubnet] | None
+    me: str, prop: str, network: WorkloadNetwork, subnets: Sequence[ec2.ISubnet] | None
 ) -> list[ec2.ISubnet]:
     """``subnets`` (default: all of the network's), each checked to be an isolated subnet of it."""
     allowed = list(network.subnets.subnets or [])
@@ -200,6 +188,66 @@ def lifecycle_script_problems(script: str) -> list[str]:
     return problems
 
 
+def _sharing_settings(bucket: EncryptedBucket | None, prefix: str | None) -> dict[str, Any]:
+    """Keyword arguments of a SharingSettingsProperty (Domain and UserProfile share the shape)."""
+    if bucket is None:
+        return {"notebook_output_option": "Disabled"}
+    return {
+        "notebook_output_option": "Allowed",
+        "s3_output_path": f"s3://{bucket.bucket.bucket_name}/{prefix}",
+        "s3_kms_key_id": bucket.key.key_arn,
+    }
+
+
+class StudioDomain(Protocol):
+    """What a user profile needs of its domain; :class:`SecureStudioDomain` satisfies it."""
+
+    @property
+    def domain_id(self) -> str:
+        """The domain's id."""
+
+    @property
+    def security_group(self) -> ec2.ISecurityGroup:
+        """The security group of every app, user and space."""
+
+    @property
+    def execution_role(self) -> iam.IRole:
+        """The default execution role."""
+
+    @property
+    def record_user_identity(self) -> bool:
+        """Whether sessions carry the user profile name as ``sts:SourceIdentity``."""
+
+    @property
+    def notebook_sharing_bucket(self) -> EncryptedBucket | None:
+        """Where shared notebook snapshots go, or None when sharing is disabled."""
+
+    @property
+    def notebook_sharing_prefix(self) -> str | None:
+        """Key prefix of shared snapshots, or None."""
+
+    @property
+    def default_space_volume_gb(self) -> int:
+        """Default EBS volume size of a space in GB."""
+
+    @property
+    def max_space_volume_gb(self) -> int:
+        """Largest EBS volume a user may give a space in GB."""
+
+
+#: The attributes of :class:`StudioDomain`, which a profile's ``domain`` is checked for.
+_STUDIO_DOMAIN_ATTRIBUTES = (
+    "domain_id",
+    "security_group",
+    "execution_role",
+    "record_user_identity",
+    "notebook_sharing_bucket",
+    "notebook_sharing_prefix",
+    "default_space_volume_gb",
+    "max_space_volume_gb",
+)
+
+
 class SecureStudioDomain(Construct):
     """A SageMaker Studio domain that reaches nothing outside its private network.
 
@@ -237,8 +285,10 @@ class SecureStudioDomain(Construct):
 
     Keyword-only props:
 
-    :param network: the PrivateNetwork whose VPC, isolated subnets and workload security group the
-        domain uses. Required.
+    :param network: the network whose VPC, isolated subnets and workload security group the domain
+        uses: a PrivateNetwork, or any :class:`~secure_sagemaker.interfaces.WorkloadNetwork` such as
+        an :class:`~secure_sagemaker.interfaces.ImportedNetwork`. Required. Only a PrivateNetwork
+        is asked to retain what the domain leaves behind.
     :param execution_role: the default execution role of users and shared spaces: an
         :class:`~secure_sagemaker.identity.ExecutionRole` (its ``role`` is used) or an ``iam.IRole``
         assumed by ``sagemaker.amazonaws.com``. Required.
@@ -248,8 +298,10 @@ class SecureStudioDomain(Construct):
         ``network.subnets``. A subnet outside them is a PropError.
     :param domain_name: the domain's name. Default: a name derived from the construct path, unique
         in the account (at most 63 characters).
-    :param notebook_sharing_bucket: a SecureBucket that receives shared notebook snapshots,
-        encrypted with its key. Default: None, notebook sharing disabled.
+    :param notebook_sharing_bucket: the bucket that receives shared notebook snapshots, encrypted
+        with its key: an :class:`~secure_sagemaker.interfaces.EncryptedBucket` (a SecureBucket, or
+        ``EncryptedBucketRef(bucket, key)``) or an ``s3.IBucket`` whose customer-managed
+        ``encryption_key`` is known. Default: None, notebook sharing disabled.
     :param notebook_sharing_prefix: key prefix of shared snapshots in ``notebook_sharing_bucket``.
         Default ``"shared-notebooks/"``. Only with ``notebook_sharing_bucket``.
     :param allow_docker_access: ``True`` gives up the Docker restriction: users may run Docker from
@@ -274,12 +326,12 @@ class SecureStudioDomain(Construct):
         scope: Construct,
         id: str,
         *,
-        network: PrivateNetwork,
+        network: WorkloadNetwork,
         execution_role: iam.IRole | ExecutionRole,
         encryption_key: kms.IKey,
         subnets: Sequence[ec2.ISubnet] | None = None,
         domain_name: str | None = None,
-        notebook_sharing_bucket: SecureBucket | None = None,
+        notebook_sharing_bucket: EncryptedBucket | s3.IBucket | None = None,
         notebook_sharing_prefix: str | None = None,
         allow_docker_access: bool = False,
         record_user_identity: bool = True,
@@ -289,7 +341,7 @@ class SecureStudioDomain(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        self._network = _require_network(me, network)
+        self._network = require_network(me, "network", network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
         require_attribute(
             me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)"
@@ -326,14 +378,7 @@ class SecureStudioDomain(Construct):
                     "drop notebook_sharing_prefix, or also pass notebook_sharing_bucket",
                 )
         else:
-            if not isinstance(notebook_sharing_bucket, SecureBucket):
-                raise fail(
-                    me,
-                    "notebook_sharing_bucket",
-                    notebook_sharing_bucket,
-                    "is not a SecureBucket",
-                    "pass a SecureBucket, whose KMS key then encrypts the shared snapshots",
-                )
+            notebook_sharing_bucket = require_encrypted_bucket(me, "notebook_sharing_bucket", notebook_sharing_bucket)
             notebook_sharing_prefix = (
                 "shared-notebooks/" if notebook_sharing_prefix is None else notebook_sharing_prefix
             )
@@ -359,6 +404,8 @@ class SecureStudioDomain(Construct):
         self._sharing_prefix = notebook_sharing_prefix
         self._record_user_identity = record_user_identity
         self._idle_minutes = int(idle_minutes)
+        self._default_space_volume_gb = default_space_volume_gb
+        self._max_space_volume_gb = max_space_volume_gb
         self._space_storage = sagemaker.CfnDomain.DefaultSpaceStorageSettingsProperty(
             default_ebs_storage_settings=sagemaker.CfnDomain.DefaultEbsStorageSettingsProperty(
                 default_ebs_volume_size_in_gb=default_space_volume_gb,
@@ -390,7 +437,9 @@ class SecureStudioDomain(Construct):
             default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(
                 execution_role=execution_role.role_arn,
                 security_groups=[sg_id],
-                sharing_settings=sagemaker.CfnDomain.SharingSettingsProperty(**self._sharing_settings()),
+                sharing_settings=sagemaker.CfnDomain.SharingSettingsProperty(
+                    **_sharing_settings(notebook_sharing_bucket, notebook_sharing_prefix)
+                ),
                 studio_web_portal="ENABLED",
                 default_landing_uri="studio::",
                 space_storage_settings=self._space_storage,
@@ -411,7 +460,9 @@ class SecureStudioDomain(Construct):
             ),
         )
         self._domain.apply_removal_policy(RETAINED)
-        self._network.retain_where_studio_lives()
+        retain = getattr(self._network, "retain_where_studio_lives", None)
+        if retain is not None:  # a network of this app; an imported one is not this stack's to delete
+            retain()
         if notebook_sharing_bucket is not None:
             grants.grant_read_write(execution_role, notebook_sharing_bucket.bucket, notebook_sharing_prefix)
         enforce_rules(
@@ -426,16 +477,6 @@ class SecureStudioDomain(Construct):
                 ),
             ],
         )
-
-    def _sharing_settings(self) -> dict[str, Any]:
-        """Keyword arguments of a SharingSettingsProperty (Domain and UserProfile share the shape)."""
-        if self._sharing_bucket is None:
-            return {"notebook_output_option": "Disabled"}
-        return {
-            "notebook_output_option": "Allowed",
-            "s3_output_path": f"s3://{self._sharing_bucket.bucket.bucket_name}/{self._sharing_prefix}",
-            "s3_kms_key_id": self._sharing_bucket.key.key_arn,
-        }
 
     @property
     def domain(self) -> sagemaker.CfnDomain:
@@ -468,7 +509,7 @@ class SecureStudioDomain(Construct):
         return self._network.workload_security_group
 
     @property
-    def network(self) -> PrivateNetwork:
+    def network(self) -> WorkloadNetwork:
         """The private network the domain lives in."""
         return self._network
 
@@ -483,7 +524,7 @@ class SecureStudioDomain(Construct):
         return self._encryption_key
 
     @property
-    def notebook_sharing_bucket(self) -> SecureBucket | None:
+    def notebook_sharing_bucket(self) -> EncryptedBucket | None:
         """Where shared notebook snapshots go, or None when sharing is disabled."""
         return self._sharing_bucket
 
@@ -497,6 +538,16 @@ class SecureStudioDomain(Construct):
         """Whether sessions carry the user profile name as ``sts:SourceIdentity``."""
         return self._record_user_identity
 
+    @property
+    def default_space_volume_gb(self) -> int:
+        """Default EBS volume size of a space in GB."""
+        return self._default_space_volume_gb
+
+    @property
+    def max_space_volume_gb(self) -> int:
+        """Largest EBS volume a user may give a space in GB."""
+        return self._max_space_volume_gb
+
 
 class SecureUserProfile(Construct):
     """A Studio user of a SecureStudioDomain whose own settings keep the domain's controls.
@@ -509,7 +560,8 @@ class SecureUserProfile(Construct):
 
     Keyword-only props:
 
-    :param domain: the SecureStudioDomain the user belongs to. Required.
+    :param domain: the SecureStudioDomain the user belongs to (or any :class:`StudioDomain`, such as
+        a SecureStudioDomain of another stack). Required.
     :param user_profile_name: the user's name in the domain, and so the ``sts:SourceIdentity`` of
         their sessions; use the person's corporate identifier. Default: a name derived from the
         construct path.
@@ -528,16 +580,14 @@ class SecureUserProfile(Construct):
         scope: Construct,
         id: str,
         *,
-        domain: SecureStudioDomain,
+        domain: StudioDomain,
         user_profile_name: str | None = None,
         execution_role: iam.IRole | ExecutionRole | None = None,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        if not isinstance(domain, SecureStudioDomain):
-            raise fail(
-                me, "domain", domain, "is not a SecureStudioDomain", "pass the SecureStudioDomain the user belongs to"
-            )
+        for attribute in _STUDIO_DOMAIN_ATTRIBUTES:
+            require_attribute(me, "domain", domain, attribute, "pass the SecureStudioDomain the user belongs to")
         validate_sagemaker_name(me, "user_profile_name", user_profile_name)
         execution_role = execution_role_of(me, "execution_role", execution_role, optional=True)
         if execution_role is not None:
@@ -558,7 +608,6 @@ class SecureUserProfile(Construct):
             )
         self._name = user_profile_name or cdk.Names.unique_resource_name(self, max_length=63, separator="-")
         sg_id = domain.security_group.security_group_id
-        ebs = domain._space_storage.default_ebs_storage_settings
         self._profile = sagemaker.CfnUserProfile(
             self,
             "Profile",
@@ -567,13 +616,15 @@ class SecureUserProfile(Construct):
             user_settings=sagemaker.CfnUserProfile.UserSettingsProperty(
                 execution_role=self._execution_role.role_arn,
                 security_groups=[sg_id],
-                sharing_settings=sagemaker.CfnUserProfile.SharingSettingsProperty(**domain._sharing_settings()),
+                sharing_settings=sagemaker.CfnUserProfile.SharingSettingsProperty(
+                    **_sharing_settings(domain.notebook_sharing_bucket, domain.notebook_sharing_prefix)
+                ),
                 studio_web_portal="ENABLED",
                 default_landing_uri="studio::",
                 space_storage_settings=sagemaker.CfnUserProfile.DefaultSpaceStorageSettingsProperty(
                     default_ebs_storage_settings=sagemaker.CfnUserProfile.DefaultEbsStorageSettingsProperty(
-                        default_ebs_volume_size_in_gb=ebs.default_ebs_volume_size_in_gb,
-                        maximum_ebs_volume_size_in_gb=ebs.maximum_ebs_volume_size_in_gb,
+                        default_ebs_volume_size_in_gb=domain.default_space_volume_gb,
+                        maximum_ebs_volume_size_in_gb=domain.max_space_volume_gb,
                     )
                 ),
             ),
@@ -610,7 +661,7 @@ class SecureUserProfile(Construct):
         return self._execution_role
 
     @property
-    def domain(self) -> SecureStudioDomain:
+    def domain(self) -> StudioDomain:
         """The domain the user belongs to."""
         return self._domain
 
@@ -632,8 +683,9 @@ class SecureNotebookInstance(Construct):
 
     Keyword-only props:
 
-    :param network: the PrivateNetwork whose isolated subnet and workload security group the
-        instance uses. Required.
+    :param network: the network whose isolated subnet and workload security group the instance
+        uses: a PrivateNetwork or any :class:`~secure_sagemaker.interfaces.WorkloadNetwork`.
+        Required.
     :param execution_role: the instance's role: an :class:`~secure_sagemaker.identity.ExecutionRole`
         (its ``role`` is used) or an ``iam.IRole`` assumed by ``sagemaker.amazonaws.com``. Required.
     :param encryption_key: customer-managed KMS key of the instance's volume (the data key of a
@@ -663,7 +715,7 @@ class SecureNotebookInstance(Construct):
         scope: Construct,
         id: str,
         *,
-        network: PrivateNetwork,
+        network: WorkloadNetwork,
         execution_role: iam.IRole | ExecutionRole,
         encryption_key: kms.IKey,
         subnet: ec2.ISubnet | None = None,
@@ -677,7 +729,7 @@ class SecureNotebookInstance(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        self._network = _require_network(me, network)
+        self._network = require_network(me, "network", network)
         execution_role = execution_role_of(me, "execution_role", execution_role)
         require_attribute(
             me, "encryption_key", encryption_key, "key_arn", "pass the data key of a KeyRing (a kms.IKey)"

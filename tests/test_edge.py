@@ -11,6 +11,7 @@ Bad input fails at construct time and needs no synth.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -24,6 +25,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
@@ -36,6 +38,7 @@ from secure_sagemaker.edge import (
     ProtectedInferenceApi,
     content_length_above,
 )
+from secure_sagemaker.edge.firewall import Firewall, build_firewall
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
@@ -899,6 +902,31 @@ def test_attributes(synth: dict[str, Any]) -> None:
         api.web_acl = None  # read-only attribute
 
 
+def test_build_firewall_returns_a_named_frozen_record() -> None:
+    stack = new_stack()
+    firewall = build_firewall(
+        stack,
+        name="api",
+        stage_arn="arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod",
+        logs_key=kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/k"),
+        log_retention=logs.RetentionDays.ONE_YEAR,
+        allowed_ipv4=["10.0.0.0/8"],
+        allowed_ipv6=[],
+        countries=None,
+        anonymous_ip_list=False,
+        rate_limit=100,
+        rate_window_seconds=300,
+        max_body_bytes=8192,
+    )
+    assert isinstance(firewall, Firewall)
+    assert isinstance(firewall.web_acl, wafv2.CfnWebACL) and isinstance(firewall.log_group, logs.LogGroup)
+    assert isinstance(firewall.association, wafv2.CfnWebACLAssociation)
+    assert isinstance(firewall.logging, wafv2.CfnLoggingConfiguration)
+    assert [s.node.id for s in firewall.ip_sets] == ["AllowedIpv4"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        firewall.web_acl = None
+
+
 # --- enforcement -------------------------------------------------------------------------------------
 
 
@@ -1057,7 +1085,7 @@ BAD_INPUT: list[tuple[str, str, Callable[[dict], dict]]] = [
     ),
     ("quota_per_day", "counts requests per API key, but no request carries one", lambda b: {"quota_per_day": 100}),
     # Required resources and the rest.
-    ("endpoint", "is not a SecureEndpoint", lambda b: {"endpoint": b["endpoint"].endpoint}),
+    ("endpoint", "has no endpoint_arn", lambda b: {"endpoint": b["endpoint"].endpoint}),
     ("logs_key", "has no key_arn", lambda b: {"logs_key": "arn:aws:kms:eu-west-1:111111111111:key/x"}),
     ("alarm_topic", "has no topic_arn", lambda b: {"alarm_topic": None}),
     ("stage_name", "is not a valid API Gateway stage name", lambda b: {"stage_name": "prod stage"}),

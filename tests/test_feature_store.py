@@ -391,6 +391,7 @@ def base() -> dict[str, Any]:
         "alias": kms.Alias(stack, "Alias", alias_name="alias/features", target_key=keys.data_key),
         "role": iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal(SAGEMAKER)),
         "bucket": SecureBucket(stack, "Bucket", encryption_key=keys.data_key),
+        "plain_bucket": s3.Bucket.from_bucket_name(stack, "Plain", "plain-bucket"),
         "count": iter(range(10_000)),
     }
 
@@ -506,7 +507,8 @@ BAD: list[tuple[str, str, Callable[[dict], dict]]] = [
         "only applies to the offline store",
         lambda b: {"offline_store": False, "online_store": True, "offline_store_prefix": "x"},
     ),
-    ("offline_store_bucket", "is not a SecureBucket", lambda b: {"offline_store_bucket": b["bucket"].bucket}),
+    ("offline_store_bucket", "has no known encryption key", lambda b: {"offline_store_bucket": b["plain_bucket"]}),
+    ("offline_store_bucket", "has no bucket_name", lambda b: {"offline_store_bucket": "features-bucket"}),
     ("offline_store_prefix", "is not an S3 key prefix", lambda b: {"offline_store_prefix": "/features"}),
     ("offline_store_prefix", "is not an S3 key prefix", lambda b: {"offline_store_prefix": "s3://bucket/features"}),
     ("offline_store_prefix", "is not an S3 key prefix", lambda b: {"offline_store_prefix": ""}),

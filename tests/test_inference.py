@@ -651,7 +651,7 @@ def test_opt_outs_are_not_enforcement_errors(base: dict) -> None:
 BAD_MODELS: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("network", "is missing: a network-isolated model still runs in a VPC", lambda b: {"network": None}),
     ("network", "is missing. Fix", lambda b: {"network": None, "allow_network_access": True}),
-    ("network", "is not a PrivateNetwork", lambda b: {"network": b["network"].vpc}),
+    ("network", "has no vpc", lambda b: {"network": b["network"].vpc}),
     ("execution_role", "has no role_arn", lambda b: {"execution_role": None}),
     (
         "image_uri",
@@ -784,10 +784,10 @@ BAD_ENDPOINTS: list[tuple[str, str, Callable[[dict], dict]]] = [
     ("instance_count", "is a single instance", lambda b: {"instance_count": 1}),
     ("instance_count", "is a float, not a int", lambda b: {"instance_count": 2.0}),
     ("accept_single_instance", "is a str, not a bool", lambda b: {"accept_single_instance": "yes"}),
-    ("model", "is not a SecureModel", lambda b: {"model": b["model"].model}),
+    ("model", "has no network", lambda b: {"model": b["model"].model}),
     ("encryption_key", "has no key_arn", lambda b: {"encryption_key": None}),
     ("alarm_topic", "has no topic_arn", lambda b: {"alarm_topic": None}),
-    ("data_capture_bucket", "is not a SecureBucket", lambda b: {"data_capture_bucket": b["models"].bucket}),
+    ("data_capture_bucket", "has no known encryption key", lambda b: {"data_capture_bucket": b["plain_bucket"]}),
     ("instance_type", "is not an ml.* instance type", lambda b: {"instance_type": "m5.large"}),
     ("variant_name", "is not a valid variant name", lambda b: {"variant_name": "all_traffic"}),
     ("data_capture_prefix", "is not an S3 key prefix", lambda b: {"data_capture_prefix": "/capture"}),

@@ -811,14 +811,14 @@ def _bare_base(stack: cdk.Stack) -> dict[str, Any]:
 # --- bad input -------------------------------------------------------------------------------------------
 
 BAD: list[tuple[str, str, Callable[[dict], dict]]] = [
-    ("endpoint", "is not a SecureEndpoint", lambda b: {"endpoint": None}),
-    ("endpoint", "is not a SecureEndpoint", lambda b: {"endpoint": b["endpoint"].endpoint}),
+    ("endpoint", "has no endpoint_name", lambda b: {"endpoint": None}),
+    ("endpoint", "has no model", lambda b: {"endpoint": b["endpoint"].endpoint}),
     ("role", "has no role_arn", lambda b: {"role": "arn:aws:iam::111111111111:role/Monitor"}),
     ("role", "has no role_arn", lambda b: {"role": None}),
     ("encryption_key", "has no key_arn", lambda b: {"encryption_key": PLAIN_KEY_ARN}),
     ("encryption_key", "has no key_arn", lambda b: {"encryption_key": None}),
     ("encryption_key", "is a KMS alias", lambda b: {"encryption_key": b["alias"]}),
-    ("output_bucket", "is not a SecureBucket", lambda b: {"output_bucket": b["plain_bucket"]}),
+    ("output_bucket", "has no known encryption key", lambda b: {"output_bucket": b["plain_bucket"]}),
     ("output_prefix", "is not an S3 key prefix", lambda b: {"output_prefix": ""}),
     ("output_prefix", "is not an S3 key prefix", lambda b: {"output_prefix": "s3://bucket/monitoring"}),
     ("output_prefix", "is not an S3 key prefix", lambda b: {"output_prefix": "monitoring/*"}),

@@ -419,6 +419,7 @@ def test_flow_log_of_all_traffic_to_an_encrypted_retained_log_group(default: dic
         "LogDestinationType": "cloud-watch-logs",
         "LogGroupName": {"Ref": group_id},
         "DeliverLogsPermissionArn": _get_att(default, "AWS::IAM::Role", "FlowLogRole", "Arn"),
+        "Tags": [{"Key": "Name", "Value": "Default/Network/FlowLog"}],
     }
     group = default["Resources"][group_id]
     assert group["Properties"] == {

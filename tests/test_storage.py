@@ -10,6 +10,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
@@ -227,6 +228,16 @@ def test_secure_bucket_is_sse_kms_with_bucket_key(template, ids, name):
     }
 
 
+def test_bucket_key_can_be_turned_off_and_encryption_stays():
+    stack = new_stack()
+    data = SecureBucket(stack, "Data", bucket_key_enabled=False)
+    template = Template.from_stack(stack).to_json()
+    bucket_id = stack.resolve(stack.get_logical_id(data.bucket.node.default_child))
+    (rule,) = template["Resources"][bucket_id]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["BucketKeyEnabled"] is False
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+
+
 @pytest.mark.parametrize("name", sorted(SECURE))
 def test_secure_bucket_logs_to_its_access_log_bucket(template, ids, name):
     log_bucket = ids[SECURE[name][1]]
@@ -416,6 +427,7 @@ def test_access_log_bucket_validates_its_name():
         ({"key_rotation_period": cdk.Duration.days(2561)}, "key_rotation_period="),
         ({"encryption_key": "arn:aws:kms:eu-west-1:123456789012:key/abc"}, "encryption_key="),
         ({"access_log_bucket": "my-logs"}, "access_log_bucket="),
+        ({"bucket_key_enabled": "no"}, "bucket_key_enabled='no' is a str, not a bool"),
     ],
 )
 def test_bad_props_fail_naming_the_prop(props, message):

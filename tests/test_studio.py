@@ -10,6 +10,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.assertions import Template
 
@@ -361,6 +362,7 @@ def base() -> dict[str, Any]:
         "private_subnet": other.private_subnets[0],
         "imported_subnet": ec2.Subnet.from_subnet_id(stack, "Imported", "subnet-0abc"),
         "bucket": SecureBucket(stack, "Bucket", encryption_key=keys.data_key),
+        "plain_bucket": s3.Bucket.from_bucket_name(stack, "Plain", "plain-bucket"),
         "count": iter(range(10_000)),
     }
 
@@ -465,8 +467,8 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
         lambda b: {"subnets": [b["imported_subnet"]]},
     ),
     (SecureStudioDomain, "subnets", "is not a non-empty list", lambda b: {"subnets": []}),
-    (SecureStudioDomain, "network", "is not a PrivateNetwork", lambda b: {"network": None}),
-    (SecureStudioDomain, "network", "is not a PrivateNetwork", lambda b: {"network": b["network"].vpc}),
+    (SecureStudioDomain, "network", "has no vpc", lambda b: {"network": None}),
+    (SecureStudioDomain, "network", "has no vpc", lambda b: {"network": b["network"].vpc}),
     (SecureStudioDomain, "execution_role", "has no role_arn", lambda b: {"execution_role": "arn:aws:iam::1:role/x"}),
     (SecureStudioDomain, "encryption_key", "has no key_arn", lambda b: {"encryption_key": None}),
     (
@@ -492,8 +494,8 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
     (
         SecureStudioDomain,
         "notebook_sharing_bucket",
-        "is not a SecureBucket",
-        lambda b: {"notebook_sharing_bucket": b["bucket"].bucket},
+        "has no known encryption key",
+        lambda b: {"notebook_sharing_bucket": b["plain_bucket"]},
     ),
     (SecureStudioDomain, "idle_timeout", "from 60 to 525600", lambda b: {"idle_timeout": cdk.Duration.minutes(30)}),
     (SecureStudioDomain, "idle_timeout", "from 60 to 525600", lambda b: {"idle_timeout": cdk.Duration.seconds(3630)}),
@@ -505,7 +507,7 @@ BAD_INPUT: list[tuple[type, str, str, Callable[[dict], dict]]] = [
         lambda b: {"default_space_volume_gb": 50, "max_space_volume_gb": 20},
     ),
     (SecureStudioDomain, "allow_docker_access", "is a str, not a bool", lambda b: {"allow_docker_access": "yes"}),
-    (SecureUserProfile, "domain", "is not a SecureStudioDomain", lambda b: {"domain": None}),
+    (SecureUserProfile, "domain", "has no domain_id", lambda b: {"domain": None}),
     (
         SecureUserProfile,
         "user_profile_name",

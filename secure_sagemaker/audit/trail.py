@@ -9,7 +9,6 @@ from typing import Any, Mapping, Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -21,6 +20,7 @@ from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
+from secure_sagemaker.alarms import AlarmFactory
 from secure_sagemaker.audit._common import (
     ACCOUNT,
     arn,
@@ -220,9 +220,8 @@ class AuditTrail(Construct):
         self._key = key
         self._admit_cloudtrail(key)
 
-        self._bucket = SecureBucket(self, "Bucket", encryption_key=key, access_log_bucket=access_log_bucket)
-        self._bucket.bucket.node.default_child.add_property_override(
-            "BucketEncryption.ServerSideEncryptionConfiguration.0.BucketKeyEnabled", False
+        self._bucket = SecureBucket(
+            self, "Bucket", encryption_key=key, access_log_bucket=access_log_bucket, bucket_key_enabled=False
         )
         log_prefixes = [ACCOUNT] + ([organization_id] if organization_trail else [])
         self._admit_trail_to_bucket(self._bucket.bucket, log_prefixes)
@@ -436,7 +435,8 @@ class AuditTrail(Construct):
         return role, policy
 
     def _watch(self, topic: sns.ITopic, namespace: str) -> None:
-        action = cw_actions.SnsAction(topic)
+        # A watch alarms on single events; an OK five minutes later would only be noise.
+        alarm_factory = AlarmFactory(self, topic, notify_ok=False)
         for watch in SECURITY_WATCHES:
             metric_filter = logs.MetricFilter(
                 self,
@@ -447,18 +447,12 @@ class AuditTrail(Construct):
                 metric_name=watch.name,
                 metric_value="1",
             )
-            alarm = cloudwatch.Alarm(
-                self,
+            self._alarms[watch.name] = alarm_factory.alarm(
                 f"{watch.name}Alarm",
-                alarm_description=f"{watch.description}. Source: CloudTrail trail {self._trail_name}.",
+                description=f"{watch.description}. Source: CloudTrail trail {self._trail_name}.",
                 metric=metric_filter.metric(statistic="Sum", period=cdk.Duration.minutes(5)),
                 threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            alarm.add_alarm_action(action)
-            self._alarms[watch.name] = alarm
 
     # --- attributes -------------------------------------------------------------------------
 

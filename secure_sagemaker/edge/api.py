@@ -12,7 +12,6 @@ import jsii
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -26,10 +25,11 @@ from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import describe, fail, require_attribute, require_type
 from secure_sagemaker.acknowledgments import acknowledge
+from secure_sagemaker.alarms import AlarmFactory
 from secure_sagemaker.edge import limits
 from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
 from secure_sagemaker.edge.firewall import build_firewall
-from secure_sagemaker.inference import SecureEndpoint
+from secure_sagemaker.interfaces import InferenceEndpoint
 
 #: Default largest request body, in bytes: 16 KB, what AWS WAF inspects at its base price.
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
@@ -176,7 +176,9 @@ class ProtectedInferenceApi(Construct):
 
     Keyword-only props:
 
-    :param endpoint: the SecureEndpoint to front. Required.
+    :param endpoint: the SecureEndpoint to front, or any
+        :class:`~secure_sagemaker.interfaces.InferenceEndpoint` (an ``EndpointRef`` for an endpoint
+        deployed elsewhere, whose own controls are then that deployment's). Required.
     :param logs_key: customer-managed KMS key for the log groups; its policy must admit CloudWatch
         Logs of this account and Region (``KeyRing.logs_key`` does). Required.
     :param alarm_topic: the KMS-encrypted SNS topic that receives the alarms. Required.
@@ -248,7 +250,7 @@ class ProtectedInferenceApi(Construct):
         scope: Construct,
         id: str,
         *,
-        endpoint: SecureEndpoint,
+        endpoint: InferenceEndpoint,
         logs_key: kms.IKey,
         alarm_topic: sns.ITopic,
         stage_name: str = "prod",
@@ -278,9 +280,13 @@ class ProtectedInferenceApi(Construct):
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        if not isinstance(endpoint, SecureEndpoint):
-            raise fail(
-                me, "endpoint", endpoint, "is not a SecureEndpoint", "pass the SecureEndpoint to put behind the API"
+        for attribute in ("endpoint_name", "endpoint_arn"):
+            require_attribute(
+                me,
+                "endpoint",
+                endpoint,
+                attribute,
+                "pass the SecureEndpoint to put behind the API, or EndpointRef(endpoint_name=..., endpoint_arn=...)",
             )
         require_attribute(me, "logs_key", logs_key, "key_arn", "pass the logs key of a KeyRing (a kms.IKey)")
         require_attribute(
@@ -393,10 +399,10 @@ class ProtectedInferenceApi(Construct):
             rate_window_seconds=int(waf_rate_window.to_seconds()),
             max_body_bytes=max_body_bytes,
         )
-        self._web_acl: wafv2.CfnWebACL = firewall["web_acl"]
-        self._association: wafv2.CfnWebACLAssociation = firewall["association"]
-        self._waf_logs: logs.LogGroup = firewall["log_group"]
-        self._waf_logging: wafv2.CfnLoggingConfiguration = firewall["logging"]
+        self._web_acl = firewall.web_acl
+        self._association = firewall.association
+        self._waf_logs = firewall.log_group
+        self._waf_logging = firewall.logging
         self._alarms = self._create_alarms(
             name,
             alarm_topic,
@@ -518,7 +524,7 @@ class ProtectedInferenceApi(Construct):
 
     # --- resources ------------------------------------------------------------------------
 
-    def _integration_identity(self, endpoint: SecureEndpoint) -> tuple[iam.Role, iam.ManagedPolicy]:
+    def _integration_identity(self, endpoint: InferenceEndpoint) -> tuple[iam.Role, iam.ManagedPolicy]:
         role = iam.Role(
             self,
             "IntegrationRole",
@@ -686,8 +692,6 @@ class ProtectedInferenceApi(Construct):
     def _create_alarms(
         self, name: str, topic: sns.ITopic, blocked: int, client: int, server: int, latency: cdk.Duration
     ) -> Mapping[str, cloudwatch.Alarm]:
-        gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
         stage = self._stage
         blocked_metric = cloudwatch.Metric(
             namespace=WAF_NAMESPACE,
@@ -696,55 +700,38 @@ class ProtectedInferenceApi(Construct):
             statistic="Sum",
             period=_ALARM_PERIOD,
         )
+        factory = AlarmFactory(self, topic)
         alarms = {
-            "WafBlockedRequests": cloudwatch.Alarm(
-                self,
+            "WafBlockedRequests": factory.alarm(
                 "WafBlockedRequestsAlarm",
                 metric=blocked_metric,
                 threshold=blocked,
-                evaluation_periods=1,
-                comparison_operator=gte,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: {blocked}+ requests blocked by AWS WAF in 5 minutes: an attack, "
+                description=f"{self.node.path}: {blocked}+ requests blocked by AWS WAF in 5 minutes: an attack, "
                 "a client over the rate limit (possible model extraction) or a misconfigured caller",
             ),
-            "ClientErrors": cloudwatch.Alarm(
-                self,
+            "ClientErrors": factory.alarm(
                 "ClientErrorsAlarm",
                 metric=stage.metric_client_error(statistic="Sum", period=_ALARM_PERIOD),
                 threshold=client,
-                evaluation_periods=1,
-                comparison_operator=gte,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: {client}+ 4XX responses in 5 minutes: denied, throttled, "
+                description=f"{self.node.path}: {client}+ 4XX responses in 5 minutes: denied, throttled, "
                 "invalid or probing requests",
             ),
-            "ServerErrors": cloudwatch.Alarm(
-                self,
+            "ServerErrors": factory.alarm(
                 "ServerErrorsAlarm",
                 metric=stage.metric_server_error(statistic="Sum", period=_ALARM_PERIOD),
                 threshold=server,
-                evaluation_periods=1,
-                comparison_operator=gte,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: {server}+ 5XX responses in 5 minutes: the model or the integration fails",
+                description=f"{self.node.path}: {server}+ 5XX responses in 5 minutes: the model or the integration fails",
             ),
-            "Latency": cloudwatch.Alarm(
-                self,
+            "Latency": factory.alarm(
                 "LatencyAlarm",
                 metric=stage.metric_latency(statistic="p99", period=_ALARM_PERIOD),
                 threshold=latency.to_milliseconds(integral=False),
                 evaluation_periods=2,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=quiet,
-                alarm_description=f"{self.node.path}: p99 latency above {latency.to_human_string()} for 10 minutes: "
+                description=f"{self.node.path}: p99 latency above {latency.to_human_string()} for 10 minutes: "
                 "overload, denial of service or a degraded model",
             ),
         }
-        action = cw_actions.SnsAction(topic)
-        for alarm in alarms.values():
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
         return MappingProxyType(alarms)
 
     def _enforce(self, me: str) -> None:
@@ -874,6 +861,6 @@ class ProtectedInferenceApi(Construct):
         return self._domain
 
     @property
-    def endpoint(self) -> SecureEndpoint:
+    def endpoint(self) -> InferenceEndpoint:
         """The endpoint behind the API."""
         return self._endpoint

@@ -20,7 +20,8 @@ prio  rule                                         what it does
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
@@ -193,6 +194,22 @@ def _ip_set(scope: Construct, id: str, version: str, addresses: list[str], name:
     )
 
 
+@dataclass(frozen=True)
+class Firewall:
+    """What :func:`build_firewall` created in front of a stage."""
+
+    #: The regional web ACL with the rules of the module docstring.
+    web_acl: wafv2.CfnWebACL
+    #: The association of the web ACL with the stage.
+    association: wafv2.CfnWebACLAssociation
+    #: The encrypted ``aws-waf-logs-*`` log group that receives the web ACL's logs.
+    log_group: logs.LogGroup
+    #: The logging configuration, with the sensitive headers redacted.
+    logging: wafv2.CfnLoggingConfiguration
+    #: The IP sets of the allow list (none, IPv4, IPv6 or both).
+    ip_sets: tuple[wafv2.CfnIPSet, ...]
+
+
 def build_firewall(
     scope: Construct,
     *,
@@ -207,7 +224,7 @@ def build_firewall(
     rate_limit: int,
     rate_window_seconds: int,
     max_body_bytes: int,
-) -> dict[str, Any]:
+) -> Firewall:
     """Create the web ACL, its IP sets, its encrypted log group, logging and stage association."""
     ipv4 = _ip_set(scope, "AllowedIpv4", "IPV4", allowed_ipv4, name) if allowed_ipv4 else None
     ipv6 = _ip_set(scope, "AllowedIpv6", "IPV6", allowed_ipv6, name) if allowed_ipv6 else None
@@ -267,10 +284,10 @@ def build_firewall(
             for header in REDACTED_HEADERS
         ],
     )
-    return {
-        "web_acl": acl,
-        "association": association,
-        "log_group": log_group,
-        "logging": logging,
-        "ip_sets": [s for s in (ipv4, ipv6) if s],
-    }
+    return Firewall(
+        web_acl=acl,
+        association=association,
+        log_group=log_group,
+        logging=logging,
+        ip_sets=tuple(s for s in (ipv4, ipv6) if s),
+    )
