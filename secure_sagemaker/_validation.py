@@ -6,14 +6,13 @@ at `cdk synth` with something a user can act on, never later in CloudFormation.
 
 from __future__ import annotations
 
-import json
 import math
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable
 
 import aws_cdk as cdk
-import constructs
-import jsii
 from constructs import Construct
+
+from secure_sagemaker._flatten import TOKENS, flatten
 
 
 def describe(construct: Construct) -> str:
@@ -106,20 +105,69 @@ def require_key(construct: str, prop: str, value: Any, fix: str) -> Any:
     return value
 
 
-def s3_key_prefix(construct: str, prop: str, value: Any, example: str, *, max_uri_length: int, uri: str) -> str:
-    """``value`` as a key prefix without leading or trailing '/', short enough for an ``s3://`` URI
-    of at most ``max_uri_length`` characters (``uri`` names that URI in the message); tokens pass."""
+def require_whole_number(construct: str, prop: str, value: Any, low: int, high: int, unit: str) -> int:
+    """Fail unless ``value`` is a whole number of ``unit`` from ``low`` to ``high`` (inclusive)."""
+    fix = f"pass a whole number of {unit} from {low} to {high}"
+    require_number(construct, prop, value, fix, integer=True)
+    if not low <= value <= high:
+        raise fail(construct, prop, value, f"is outside {low}..{high} {unit}", fix)
+    return value
+
+
+def require_instance_type(construct: str, prop: str, value: Any, example: str) -> str:
+    """Fail unless ``value`` is an ``ml.<family>.<size>`` instance type (``ml.m5.large``, ``ml.p4de.24xlarge``,
+    ``ml.trn1n.32xlarge``; families may hold a ``-``, as ``ml.p6-b200.48xlarge``); tokens pass."""
+    from secure_sagemaker.instance_storage import INSTANCE_TYPE
+
+    fix = f"pass an ml.* instance type such as {example!r}"
+    require_type(construct, prop, value, str, fix)
+    if not is_token(value) and not INSTANCE_TYPE.fullmatch(value):
+        raise fail(construct, prop, value, "is not an ml.* instance type", fix)
+    return value
+
+
+def s3_key_prefix(
+    construct: str,
+    prop: str,
+    value: Any,
+    example: str,
+    *,
+    max_uri_length: int | None = None,
+    uri: str = "S3 URI",
+    literal: bool = False,
+    shown: Any = None,
+) -> str:
+    """``value`` as an S3 key prefix without leading or trailing '/'; tokens pass unless ``literal``.
+
+    Refused: anything but a string, an empty prefix, a leading or doubled '/', an ``s3://`` URI
+    and IAM wildcards ('*', '?': the prefix ends up in policies, where they would match other keys).
+    With ``max_uri_length``, the prefix must also leave room for an ``s3://`` URI of at most that
+    many characters (``uri`` names that URI in the message). Messages show ``shown`` when given
+    (``S3Prefix(bucket, 'x/')``), else ``value``.
+    """
     fix = f"pass a key prefix such as '{example}'"
     require_type(construct, prop, value, str, fix)
     if is_token(value):
+        if literal:
+            raise fail(
+                construct,
+                prop,
+                value if shown is None else shown,
+                "is not a literal string",
+                "pass a literal key prefix so that it can be checked",
+            )
         return value
-    if not value.strip("/") or value.startswith("/") or "://" in value or "*" in value:
-        raise fail(construct, prop, value, "is not an S3 key prefix", fix)
+    if not value.strip("/") or value.startswith("/") or "//" in value or "://" in value or "*" in value or "?" in value:
+        raise fail(construct, prop, value if shown is None else shown, "is not an S3 key prefix", fix)
     value = value.strip("/")
     # s3:// + at most 63 characters of bucket name + / + prefix
-    if len(value) > max_uri_length - len("s3://") - 63 - 1:
+    if max_uri_length is not None and len(value) > max_uri_length - len("s3://") - 63 - 1:
         raise fail(
-            construct, prop, value, f"makes the {uri} longer than {max_uri_length} characters", "shorten the prefix"
+            construct,
+            prop,
+            value if shown is None else shown,
+            f"makes the {uri} longer than {max_uri_length} characters",
+            "shorten the prefix",
         )
     return value
 
@@ -148,10 +196,6 @@ def require_feature_flag(scope: Construct, flag: str, needs: str) -> None:
         )
 
 
-#: Marks an intrinsic inside a flattened string (see :func:`flatten_resolved`); never in a literal.
-TOKEN_MARK = "\x00"
-
-
 def flatten_resolved(value: Any) -> str:
     """A resolved CloudFormation value as one string, each intrinsic as a marked JSON placeholder.
 
@@ -159,56 +203,9 @@ def flatten_resolved(value: Any) -> str:
     ``repository.repository_uri_for_tag("v1")``) flatten to strings where one is a prefix of the
     other, which is how images and model data are matched against what the caller named.
     """
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, dict) and set(value) == {"Fn::Join"} and value["Fn::Join"][0] == "":
-        return "".join(flatten_resolved(part) for part in value["Fn::Join"][1])
-    return TOKEN_MARK + json.dumps(value, sort_keys=True) + TOKEN_MARK
+    return flatten(value, TOKENS)
 
 
 def rendered_string(scope: Construct, value: str) -> str:
     """``value`` resolved in the stack of ``scope`` and flattened (see :func:`flatten_resolved`)."""
     return flatten_resolved(cdk.Stack.of(scope).resolve(value))
-
-
-@jsii.implements(constructs.IValidation)
-class _Enforced:
-    """Synth-time check that the enforced properties of an L1 resource still hold."""
-
-    def __init__(
-        self, owner: str, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]
-    ) -> None:
-        self._owner = owner
-        self._resource = resource
-        self._checks = list(checks)
-
-    def validate(self) -> list[str]:
-        stack = cdk.Stack.of(self._resource)
-        properties = self._resource._render_properties(stack.resolve(self._resource._cfn_properties))
-        failed = []
-        for what, holds in self._checks:
-            try:
-                ok = holds(properties or {})
-            except (KeyError, TypeError, IndexError, AttributeError):
-                ok = False
-            if not ok:
-                failed.append(
-                    f"{self._owner}: {what} is enforced by this construct but the resource "
-                    f"{self._resource.node.path} was changed after construction. Fix: remove the change "
-                    "(or use the construct's documented opt-out where one exists)."
-                )
-        return failed
-
-
-def enforce(
-    construct: Construct, resource: cdk.CfnResource, checks: Sequence[tuple[str, Callable[[dict], bool]]]
-) -> None:
-    """Re-check ``checks`` (description, predicate over the CFN properties) when the app is synthesized.
-
-    A predicate must resolve what it compares with inside itself (``stack.resolve(key.key_arn)``
-    at synth), never before: a resource of another stack or Stage resolves to its cross-stack
-    reference (``Fn::ImportValue``, ``Fn::GetStackOutput``) only once the app is being synthesized.
-    """
-    construct.node.add_validation(_Enforced(describe(construct), resource, checks))

@@ -11,12 +11,13 @@ made any other way (see ``secure_sagemaker.nag.acknowledged``).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
+
+from secure_sagemaker._flatten import NAG_IDS, flatten
 
 #: The stock cdk-nag packs, by the prefix their rule ids carry.
 STOCK_PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
@@ -79,23 +80,7 @@ def skip_checkov(construct: IConstruct, check: str, resource_type: str, reason: 
 
 def flatten_cfn_reference(node: Any) -> str:
     """A resolved CloudFormation value as cdk-nag writes it in finding ids (its flattenCfnReference)."""
-    if node is None:
-        return ""
-    if isinstance(node, str):
-        return node.replace("${", "<").replace("}", ">")
-    if isinstance(node, dict) and "Fn::Join" in node:
-        delimiter, items = node["Fn::Join"]
-        return delimiter.join(flatten_cfn_reference(i) for i in items)
-    if isinstance(node, dict) and "Fn::Sub" in node:
-        return flatten_cfn_reference(node["Fn::Sub"])
-    if isinstance(node, dict) and "Fn::GetAtt" in node:
-        resource, attribute = node["Fn::GetAtt"]
-        return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
-    if isinstance(node, dict) and "Fn::ImportValue" in node:
-        return flatten_cfn_reference(node["Fn::ImportValue"])
-    if isinstance(node, dict) and "Ref" in node:
-        return f"<{flatten_cfn_reference(node['Ref'])}>"
-    return json.dumps(node, separators=(",", ":"))
+    return flatten(node, NAG_IDS)
 
 
 def acknowledge_wildcard_resources(policy: iam.ManagedPolicy, reason: str) -> list[str]:

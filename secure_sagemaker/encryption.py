@@ -31,8 +31,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
-from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
+from secure_sagemaker._validation import describe, fail, is_token, require_type
 
 #: Rotation periods KMS accepts (``RotationPeriodInDays``).
 MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 90, 2560
@@ -224,15 +225,11 @@ def new_customer_managed_key(
         policy=key_policy(via_services),
     )
     days = int(rotation_period.to_days())
-    enforce(
+    enforce_rules(
         key,
-        key.node.default_child,
-        [
-            (
-                f"EnableKeyRotation with RotationPeriodInDays {days}",
-                lambda p: p["EnableKeyRotation"] is True and p["RotationPeriodInDays"] == days,
-            ),
-        ],
+        resources=[key.node.default_child],
+        rules=["KmsKeyRotation"],
+        identity=[(f"RotationPeriodInDays {days}", lambda p: p["RotationPeriodInDays"] == days)],
     )
     return key
 

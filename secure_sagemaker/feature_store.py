@@ -43,10 +43,10 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from secure_sagemaker import _grants as grants
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
-    enforce,
     fail,
     is_token,
     require_attribute,
@@ -315,9 +315,10 @@ class SecureFeatureGroup(Construct):
             grants.grant_read_write(self._role, self._bucket.bucket, self._prefix)
         self._group.apply_removal_policy(RETAINED)
         stack = cdk.Stack.of(self)
-        checks = []
+        rules, identity = [], []
         if offline_store:
-            checks.append(
+            rules.append("FeatureGroupOfflineStoreKms")
+            identity.append(
                 (
                     "OfflineStoreConfig.S3StorageConfig with the offline store bucket's KmsKeyId",
                     lambda p: (
@@ -327,13 +328,14 @@ class SecureFeatureGroup(Construct):
                 )
             )
         if online_store:
-            checks.append(
+            rules.append("FeatureGroupOnlineStoreKms")
+            identity.append(
                 (
-                    "OnlineStoreConfig.SecurityConfig.KmsKeyId (encryption_key)",
+                    "OnlineStoreConfig.SecurityConfig.KmsKeyId: this encryption_key",
                     lambda p: p["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == stack.resolve(self._key.key_arn),
                 )
             )
-        enforce(self, self._group, checks)
+        enforce_rules(self, resources=[self._group], rules=rules, identity=identity)
 
     # --- validation -----------------------------------------------------------------------
 

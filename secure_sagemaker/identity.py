@@ -31,7 +31,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct, IValidation
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token
+from secure_sagemaker._validation import PropError, describe, fail, is_token, s3_key_prefix
 from secure_sagemaker.acknowledgments import acknowledge, flatten_cfn_reference
 from secure_sagemaker.storage import validate_bucket_name
 
@@ -563,31 +563,17 @@ class ExecutionRole(Construct):
         bucket = self._bucket(prop, item.bucket)
         prefix = item.prefix
         shown = f"S3Prefix({bucket if isinstance(bucket, str) else bucket.node.path}, {prefix!r})"
-        if not isinstance(prefix, str) or is_token(prefix):
-            raise fail(
-                self._me,
-                prop,
-                shown,
-                "has a prefix that is not a literal string",
-                "pass a literal key prefix so that overlaps can be checked",
-            )
-        if not prefix.strip("/"):
+        if isinstance(prefix, str) and not is_token(prefix) and not prefix.strip("/"):
             fix = (
                 "name a prefix such as 'models/output/'; write access to a whole bucket is refused"
                 if prefix_required
                 else "name a prefix, or pass the bucket itself for read access to all of it"
             )
             raise fail(self._me, prop, shown, "has an empty prefix, which means the whole bucket", fix)
-        _no_wildcard(self._me, prop, shown, prefix, "key", "name a literal prefix; the policy adds the '/*' itself")
-        if prefix.startswith("/") or "//" in prefix:
-            raise fail(
-                self._me,
-                prop,
-                shown,
-                "has a prefix with a leading or doubled '/', which no S3 key written by SageMaker has",
-                "write prefixes like 'datasets/train/'",
-            )
-        return bucket, prefix if prefix.endswith("/") else prefix + "/"
+        if isinstance(prefix, str):
+            _no_wildcard(self._me, prop, shown, prefix, "key", "name a literal prefix; the policy adds the '/*' itself")
+        # Literal only, so that overlaps between read and write prefixes can be checked.
+        return bucket, s3_key_prefix(self._me, prop, prefix, "datasets/train/", literal=True, shown=shown) + "/"
 
     def _check_overlaps(self, reads: list[tuple[BucketRef, str]], writes: list[tuple[BucketRef, str]]) -> None:
         seen: dict[tuple[str, str], str] = {}

@@ -30,14 +30,15 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from secure_sagemaker import _grants as grants
+from secure_sagemaker._enforced import enforce_rules
+from secure_sagemaker._flatten import TOKEN_MARK
 from secure_sagemaker._validation import (
-    TOKEN_MARK,
     describe,
-    enforce,
     fail,
     is_token,
     rendered_string,
     require_attribute,
+    require_instance_type,
     require_number,
     require_one_of,
     require_type,
@@ -250,24 +251,25 @@ class SecureModel(Construct):
         )
         self._grant_what_the_model_uses()
         stack = cdk.Stack.of(self)
-        checks = [
-            (
-                "VpcConfig in the isolated subnets",
-                lambda p: (
-                    p["VpcConfig"]["Subnets"] == stack.resolve(subnets)
-                    and p["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(sg_id)]
-                ),
-            ),
-            ("the image from a named repository", lambda p: p["PrimaryContainer"]["Image"] == stack.resolve(image_uri)),
-        ]
-        if self._network_isolation:
-            checks.append(
+        enforce_rules(
+            self,
+            resources=[self._model],
+            # allow_network_access=True is the documented opt-out of ModelNetworkIsolation.
+            rules=["ModelVpcConfig", "ModelNetworkIsolation"] if self._network_isolation else ["ModelVpcConfig"],
+            identity=[
                 (
-                    "EnableNetworkIsolation: true (opt-out: allow_network_access=True)",
-                    lambda p: p["EnableNetworkIsolation"] is True,
-                )
-            )
-        enforce(self, self._model, checks)
+                    "VpcConfig in these isolated subnets with the workload security group",
+                    lambda p: (
+                        p["VpcConfig"]["Subnets"] == stack.resolve(subnets)
+                        and p["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(sg_id)]
+                    ),
+                ),
+                (
+                    "the image from a named repository",
+                    lambda p: p["PrimaryContainer"]["Image"] == stack.resolve(image_uri),
+                ),
+            ],
+        )
 
     # --- validation -----------------------------------------------------------------------
 
@@ -528,11 +530,7 @@ class SecureEndpoint(Construct):
         )
         if data_capture_bucket is not None:
             data_capture_bucket = require_encrypted_bucket(me, "data_capture_bucket", data_capture_bucket)
-        require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.m5.large'")
-        if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", instance_type):
-            raise fail(
-                me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.large'"
-            )
+        require_instance_type(me, "instance_type", instance_type, "ml.m5.large")
         self._check_count(me, instance_count, accept_single_instance)
         self._check_scaling(me, instance_count, max_instance_count, target_invocations_per_instance)
         require_type(me, "variant_name", variant_name, str, "pass a name such as 'AllTraffic'")
@@ -647,29 +645,28 @@ class SecureEndpoint(Construct):
         )
         grants.grant_read_write(model.execution_role, self._capture_bucket.bucket, self._capture_prefix)
         stack = cdk.Stack.of(self)
-        volume_key = (
-            ("no KmsKeyId (the instance type's local storage is encrypted in hardware)", lambda p: "KmsKeyId" not in p)
-            if self._hardware_encrypted
-            else ("KmsKeyId", lambda p: bool(p["KmsKeyId"]))
-        )
-        checks = [
-            volume_key,
+        rules = ["EndpointConfigKms", "EndpointConfigDataCapture", "EndpointConfigDataCaptureKms"]
+        identity = [
             (
-                "DataCaptureConfig with EnableCapture and the bucket's KmsKeyId",
-                lambda p: (
-                    p["DataCaptureConfig"]["EnableCapture"] is True
-                    and p["DataCaptureConfig"]["KmsKeyId"] == stack.resolve(capture_key_arn)
-                ),
+                "DataCaptureConfig with the capture bucket's KmsKeyId",
+                lambda p: p["DataCaptureConfig"]["KmsKeyId"] == stack.resolve(capture_key_arn),
             ),
         ]
-        if not accept_single_instance:
-            checks.append(
+        if self._hardware_encrypted:
+            # SageMaker rejects a volume key for instance types with local storage (encrypted in hardware).
+            identity.append(
                 (
-                    "InitialInstanceCount >= 2 (opt-out: accept_single_instance=True)",
-                    lambda p: all(v["InitialInstanceCount"] >= 2 for v in p["ProductionVariants"]),
+                    "no KmsKeyId (the instance type's local storage is encrypted in hardware)",
+                    lambda p: "KmsKeyId" not in p,
                 )
             )
-        enforce(self, self._config, checks)
+        enforce_rules(
+            self,
+            resources=[self._config],
+            # accept_single_instance=True is the documented opt-out of EndpointConfigMultipleInstances.
+            rules=rules if accept_single_instance else [*rules, "EndpointConfigMultipleInstances"],
+            identity=identity,
+        )
         self._alarms = self._create_alarms(
             client_error_threshold, server_error_threshold, latency_us, latency_threshold, invocation_anomaly_std_devs
         )

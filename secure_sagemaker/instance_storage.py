@@ -55,7 +55,8 @@ INSTANCE_STORAGE_FAMILIES: frozenset[str] = frozenset(
     }
 )
 
-_INSTANCE_TYPE = re.compile(r"^ml\.([a-z0-9-]+)\.[a-z0-9]+$")
+#: An ``ml.<family>.<size>`` instance type; the family (group 1) may hold a "-" (``p6-b200``).
+INSTANCE_TYPE = re.compile(r"^ml\.([a-z0-9-]+)\.[a-z0-9]+$")
 
 
 def instance_family(instance_type: Any) -> str | None:
@@ -63,7 +64,7 @@ def instance_family(instance_type: Any) -> str | None:
     ``instance_type`` is not a literal ``ml.<family>.<size>`` string."""
     if not isinstance(instance_type, str):
         return None
-    match = _INSTANCE_TYPE.match(instance_type)
+    match = INSTANCE_TYPE.match(instance_type)
     return match.group(1) if match else None
 
 

@@ -85,17 +85,18 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from secure_sagemaker import _grants as grants
+from secure_sagemaker._enforced import enforce_rules
+from secure_sagemaker._flatten import TOKEN_MARK
 from secure_sagemaker._validation import (
-    TOKEN_MARK,
     describe,
-    enforce,
     fail,
     is_token,
     rendered_string,
     require_attribute,
+    require_instance_type,
     require_key,
-    require_number,
     require_type,
+    require_whole_number,
     s3_key_prefix,
 )
 from secure_sagemaker._workload import execution_role_of
@@ -467,48 +468,45 @@ class SecureDataQualityMonitor(Construct):
             targets=[TopicTarget(endpoint.alarm_topic)],
         )
 
-        stack = cdk.Stack.of(self)
-        r = stack.resolve
-        checks = [
-            (
-                "NetworkConfig.EnableNetworkIsolation: true",
-                lambda p: p["NetworkConfig"]["EnableNetworkIsolation"] is True,
-            ),
-            (
-                "NetworkConfig.EnableInterContainerTrafficEncryption: true",
-                lambda p: p["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True,
-            ),
-            (
-                "NetworkConfig.VpcConfig in the isolated subnets with the workload security group",
-                lambda p: p["NetworkConfig"]["VpcConfig"] == {"SecurityGroupIds": [r(sg_id)], "Subnets": r(subnets)},
-            ),
-            (
-                "no JobResources.ClusterConfig.VolumeKmsKeyId (the instance type's local storage is encrypted in "
-                "hardware)",
-                lambda p: "VolumeKmsKeyId" not in p["JobResources"]["ClusterConfig"],
-            )
-            if has_instance_storage(instance_type)
-            else (
-                "JobResources.ClusterConfig.VolumeKmsKeyId (encryption_key)",
-                lambda p: p["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == r(encryption_key.key_arn),
-            ),
-            (
-                "DataQualityJobOutputConfig with the output bucket's KmsKeyId",
-                lambda p: (
-                    p["DataQualityJobOutputConfig"]["KmsKeyId"] == r(output_key_arn)
-                    and [o["S3Output"]["S3Uri"] for o in p["DataQualityJobOutputConfig"]["MonitoringOutputs"]]
-                    == [r(self._output_s3_uri)]
+        r = cdk.Stack.of(self).resolve
+        enforce_rules(
+            self,
+            resources=[self._job],
+            rules=["JobNetworkIsolation", "JobInterContainerEncryption", "JobVpcConfig", "JobKms"],
+            identity=[
+                (
+                    "NetworkConfig.VpcConfig in these isolated subnets with the workload security group",
+                    lambda p: (
+                        p["NetworkConfig"]["VpcConfig"] == {"SecurityGroupIds": [r(sg_id)], "Subnets": r(subnets)}
+                    ),
                 ),
-            ),
-            (
-                "DataQualityJobInput.EndpointInput of the endpoint",
-                lambda p: (
-                    p["DataQualityJobInput"]
-                    == {"EndpointInput": {"EndpointName": r(endpoint.endpoint_name), "LocalPath": INPUT_LOCAL_PATH}}
+                (
+                    "no JobResources.ClusterConfig.VolumeKmsKeyId (the instance type's local storage is encrypted in "
+                    "hardware)",
+                    lambda p: "VolumeKmsKeyId" not in p["JobResources"]["ClusterConfig"],
+                )
+                if has_instance_storage(instance_type)
+                else (
+                    "JobResources.ClusterConfig.VolumeKmsKeyId: this encryption_key",
+                    lambda p: p["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == r(encryption_key.key_arn),
                 ),
-            ),
-        ]
-        enforce(self, self._job, checks)
+                (
+                    "DataQualityJobOutputConfig with the output bucket's KmsKeyId",
+                    lambda p: (
+                        p["DataQualityJobOutputConfig"]["KmsKeyId"] == r(output_key_arn)
+                        and [o["S3Output"]["S3Uri"] for o in p["DataQualityJobOutputConfig"]["MonitoringOutputs"]]
+                        == [r(self._output_s3_uri)]
+                    ),
+                ),
+                (
+                    "DataQualityJobInput.EndpointInput of the endpoint",
+                    lambda p: (
+                        p["DataQualityJobInput"]
+                        == {"EndpointInput": {"EndpointName": r(endpoint.endpoint_name), "LocalPath": INPUT_LOCAL_PATH}}
+                    ),
+                ),
+            ],
+        )
 
     # --- validation -----------------------------------------------------------------------
 
@@ -563,20 +561,9 @@ class SecureDataQualityMonitor(Construct):
     def _check_resources(
         me: str, instance_type: Any, count: Any, volume: Any, runtime: Any, interval_hours: int | None
     ) -> int:
-        require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.m5.xlarge'")
-        if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", instance_type):
-            raise fail(
-                me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.m5.xlarge'"
-            )
-        for prop, value, low, high, unit in (
-            ("instance_count", count, MIN_INSTANCES, MAX_INSTANCES, "instances"),
-            ("volume_size", volume, MIN_VOLUME_GB, MAX_VOLUME_GB, "GB"),
-        ):
-            require_number(me, prop, value, f"pass a whole number of {unit} from {low} to {high}", integer=True)
-            if not low <= value <= high:
-                raise fail(
-                    me, prop, value, f"is outside {low}..{high}", f"pass a whole number of {unit} from {low} to {high}"
-                )
+        require_instance_type(me, "instance_type", instance_type, "ml.m5.xlarge")
+        require_whole_number(me, "instance_count", count, MIN_INSTANCES, MAX_INSTANCES, "instances")
+        require_whole_number(me, "volume_size", volume, MIN_VOLUME_GB, MAX_VOLUME_GB, "GB")
         fix = "pass cdk.Duration.minutes(n) (or hours, seconds): whole seconds, at most the schedule's interval"
         require_type(me, "max_runtime", runtime, cdk.Duration, fix)
         if runtime.is_unresolved():

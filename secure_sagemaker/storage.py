@@ -19,10 +19,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
-    enforce,
     fail,
     is_token,
     require_attribute,
@@ -102,24 +102,20 @@ def _non_empty_strings(construct: str, prop: str, value: Any, fix: str) -> list[
     return list(value)
 
 
-def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str, Any]) -> None:
-    """Re-check at synth what every bucket of this library must keep: ``encryption`` (the
-    ``ServerSideEncryptionByDefault``, resolved at synth so a key from another stack compares as
-    the import CloudFormation will see), all public access blocked, ACLs disabled, versioning,
-    and the bucket policy's denial of requests without TLS 1.2."""
+def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str, Any], *, kms_encrypted: bool) -> None:
+    """Re-check at synth what every bucket of this library must keep: all public access blocked,
+    versioning, and the bucket policy's denial of requests without TLS 1.2 (the pack's rules);
+    ``encryption`` exactly (the ``ServerSideEncryptionByDefault``, with this key, resolved at synth
+    so a key from another stack compares as the import CloudFormation will see), under the pack's
+    ``BucketKmsEncryption`` when ``kms_encrypted``; and ACLs disabled."""
     stack = cdk.Stack.of(bucket)
-    block_all = {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")}
-
-    def denies_insecure_transport(p: Mapping[str, Any]) -> bool:
-        conditions = [s.get("Condition", {}) for s in p["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
-        return any(c.get("Bool", {}).get("aws:SecureTransport") == "false" for c in conditions) and any(
-            c.get("NumericLessThan", {}).get("s3:TlsVersion") == MINIMUM_TLS_VERSION for c in conditions
-        )
-
-    enforce(
+    rules = ["BucketPublicAccessBlocked", "BucketVersioning", "BucketTlsOnly", "BucketTlsVersion"]
+    enforce_rules(
         owner,
-        bucket.node.default_child,
-        [
+        resources=[bucket.node.default_child, bucket.policy.node.default_child],
+        # Access-log buckets must be SSE-S3 (S3 log delivery accepts no other), which the rule exempts.
+        rules=["BucketKmsEncryption", *rules] if kms_encrypted else rules,
+        identity=[
             (
                 "BucketEncryption " + json.dumps(stack.resolve(encryption), sort_keys=True),
                 lambda p: (
@@ -131,23 +127,8 @@ def _enforce_bucket(owner: Construct, bucket: s3.Bucket, encryption: Mapping[str
                 ),
             ),
             (
-                "PublicAccessBlockConfiguration blocking all public access",
-                lambda p: p["PublicAccessBlockConfiguration"] == block_all,
-            ),
-            ("VersioningConfiguration Enabled", lambda p: p["VersioningConfiguration"]["Status"] == "Enabled"),
-            (
                 "OwnershipControls BucketOwnerEnforced (ACLs disabled)",
                 lambda p: p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}],
-            ),
-        ],
-    )
-    enforce(
-        owner,
-        bucket.policy.node.default_child,
-        [
-            (
-                f"a bucket policy that denies requests without TLS or with TLS older than {MINIMUM_TLS_VERSION}",
-                denies_insecure_transport,
             ),
         ],
     )
@@ -271,7 +252,7 @@ class AccessLogBucket(Construct):
                 )
             ],
         )
-        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "AES256"})
+        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "AES256"}, kms_encrypted=False)
         # The stock packs report a bucket that does not log, unless a bucket of its stack logs to
         # it; a SecureBucket that logs here says so, and only an unused log bucket is acknowledged
         # (an acknowledgment that suppresses nothing is reported as idle).
@@ -443,7 +424,9 @@ class SecureBucket(Construct):
         self._deny_other_encryption()
         if vpce_ids:
             self._deny_outside_vpc_endpoints(vpce_ids, break_glass)
-        _enforce_bucket(self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self._key.key_arn})
+        _enforce_bucket(
+            self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self._key.key_arn}, kms_encrypted=True
+        )
 
     @staticmethod
     def _validate_vpc_endpoint_mode(

@@ -38,15 +38,17 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from secure_sagemaker import _grants as grants
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import (
     describe,
-    enforce,
     fail,
     is_token,
     require_attribute,
-    require_number,
+    require_instance_type,
     require_type,
+    require_whole_number,
+    s3_key_prefix,
 )
 from secure_sagemaker._workload import execution_role_of
 from secure_sagemaker.identity import ExecutionRole
@@ -120,24 +122,8 @@ def validate_sagemaker_name(me: str, prop: str, value: Any) -> None:
         raise fail(me, prop, value, "is not a valid SageMaker resource name", fix)
 
 
-def _validate_int(me: str, prop: str, value: Any, low: int, high: int, unit: str) -> None:
-    fix = f"pass a whole number of {unit} from {low} to {high}"
-    require_number(me, prop, value, fix, integer=True)
-    if not low <= value <= high:
-        raise fail(me, prop, value, f"is outside {low}..{high} {unit}", fix)
-
-
 def _validate_bool(me: str, prop: str, value: Any) -> None:
     require_type(me, prop, value, bool, "pass True or False")
-
-
-def _validate_prefix(me: str, prop: str, value: Any) -> None:
-    fix = "pass a key prefix such as 'shared-notebooks/' (no leading '/', ending with '/')"
-    require_type(me, prop, value, str, fix)
-    if is_token(value):
-        return
-    if not value or value.startswith("/") or not value.endswith("/") or "//" in value or "://" in value:
-        raise fail(me, prop, value, "is not an S3 key prefix", fix)
 
 
 def trust_allows_source_identity(role: iam.IRole) -> bool | None:
@@ -376,10 +362,10 @@ class SecureStudioDomain(Construct):
                 f"is not a whole number of minutes from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES}",
                 "pass cdk.Duration.minutes(n) with 60 <= n <= 525600",
             )
-        _validate_int(
+        require_whole_number(
             me, "default_space_volume_gb", default_space_volume_gb, MIN_SPACE_VOLUME_GB, MAX_SPACE_VOLUME_GB, "GB"
         )
-        _validate_int(
+        require_whole_number(
             me, "max_space_volume_gb", max_space_volume_gb, default_space_volume_gb, MAX_SPACE_VOLUME_GB, "GB"
         )
         if notebook_sharing_bucket is None:
@@ -396,7 +382,11 @@ class SecureStudioDomain(Construct):
             notebook_sharing_prefix = (
                 "shared-notebooks/" if notebook_sharing_prefix is None else notebook_sharing_prefix
             )
-            _validate_prefix(me, "notebook_sharing_prefix", notebook_sharing_prefix)
+            notebook_sharing_prefix = s3_key_prefix(
+                me, "notebook_sharing_prefix", notebook_sharing_prefix, "shared-notebooks/"
+            )
+            if not is_token(notebook_sharing_prefix):
+                notebook_sharing_prefix += "/"
         if record_user_identity and trust_allows_source_identity(execution_role) is False:
             raise fail(
                 me,
@@ -475,13 +465,12 @@ class SecureStudioDomain(Construct):
             retain()
         if notebook_sharing_bucket is not None:
             grants.grant_read_write(execution_role, notebook_sharing_bucket.bucket, notebook_sharing_prefix)
-        enforce(
+        enforce_rules(
             self,
-            self._domain,
-            [
-                ("AppNetworkAccessType: VpcOnly", lambda p: p["AppNetworkAccessType"] == "VpcOnly"),
+            resources=[self._domain],
+            rules=["DomainVpcOnly", "DomainKms", "DomainSecurityGroups"],
+            identity=[
                 ("AuthMode: IAM", lambda p: p["AuthMode"] == "IAM"),
-                ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
                 (
                     "the workload security group in DefaultUserSettings",
                     lambda p: p["DefaultUserSettings"]["SecurityGroups"] == [cdk.Stack.of(self).resolve(sg_id)],
@@ -640,10 +629,10 @@ class SecureUserProfile(Construct):
                 ),
             ),
         )
-        enforce(
+        enforce_rules(
             self,
-            self._profile,
-            [
+            resources=[self._profile],
+            identity=[
                 (
                     "the workload security group in UserSettings",
                     lambda p: p["UserSettings"]["SecurityGroups"] == [cdk.Stack.of(self).resolve(sg_id)],
@@ -749,13 +738,9 @@ class SecureNotebookInstance(Construct):
             (self._subnet,) = isolated_subnets(me, "subnet", self._network, None)[:1]
         else:
             (self._subnet,) = isolated_subnets(me, "subnet", self._network, [subnet])
-        require_type(me, "instance_type", instance_type, str, "pass an ml.* instance type such as 'ml.t3.medium'")
-        if not is_token(instance_type) and not re.match(r"^ml\.[a-z0-9]+\.[a-z0-9]+$", instance_type):
-            raise fail(
-                me, "instance_type", instance_type, "is not an ml.* instance type", "pass a type such as 'ml.t3.medium'"
-            )
+        require_instance_type(me, "instance_type", instance_type, "ml.t3.medium")
         self._check_platform(me, platform_identifier)
-        _validate_int(me, "volume_size_gb", volume_size_gb, MIN_NOTEBOOK_VOLUME_GB, MAX_NOTEBOOK_VOLUME_GB, "GB")
+        require_whole_number(me, "volume_size_gb", volume_size_gb, MIN_NOTEBOOK_VOLUME_GB, MAX_NOTEBOOK_VOLUME_GB, "GB")
         validate_sagemaker_name(me, "notebook_instance_name", notebook_instance_name)
         _validate_bool(me, "allow_root_access", allow_root_access)
         for prop, script in (("on_create_script", on_create_script), ("on_start_script", on_start_script)):
@@ -794,23 +779,20 @@ class SecureNotebookInstance(Construct):
             ),
         )
         stack = cdk.Stack.of(self)
-        checks = [
-            ("DirectInternetAccess: Disabled", lambda p: p["DirectInternetAccess"] == "Disabled"),
-            ("KmsKeyId", lambda p: bool(p["KmsKeyId"])),
-            ("SubnetId in an isolated subnet", lambda p: p["SubnetId"] == stack.resolve(self._subnet.subnet_id)),
-            ("the workload security group", lambda p: p["SecurityGroupIds"] == [stack.resolve(sg_id)]),
-            (
-                "MinimumInstanceMetadataServiceVersion: 2",
-                lambda p: (
-                    str(p["InstanceMetadataServiceConfiguration"]["MinimumInstanceMetadataServiceVersion"]) == "2"
+        rules = ["NotebookNoDirectInternet", "NotebookKms", "NotebookInSubnet", "NotebookImdsV2"]
+        enforce_rules(
+            self,
+            resources=[self._notebook],
+            # allow_root_access=True is the documented opt-out of NotebookNoRootAccess.
+            rules=rules if allow_root_access else [*rules, "NotebookNoRootAccess"],
+            identity=[
+                ("SubnetId: this isolated subnet", lambda p: p["SubnetId"] == stack.resolve(self._subnet.subnet_id)),
+                (
+                    "SecurityGroupIds: the workload security group",
+                    lambda p: p["SecurityGroupIds"] == [stack.resolve(sg_id)],
                 ),
-            ),
-        ]
-        if not allow_root_access:
-            checks.append(
-                ("RootAccess: Disabled (opt-out: allow_root_access=True)", lambda p: p["RootAccess"] == "Disabled")
-            )
-        enforce(self, self._notebook, checks)
+            ],
+        )
 
     @staticmethod
     def _check_platform(me: str, platform: Any) -> None:

@@ -887,13 +887,37 @@ def test_delivery_props_without_recorder_fail():
 @pytest.mark.parametrize(
     ("tamper", "enforced"),
     [
-        (lambda t, a: setattr(t.trail, "enable_log_file_validation", False), "EnableLogFileValidation"),
-        (lambda t, a: setattr(t.trail, "is_multi_region_trail", False), "IsMultiRegionTrail"),
-        (lambda t, a: setattr(t.trail, "kms_key_id", None), "KMSKeyId"),
-        (lambda t, a: setattr(t.trail, "cloud_watch_logs_log_group_arn", None), "CloudWatchLogsLogGroupArn"),
-        (lambda t, a: setattr(a.topic.node.default_child, "kms_master_key_id", None), "KmsMasterKeyId"),
+        (lambda t, a: setattr(t.trail, "enable_log_file_validation", False), "SageMakerSecurity-TrailLogValidation"),
+        (lambda t, a: setattr(t.trail, "is_multi_region_trail", False), "SageMakerSecurity-TrailMultiRegion"),
+        (lambda t, a: setattr(t.trail, "is_logging", False), "SageMakerSecurity-TrailLogging"),
+        (lambda t, a: setattr(t.trail, "kms_key_id", None), "SageMakerSecurity-TrailKms"),
+        (
+            lambda t, a: setattr(t.trail, "cloud_watch_logs_log_group_arn", None),
+            "SageMakerSecurity-TrailCloudWatchLogs",
+        ),
+        (lambda t, a: setattr(a.topic.node.default_child, "kms_master_key_id", None), "SageMakerSecurity-TopicKms"),
+        # Identity checks: another customer key passes the rules, but it is not the key the construct was given.
+        (
+            lambda t, a: setattr(t.trail, "kms_key_id", t.node.try_find_child("Other").key_arn),
+            "KMSKeyId: the audit key",
+        ),
+        (
+            lambda t, a: setattr(
+                a.topic.node.default_child, "kms_master_key_id", t.node.try_find_child("Other").key_arn
+            ),
+            "KmsMasterKeyId: the alerts key",
+        ),
     ],
-    ids=["validation", "single-region", "no-key", "no-log-group", "topic-unencrypted"],
+    ids=[
+        "validation",
+        "single-region",
+        "stopped",
+        "no-key",
+        "no-log-group",
+        "topic-unencrypted",
+        "other-key",
+        "topic-other-key",
+    ],
 )
 def test_trail_and_topic_controls_removed_after_construction_fail_synthesis(tamper, enforced):
     app = new_app()
@@ -901,6 +925,7 @@ def test_trail_and_topic_controls_removed_after_construction_fail_synthesis(tamp
     keys = KeyRing(stack, "Keys")
     alerts = AlertTopic(stack, "Alerts", keys=keys)
     trail = AuditTrail(stack, "Trail", keys=keys, alert_topic=alerts.topic)
+    kms.Key(trail, "Other", enable_key_rotation=True)
     tamper(trail, alerts)
     with pytest.raises(RuntimeError, match="Validation failed") as raised:
         app.synth()

@@ -932,7 +932,8 @@ def test_a_method_added_without_authorization_fails_synthesis(base: dict) -> Non
     "mutate, what",
     [
         (lambda s: setattr(s, "tracing_enabled", False), "TracingEnabled"),
-        (lambda s: setattr(s, "access_log_setting", None), "AccessLogSetting"),
+        (lambda s: setattr(s, "access_log_setting", None), "SageMakerSecurity-ApiStageAccessLogs"),
+        (lambda s: setattr(s, "method_settings", None), "SageMakerSecurity-ApiStageThrottling"),
         (
             lambda s: setattr(
                 s,
@@ -971,8 +972,9 @@ def test_a_method_added_without_authorization_fails_synthesis(base: dict) -> Non
 def test_stage_controls_are_checked_again_at_synthesis(base: dict, mutate: Callable, what: str) -> None:
     api = _api(base)
     mutate(api.stage.node.default_child)
-    (error,) = api.node.validate()
-    assert what in error and "is enforced" in error and "Fix:" in error
+    errors = api.node.validate()
+    assert any(what in e for e in errors), errors
+    assert all("is enforced by this construct" in e and "Fix:" in e for e in errors)
 
 
 # --- bad input ----------------------------------------------------------------------------------------

@@ -329,15 +329,22 @@ def test_allow_service_refuses_a_key_of_another_ring():
 
 
 @pytest.mark.parametrize(
-    "tamper",
+    ("tamper", "enforced"),
     [
-        lambda key: setattr(key.node.default_child, "enable_key_rotation", False),
-        lambda key: setattr(key.node.default_child, "rotation_period_in_days", 2560),
-        lambda key: setattr(key.node.default_child, "enable_key_rotation", None),
+        (
+            lambda key: setattr(key.node.default_child, "enable_key_rotation", False),
+            "SageMakerSecurity-KmsKeyRotation (EnableKeyRotation is false)",
+        ),
+        # The period is what only the construct knows: an identity check, not a rule.
+        (lambda key: setattr(key.node.default_child, "rotation_period_in_days", 2560), "RotationPeriodInDays 180"),
+        (
+            lambda key: setattr(key.node.default_child, "enable_key_rotation", None),
+            "SageMakerSecurity-KmsKeyRotation (EnableKeyRotation is not set",
+        ),
     ],
     ids=["rotation-off", "other-period", "rotation-unset"],
 )
-def test_rotation_turned_off_after_construction_fails_synthesis(tamper):
+def test_rotation_turned_off_after_construction_fails_synthesis(tamper, enforced):
     """Rotation 'cannot be turned off': not even by setting the L1 key's properties after construction.
 
     (Raw overrides, ``add_property_override``, bypass construct validation; the rule pack reads the
@@ -348,7 +355,7 @@ def test_rotation_turned_off_after_construction_fails_synthesis(tamper):
     tamper(keys.data_key)
     with pytest.raises(RuntimeError, match=r"Validation failed") as raised:
         app.synth()
-    assert "EnableKeyRotation with RotationPeriodInDays 180 is enforced by this construct" in str(raised.value)
+    assert f"{enforced}" in str(raised.value) and "is enforced by this construct" in str(raised.value)
     assert "Test/Keys/DataKey/Resource was changed after construction" in str(raised.value)
 
 

@@ -635,13 +635,13 @@ def _set_network(monitor: SecureDataQualityMonitor, **changes: Any) -> None:
 @pytest.mark.parametrize(
     "mutate, what",
     [
-        (lambda m: _set_network(m, enable_network_isolation=False), "EnableNetworkIsolation"),
+        (lambda m: _set_network(m, enable_network_isolation=False), "SageMakerSecurity-JobNetworkIsolation"),
         (
             lambda m: _set_network(m, enable_inter_container_traffic_encryption=False),
-            "EnableInterContainerTrafficEncryption",
+            "SageMakerSecurity-JobInterContainerEncryption",
         ),
-        (lambda m: _set_network(m, vpc_config=None), "VpcConfig"),
-        (lambda m: setattr(m.job_definition, "network_config", None), "EnableNetworkIsolation"),
+        (lambda m: _set_network(m, vpc_config=None), "SageMakerSecurity-JobVpcConfig"),
+        (lambda m: setattr(m.job_definition, "network_config", None), "SageMakerSecurity-JobNetworkIsolation"),
         (
             lambda m: setattr(
                 m.job_definition,
@@ -652,7 +652,7 @@ def _set_network(monitor: SecureDataQualityMonitor, **changes: Any) -> None:
                     )
                 ),
             ),
-            "VolumeKmsKeyId",
+            "SageMakerSecurity-JobKms",
         ),
         (
             lambda m: setattr(
@@ -683,7 +683,7 @@ def test_enforced_properties_are_checked_again_at_synth(base: dict, mutate: Call
     mutate(monitor)
     errors = monitor.node.validate()
     assert errors and any(what in e for e in errors), errors
-    assert all("is enforced" in e and "Fix:" in e for e in errors)
+    assert all("is enforced by this construct" in e and "Fix:" in e for e in errors)
 
 
 @pytest.mark.parametrize(

@@ -490,7 +490,7 @@ def test_log_delivery_feature_flag_off_fails_naming_the_flag_and_the_fix():
                 "public_access_block_configuration",
                 s3.CfnBucket.PublicAccessBlockConfigurationProperty(block_public_acls=True),
             ),
-            "PublicAccessBlockConfiguration",
+            "SageMakerSecurity-BucketPublicAccessBlocked",
         ),
         (
             lambda b: setattr(
@@ -498,14 +498,14 @@ def test_log_delivery_feature_flag_off_fails_naming_the_flag_and_the_fix():
                 "versioning_configuration",
                 s3.CfnBucket.VersioningConfigurationProperty(status="Suspended"),
             ),
-            "VersioningConfiguration",
+            "SageMakerSecurity-BucketVersioning",
         ),
         (lambda b: setattr(b.bucket.node.default_child, "ownership_controls", None), "OwnershipControls"),
         (
             lambda b: setattr(
                 b.bucket.policy.node.default_child, "policy_document", {"Version": "2012-10-17", "Statement": []}
             ),
-            "denies requests without TLS",
+            "SageMakerSecurity-BucketTlsOnly",
         ),
     ],
     ids=["encryption", "public-access", "versioning", "acls", "tls"],
@@ -519,3 +519,27 @@ def test_a_control_removed_after_construction_fails_synthesis(tamper, enforced):
         with pytest.raises(RuntimeError, match="Validation failed") as raised:
             app.synth()
         assert enforced in str(raised.value) and "is enforced by this construct" in str(raised.value)
+
+
+def _encrypted_with(key_arn: str) -> s3.CfnBucket.BucketEncryptionProperty:
+    default = s3.CfnBucket.ServerSideEncryptionByDefaultProperty(sse_algorithm="aws:kms", kms_master_key_id=key_arn)
+    return s3.CfnBucket.BucketEncryptionProperty(
+        server_side_encryption_configuration=[
+            s3.CfnBucket.ServerSideEncryptionRuleProperty(server_side_encryption_by_default=default)
+        ]
+    )
+
+
+def test_the_bucket_key_is_checked_by_the_rule_and_its_identity_by_the_construct():
+    """SSE with the aws/s3 key fails the pack's BucketKmsEncryption; another customer key passes that
+    rule (it cannot tell whose key it is) but not the construct's identity check: it is not *this* key."""
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    other = kms.Key(stack, "Other", enable_key_rotation=True)
+    assert bucket.node.validate() == []
+    bucket.bucket.node.default_child.bucket_encryption = _encrypted_with("alias/aws/s3")
+    errors = bucket.node.validate()
+    assert any("SageMakerSecurity-BucketKmsEncryption (KMSMasterKeyID is the AWS managed key" in e for e in errors)
+    bucket.bucket.node.default_child.bucket_encryption = _encrypted_with(other.key_arn)
+    (error,) = bucket.node.validate()
+    assert error.startswith("SecureBucket(Test/Data): BucketEncryption ") and "is enforced by this construct" in error

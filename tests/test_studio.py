@@ -375,32 +375,47 @@ def _new(base: dict[str, Any], cls: type, **overrides: Any) -> Any:
 @pytest.mark.parametrize(
     "cls, mutate, what",
     [
-        (SecureStudioDomain, lambda c: setattr(c.domain, "app_network_access_type", "PublicInternetOnly"), "VpcOnly"),
+        (
+            SecureStudioDomain,
+            lambda c: setattr(c.domain, "app_network_access_type", "PublicInternetOnly"),
+            "SageMakerSecurity-DomainVpcOnly",
+        ),
         (SecureStudioDomain, lambda c: setattr(c.domain, "auth_mode", "SSO"), "AuthMode: IAM"),
-        (SecureStudioDomain, lambda c: setattr(c.domain, "kms_key_id", None), "KmsKeyId"),
+        (SecureStudioDomain, lambda c: setattr(c.domain, "kms_key_id", None), "SageMakerSecurity-DomainKms"),
+        (
+            SecureStudioDomain,
+            lambda c: setattr(c.domain, "kms_key_id", "alias/aws/sagemaker"),
+            "SageMakerSecurity-DomainKms",
+        ),
         (
             SecureNotebookInstance,
             lambda c: setattr(c.notebook, "direct_internet_access", "Enabled"),
-            "DirectInternetAccess",
+            "SageMakerSecurity-NotebookNoDirectInternet",
         ),
-        (SecureNotebookInstance, lambda c: setattr(c.notebook, "root_access", "Enabled"), "RootAccess"),
+        (
+            SecureNotebookInstance,
+            lambda c: setattr(c.notebook, "root_access", "Enabled"),
+            "SageMakerSecurity-NotebookNoRootAccess",
+        ),
         (
             SecureNotebookInstance,
             lambda c: setattr(c.notebook, "instance_metadata_service_configuration", None),
-            "MinimumInstanceMetadataServiceVersion",
+            "SageMakerSecurity-NotebookImdsV2",
         ),
-        (SecureNotebookInstance, lambda c: setattr(c.notebook, "subnet_id", "subnet-0public"), "SubnetId"),
+        (SecureNotebookInstance, lambda c: setattr(c.notebook, "kms_key_id", None), "SageMakerSecurity-NotebookKms"),
+        # Identity checks: only the construct knows which subnet and security group are its own.
+        (SecureNotebookInstance, lambda c: setattr(c.notebook, "subnet_id", "subnet-0public"), "this isolated subnet"),
         (
             SecureNotebookInstance,
             lambda c: setattr(c.notebook, "security_group_ids", ["sg-0open"]),
-            "workload security group",
+            "the workload security group",
         ),
         (
             SecureUserProfile,
             lambda c: setattr(
                 c.profile, "user_settings", sagemaker.CfnUserProfile.UserSettingsProperty(security_groups=["sg-0open"])
             ),
-            "workload security group",
+            "the workload security group",
         ),
     ],
 )
@@ -409,7 +424,28 @@ def test_enforced_properties_are_checked_again_at_synth(base: dict, cls: type, m
     assert construct.node.validate() == []
     mutate(construct)
     (error,) = construct.node.validate()
-    assert what in error and "is enforced" in error and "Fix:" in error
+    assert what in error and "is enforced by this construct" in error and "Fix:" in error
+
+
+def test_a_control_removed_after_construction_fails_synth_with_the_rule_id() -> None:
+    app = new_app()
+    stack = cdk.Stack(app, "Test")
+    keys = KeyRing(stack, "Keys")
+    network = PrivateNetwork(stack, "Network", logs_key=keys.logs_key, interface_endpoints=[])
+    notebook = SecureNotebookInstance(
+        stack, "Notebook", network=network, execution_role=new_role(stack, "Role"), encryption_key=keys.data_key
+    )
+    notebook.notebook.direct_internet_access = "Enabled"
+    with pytest.raises(RuntimeError, match="Validation failed") as raised:
+        app.synth()
+    assert "SageMakerSecurity-NotebookNoDirectInternet (DirectInternetAccess is 'Enabled')" in str(raised.value)
+    assert "Test/Notebook/Notebook was changed after construction" in str(raised.value)
+
+
+def test_a_notebook_accepts_an_instance_family_with_a_hyphen(base: dict) -> None:
+    """The notebook's own copy of the instance-type pattern refused the '-' of ml.p6-b200.48xlarge."""
+    notebook = _new(base, SecureNotebookInstance, instance_type="ml.p6-b200.48xlarge")
+    assert notebook.notebook.instance_type == "ml.p6-b200.48xlarge"
 
 
 def test_root_access_opt_out_is_not_an_enforcement_error(base: dict) -> None:

@@ -13,7 +13,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from secure_sagemaker._validation import describe, enforce, fail, is_token, require_type
+from secure_sagemaker._enforced import enforce_rules
+from secure_sagemaker._validation import describe, fail, is_token, require_type
 from secure_sagemaker.audit._common import (
     ACCOUNT,
     arn,
@@ -196,12 +197,11 @@ class AlertTopic(Construct):
             enforce_ssl=True,
         )
         stack = cdk.Stack.of(self)
-        enforce(
+        enforce_rules(
             self,
-            self._topic.node.default_child,
-            [
-                ("KmsMasterKeyId (the alerts key)", lambda p: p["KmsMasterKeyId"] == stack.resolve(key.key_arn)),
-            ],
+            resources=[self._topic.node.default_child],
+            rules=["TopicKms"],
+            identity=[("KmsMasterKeyId: the alerts key", lambda p: p["KmsMasterKeyId"] == stack.resolve(key.key_arn))],
         )
         for sid, service, source_arn in (
             ("CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com", cloudwatch_alarm_arns()),

@@ -16,8 +16,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
-from secure_sagemaker._validation import PropError, describe, enforce, fail, is_token, require_type
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.alarms import AlarmFactory
 from secure_sagemaker.audit._common import (
@@ -267,24 +268,13 @@ class AuditTrail(Construct):
         # CloudTrail checks its bucket and role when the trail is created or updated.
         self._trail.node.add_dependency(self._bucket.bucket.policy, role_policy)
         stack = cdk.Stack.of(self)
-        enforce(
+        enforce_rules(
             self,
-            self._trail,
-            [
-                (
-                    "IsLogging, IsMultiRegionTrail, IncludeGlobalServiceEvents and EnableLogFileValidation",
-                    lambda p: all(
-                        p.get(k) is True
-                        for k in (
-                            "IsLogging",
-                            "IsMultiRegionTrail",
-                            "IncludeGlobalServiceEvents",
-                            "EnableLogFileValidation",
-                        )
-                    ),
-                ),
-                ("KMSKeyId (the audit key)", lambda p: p["KMSKeyId"] == stack.resolve(key.key_arn)),
-                ("CloudWatchLogsLogGroupArn", lambda p: bool(p["CloudWatchLogsLogGroupArn"])),
+            resources=[self._trail],
+            rules=["TrailLogging", "TrailMultiRegion", "TrailLogValidation", "TrailKms", "TrailCloudWatchLogs"],
+            identity=[
+                ("IncludeGlobalServiceEvents: true", lambda p: p.get("IncludeGlobalServiceEvents") is True),
+                ("KMSKeyId: the audit key", lambda p: p["KMSKeyId"] == stack.resolve(key.key_arn)),
             ],
         )
 

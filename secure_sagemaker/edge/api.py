@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import describe, fail, require_attribute, require_type
 from secure_sagemaker.acknowledgments import acknowledge
@@ -29,7 +30,6 @@ from secure_sagemaker.edge import limits
 from secure_sagemaker.edge.account_logging import ApiGatewayCloudWatchRole
 from secure_sagemaker.edge.firewall import build_firewall
 from secure_sagemaker.interfaces import InferenceEndpoint
-from secure_sagemaker.studio import enforce
 
 #: Default largest request body, in bytes: 16 KB, what AWS WAF inspects at its base price.
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
@@ -735,33 +735,28 @@ class ProtectedInferenceApi(Construct):
         return MappingProxyType(alarms)
 
     def _enforce(self, me: str) -> None:
-        stage = self._stage.node.default_child
-
         def stage_logging(p: dict) -> bool:
             return any(
                 s["HttpMethod"] == "*"
                 and s["ResourcePath"] == "/*"
                 and s.get("LoggingLevel") in ("ERROR", "INFO")
                 and s.get("DataTraceEnabled") is False
-                and s["ThrottlingRateLimit"] > 0
-                and s["ThrottlingBurstLimit"] > 0
                 for s in p["MethodSettings"]
             )
 
-        enforce(
+        enforce_rules(
             self,
-            stage,
-            [
+            # The API and its method let the rules see that the stage is in front of SageMaker.
+            resources=[self._stage.node.default_child, self._api.node.default_child, self._method.node.default_child],
+            rules=["ApiStageAccessLogs", "ApiStageThrottling"],
+            identity=[
                 ("TracingEnabled: true", lambda p: p["TracingEnabled"] is True),
                 (
-                    "AccessLogSetting (destination and JSON format)",
-                    lambda p: (
-                        bool(p["AccessLogSetting"]["DestinationArn"])
-                        and isinstance(json.loads(p["AccessLogSetting"]["Format"]), dict)
-                    ),
+                    "AccessLogSetting.Format as JSON",
+                    lambda p: isinstance(json.loads(p["AccessLogSetting"]["Format"]), dict),
                 ),
                 (
-                    "MethodSettings for every method (LoggingLevel ERROR or INFO, DataTraceEnabled false, throttling)",
+                    "MethodSettings for every method (LoggingLevel ERROR or INFO, DataTraceEnabled false)",
                     stage_logging,
                 ),
             ],

@@ -33,6 +33,7 @@ import cdk_nag
 from constructs import IConstruct
 
 from secure_sagemaker import __version__
+from secure_sagemaker._enforced import render_properties
 from secure_sagemaker.nag.acknowledged import (
     Acknowledgment,
     construct_paths,
@@ -258,7 +259,6 @@ def _render_stack(stack: cdk.Stack) -> tuple[dict[str, Any], dict[str, str]]:
         if not isinstance(construct, cdk.CfnResource) or cdk.Stack.of(construct) is not stack:
             continue
         logical_id = stack.resolve(construct.logical_id)
-        properties = stack.resolve(construct._render_properties(stack.resolve(construct._cfn_properties)))
-        resources[logical_id] = {"Type": construct.cfn_resource_type, "Properties": properties or {}}
+        resources[logical_id] = {"Type": construct.cfn_resource_type, "Properties": render_properties(construct, stack)}
         paths[logical_id] = construct.node.path
     return {"Parameters": parameters, "Resources": resources}, paths

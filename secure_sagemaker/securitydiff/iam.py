@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Iterator
 
+from secure_sagemaker._flatten import READABLE, flatten
 from secure_sagemaker.nag.template import as_dict, as_list
 
 #: ``{type: [(label, path)]}``: where policy documents live; ``*`` walks a list.
@@ -51,24 +52,7 @@ def _canon(value: Any) -> str:
 
 def readable(value: Any) -> str:
     """A value as people read it: ``<Bucket.Arn>/models/*`` for ``Fn::Join`` of ``Fn::GetAtt``."""
-    if isinstance(value, str):
-        if value.startswith("{") or value.startswith("["):
-            try:
-                return readable(json.loads(value))
-            except ValueError:
-                return value
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        ((key, arg),) = value.items()
-        if key == "Ref":
-            return f"<{arg}>"
-        if key == "Fn::GetAtt":
-            return f"<{'.'.join(map(str, arg)) if isinstance(arg, list) else arg}>"
-        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
-            return str(arg[0]).join(readable(item) for item in arg[1])
-        if key == "Fn::Sub":
-            return str(arg[0] if isinstance(arg, list) and arg else arg)
-    return json.dumps(value, sort_keys=True, default=str)
+    return flatten(value, READABLE)
 
 
 @dataclass(frozen=True)

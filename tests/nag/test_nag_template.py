@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from secure_sagemaker.nag.policy import action_matches, statements
 from secure_sagemaker.nag.rules._common import key_status
-from secure_sagemaker.nag.template import (
-    Ref,
-    Template,
-    Unresolved,
-    action_matches,
-    get,
-    references,
-    statements,
-)
+from secure_sagemaker.nag.template import Ref, Template, Unresolved, get, references
 
 BODY = {
     "Parameters": {"Env": {"Type": "String"}},

@@ -271,3 +271,13 @@ def test_a_waf_association_with_the_stage_of_an_imported_api_counts() -> None:
     )
     body = template(stage_, Endpoint=SM_ENDPOINT, Acl=ACL, Assoc=association)
     assert verdict("ApiStageWafAssociation", body) == "pass"
+
+
+def test_a_method_integrating_with_an_endpoint_of_another_stack_puts_its_api_in_scope() -> None:
+    """The endpoint name in the URI is imported; the literal ':runtime.sagemaker:' part still says what it is."""
+    uri = {"Fn::Join": ["", [*SM_URI["Fn::Join"][1][:-1], ":runtime.sagemaker:path/endpoints/", IMPORTED_API]]}
+    method = with_props(METHOD, Integration={"Type": "AWS", "IntegrationHttpMethod": "POST", "Uri": uri})
+    unlogged = with_props(STAGE, AccessLogSetting=None)
+    assert verdict("ApiStageAccessLogs", template(unlogged, Api=API, Method=method)) == "fail"
+    other = with_props(METHOD, Integration={"Type": "AWS", "IntegrationHttpMethod": "POST", "Uri": IMPORTED_API})
+    assert verdict("ApiStageAccessLogs", template(unlogged, Api=API, Method=other)) == "pass"

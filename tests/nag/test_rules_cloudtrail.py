@@ -59,6 +59,11 @@ CASES = {
         ],
         "unverifiable": [template(with_props(TRAIL, IsMultiRegionTrail=PARAM))],
     },
+    "TrailLogging": {
+        "pass": [template(TRAIL), template(with_props(TRAIL, IsLogging="true"))],
+        "fail": [template(with_props(TRAIL, IsLogging=False)), template(with_props(TRAIL, IsLogging=None))],
+        "unverifiable": [template(with_props(TRAIL, IsLogging=PARAM))],
+    },
     "TrailLogValidation": {
         "pass": [template(TRAIL)],
         "fail": [template(with_props(TRAIL, EnableLogFileValidation=None))],

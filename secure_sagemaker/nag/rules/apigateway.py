@@ -35,8 +35,14 @@ def has_sagemaker(template: Template) -> bool:
 
 
 def _targets_sagemaker(method: Resource) -> bool:
-    uri = method.template.render(method.prop("Integration", "Uri"))
-    return isinstance(uri, str) and "runtime.sagemaker" in uri
+    """True when the method's integration URI names the SageMaker runtime, even where another part of
+    the URI (the endpoint name, from a parameter or another stack) cannot be resolved."""
+    raw = method.prop("Integration", "Uri")
+    uri = method.template.render(raw)
+    if isinstance(uri, str):
+        return "runtime.sagemaker" in uri
+    parts = get(raw, "Fn::Join", 1)
+    return isinstance(parts, list) and any(isinstance(p, str) and ":runtime.sagemaker:" in p for p in parts)
 
 
 def sagemaker_apis(template: Template) -> set[str]:

@@ -1,4 +1,4 @@
-"""Rules for CloudTrail trails: every region, validated log files, a customer managed key, CloudWatch Logs, and
+"""Rules for CloudTrail trails: logging, every region, validated log files, a customer managed key, CloudWatch Logs, and
 S3 data events on the ML buckets."""
 
 from __future__ import annotations
@@ -24,6 +24,22 @@ TRAIL = "AWS::CloudTrail::Trail"
 def trail_multi_region(r: Resource) -> Verdict | None:
     """A CloudTrail trail records every region."""
     return require_true(r, r.prop("IsMultiRegionTrail"), "IsMultiRegionTrail")
+
+
+@rule(
+    "TrailLogging",
+    ERROR,
+    TRAIL,
+    info="The CloudTrail trail is not logging.",
+    explanation="A trail with IsLogging false is declared but records nothing: every other setting of it protects an "
+    "empty log. Stopping a trail is what an intruder does first; the template must not do it for them.",
+    fix="Set IsLogging to true.",
+    practices=("P12", "P16"),
+    threats=("C7", "T9"),
+)
+def trail_logging(r: Resource) -> Verdict | None:
+    """A CloudTrail trail is logging."""
+    return require_true(r, r.prop("IsLogging"), "IsLogging")
 
 
 @rule(

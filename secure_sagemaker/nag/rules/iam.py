@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import re
 
+from secure_sagemaker.nag.policy import condition_entries, effect, principals, statements, strings
 from secure_sagemaker.nag.rule import ERROR, Verdict, fail, rule, unverifiable
 from secure_sagemaker.nag.rules._common import cached, merge, referenced
-from secure_sagemaker.nag.template import (
-    Resource,
-    Template,
-    Unresolved,
-    condition_entries,
-    effect,
-    principals,
-    statements,
-    strings,
-)
+from secure_sagemaker.nag.template import Resource, Template, Unresolved
 
 ROLE = "AWS::IAM::Role"
 POLICY = "AWS::IAM::Policy"

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
+from secure_sagemaker.nag.policy import effect, has_wildcard_principal, principals, statements, strings
 from secure_sagemaker.nag.rule import ERROR, WARNING, Verdict, fail, rule, unverifiable
 from secure_sagemaker.nag.rules._common import KMS_KEY, require_true
-from secure_sagemaker.nag.template import (
-    Resource,
-    Unresolved,
-    effect,
-    has_wildcard_principal,
-    principals,
-    statements,
-    strings,
-)
+from secure_sagemaker.nag.template import Resource, Unresolved
 
 
 def _label(statement: dict, index: int) -> str:

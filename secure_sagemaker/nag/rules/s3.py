@@ -18,12 +18,7 @@ from a data bucket: acknowledge those two rules on it, with that reason.
 
 from __future__ import annotations
 
-from secure_sagemaker.nag.rule import ERROR, WARNING, Verdict, fail, rule, unverifiable
-from secure_sagemaker.nag.rules._common import cached, customer_key, merge, require_string
-from secure_sagemaker.nag.template import (
-    Resource,
-    Template,
-    Unresolved,
+from secure_sagemaker.nag.policy import (
     condition_entries,
     effect,
     has_wildcard_principal,
@@ -31,6 +26,9 @@ from secure_sagemaker.nag.template import (
     statements,
     strings,
 )
+from secure_sagemaker.nag.rule import ERROR, WARNING, Verdict, fail, rule, unverifiable
+from secure_sagemaker.nag.rules._common import cached, customer_key, merge, require_string
+from secure_sagemaker.nag.template import Resource, Template, Unresolved
 
 BUCKET = "AWS::S3::Bucket"
 BUCKET_POLICY = "AWS::S3::BucketPolicy"
