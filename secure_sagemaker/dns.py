@@ -12,7 +12,6 @@ from typing import Any, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -22,6 +21,7 @@ from constructs import Construct
 
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_number, require_type
+from secure_sagemaker.alarms import AlarmFactory
 
 #: Names that resolve through the firewall besides the partition's service domain
 #: (``amazonaws.com`` and ``*.amazonaws.com``, or ``amazonaws.com.cn`` in China, which hold the
@@ -181,22 +181,15 @@ class DnsFirewall(Construct):
         require_attribute(me, "topic", topic, "topic_arn", "pass an sns.ITopic")
         if self._alarm is not None:
             raise fail(me, "topic", topic.node.path, "is a second alarm topic", "alarm once, on one topic")
-        self._alarm = cloudwatch.Alarm(
-            self,
+        self._alarm = AlarmFactory(self, topic).alarm(
             "BlockedQueriesAlarm",
-            alarm_description=(
+            metric=self._metric,
+            threshold=1,
+            description=(
                 f"{self.node.path}: the DNS firewall blocked queries for names outside the allowed "
                 "domains; the query log has the names and the source addresses"
             ),
-            metric=self._metric,
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        action = cw_actions.SnsAction(topic)
-        self._alarm.add_alarm_action(action)
-        self._alarm.add_ok_action(action)
         return self._alarm
 
     @property

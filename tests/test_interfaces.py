@@ -341,4 +341,4 @@ def test_a_model_on_an_imported_network_still_enforces_its_controls(base: dict) 
     model.model.enable_network_isolation = False
     model.model.vpc_config = None
     problems = " ".join(model.node.validate())
-    assert "EnableNetworkIsolation: true" in problems and "VpcConfig in the isolated subnets" in problems
+    assert "ModelNetworkIsolation" in problems and "ModelVpcConfig" in problems, problems

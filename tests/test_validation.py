@@ -19,7 +19,7 @@ from secure_sagemaker._validation import (
 )
 from secure_sagemaker.acknowledgments import flatten_cfn_reference
 from secure_sagemaker.securitydiff.iam import readable
-from tests.conftest import new_app
+from tests.helpers import new_app
 
 # --- instance types -----------------------------------------------------------------------------
 
