@@ -34,6 +34,8 @@ RAW_DATA_PREFIX = "raw"
 WORK_PREFIX = "work"
 MODELS_PREFIX = "models"
 CANDIDATES_PREFIX = "candidates"
+#: The log groups (and metric namespaces) of the jobs the training role runs.
+JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 #: Where the demo endpoint captures requests and responses (it grants the inference role write access there).
 DATA_CAPTURE_PREFIX = "data-capture"
 
@@ -184,6 +186,8 @@ class SecureSageMakerBaseline(Construct):
                 S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
             ],
             ecr_repositories=[self.model_repository],
+            log_groups=JOB_LOG_GROUPS,
+            metric_namespaces=JOB_LOG_GROUPS,
             source_arns=[
                 cdk.Stack.of(self).format_arn(service="sagemaker", resource=kind, resource_name="*")
                 for kind in ("training-job", "processing-job")
