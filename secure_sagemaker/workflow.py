@@ -47,6 +47,7 @@ from secure_sagemaker.identity import (
     _key_arns,
     _security_group_ids,
     _subnet_ids,
+    _within_size_limit,
 )
 from secure_sagemaker.studio import validate_sagemaker_name
 
@@ -401,7 +402,9 @@ class DataScientistPermissions(Construct):
             self,
             "Policy",
             description=f"secure-sagemaker: data-scientist workflow {self.node.path}",
-            statements=statements,
+            document=_within_size_limit(
+                self, me, statements, "approve fewer subnets, security groups or keys, or give each team its own role"
+            ),
             # Attached from the policy's side: the policy names the Studio domain, which names the
             # role, so the role must not name the policy (a dependency cycle).
             roles=[target],

@@ -376,3 +376,10 @@ def test_release_role_without_mfa_is_an_opt_out() -> None:
     (statement,) = trust["Statement"]
     assert "Condition" not in statement
     assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/release-pipeline"}
+
+
+def test_policy_too_large_for_iam_fails_at_construct_time() -> None:
+    stack = new_stack()
+    subnets = [f"subnet-{i:017x}" for i in range(200)]
+    with pytest.raises(PropError, match=r"DataScientistPermissions\(Test/Perms\): .* more than the 6144"):
+        DataScientistPermissions(stack, "Perms", **{**_parts(stack), "subnets": subnets})
