@@ -31,6 +31,10 @@ _EXPORTS: dict[str, str] = {
     "ExecutionRole": "secure_sagemaker.identity",
     "Guardrails": "secure_sagemaker.identity",
     "S3Prefix": "secure_sagemaker.identity",
+    # the data-science workflow: least privilege for data scientists, separation of duties for models
+    "DataScientistPermissions": "secure_sagemaker.workflow",
+    "ModelRegistry": "secure_sagemaker.workflow",
+    "ReleaseRole": "secure_sagemaker.workflow",
     # what constructs accept: protocols our classes satisfy, and wrappers for resources made elsewhere
     "WorkloadNetwork": "secure_sagemaker.interfaces",
     "ImportedNetwork": "secure_sagemaker.interfaces",
@@ -100,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.network import PrivateNetwork
     from secure_sagemaker.storage import AccessLogBucket, SecureBucket
     from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
+    from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
     from secure_sagemaker.zones import DeployTimeZonesStack
 
 

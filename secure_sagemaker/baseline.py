@@ -22,15 +22,20 @@ from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
+from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
 from secure_sagemaker.zones import DeployTimeZonesStack
 
-#: S3 key prefixes of the baseline's buckets: data scientists (the Studio role) read ``raw/`` and
-#: write ``work/`` of the data bucket and ``models/`` of the models bucket; the inference role may
-#: load any model under ``models/``. What a construct uses (the demo model's data and images, the
-#: endpoint's captured data) the construct grants the role itself.
+#: S3 key prefixes of the baseline's buckets: data scientists (the Studio role) and their training
+#: jobs (the training role) read ``raw/`` and write ``work/`` of the data bucket and ``candidates/``
+#: of the models bucket; only the release role writes ``models/``, which the inference role may
+#: load. What a construct uses (the demo model's data and images, the endpoint's captured data)
+#: the construct grants the role itself.
 RAW_DATA_PREFIX = "raw"
 WORK_PREFIX = "work"
 MODELS_PREFIX = "models"
+CANDIDATES_PREFIX = "candidates"
+#: The log groups (and metric namespaces) of the jobs the training role runs.
+JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 #: Where the demo endpoint captures requests and responses (it grants the inference role write access there).
 DATA_CAPTURE_PREFIX = "data-capture"
 
@@ -47,7 +52,12 @@ class SecureSageMakerBaseline(Construct):
     :class:`PrivateNetwork` and a KMS-encrypted ECR repository for model images.
     Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets
     (the demo model and endpoint grant the inference role the repository and capture prefix they
-    use), and :class:`Guardrails` for data-scientist roles.
+    use), a training :class:`ExecutionRole` (the only role data scientists may pass to jobs), and
+    :class:`Guardrails` for data-scientist roles.
+    Workflow (``docs/data-scientist-workflow.md``): a :class:`ModelRegistry` for candidate models,
+    a :class:`ReleaseRole` (assumed with MFA) that alone approves packages and writes ``models/``,
+    and :class:`DataScientistPermissions` on the Studio role: its own profile and spaces, jobs in
+    the VPC with the approved keys, pending packages and its logs.
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
     behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
@@ -56,7 +66,8 @@ class SecureSageMakerBaseline(Construct):
     account's trail records management events).
 
     Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
-    ``model_repository``, ``studio_role``, ``inference_role``, ``guardrails``, ``studio`` and
+    ``model_repository``, ``studio_role``, ``inference_role``, ``training_role``, ``guardrails``,
+    ``model_registry``, ``release_role``, ``data_scientist_permissions``, ``studio`` and
     ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
     ``endpoint`` and ``inference_api`` (a :class:`ProtectedInferenceApi`: API Gateway and AWS WAF;
     None without the demo endpoint), ``alerts``, ``audit_trail`` (the data-events trail).
@@ -77,6 +88,10 @@ class SecureSageMakerBaseline(Construct):
     model_repository: ecr.Repository
     studio_role: ExecutionRole
     inference_role: ExecutionRole
+    training_role: ExecutionRole
+    model_registry: ModelRegistry
+    release_role: ReleaseRole
+    data_scientist_permissions: DataScientistPermissions
     guardrails: Guardrails
     alerts: AlertTopic
     audit_trail: AuditTrail
@@ -158,9 +173,27 @@ class SecureSageMakerBaseline(Construct):
             read_buckets=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
             write_prefixes=[
                 S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
-                S3Prefix(self.models_bucket.bucket, MODELS_PREFIX),
+                S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
             ],
             ecr_repositories=[self.model_repository],
+            **network,
+        )
+        # The one role data scientists may pass to processing and training jobs.
+        self.training_role = ExecutionRole(
+            self,
+            "TrainingExecutionRole",
+            read_buckets=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
+            write_prefixes=[
+                S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
+                S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
+            ],
+            ecr_repositories=[self.model_repository],
+            log_groups=JOB_LOG_GROUPS,
+            metric_namespaces=JOB_LOG_GROUPS,
+            source_arns=[
+                cdk.Stack.of(self).format_arn(service="sagemaker", resource=kind, resource_name="*")
+                for kind in ("training-job", "processing-job")
+            ],
             **network,
         )
         # The demo model grants it pulls from the repository, the endpoint write access to its capture prefix.
@@ -175,8 +208,17 @@ class SecureSageMakerBaseline(Construct):
             "Guardrails",
             volume_keys=[self.keys.data_key, self.keys.models_key],
             output_keys=[self.keys.data_key, self.keys.models_key],
-            execution_roles=[self.studio_role, self.inference_role],
+            execution_roles=[self.studio_role, self.inference_role, self.training_role],
             **network,
+        )
+        self.model_registry = ModelRegistry(self, "ModelRegistry")
+        self.release_role = ReleaseRole(
+            self,
+            "ReleaseRole",
+            registry=self.model_registry,
+            models_bucket=self.models_bucket.bucket,
+            serving_prefix=MODELS_PREFIX,
+            candidates_prefix=CANDIDATES_PREFIX,
         )
 
     def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
@@ -208,6 +250,22 @@ class SecureSageMakerBaseline(Construct):
             self.user_profile = SecureUserProfile(
                 self, "UserProfile", domain=self.studio, user_profile_name=config.user_profile_name
             )
+        self.data_scientist_permissions = DataScientistPermissions(
+            self,
+            "DataScientistPermissions",
+            role=self.studio_role,
+            training_role=self.training_role,
+            subnets=self.network.subnets,
+            security_groups=[self.network.workload_security_group],
+            volume_keys=[self.keys.data_key, self.keys.models_key],
+            output_keys=[self.keys.data_key, self.keys.models_key],
+            registry=self.model_registry,
+            models_bucket=self.models_bucket.bucket,
+            serving_prefix=MODELS_PREFIX,
+            release_role=self.release_role.role,
+            domain_id=self.studio.domain_id if self.studio else None,
+            user_profile_name=self.user_profile.user_profile_name if self.user_profile else None,
+        )
         if config.notebook:
             self.notebook = SecureNotebookInstance(
                 self,

@@ -306,6 +306,33 @@ COVERAGE: tuple[Coverage, ...] = (
                 E,
                 ("tests/test_edge.py::test_integration_role_may_only_invoke_the_one_endpoint",),
             ),
+            Control(
+                "workflow.DataScientistPermissions",
+                "the data scientist's role may open Studio only as its own profile, manage only spaces and apps "
+                "it owns, pass only the training role and only to SageMaker, register only pending packages and "
+                "read only its jobs' and Studio's logs (evaluated as IAM would over the template)",
+                E,
+                (
+                    "tests/test_workflow.py::test_studio_opens_only_as_own_profile",
+                    "tests/test_workflow.py::test_own_space_is_allowed_another_persons_is_denied",
+                    "tests/test_workflow.py::test_jupyterlab_app_only_in_own_space",
+                    "tests/test_workflow.py::test_passing_another_role_is_denied",
+                    "tests/test_workflow.py::test_data_scientist_reads_own_job_and_studio_logs",
+                ),
+            ),
+            Control(
+                "workflow.ReleaseRole",
+                "separation of duties: only the release role, assumed with MFA, approves model packages and "
+                "writes what endpoints serve; no data-scientist role can",
+                D,
+                (
+                    "tests/test_workflow.py::test_writing_what_an_endpoint_serves_is_only_for_the_release_role",
+                    "tests/test_workflow.py::test_no_role_but_the_release_role_writes_a_serving_artifact_or_approves",
+                    "tests/test_workflow.py::test_registering_a_pending_package_is_allowed_approving_is_not",
+                    "tests/test_workflow.py::test_release_role_is_assumed_only_with_mfa",
+                ),
+                "allow_assume_without_mfa=True",
+            ),
         ),
         "Attaching `Guardrails.policy` to every data-scientist and pipeline role, federation with MFA "
         "for people, and periodic access reviews: the library creates the workload roles, not your "
@@ -796,6 +823,17 @@ COVERAGE: tuple[Coverage, ...] = (
                 "job started through the API",
                 E,
                 ("tests/test_identity.py::test_guardrails_rely_exactly_on_the_pinned_pairs",),
+            ),
+            Control(
+                "workflow.DataScientistPermissions",
+                "processing and training jobs allowed only in the approved subnets and security groups, with the "
+                "approved volume and output keys, network isolation and inter-container encryption, by the "
+                "data scientist's own Allow (without relying on the guardrails)",
+                E,
+                (
+                    "tests/test_workflow.py::test_job_in_the_vpc_with_keys_is_allowed",
+                    "tests/test_workflow.py::test_job_without_the_vpc_keys_or_isolation_is_denied",
+                ),
             ),
             Control(
                 "inference.SecureEndpoint",
