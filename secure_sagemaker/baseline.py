@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -14,7 +15,7 @@ from secure_sagemaker._retention import RETAINED
 from secure_sagemaker.account import REPLICATION_REASON, REPLICATION_RULES
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail
-from secure_sagemaker.config import BaselineConfig, log_retention
+from secure_sagemaker.config import BaselineConfig, log_retention, role_arn_list
 from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
@@ -47,7 +48,9 @@ class SecureSageMakerBaseline(Construct):
     :class:`PrivateNetwork` and a KMS-encrypted ECR repository for model images.
     Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets
     (the demo model and endpoint grant the inference role the repository and capture prefix they
-    use), and :class:`Guardrails` for data-scientist roles.
+    use), and :class:`Guardrails` attached to both execution roles and to the people's roles of
+    ``guardrailRoleArns``; with the demo endpoint, the guardrails let only the API's integration
+    role invoke it.
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
     behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
@@ -103,6 +106,7 @@ class SecureSageMakerBaseline(Construct):
         self._identity()
         self._audit(config, retention)
         self._workloads(config)
+        self._guardrails(config)
 
     def _data_plane(
         self,
@@ -166,14 +170,6 @@ class SecureSageMakerBaseline(Construct):
             self,
             "InferenceExecutionRole",
             read_buckets=[S3Prefix(self.models_bucket.bucket, MODELS_PREFIX)],
-            **network,
-        )
-        self.guardrails = Guardrails(
-            self,
-            "Guardrails",
-            volume_keys=[self.keys.data_key, self.keys.models_key],
-            output_keys=[self.keys.data_key, self.keys.models_key],
-            execution_roles=[self.studio_role, self.inference_role],
             **network,
         )
 
@@ -240,6 +236,31 @@ class SecureSageMakerBaseline(Construct):
                 logs_key=self.keys.logs_key,
                 alarm_topic=self.alerts.topic,
             )
+
+    def _guardrails(self, config: BaselineConfig) -> None:
+        # Last: the guardrails name the endpoint and the API's integration role.
+        people = [
+            iam.Role.from_role_arn(self, f"GuardedRole{number}", arn, mutable=True)
+            for number, arn in enumerate(role_arn_list(config.guardrail_role_arns), 1)
+        ]
+        endpoint_protection = {}
+        if self.endpoint is not None and self.inference_api is not None:
+            endpoint_protection = dict(
+                protected_endpoints=[self.endpoint.endpoint_arn],
+                endpoint_invokers=[self.inference_api.integration_role],
+            )
+        self.guardrails = Guardrails(
+            self,
+            "Guardrails",
+            subnets=self.network.subnets,
+            security_groups=[self.network.workload_security_group],
+            volume_keys=[self.keys.data_key, self.keys.models_key],
+            output_keys=[self.keys.data_key, self.keys.models_key],
+            execution_roles=[self.studio_role, self.inference_role],
+            attach_to=[self.studio_role, self.inference_role, *people],
+            admin_role_arns=role_arn_list(config.guardrail_admin_role_arns),
+            **endpoint_protection,
+        )
 
 
 class SecureSageMakerStack(DeployTimeZonesStack):
