@@ -43,16 +43,29 @@ class GuardrailsServiceControlPolicy(Construct):
     update the trail, keys and guardrails. ``PassOnlyExecutionRoles`` uses ``NotResource``, which
     SCPs accept since Organizations adopted the full IAM policy language.
 
-    Keyword-only props, as for ``Guardrails`` except:
+    Keyword-only props (as for ``Guardrails``, with roles and keys of the governed accounts):
 
     :param target_ids: the root (``r-...``), OUs (``ou-...``) or accounts (12 digits) to attach
         the SCPs to. Required.
+    :param subnets: approved subnets, as ``ec2.ISubnet`` or ``subnet-...`` ids. Required.
+    :param security_groups: approved security groups, as ``ec2.ISecurityGroup`` or ``sg-...`` ids. Required.
+    :param volume_keys: KMS keys approved for storage volumes, e.g. ``kms.Key.from_key_arn``. Required.
+    :param output_keys: KMS keys approved for job outputs and Studio notebook sharing. Required.
+    :param execution_roles: the roles that may be passed, to SageMaker only: ``iam.IRole``,
+        :class:`~secure_sagemaker.identity.ExecutionRole` or role ARNs. Required.
     :param admin_role_arns: break-glass and deployment roles exempt from the escalation and
         self-protection denies; ARN patterns such as ``arn:aws:iam::*:role/cdk-*-cfn-exec-role-*``
         are allowed, since one SCP serves several accounts. Required.
-    :param volume_keys, output_keys: keys of the governed accounts, e.g. ``kms.Key.from_key_arn``.
-    :param execution_roles: roles of the governed accounts, e.g. ``iam.Role.from_role_arn`` or ARNs.
-    :param name: name prefix of the SCPs. Default ``secure-sagemaker-guardrails``.
+    :param approved_lifecycle_configs: Studio lifecycle config ARNs domains and profiles may name.
+        Default: none.
+    :param owner_tag: the tag key that names a profile's or notebook's owner. Default ``owner``.
+    :param protected_endpoints: endpoint ARNs only ``endpoint_invokers`` may invoke. Default: none.
+    :param endpoint_invokers: roles (or role ARNs) that may invoke ``protected_endpoints``.
+        Default: none; required with ``protected_endpoints``.
+    :param allowed_instance_types: ``ml.*`` instance types or patterns allowed. Default None (no allow-list).
+    :param instance_storage_families: families exempt from the volume-key denies. Default: the
+        constructs' table, ``INSTANCE_STORAGE_FAMILIES``.
+    :param name: name prefix of the SCPs (``<name>-1``, ...). Default ``secure-sagemaker-guardrails``.
     """
 
     def __init__(
