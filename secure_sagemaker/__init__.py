@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "DataScientistPermissions": "secure_sagemaker.workflow",
     "ModelRegistry": "secure_sagemaker.workflow",
     "ReleaseRole": "secure_sagemaker.workflow",
+    "GuardrailsServiceControlPolicy": "secure_sagemaker.organization",
     # what constructs accept: protocols our classes satisfy, and wrappers for resources made elsewhere
     "WorkloadNetwork": "secure_sagemaker.interfaces",
     "ImportedNetwork": "secure_sagemaker.interfaces",
@@ -102,6 +103,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.nag import add_all_packs
     from secure_sagemaker.nag.pack import SageMakerSecurityChecks
     from secure_sagemaker.network import PrivateNetwork
+    from secure_sagemaker.organization import GuardrailsServiceControlPolicy
     from secure_sagemaker.storage import AccessLogBucket, SecureBucket
     from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
     from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -14,9 +15,10 @@ from secure_sagemaker._retention import RETAINED
 from secure_sagemaker.account import REPLICATION_REASON, REPLICATION_RULES
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.audit import AlertTopic, AuditTrail
-from secure_sagemaker.config import BaselineConfig, log_retention, split_domains
+from secure_sagemaker.config import BaselineConfig, log_retention, role_arn_list, split_domains
 from secure_sagemaker.edge import ProtectedInferenceApi
 from secure_sagemaker.encryption import KeyRing
+from secure_sagemaker.identity import DEFAULT_OWNER_TAG as OWNER_TAG
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
@@ -53,7 +55,9 @@ class SecureSageMakerBaseline(Construct):
     Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets
     (the demo model and endpoint grant the inference role the repository and capture prefix they
     use), a training :class:`ExecutionRole` (the only role data scientists may pass to jobs), and
-    :class:`Guardrails` for data-scientist roles.
+    :class:`Guardrails` attached to the three execution roles and to the people's roles of
+    ``guardrailRoleArns``; with the demo endpoint, the guardrails let only the API's integration
+    role invoke it.
     Workflow (``docs/data-scientist-workflow.md``): a :class:`ModelRegistry` for candidate models,
     a :class:`ReleaseRole` (assumed with MFA) that alone approves packages and writes ``models/``,
     and :class:`DataScientistPermissions` on the Studio role: its own profile and spaces, jobs in
@@ -118,6 +122,7 @@ class SecureSageMakerBaseline(Construct):
         self._identity()
         self._audit(config, retention)
         self._workloads(config)
+        self._guardrails(config)
 
     def _data_plane(
         self,
@@ -203,14 +208,6 @@ class SecureSageMakerBaseline(Construct):
             read_buckets=[S3Prefix(self.models_bucket.bucket, MODELS_PREFIX)],
             **network,
         )
-        self.guardrails = Guardrails(
-            self,
-            "Guardrails",
-            volume_keys=[self.keys.data_key, self.keys.models_key],
-            output_keys=[self.keys.data_key, self.keys.models_key],
-            execution_roles=[self.studio_role, self.inference_role, self.training_role],
-            **network,
-        )
         self.model_registry = ModelRegistry(self, "ModelRegistry")
         self.release_role = ReleaseRole(
             self,
@@ -250,6 +247,9 @@ class SecureSageMakerBaseline(Construct):
             self.user_profile = SecureUserProfile(
                 self, "UserProfile", domain=self.studio, user_profile_name=config.user_profile_name
             )
+            # The guardrails let a person open Studio only as a profile whose owner tag is their own
+            # principal tag (docs/identity.md).
+            cdk.Tags.of(self.user_profile).add(OWNER_TAG, config.user_profile_name)
         self.data_scientist_permissions = DataScientistPermissions(
             self,
             "DataScientistPermissions",
@@ -302,6 +302,31 @@ class SecureSageMakerBaseline(Construct):
                 logs_key=self.keys.logs_key,
                 alarm_topic=self.alerts.topic,
             )
+
+    def _guardrails(self, config: BaselineConfig) -> None:
+        # Last: the guardrails name the endpoint and the API's integration role.
+        people = [
+            iam.Role.from_role_arn(self, f"GuardedRole{number}", arn, mutable=True)
+            for number, arn in enumerate(role_arn_list(config.guardrail_role_arns), 1)
+        ]
+        endpoint_protection = {}
+        if self.endpoint is not None and self.inference_api is not None:
+            endpoint_protection = dict(
+                protected_endpoints=[self.endpoint.endpoint_arn],
+                endpoint_invokers=[self.inference_api.integration_role],
+            )
+        self.guardrails = Guardrails(
+            self,
+            "Guardrails",
+            subnets=self.network.subnets,
+            security_groups=[self.network.workload_security_group],
+            volume_keys=[self.keys.data_key, self.keys.models_key],
+            output_keys=[self.keys.data_key, self.keys.models_key],
+            execution_roles=[self.studio_role, self.inference_role, self.training_role],
+            attach_to=[self.studio_role, self.inference_role, self.training_role, self.release_role.role, *people],
+            admin_role_arns=role_arn_list(config.guardrail_admin_role_arns),
+            **endpoint_protection,
+        )
 
 
 class SecureSageMakerStack(DeployTimeZonesStack):

@@ -242,6 +242,24 @@ def _model_data_key(owner: str, name: str, value: str) -> None:
         )
 
 
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]{1,512}$")
+_ROLE_ARNS_RULE = "comma-separated IAM role ARNs such as 'arn:aws:iam::111122223333:role/DataScientist'"
+
+
+def role_arn_list(value: str | None) -> list[str]:
+    """The ARNs of a comma-separated ``guardrail*RoleArns`` setting (empty when unset)."""
+    return [arn.strip() for arn in (value or "").split(",") if arn.strip()]
+
+
+def _role_arns(owner: str, name: str, value: str) -> None:
+    arns = role_arn_list(value)
+    if not arns:
+        raise fail(owner, name, value, "names no role", f"set {name} to {_ROLE_ARNS_RULE}, or remove it")
+    for arn in arns:
+        if not _ROLE_ARN.match(arn):
+            raise fail(owner, name, arn, "is not an IAM role ARN", f"set {name} to {_ROLE_ARNS_RULE}")
+
+
 @dataclass(frozen=True)
 class BaselineConfig:
     """What `app.py` needs to build the baseline stack.
@@ -319,6 +337,13 @@ class BaselineConfig:
     #: ``modelDataKey``: key of the demo model archive under ``models/`` in the models bucket.
     #: Default ``demo/model.tar.gz``.
     model_data_key: str = _text("demo/model.tar.gz", _model_data_key, "an S3 key such as 'demo/model.tar.gz'")
+    #: ``guardrailRoleArns``: the people's roles (data scientists) that carry the guardrails, beside
+    #: the execution roles the baseline creates, comma-separated. Default unset (none).
+    guardrail_role_arns: str | None = _text(None, _role_arns, _ROLE_ARNS_RULE)
+    #: ``guardrailAdminRoleArns``: break-glass and deployment roles exempt from the guardrails'
+    #: self-protection and escalation denies, comma-separated (``*`` allowed, e.g. for the CDK's
+    #: ``cfn-exec`` role). Default unset: no role governed by the guardrails is exempt.
+    guardrail_admin_role_arns: str | None = _text(None, _role_arns, _ROLE_ARNS_RULE)
     #: ``dataCaptureSamplingPercentage``: share of demo endpoint requests captured, 0..100.
     #: Default 100.
     data_capture_sampling_percentage: int = _whole(100, 0, 100, "percent")

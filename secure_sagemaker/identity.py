@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Iterable, Mapping, Sequence, Union
 
 import aws_cdk as cdk
 import jsii
@@ -33,6 +33,19 @@ from constructs import Construct, IConstruct, IValidation
 
 from secure_sagemaker._validation import PropError, describe, fail, is_token, s3_key_prefix
 from secure_sagemaker.acknowledgments import acknowledge, flatten_cfn_reference
+from secure_sagemaker.guardrail_statements import (
+    DEFAULT_OWNER_TAG,
+    GUARDRAIL_POLICY_PATH,
+    INSTANCE_STORAGE_EXEMPT_ACTIONS,
+    INSTANCE_TYPES,
+    instance_type_statements,
+    invoke_statements,
+    lifecycle_statements,
+    presigned_url_statements,
+    self_protection_statements,
+    split_statements,
+    storage_type_patterns,
+)
 from secure_sagemaker.storage import validate_bucket_name
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
@@ -1001,36 +1014,45 @@ def _sid(key: str, mode: str) -> str:
 
 
 class Guardrails(Construct):
-    """A managed policy that denies SageMaker workloads outside the approved network, keys and settings.
+    """Managed policies that deny SageMaker workloads outside the approved network, keys and
+    settings, and close the paths around them.
 
-    Attach ``policy`` to data-scientist roles (``role.add_managed_policy(guardrails.policy)``): its
-    ``Deny`` statements override any ``Allow``. It governs what CloudFormation cannot: training,
-    tuning, processing, AutoML and transform jobs, models, endpoint configs, notebook instances,
-    Studio domains and user profiles created (or updated) through the API. For each action in
-    :data:`GUARDRAIL_CONDITIONS` it denies the request unless:
+    Attach them to the roles that create SageMaker workloads with ``attach_to=[...]`` or
+    ``attach(role)`` (both work for imported roles); their ``Deny`` statements override any
+    ``Allow``. They govern what CloudFormation cannot: training, tuning, processing, AutoML and
+    transform jobs, models, endpoint configs, notebook instances, Studio domains and user profiles
+    created (or updated) through the API. For each action in :data:`GUARDRAIL_CONDITIONS` they
+    deny the request unless:
 
     - ``sagemaker:VpcSubnets`` are all in ``subnets`` and ``sagemaker:VpcSecurityGroupIds`` all in
       ``security_groups`` (and, where REQUIRED, present at all: a ``Null`` check denies absence);
-    - ``sagemaker:VolumeKmsKey`` is one of ``volume_keys``; ``sagemaker:OutputKmsKey`` and
+    - ``sagemaker:VolumeKmsKey`` is one of ``volume_keys`` (jobs and endpoint configs whose every
+      instance type has local instance storage are exempt: SageMaker rejects a volume key there and
+      encrypts the NVMe volumes in hardware); ``sagemaker:OutputKmsKey`` and
       ``sagemaker:DomainSharingOutputKmsKey`` are among ``output_keys`` (requests must name keys
       by their key ARN; ids and aliases are denied);
     - network isolation and inter-container traffic encryption are on; notebooks have direct
       internet access and root access disabled and require IMDSv2; domains are ``VpcOnly``;
 
-    and it denies ``iam:PassRole`` for every role except ``execution_roles``, and passing those to
-    any service but SageMaker (``iam:PassedToService``).
+    and they deny ``iam:PassRole`` for every role except ``execution_roles``, and passing those to
+    any service but SageMaker (``iam:PassedToService``). Beyond workload settings they deny (see
+    :mod:`secure_sagemaker.guardrail_statements`): lifecycle-config changes and unapproved Studio
+    lifecycle configs, presigned URLs for anyone else's profile or instance, changes to the
+    guardrails, the execution roles and the account's controls (all three except for
+    ``admin_role_arns``), invoking ``protected_endpoints`` except as ``endpoint_invokers``, and
+    instance types outside ``allowed_instance_types``.
 
     Statement ids: ``Require<setting>`` denies a request without the setting (and, for a single
     value, with a wrong one); ``Check<setting>`` denies a request that carries a wrong value;
     ``PassOnlyExecutionRoles`` and ``PassOnlyToSageMaker`` govern ``iam:PassRole``.
 
-    To use the policy as a permissions boundary, add the ``Allow`` statements the boundary should
-    permit (``policy.add_statements(...)``): a boundary with only ``Deny`` statements allows nothing.
-    IAM caps a managed policy at 6,144 characters; the construct fails when its props would exceed
-    that for certain. A realistic setup (three subnets, two security groups, two volume keys and
-    an output key, four roles) takes about 5,800.
+    IAM caps a managed policy at 6,144 characters: the statements are packed, in order, into as
+    many policies as they need (``Policy``, ``Policy2``, ...), each under the limit however long its
+    tokens resolve; a single statement that cannot fit fails at construct time. Every policy has
+    the IAM path ``/secure-sagemaker/guardrails/``, by which the guardrails protect themselves.
+    An IAM role takes 10 managed policies by default.
 
-    Keyword-only props (all required, none may be empty):
+    Keyword-only props:
 
     :param subnets: approved subnets, as ``ec2.ISubnet``, ``subnet-...`` ids or a
         ``SubnetSelection`` of explicit subnets. Required.
@@ -1038,7 +1060,25 @@ class Guardrails(Construct):
     :param volume_keys: KMS keys approved for storage volumes (and Studio's EFS). Required.
     :param output_keys: KMS keys approved for job outputs and Studio notebook sharing. Required.
     :param execution_roles: the roles that may be passed, to SageMaker only, as ``iam.IRole`` or
-        :class:`ExecutionRole`. Required.
+        :class:`ExecutionRole`; their trust and policies are protected. Required.
+    :param attach_to: roles the guardrails govern (data scientists' roles, execution roles). Default: none.
+    :param admin_role_arns: break-glass and deployment roles (ARN patterns allowed, e.g. the CDK's
+        ``cfn-exec`` role) exempt from the escalation and self-protection denies. Default: none,
+        so a governed role changes none of those controls.
+    :param approved_lifecycle_configs: Studio lifecycle config ARNs domains and profiles may name.
+        Default: none (no lifecycle config may be attached through the API).
+    :param owner_tag: the tag key that names a profile's or notebook's owner; presigned URLs need
+        ``sagemaker:ResourceTag/<owner_tag>`` equal to the caller's ``aws:PrincipalTag/<owner_tag>``.
+        Default ``owner``.
+    :param protected_endpoints: endpoint ARNs that may be invoked only by ``endpoint_invokers``.
+        Default: none.
+    :param endpoint_invokers: the roles that may invoke ``protected_endpoints`` (the API's
+        integration role). Required when ``protected_endpoints`` is set.
+    :param allowed_instance_types: ``ml.*`` instance types or patterns (``ml.m5.*``) SageMaker
+        workloads may use. Default None: no allow-list, since the needed types vary by team and
+        cost control belongs to budgets and quotas; the security settings hold on any type.
+    :param instance_storage_families: families exempt from the volume-key denies. Default:
+        :data:`~secure_sagemaker.instance_storage.INSTANCE_STORAGE_FAMILIES`, the constructs' table.
     """
 
     def __init__(
@@ -1051,61 +1091,70 @@ class Guardrails(Construct):
         volume_keys: Sequence[kms.IKey],
         output_keys: Sequence[kms.IKey],
         execution_roles: Sequence[iam.IRole | ExecutionRole],
+        attach_to: Sequence[iam.IRole | ExecutionRole] = (),
+        admin_role_arns: Sequence[str] = (),
+        approved_lifecycle_configs: Sequence[str] = (),
+        owner_tag: str = DEFAULT_OWNER_TAG,
+        protected_endpoints: Sequence[str] = (),
+        endpoint_invokers: Sequence[iam.IRole | str] = (),
+        allowed_instance_types: Sequence[str] | None = None,
+        instance_storage_families: Iterable[str] | None = None,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
-        approved = {
-            VPC_SUBNETS: _subnet_ids(me, "subnets", subnets, required=True),
-            VPC_SECURITY_GROUPS: _security_group_ids(me, "security_groups", security_groups, required=True),
-            VOLUME_KEY: _unique(self, _key_arns(self, me, "volume_keys", volume_keys, required=True)),
-            OUTPUT_KEY: _unique(self, _key_arns(self, me, "output_keys", output_keys, required=True)),
-        }
-        approved[SHARING_KEY] = approved[OUTPUT_KEY]
-        role_arns = _unique(self, self._role_arns(me, execution_roles))
-
-        statements = [
-            *self._list_statements(approved),
-            *self._key_statements(approved),
-            *self._setting_statements(),
-            *self._pass_role_statements(role_arns),
-        ]
-        self._policy = iam.ManagedPolicy(
+        statements = guardrail_statements(
             self,
-            "Policy",
-            description=f"secure-sagemaker: guardrails {self.node.path} for roles that create SageMaker workloads",
-            document=_within_size_limit(
-                self,
-                me,
-                statements,
-                "approve fewer subnets, security groups, keys or roles, or split the data scientists into groups "
-                "with their own Guardrails",
-            ),
+            me,
+            subnets=subnets,
+            security_groups=security_groups,
+            volume_keys=volume_keys,
+            output_keys=output_keys,
+            execution_roles=execution_roles,
+            admin_role_arns=admin_role_arns,
+            approved_lifecycle_configs=approved_lifecycle_configs,
+            owner_tag=owner_tag,
+            protected_endpoints=protected_endpoints,
+            endpoint_invokers=endpoint_invokers,
+            allowed_instance_types=allowed_instance_types,
+            instance_storage_families=instance_storage_families,
         )
+        self._policies: list[iam.ManagedPolicy] = []
+        for number, chunk in enumerate(split_statements(cdk.Stack.of(self), statements, MANAGED_POLICY_LIMIT), 1):
+            self._policies.append(
+                iam.ManagedPolicy(
+                    self,
+                    "Policy" if number == 1 else f"Policy{number}",
+                    description=f"secure-sagemaker: guardrails {self.node.path} (part {number}) for roles that "
+                    "create SageMaker workloads",
+                    path=GUARDRAIL_POLICY_PATH,
+                    document=_within_size_limit(self, me, chunk, GUARDRAIL_SIZE_FIX),
+                )
+            )
+        for role in _as_list(me, "attach_to", attach_to, "pass the roles (iam.IRole) the guardrails govern"):
+            self.attach(role)
 
     @property
     def policy(self) -> iam.ManagedPolicy:
-        """The guardrail policy (``Deny`` statements only, until you add a boundary's ``Allow``)."""
-        return self._policy
+        """The first guardrail policy; ``policies`` holds them all (``Deny`` statements only)."""
+        return self._policies[0]
 
-    @staticmethod
-    def _role_arns(me: str, roles: Any) -> list[str]:
-        fix = "pass the execution roles (iam.IRole or ExecutionRole) that data scientists may hand to SageMaker"
-        arns = []
-        for role in _as_list(me, "execution_roles", roles, fix, allow_empty=False):
-            role = role.role if isinstance(role, ExecutionRole) else role
-            arn = getattr(role, "role_arn", None)
-            if not isinstance(arn, str):
-                raise fail(me, "execution_roles", role, "is not a role", fix)
-            if not is_token(arn) and any(w in arn for w in _WILDCARDS):
-                raise fail(
-                    me,
-                    "execution_roles",
-                    arn,
-                    "contains a wildcard, so it admits every role that matches",
-                    "pass one role per entry",
-                )
-            arns.append(arn)
-        return arns
+    @property
+    def policies(self) -> list[iam.ManagedPolicy]:
+        """Every guardrail policy, in order: the statements split so each fits IAM's size limit."""
+        return list(self._policies)
+
+    def attach(self, role: iam.IRole | ExecutionRole) -> None:
+        """Attach every guardrail policy to ``role`` (an ``iam.IRole`` or :class:`ExecutionRole`).
+
+        Attached through each policy's ``Roles``, not the role's ``ManagedPolicyArns``: CDK ignores
+        ``add_managed_policy`` on an imported role (``iam.Role.from_role_arn``), but a policy can
+        name any role of the account.
+        """
+        role = role.role if isinstance(role, ExecutionRole) else role
+        if not isinstance(getattr(role, "role_name", None), str):
+            raise fail(describe(self), "attach_to", role, "is not a role", "pass an iam.IRole or an ExecutionRole")
+        for policy in self._policies:
+            policy.attach_to_role(role)
 
     @staticmethod
     def _list_statements(approved: Mapping[str, list[str]]) -> list[iam.PolicyStatement]:
@@ -1133,23 +1182,43 @@ class Guardrails(Construct):
         return statements
 
     @staticmethod
-    def _key_statements(approved: Mapping[str, list[str]]) -> list[iam.PolicyStatement]:
+    def _key_statements(approved: Mapping[str, list[str]], storage_patterns: list[str]) -> list[iam.PolicyStatement]:
         # A negated operator (ArnNotEquals) is true when the key is absent, so the REQUIRED
         # statement also denies requests without a key; IF_PRESENT adds "Null": false.
         statements = []
         for key in (VOLUME_KEY, OUTPUT_KEY, SHARING_KEY):
             for mode, extra in ((REQUIRED, {}), (IF_PRESENT, {"Null": {key: "false"}})):
                 actions = _actions(key, mode)
-                if actions:
+                exempt = [a for a in actions if key == VOLUME_KEY and a in INSTANCE_STORAGE_EXEMPT_ACTIONS]
+                plain = [a for a in actions if a not in exempt]
+                condition = {"ArnNotEquals": {key: approved[key]}, **extra}
+                if plain:
                     statements.append(
                         iam.PolicyStatement(
                             sid=_sid(key, mode),
                             effect=iam.Effect.DENY,
-                            actions=actions,
+                            actions=plain,
                             resources=["*"],
-                            conditions={"ArnNotEquals": {key: approved[key]}, **extra},
+                            conditions=condition,
                         )
                     )
+                if exempt:
+                    # SageMaker rejects a volume key on types with local instance storage, so the
+                    # key is required unless every instance type has it; a request that names no
+                    # instance type is not exempt (two statements: IAM ORs only across statements).
+                    for sid, types in (
+                        ("NoTypes", {"Null": {INSTANCE_TYPES: "true"}}),
+                        ("UnlessLocalStorage", {"ForAnyValue:StringNotLike": {INSTANCE_TYPES: storage_patterns}}),
+                    ):
+                        statements.append(
+                            iam.PolicyStatement(
+                                sid=_sid(key, mode) + sid,
+                                effect=iam.Effect.DENY,
+                                actions=exempt,
+                                resources=["*"],
+                                conditions={**condition, **types},
+                            )
+                        )
         return statements
 
     @staticmethod
@@ -1194,6 +1263,130 @@ class Guardrails(Construct):
                 conditions={"StringNotEquals": {PASSED_TO_SERVICE: SAGEMAKER_SERVICE}},
             ),
         ]
+
+
+GUARDRAIL_SIZE_FIX = (
+    "approve fewer subnets, security groups, keys, roles or endpoints (a single statement must fit one policy), "
+    "or split the data scientists into groups with their own Guardrails"
+)
+
+
+def role_arns(me: str, prop: str, roles: Any, *, allow_empty: bool = True, allow_arns: bool = True) -> list[str]:
+    """The ARNs of ``roles`` (``iam.IRole``, :class:`ExecutionRole` or, with ``allow_arns``, ARN strings)."""
+    fix = f"pass the roles of {prop} as iam.IRole or ExecutionRole, one role per entry"
+    arns = []
+    for role in _as_list(me, prop, roles, fix, allow_empty=allow_empty):
+        role = role.role if isinstance(role, ExecutionRole) else role
+        arn = role if isinstance(role, str) and allow_arns else getattr(role, "role_arn", None)
+        if not isinstance(arn, str):
+            raise fail(me, prop, role, "is not a role", fix)
+        if not is_token(arn) and any(w in arn for w in _WILDCARDS):
+            raise fail(
+                me, prop, arn, "contains a wildcard, so it admits every role that matches", "pass one role per entry"
+            )
+        arns.append(arn)
+    return arns
+
+
+def guardrail_statements(
+    scope: Construct,
+    me: str,
+    *,
+    subnets: Any,
+    security_groups: Any,
+    volume_keys: Any,
+    output_keys: Any,
+    execution_roles: Any,
+    admin_role_arns: Any = (),
+    approved_lifecycle_configs: Any = (),
+    owner_tag: str = DEFAULT_OWNER_TAG,
+    protected_endpoints: Any = (),
+    endpoint_invokers: Any = (),
+    allowed_instance_types: Any = None,
+    instance_storage_families: Iterable[str] | None = None,
+    execution_role_arns_allowed: bool = False,
+) -> list[iam.PolicyStatement]:
+    """Every guardrail ``Deny`` statement, validated; shared by :class:`Guardrails` and the SCP
+    (which names roles of other accounts by ARN: ``execution_role_arns_allowed``)."""
+    approved = {
+        VPC_SUBNETS: _subnet_ids(me, "subnets", subnets, required=True),
+        VPC_SECURITY_GROUPS: _security_group_ids(me, "security_groups", security_groups, required=True),
+        VOLUME_KEY: _unique(scope, _key_arns(scope, me, "volume_keys", volume_keys, required=True)),
+        OUTPUT_KEY: _unique(scope, _key_arns(scope, me, "output_keys", output_keys, required=True)),
+    }
+    approved[SHARING_KEY] = approved[OUTPUT_KEY]
+    execution_role_arns = _unique(
+        scope,
+        role_arns(me, "execution_roles", execution_roles, allow_empty=False, allow_arns=execution_role_arns_allowed),
+    )
+    admins = _arn_patterns(me, "admin_role_arns", admin_role_arns, "iam", "role/")
+    lifecycle = _arn_patterns(
+        me, "approved_lifecycle_configs", approved_lifecycle_configs, "sagemaker", "studio-lifecycle-config/"
+    )
+    endpoints = _arn_patterns(me, "protected_endpoints", protected_endpoints, "sagemaker", "endpoint/")
+    invokers = role_arns(me, "endpoint_invokers", endpoint_invokers)
+    if endpoints and not invokers:
+        raise fail(
+            me,
+            "endpoint_invokers",
+            [],
+            "is empty while protected_endpoints is set, so nobody could invoke those endpoints",
+            "pass the API's integration role (ProtectedInferenceApi.integration_role)",
+        )
+    if not isinstance(owner_tag, str) or not _TAG_KEY.match(owner_tag):
+        raise fail(me, "owner_tag", owner_tag, "is not a tag key", "pass a tag key such as 'owner'")
+    types = _instance_types(me, allowed_instance_types)
+    families = _families(me, instance_storage_families)
+    return [
+        *Guardrails._list_statements(approved),
+        *Guardrails._key_statements(approved, storage_type_patterns(families)),
+        *Guardrails._setting_statements(),
+        *Guardrails._pass_role_statements(execution_role_arns),
+        *invoke_statements(endpoints, invokers),
+        *instance_type_statements(types),
+        *lifecycle_statements(admins, lifecycle),
+        *presigned_url_statements(admins, owner_tag),
+        *self_protection_statements(admins, execution_role_arns, cdk.Stack.of(scope).partition),
+    ]
+
+
+_TAG_KEY = re.compile(r"^[A-Za-z0-9 _.:/=+@-]{1,128}$")
+_INSTANCE_PATTERN = re.compile(r"^ml\.[a-z0-9*?-]+(\.[a-z0-9*?-]+)?$")
+
+
+def _arn_patterns(me: str, prop: str, values: Any, service: str, resource: str) -> list[str]:
+    fix = f"pass ARNs such as arn:aws:{service}:...:{resource}name"
+    arns = []
+    for value in _as_list(me, prop, values, fix):
+        if not isinstance(value, str):
+            raise fail(me, prop, value, "is not an ARN string", fix)
+        if not is_token(value) and not (value.startswith("arn:") and f":{service}:" in value and resource in value):
+            raise fail(me, prop, value, f"is not an ARN of a {service} {resource.rstrip('/')}", fix)
+        arns.append(value)
+    return arns
+
+
+def _instance_types(me: str, values: Any) -> list[str] | None:
+    if values is None:
+        return None
+    fix = "pass ml.* instance types or patterns such as 'ml.m5.*', or None for no allow-list"
+    types = _as_list(me, "allowed_instance_types", values, fix, allow_empty=False)
+    for value in types:
+        if not isinstance(value, str) or not _INSTANCE_PATTERN.match(value):
+            raise fail(me, "allowed_instance_types", value, "is not an ml.* instance type or pattern", fix)
+    return list(types)
+
+
+def _families(me: str, values: Iterable[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    families = list(values)
+    for family in families:
+        if not isinstance(family, str) or not re.match(r"^[a-z0-9-]+$", family):
+            raise fail(
+                me, "instance_storage_families", family, "is not an instance family", "pass families such as 'g5'"
+            )
+    return families
 
 
 __all__ = [

@@ -206,9 +206,18 @@ _NEGATED = {
 }
 
 
+_POLICY_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _substituted(value: str, context: Mapping[str, Any]) -> str:
+    """``value`` with its policy variables (``${aws:PrincipalTag/owner}``) replaced from ``context``;
+    a variable the request does not carry stays as written, so it matches nothing real."""
+    return _POLICY_VARIABLE.sub(lambda m: _string(context.get(m.group(1), m.group(0))), value)
+
+
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, Any]) -> bool:
     """One (operator, key) entry of a Condition block, with its set and IfExists qualifiers."""
-    expected_values = [_string(v) for v in _as_list(expected)]
+    expected_values = [_substituted(_string(v), context) for v in _as_list(expected)]
     present = key in context and context[key] is not None
     if operator == "Null":  # "true": the key must be absent; "false": present
         return (not present) == (expected_values[0].lower() == "true")

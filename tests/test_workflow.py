@@ -13,13 +13,13 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from conftest import new_stack, resources
 from policy_eval import ACCOUNT, ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, REGION, PolicyEvaluator, Request
 from policy_eval import evaluate_statements as verdict
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
+from tests.helpers import new_stack, resources
 
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 SERVED_MODEL = "models/demo/model.tar.gz"
@@ -205,8 +205,12 @@ def test_passing_another_role_is_denied(baseline: Baseline) -> None:
 def test_studio_opens_only_as_own_profile(baseline: Baseline) -> None:
     own = baseline.profile_arn
     other = f"{SAGEMAKER}:user-profile/{baseline.domain}/someone-else"
-    assert baseline.verdict(baseline.scientist, "sagemaker:CreatePresignedDomainUrl", own) == ALLOW
-    assert baseline.verdict(baseline.scientist, "sagemaker:CreatePresignedDomainUrl", other) != ALLOW
+    # The guardrails also ask that the profile's owner tag is the caller's principal tag.
+    me = {"aws:PrincipalTag/owner": "data-scientist", "sagemaker:ResourceTag/owner": "data-scientist"}
+    assert baseline.verdict(baseline.scientist, "sagemaker:CreatePresignedDomainUrl", own, me) == ALLOW
+    not_mine = {**me, "sagemaker:ResourceTag/owner": "someone-else"}
+    assert baseline.verdict(baseline.scientist, "sagemaker:CreatePresignedDomainUrl", own, not_mine) != ALLOW
+    assert baseline.verdict(baseline.scientist, "sagemaker:CreatePresignedDomainUrl", other, me) != ALLOW
 
 
 @pytest.mark.parametrize(

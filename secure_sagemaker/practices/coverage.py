@@ -287,6 +287,43 @@ COVERAGE: tuple[Coverage, ...] = (
                 ("tests/test_identity.py::test_pass_role_only_for_execution_roles_and_only_to_sagemaker",),
             ),
             Control(
+                "identity.Guardrails",
+                "attached to every execution role the baseline creates and to the roles named in "
+                "`guardrailRoleArns`; every role that may create SageMaker resources carries them",
+                E,
+                (
+                    "tests/test_guardrails.py::test_every_execution_role_and_named_person_carries_every_guardrail_policy",
+                    "tests/test_guardrails.py::test_every_role_that_may_create_sagemaker_resources_carries_a_guardrail_deny",
+                ),
+            ),
+            Control(
+                "identity.Guardrails",
+                "no lifecycle-config changes and no unapproved Studio lifecycle configs; presigned URLs only for "
+                "one's own profile or instance; no changes to the guardrails, execution roles, trails, GuardDuty, "
+                "Config, keys, bucket policies, VPC routes and endpoints or DNS firewall, except by the admin roles",
+                E,
+                (
+                    "tests/test_guardrails.py::test_only_admins_change_lifecycle_configs",
+                    "tests/test_guardrails.py::test_domains_and_profiles_name_only_approved_lifecycle_configs",
+                    "tests/test_guardrails.py::test_presigned_urls_only_for_ones_own_profile_or_instance",
+                    "tests/test_guardrails.py::test_controls_are_protected_from_everyone_but_the_admins",
+                    "tests/test_guardrails.py::test_guardrail_policies_and_execution_roles_are_protected",
+                ),
+            ),
+            Control(
+                "identity.Guardrails",
+                "the baseline's endpoint is invoked only by the API's integration role",
+                E,
+                ("tests/test_guardrails.py::test_only_the_integration_role_invokes_the_endpoint",),
+            ),
+            Control(
+                "organization.GuardrailsServiceControlPolicy",
+                "the same denies as service control policies, binding account admins too",
+                O,
+                ("tests/test_guardrails.py::test_scp_denies_the_same_within_organizations_limits",),
+                'target_ids=["ou-..."]',
+            ),
+            Control(
                 "studio.SecureNotebookInstance",
                 "no root access for notebook users",
                 D,
@@ -334,7 +371,8 @@ COVERAGE: tuple[Coverage, ...] = (
                 "allow_assume_without_mfa=True",
             ),
         ),
-        "Attaching `Guardrails.policy` to every data-scientist and pipeline role, federation with MFA "
+        "Naming every data-scientist and pipeline role in `guardrailRoleArns` (or `Guardrails.attach`), "
+        "tagging each person's role and profile with `owner`, federation with MFA "
         "for people, and periodic access reviews: the library creates the workload roles, not your "
         "people's.",
     ),

@@ -139,13 +139,16 @@ ASSESSMENTS: tuple[Assessment, ...] = (
             "answers no name outside AWS's domains, so it cannot reach one through DNS either.",
             "`SecureNotebookInstance` without root; `SecureStudioDomain` without Docker and with idle shutdown; "
             "`SecureModel` network-isolated.",
-            "`Guardrails`: no job outside the approved network and keys; `iam:PassRole` only for the execution roles.",
+            "`Guardrails`, attached to every execution role the baseline creates and to the roles of "
+            "`guardrailRoleArns`: no job outside the approved network and keys; `iam:PassRole` only for the "
+            "execution roles; no lifecycle-config changes; no changes to the guardrails, trails, keys or DNS "
+            "firewall except by the admin roles; `GuardrailsServiceControlPolicy` makes them bind account admins.",
             "`ThreatDetection`: GuardDuty findings on the account's API calls, DNS and network activity, "
             "forwarded to the alert topic; `AuditTrail` alarms on IAM and network changes.",
         ),
-        "Abuse with approved settings: `Guardrails` does not limit instance types or counts. Set "
-        "SageMaker service quotas, AWS Budgets alerts and an SCP on instance types to cap what a "
-        "compromised role can start.",
+        "Abuse with approved settings: `Guardrails` limit instance types only when you set "
+        "`allowed_instance_types`, and never counts. Set SageMaker service quotas and AWS Budgets alerts "
+        "to cap what a compromised role can start.",
     ),
     Assessment(
         "T10",
