@@ -65,7 +65,9 @@ class GuardrailsServiceControlPolicy(Construct):
     :param allowed_instance_types: ``ml.*`` instance types or patterns allowed. Default None (no allow-list).
     :param instance_storage_families: families exempt from the volume-key denies. Default: the
         constructs' table, ``INSTANCE_STORAGE_FAMILIES``.
-    :param name: name prefix of the SCPs (``<name>-1``, ...). Default ``secure-sagemaker-guardrails``.
+    :param name: name prefix of the SCPs (``<name>-1``, ...). Default ``<stack name>-guardrails``:
+        Organizations refuses a second policy of the same name, so two copies of the stack must not
+        share one.
     """
 
     def __init__(
@@ -86,7 +88,7 @@ class GuardrailsServiceControlPolicy(Construct):
         endpoint_invokers: Sequence[iam.IRole | str] = (),
         allowed_instance_types: Sequence[str] | None = None,
         instance_storage_families: Iterable[str] | None = None,
-        name: str = "secure-sagemaker-guardrails",
+        name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
@@ -94,7 +96,9 @@ class GuardrailsServiceControlPolicy(Construct):
         admins = _as_list(
             me, "admin_role_arns", admin_role_arns, "pass the break-glass and deployment roles", allow_empty=False
         )
-        if not re.match(r"^[\w+=,.@-]{1,100}$", name or ""):
+        if name is None:
+            name = f"{cdk.Stack.of(self).stack_name[:86]}-guardrails"
+        if not re.match(r"^[\w+=,.@-]{1,100}$", name):
             raise fail(me, "name", name, "is not a policy name", "pass letters, digits and +=,.@_- (at most 100)")
         statements = guardrail_statements(
             self,

@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.baseline import SecureSageMakerStack
@@ -467,3 +468,18 @@ def test_scp_denies_the_same_within_organizations_limits():
 def test_scp_bad_props_fail(override, match):
     with pytest.raises(PropError, match=match):
         _scp(new_stack(), **override)
+
+
+def test_scp_names_derive_from_the_stack_so_two_copies_can_live_in_one_organization():
+    app = new_app()
+    stacks = [cdk.Stack(app, name) for name in ("ManagementA", "ManagementB")]
+    for stack in stacks:
+        _scp(stack)
+    names = [
+        sorted(
+            p["Properties"]["Name"] for p in resources(Template.from_stack(s), "AWS::Organizations::Policy").values()
+        )
+        for s in stacks
+    ]
+    assert names[0] and names[0][0].startswith("ManagementA-guardrails-")
+    assert not set(names[0]) & set(names[1])
