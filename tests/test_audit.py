@@ -18,9 +18,7 @@ from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as sns_subscriptions
-from aws_cdk import aws_sqs as sqs
-from aws_cdk.assertions import Annotations, Match, Template
+from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import acknowledge
@@ -33,7 +31,6 @@ from secure_sagemaker.audit import (
     ComplianceRules,
     ThreatDetection,
 )
-from secure_sagemaker.audit.alerts import NO_SUBSCRIBER_WARNING
 from secure_sagemaker.audit.watches import MAX_FILTER_PATTERN_LENGTH
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
@@ -261,60 +258,6 @@ def test_email_subscription(template, ids):
         "Protocol": "email",
         "TopicArn": {"Ref": ids["topic"]},
     }
-
-
-def _subscriber_warnings(subscribe) -> list:
-    stack = new_stack()
-    alerts = subscribe(stack)
-    return Annotations.from_stack(stack).find_warning(
-        f"/{stack.stack_name}/{alerts.node.id}", Match.string_like_regexp("no subscription")
-    )
-
-
-@pytest.mark.parametrize(
-    "subscribe, warned",
-    [
-        (lambda stack: AlertTopic(stack, "Alerts"), True),
-        (lambda stack: AlertTopic(stack, "Alerts", email="security-team@example.com"), False),
-        (
-            lambda stack: _with(
-                AlertTopic(stack, "Alerts"),
-                lambda a: a.topic.add_subscription(sns_subscriptions.SqsSubscription(sqs.Queue(stack, "Queue"))),
-            ),
-            False,
-        ),
-        (
-            lambda stack: _with(
-                AlertTopic(stack, "Alerts"),
-                lambda a: sns.Subscription(
-                    stack,
-                    "Pager",
-                    topic=a.topic,
-                    protocol=sns.SubscriptionProtocol.HTTPS,
-                    endpoint="https://pager.example.com",
-                ),
-            ),
-            False,
-        ),
-    ],
-    ids=["none", "email", "add_subscription", "subscription-in-the-stack"],
-)
-def test_a_topic_without_a_subscriber_warns_at_synth(subscribe, warned):
-    assert bool(_subscriber_warnings(subscribe)) is warned
-
-
-def test_the_no_subscriber_warning_can_be_acknowledged():
-    def acknowledged(stack):
-        alerts = AlertTopic(stack, "Alerts")
-        cdk.Annotations.of(alerts).acknowledge_warning(NO_SUBSCRIBER_WARNING, "Subscribed by the SOC's stack")
-        return alerts
-
-    assert _subscriber_warnings(acknowledged) == []
-
-
-def _with(value, change):
-    change(value)
-    return value
 
 
 # --- trail ---------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import aws_cdk as cdk
-import constructs
 import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -111,34 +110,6 @@ class TopicTarget:
         return events.RuleTargetConfig(arn=self._topic.topic_arn)
 
 
-#: The id of the warning an :class:`AlertTopic` without a subscription gets at synth.
-NO_SUBSCRIBER_WARNING = "@secure-sagemaker/alerts:noSubscriber"
-
-
-@jsii.implements(constructs.IValidation)
-class _WarnWithoutSubscriber:
-    """At synth, when every subscription has been added: warn if none of its stack names the topic."""
-
-    def __init__(self, owner: "AlertTopic") -> None:
-        self._owner = owner
-
-    def validate(self) -> list[str]:
-        topic = self._owner.topic
-        stack = cdk.Stack.of(topic)
-        arn = stack.resolve(topic.topic_arn)
-        subscribed = any(
-            isinstance(c, sns.CfnSubscription) and stack.resolve(c.topic_arn) == arn for c in stack.node.find_all()
-        )
-        if not subscribed:
-            cdk.Annotations.of(self._owner).add_warning_v2(
-                NO_SUBSCRIBER_WARNING,
-                "The alert topic has no subscription in this stack, so alarms and findings reach nobody. "
-                "Subscribe a responder (email=..., topic.add_subscription(...); `secure-sagemaker:alertEmail` "
-                "in app.py), or acknowledge this warning where the topic is subscribed elsewhere.",
-            )
-        return []
-
-
 class AlertTopic(Construct):
     """The SNS topic that security alarms, GuardDuty findings and other alerts publish to.
 
@@ -152,10 +123,6 @@ class AlertTopic(Construct):
       (``aws:SourceAccount`` and ``aws:SourceArn``). Principals of this account publish with
       their own IAM permissions (``topic.grant_publish(role)``); no other account can.
     - Optionally one email subscription, which the recipient must confirm.
-    - At synth, a warning (``NO_SUBSCRIBER_WARNING``) when the topic has no subscription in its
-      stack: alarms would then reach nobody. Subscribe with ``email``, ``topic.add_subscription``
-      or an ``sns.Subscription``, or acknowledge the warning where the topic is subscribed
-      elsewhere (``cdk.Annotations.of(alert_topic).acknowledge_warning(NO_SUBSCRIBER_WARNING, reason)``).
 
     Keyword-only props:
 
@@ -254,7 +221,6 @@ class AlertTopic(Construct):
             )
         if email is not None:
             sns.Subscription(self, "Email", topic=self._topic, protocol=sns.SubscriptionProtocol.EMAIL, endpoint=email)
-        self.node.add_validation(_WarnWithoutSubscriber(self))
 
     @property
     def topic(self) -> sns.Topic:
