@@ -68,6 +68,20 @@ def sagemaker_vpcs(template: Template) -> dict[str, list[str]]:
     return cached(template, "vpc.sagemaker_vpcs", compute)
 
 
+def _attached(r: Resource, attachment_type: str, vpc_property: str) -> tuple[list[Resource], bool]:
+    """Resources of ``attachment_type`` whose ``vpc_property`` names the VPC ``r``, and whether any
+    of that type names a VPC that cannot be resolved (and so might be ``r``)."""
+    t = r.template
+    found, unknown = [], False
+    for attachment in t.of_type(attachment_type):
+        target = t.target(attachment.prop(vpc_property), VPC)
+        if target is r:
+            found.append(attachment)
+        elif target is None and isinstance(t.resolve(attachment.prop(vpc_property)), Unresolved):
+            unknown = True
+    return found, unknown
+
+
 @rule(
     "VpcFlowLogs",
     ERROR,
@@ -85,13 +99,9 @@ def sagemaker_vpcs(template: Template) -> dict[str, list[str]]:
 def vpc_flow_logs(r: Resource) -> Verdict | None:
     """A VPC has a flow log that records all traffic."""
     t = r.template
-    partial, unknown = [], False
-    for flow_log in t.of_type(FLOW_LOG):
-        target = t.target(flow_log.prop("ResourceId"), VPC)
-        if target is not r:
-            if target is None and isinstance(t.resolve(flow_log.prop("ResourceId")), Unresolved):
-                unknown = True
-            continue
+    partial = []
+    flow_logs, unknown = _attached(r, FLOW_LOG, "ResourceId")
+    for flow_log in flow_logs:
         traffic = t.string(flow_log.prop("TrafficType"))
         if traffic == "ALL":
             return None
@@ -104,20 +114,6 @@ def vpc_flow_logs(r: Resource) -> Verdict | None:
     if unknown:
         return unverifiable("a flow log of the template names a resource or traffic type that cannot be resolved")
     return fail("no AWS::EC2::FlowLog records this VPC")
-
-
-def _attached(r: Resource, attachment_type: str, vpc_property: str) -> tuple[list[Resource], bool]:
-    """Resources of ``attachment_type`` whose ``vpc_property`` names the VPC ``r``, and whether any
-    of that type names a VPC that cannot be resolved (and so might be ``r``)."""
-    t = r.template
-    found, unknown = [], False
-    for attachment in t.of_type(attachment_type):
-        target = t.target(attachment.prop(vpc_property), VPC)
-        if target is r:
-            found.append(attachment)
-        elif target is None and isinstance(t.resolve(attachment.prop(vpc_property)), Unresolved):
-            unknown = True
-    return found, unknown
 
 
 @rule(
