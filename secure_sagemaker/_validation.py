@@ -77,6 +77,16 @@ def require_number(
         raise fail(construct, prop, value, f"is above {maximum}", fix)
 
 
+def require_finite_retention(construct: str, prop: str, value: Any, logs_kind: str) -> None:
+    """Fail unless ``value`` is a ``logs.RetentionDays`` other than ``INFINITE``; ``logs_kind`` names
+    what the messages say would be kept forever (``"flow logs"``)."""
+    from aws_cdk import aws_logs as logs
+
+    require_type(construct, prop, value, logs.RetentionDays, "pass a logs.RetentionDays value such as ONE_YEAR")
+    if value == logs.RetentionDays.INFINITE:
+        raise fail(construct, prop, value, f"keeps {logs_kind} forever", "pick a period such as ONE_YEAR")
+
+
 def require_attribute(construct: str, prop: str, value: Any, attribute: str, fix: str) -> None:
     """Fail unless ``value`` has ``attribute``: how props typed as jsii interfaces are checked.
 

@@ -20,7 +20,15 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from secure_sagemaker._retention import RETAINED
-from secure_sagemaker._validation import describe, fail, is_token, require_attribute, require_number, require_type
+from secure_sagemaker._validation import (
+    describe,
+    fail,
+    is_token,
+    require_attribute,
+    require_finite_retention,
+    require_number,
+    require_type,
+)
 from secure_sagemaker.alarms import AlarmFactory
 
 #: Names that resolve through the firewall besides the partition's service domain
@@ -107,8 +115,7 @@ class DnsFirewall(Construct):
             me, "priority", priority, "pass a number from 101 to 9899", minimum=101, maximum=9899, integer=True
         )
         require_type(me, "mutation_protection", mutation_protection, bool, "pass True or False")
-        if log_retention == logs.RetentionDays.INFINITE:
-            raise fail(me, "log_retention", log_retention, "keeps query logs forever", "pass a finite RetentionDays")
+        require_finite_retention(me, "log_retention", log_retention, "query logs")
         domains = checked_domains(me, "allowed_domains", allowed_domains)
 
         suffix = cdk.Aws.URL_SUFFIX

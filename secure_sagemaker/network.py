@@ -21,6 +21,7 @@ from secure_sagemaker._validation import (
     describe,
     fail,
     is_token,
+    require_finite_retention,
     require_number,
     require_one_of,
     require_type,
@@ -285,7 +286,7 @@ class PrivateNetwork(Construct):
         services = self._check_services(interface_endpoints)
         self._check_prefix_list(s3_prefix_list_id)
         self._check_buckets(external_read_buckets)
-        self._check_retention(flow_log_retention)
+        require_finite_retention(self._name, "flow_log_retention", flow_log_retention, "flow logs")
 
         if vpc is None:
             if subnets is not None:
@@ -632,13 +633,6 @@ class PrivateNetwork(Construct):
                 raise self._fail(
                     "external_read_buckets", bucket, "is not a bucket name", "pass bare bucket names, not ARNs or URLs"
                 )
-
-    def _check_retention(self, retention: logs.RetentionDays) -> None:
-        require_type(self._name, "flow_log_retention", retention, logs.RetentionDays, "pass a logs.RetentionDays value")
-        if retention == logs.RetentionDays.INFINITE:
-            raise self._fail(
-                "flow_log_retention", retention, "keeps flow logs forever", "pick a period such as ONE_YEAR"
-            )
 
     # --- resources --------------------------------------------------------------------------
 

@@ -198,6 +198,7 @@ def _firewall(**props: Any) -> DnsFirewall:
         ({"vpc": "vpc-1"}, ["vpc", "has no vpc_id"]),
         ({"logs_key": None}, ["logs_key", "has no key_arn"]),
         ({"log_retention": cdk.aws_logs.RetentionDays.INFINITE}, ["log_retention", "forever"]),
+        ({"log_retention": 365}, ["log_retention", "is a int, not a RetentionDays"]),
     ],
 )
 def test_bad_props_fail_naming_the_prop_and_the_fix(props: dict[str, Any], names: list[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from secure_sagemaker._enforced import enforce_rules, registered_rules, render_properties
@@ -13,6 +14,7 @@ from secure_sagemaker._flatten import NAG_IDS, READABLE, TOKEN_MARK, TOKENS, fla
 from secure_sagemaker._validation import (
     PropError,
     flatten_resolved,
+    require_finite_retention,
     require_instance_type,
     require_whole_number,
     s3_key_prefix,
@@ -207,3 +209,17 @@ def test_render_properties_is_what_the_template_holds() -> None:
     assert render_properties(bucket) == {"VersioningConfiguration": {"Status": "Enabled"}}
     written = app.synth().get_stack_by_name("Test").template["Resources"]
     assert written[stack.resolve(bucket.logical_id)]["Properties"] == render_properties(bucket)
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        (logs.RetentionDays.INFINITE, "keeps flow logs forever. Fix: pick a period such as ONE_YEAR."),
+        (365, "is a int, not a RetentionDays. Fix: pass a logs.RetentionDays value such as ONE_YEAR."),
+    ],
+)
+def test_require_finite_retention_refuses_forever_and_other_types(value, problem) -> None:
+    with pytest.raises(PropError) as raised:
+        require_finite_retention("C", "retention", value, "flow logs")
+    assert str(raised.value).endswith(problem), str(raised.value)
+    require_finite_retention("C", "retention", logs.RetentionDays.ONE_YEAR, "flow logs")

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
-from secure_sagemaker._validation import describe, fail, require_attribute, require_type
+from secure_sagemaker._validation import describe, fail, require_attribute, require_finite_retention, require_type
 from secure_sagemaker.acknowledgments import acknowledge
 from secure_sagemaker.alarms import AlarmFactory
 from secure_sagemaker.edge import limits
@@ -324,11 +324,7 @@ class ProtectedInferenceApi(Construct):
             else ([], [])
         )
         countries = limits.country_codes(me, allowed_countries) if allowed_countries is not None else None
-        require_type(
-            me, "log_retention", log_retention, logs.RetentionDays, "pass a logs.RetentionDays value such as ONE_YEAR"
-        )
-        if log_retention == logs.RetentionDays.INFINITE:
-            raise fail(me, "log_retention", log_retention, "keeps logs forever", "pick a period such as ONE_YEAR")
+        require_finite_retention(me, "log_retention", log_retention, "logs")
         for prop, value, what in (
             ("blocked_requests_threshold", blocked_requests_threshold, "blocked requests"),
             ("client_error_threshold", client_error_threshold, "errors"),
