@@ -684,6 +684,9 @@ _NAMED_TYPES = {
     "AWS::IAM::Role": "RoleName",
     "AWS::SNS::Topic": "TopicName",
     "AWS::SageMaker::NotebookInstance": "NotebookInstanceName",
+    # Retained on deletion (the model history): after `cdk destroy`, a redeploy of the same stack
+    # finds it in its way.
+    "AWS::SageMaker::ModelPackageGroup": "ModelPackageGroupName",
 }
 
 
@@ -708,6 +711,8 @@ def _exists(account: Account, kind: str, name: str) -> bool:
             account.client("sns").get_topic_attributes(TopicArn=arn)
         elif kind == "AWS::SageMaker::NotebookInstance":
             account.client("sagemaker").describe_notebook_instance(NotebookInstanceName=name)
+        elif kind == "AWS::SageMaker::ModelPackageGroup":
+            account.client("sagemaker").describe_model_package_group(ModelPackageGroupName=name)
         else:  # pragma: no cover - every key of _NAMED_TYPES but aliases is handled above
             return False
     except Exception as exc:
@@ -993,6 +998,7 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
         "iam:GetRole",
         "sns:GetTopicAttributes",
         "sagemaker:DescribeNotebookInstance",
+        "sagemaker:DescribeModelPackageGroup",
     ),
     "endpoint-services": ("ec2:DescribeAvailabilityZones", "ec2:DescribeVpcEndpointServices"),
     # s3:ListBucket makes S3 answer 404 rather than 403 for a missing object

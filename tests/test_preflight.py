@@ -549,6 +549,13 @@ def test_physical_names_of_the_deployed_stack_are_its_own(aws, app_dir: Path) ->
                 RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
             ),
         ),
+        (
+            "AWS::SageMaker::ModelPackageGroup",
+            "registry-a",
+            lambda: boto3.client("sagemaker", region_name=REGION).create_model_package_group(
+                ModelPackageGroupName="registry-a"
+            ),
+        ),
     ],
 )
 def test_each_named_type_is_looked_up(aws, kind: str, name: str, create) -> None:
