@@ -465,9 +465,25 @@ WATCHED_EVENTS = {
         "UpdateWebACL",
         "DisassociateWebACL",
         "DeleteLoggingConfiguration",
+        "UpdateIPSet",
+        "UpdateRestApi",
+        "UpdateMethod",
+        "DeleteAuthorizer",
         "UpdateStage",
         "UpdateAccount",
+    ],
+    "DnsFirewallChanges": [
+        "$.eventSource = route53resolver.amazonaws.com",
+        "CreateFirewallRule",
+        "UpdateFirewallDomains",
         "DisassociateFirewallRuleGroup",
+        "UpdateFirewallConfig",
+        "DisassociateResolverQueryLogConfig",
+    ],
+    "KmsGrantsCreatedDirectly": [
+        "$.eventSource = kms.amazonaws.com",
+        "CreateGrant",
+        "$.userIdentity.invokedBy NOT EXISTS",
     ],
 }
 
