@@ -390,7 +390,9 @@ class BaselineConfig:
         if self.allow_trail_log_deletion:
             return {"allow_log_file_deletion": True}
         return {
-            "object_lock_mode": None if self.trail_object_lock_mode is None else s3.ObjectLockMode[self.trail_object_lock_mode],
+            "object_lock_mode": None
+            if self.trail_object_lock_mode is None
+            else s3.ObjectLockMode[self.trail_object_lock_mode],
             "object_lock_retention": None
             if self.trail_object_lock_days is None
             else Duration.days(self.trail_object_lock_days),

@@ -106,7 +106,10 @@ def test_a_read_through_the_vpc_endpoint_is_allowed_the_same_read_from_outside_i
     # Through another VPC's endpoint is outside too.
     assert perimeter.verdict("StudioExecutionRole", "s3:GetObject", raw, vpce="vpce-0123456789abcdef0") == EXPLICIT_DENY
     listing = perimeter.evaluator.resolver.arn(perimeter.data)
-    assert perimeter.verdict("StudioExecutionRole", "s3:ListBucket", listing, vpce=perimeter.vpce, **{"s3:prefix": "raw/"}) == ALLOW
+    assert (
+        perimeter.verdict("StudioExecutionRole", "s3:ListBucket", listing, vpce=perimeter.vpce, **{"s3:prefix": "raw/"})
+        == ALLOW
+    )
     assert perimeter.verdict("StudioExecutionRole", "s3:ListBucket", listing, **{"s3:prefix": "raw/"}) == EXPLICIT_DENY
 
 
@@ -167,9 +170,7 @@ def test_cloudformation_manages_the_buckets_from_outside(perimeter) -> None:
 def test_the_perimeter_denies_only_object_data_actions(perimeter) -> None:
     for bucket in (perimeter.data, perimeter.models):
         (statement,) = [
-            s
-            for s in perimeter.evaluator.bucket_policy(bucket)
-            if s.get("Sid") == "DenyDataAccessOutsideVpcEndpoints"
+            s for s in perimeter.evaluator.bucket_policy(bucket) if s.get("Sid") == "DenyDataAccessOutsideVpcEndpoints"
         ]
         assert sorted(statement["Action"]) == sorted(DATA_ACTIONS)
         assert statement["Condition"]["StringNotEquals"] == {"aws:SourceVpce": [perimeter.vpce]}

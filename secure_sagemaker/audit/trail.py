@@ -357,15 +357,13 @@ class AuditTrail(Construct):
                     raise fail(
                         me,
                         prop,
-                        getattr(value, "value", None) or getattr(value, "to_human_string", lambda: value)(),
+                        value.to_human_string() if isinstance(value, cdk.Duration) else getattr(value, "value", value),
                         "sets the log files' Object Lock, which allow_log_file_deletion=True gives up",
                         f"drop {prop}, or drop allow_log_file_deletion",
                     )
             return None
         mode = s3.ObjectLockMode.GOVERNANCE if mode is None else mode
-        require_type(
-            me, "object_lock_mode", mode, s3.ObjectLockMode, "pass s3.ObjectLockMode.GOVERNANCE or COMPLIANCE"
-        )
+        require_type(me, "object_lock_mode", mode, s3.ObjectLockMode, "pass s3.ObjectLockMode.GOVERNANCE or COMPLIANCE")
         retention = cdk.Duration.days(DEFAULT_LOG_LOCK_DAYS) if retention is None else retention
         fix = f"pass cdk.Duration.days(n) with n from 1 to {MAX_LOG_LOCK_DAYS}"
         require_type(me, "object_lock_retention", retention, cdk.Duration, fix)
