@@ -462,9 +462,7 @@ class SecureBucket(Construct):
         self._deny_other_encryption()
         self._vpc_endpoint_ids: list[str] = []
         if allowed_vpc_endpoint_ids is not None:
-            self.restrict_to_vpc_endpoints(
-                allowed_vpc_endpoint_ids, exempt_principal_arns=break_glass_principal_arns or ()
-            )
+            self._restrict(allowed_vpc_endpoint_ids, break_glass_principal_arns or (), "break_glass_principal_arns")
         _enforce_bucket(
             self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self._key.key_arn}, kms_encrypted=True
         )
@@ -480,6 +478,9 @@ class SecureBucket(Construct):
         The same as the ``allowed_vpc_endpoint_ids`` prop, for principals created after the bucket
         (such as a release role that people assume outside the VPC). Once per bucket.
         """
+        self._restrict(allowed_vpc_endpoint_ids, exempt_principal_arns, "exempt_principal_arns")
+
+    def _restrict(self, allowed_vpc_endpoint_ids: Sequence[str], exempt: Sequence[str], exempt_prop: str) -> None:
         me = describe(self)
         if self._vpc_endpoint_ids:
             raise fail(
@@ -505,14 +506,14 @@ class SecureBucket(Construct):
                     "pass ids of the form vpce-0123456789abcdef0",
                 )
         fix = "pass IAM role ARNs such as ['arn:aws:iam::123456789012:role/Admin']"
-        if isinstance(exempt_principal_arns, str) or not isinstance(exempt_principal_arns, Sequence):
-            raise fail(me, "break_glass_principal_arns", exempt_principal_arns, "is not a list of strings", fix)
-        for arn in exempt_principal_arns:
-            require_type(me, "break_glass_principal_arns", arn, str, fix)
+        if isinstance(exempt, str) or not isinstance(exempt, Sequence):
+            raise fail(me, exempt_prop, exempt, "is not a list of strings", fix)
+        for arn in exempt:
+            require_type(me, exempt_prop, arn, str, fix)
             if not is_token(arn) and not _PRINCIPAL_ARN.match(arn):
                 raise fail(
                     me,
-                    "break_glass_principal_arns",
+                    exempt_prop,
                     arn,
                     "is not an IAM principal ARN",
                     "pass ARNs such as arn:aws:iam::123456789012:role/Admin",
@@ -532,7 +533,7 @@ class SecureBucket(Construct):
                     "StringNotEquals": {"aws:SourceVpce": ids},
                     "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
                     # Service-linked roles can only be assumed by their service (AWS's examples exempt them).
-                    "ArnNotLikeIfExists": {"aws:PrincipalArn": [service_linked_roles, *exempt_principal_arns]},
+                    "ArnNotLikeIfExists": {"aws:PrincipalArn": [service_linked_roles, *exempt]},
                 },
             )
         )

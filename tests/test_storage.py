@@ -336,6 +336,9 @@ def test_a_bucket_is_restricted_once():
     with pytest.raises(PropError, match="SecureBucket\\(Test/Data\\): allowed_vpc_endpoint_ids=.*second restriction"):
         bucket.restrict_to_vpc_endpoints(VPCES)
     assert bucket.vpc_endpoint_ids == tuple(VPCES)
+    later = SecureBucket(stack, "Later")
+    with pytest.raises(PropError, match="SecureBucket\\(Test/Later\\): exempt_principal_arns='Admin'"):
+        later.restrict_to_vpc_endpoints(VPCES, exempt_principal_arns=["Admin"])
 
 
 def test_object_lock_is_off_by_default_and_on_with_a_default_retention(template, ids):
