@@ -203,3 +203,48 @@ def test_a_resource_policy_allow_or_deny_counts_with_the_identity_policy() -> No
     assert evaluate_with_resource_policy(ADMIN, [deny], role, request) == EXPLICIT_DENY
     other = {**deny, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/other"}}
     assert evaluate_with_resource_policy(ADMIN, [other], role, request) == ALLOW
+
+
+# --- the settings -----------------------------------------------------------------------------
+
+BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:role/IncidentResponse"
+
+
+@pytest.fixture(scope="module")
+def variants() -> dict[str, dict]:
+    """Two small workloads (no Studio, notebook or endpoint): one with a break-glass role, one
+    without the perimeter."""
+    from secure_sagemaker.baseline import SecureSageMakerStack
+    from secure_sagemaker.config import BaselineConfig
+    from tests.helpers import new_app
+
+    app = new_app()
+    small = dict(studio=False, notebook=False, account_baseline=False)
+    stacks = {
+        "glass": SecureSageMakerStack(
+            app, "Glass", config=BaselineConfig(stack_name="Glass", break_glass_role_arns=BREAK_GLASS, **small)
+        ),
+        "open": SecureSageMakerStack(
+            app, "Open", config=BaselineConfig(stack_name="Open", allow_data_access_outside_vpc=True, **small)
+        ),
+    }
+    assembly = app.synth()
+    return {name: assembly.get_stack_by_name(stack.stack_name).template for name, stack in stacks.items()}
+
+
+def test_break_glass_roles_reach_both_buckets_from_outside(variants) -> None:
+    perimeter = Perimeter(variants["glass"])
+    for bucket in (perimeter.data, perimeter.models):
+        target = perimeter.object(bucket, "raw/customers.csv")
+        assert perimeter.verdict(BREAK_GLASS, "s3:GetObject", target, identity=ADMIN) == ALLOW
+        other = f"arn:aws:iam::{ACCOUNT}:role/Admin"
+        assert perimeter.verdict(other, "s3:GetObject", target, identity=ADMIN) == EXPLICIT_DENY
+
+
+def test_allow_data_access_outside_vpc_gives_the_perimeter_up(variants) -> None:
+    perimeter = Perimeter(variants["open"])
+    for bucket in (perimeter.data, perimeter.models):
+        sids = {s.get("Sid") for s in perimeter.evaluator.bucket_policy(bucket)}
+        assert "DenyDataAccessOutsideVpcEndpoints" not in sids
+        target = perimeter.object(bucket, "raw/customers.csv")
+        assert perimeter.verdict(f"arn:aws:iam::{ACCOUNT}:role/Admin", "s3:GetObject", target, identity=ADMIN) == ALLOW
