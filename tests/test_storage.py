@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
-from secure_sagemaker.storage import AccessLogBucket, SecureBucket
+from secure_sagemaker.storage import DATA_ACTIONS, AccessLogBucket, SecureBucket
 from tests.helpers import new_app, new_stack, resources, synth_with_stock_packs
 
 VPCES = ["vpce-0123456789abcdef0", "vpce-0fedcba98"]
@@ -284,22 +284,75 @@ def test_secure_bucket_denies_uploads_with_other_encryption_or_key(template, ids
     }
 
 
-def test_vpc_endpoint_mode_denies_everything_outside_the_endpoints(template, ids):
+def test_vpc_endpoint_mode_denies_object_data_outside_the_endpoints(template, ids):
     statements = {s.get("Sid"): s for s in policy_statements(template, ids["Private"])}
-    assert statements["DenyAccessOutsideVpcEndpoints"] == {
-        "Sid": "DenyAccessOutsideVpcEndpoints",
+    service_linked_roles = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/aws-service-role/*"],
+        ]
+    }
+    assert statements["DenyDataAccessOutsideVpcEndpoints"] == {
+        "Sid": "DenyDataAccessOutsideVpcEndpoints",
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
-        "Action": "s3:*",
+        "Action": sorted(DATA_ACTIONS),
         "Resource": [arn(ids["Private"]), objects(ids["Private"])],
         "Condition": {
             "StringNotEquals": {"aws:SourceVpce": VPCES},
-            "ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS},
-            "Bool": {"aws:PrincipalIsAWSService": "false"},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
+            "ArnNotLikeIfExists": {"aws:PrincipalArn": [service_linked_roles, *BREAK_GLASS]},
         },
     }
     for name in ("Data", "Own", "Shared"):
-        assert "DenyAccessOutsideVpcEndpoints" not in {s.get("Sid") for s in policy_statements(template, ids[name])}
+        assert "DenyDataAccessOutsideVpcEndpoints" not in {s.get("Sid") for s in policy_statements(template, ids[name])}
+
+
+@pytest.mark.parametrize(
+    "principal, context, expected",
+    [
+        ("arn:aws:iam::123456789012:role/BreakGlass", {}, "Allow"),
+        ("arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1", {}, "Allow"),
+        ("arn:aws:iam::123456789012:role/Admin", {}, "ExplicitDeny"),
+        ("arn:aws:iam::123456789012:role/Admin", {"aws:SourceVpce": VPCES[1]}, "Allow"),
+    ],
+)
+def test_break_glass_principals_read_from_outside_the_endpoints(template, ids, principal, context, expected):
+    from policy_eval import PolicyEvaluator, Request, evaluate_with_resource_policy
+
+    evaluator = PolicyEvaluator(template)
+    request = Request(
+        "s3:GetObject",
+        evaluator.resolver.arn(ids["Private"]) + "/raw/x.csv",
+        {"aws:PrincipalArn": principal, "aws:SecureTransport": True, "s3:TlsVersion": 1.2, **context},
+    )
+    admin = [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]
+    assert evaluate_with_resource_policy(admin, evaluator.bucket_policy(ids["Private"]), principal, request) == expected
+
+
+def test_a_bucket_is_restricted_once():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data", allowed_vpc_endpoint_ids=VPCES)
+    with pytest.raises(PropError, match="SecureBucket\\(Test/Data\\): allowed_vpc_endpoint_ids=.*second restriction"):
+        bucket.restrict_to_vpc_endpoints(VPCES)
+    assert bucket.vpc_endpoint_ids == tuple(VPCES)
+    later = SecureBucket(stack, "Later")
+    with pytest.raises(PropError, match="SecureBucket\\(Test/Later\\): exempt_principal_arns='Admin'"):
+        later.restrict_to_vpc_endpoints(VPCES, exempt_principal_arns=["Admin"])
+
+
+def test_object_lock_is_off_by_default_and_on_with_a_default_retention(template, ids):
+    assert all("ObjectLockEnabled" not in bucket(template, ids[name])["Properties"] for name in SECURE)
+    stack = new_stack()
+    locked = SecureBucket(stack, "Logs", object_lock_retention=s3.ObjectLockRetention.compliance(cdk.Duration.days(30)))
+    properties = Template.from_stack(stack).to_json()["Resources"][
+        stack.resolve(stack.get_logical_id(locked.bucket.node.default_child))
+    ]["Properties"]
+    assert properties["ObjectLockEnabled"] is True
+    assert properties["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 30}},
+    }
 
 
 def test_created_key_rotates_is_retained_and_usable_only_through_s3(template, ids):
@@ -390,7 +443,6 @@ def test_access_log_bucket_validates_its_name():
 @pytest.mark.parametrize(
     "props, message",
     [
-        ({"allowed_vpc_endpoint_ids": VPCES}, "allowed_vpc_endpoint_ids=.*break_glass_principal_arns"),
         (
             {"allowed_vpc_endpoint_ids": [], "break_glass_principal_arns": BREAK_GLASS},
             r"allowed_vpc_endpoint_ids=\[\] is empty",
@@ -412,9 +464,10 @@ def test_access_log_bucket_validates_its_name():
             "allowed_vpc_endpoint_ids=",
         ),
         (
-            {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": []},
-            r"break_glass_principal_arns=\[\] is empty",
+            {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": BREAK_GLASS[0]},
+            "break_glass_principal_arns=.*not a list",
         ),
+        ({"object_lock_retention": 30}, "object_lock_retention=30 is a int"),
         (
             {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": ["Admin"]},
             "break_glass_principal_arns='Admin'",
