@@ -539,18 +539,27 @@ class SecureBucket(Construct):
         )
 
     def _deny_other_encryption(self) -> None:
-        # SSE-C requests carry no x-amz-server-side-encryption header, so the first two statements
-        # pass them; a stolen role could re-encrypt objects under a key only the thief holds. S3
-        # blocks SSE-C on new buckets by default, which a bucket setting can undo; the third cannot.
+        # A negated condition on an absent key holds (IfExists or not), so each deny also names
+        # the header it needs: an upload without encryption headers is not denied and gets the
+        # bucket's default encryption (this key). SSE-C requests carry neither header; a stolen role
+        # could re-encrypt objects under a key only the thief holds. S3 blocks SSE-C on new buckets
+        # by default, which a bucket setting can undo; the third statement cannot be.
         objects = self._bucket.arn_for_objects("*")
         for sid, conditions in (
             (
                 "DenyUploadsWithOtherEncryption",
-                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+                {
+                    "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                    "Null": {"s3:x-amz-server-side-encryption": "false"},
+                },
             ),
             (
+                # aws:kms without a key id would encrypt under the AWS managed key aws/s3.
                 "DenyUploadsWithOtherKmsKey",
-                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}},
+                {
+                    "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                    "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn},
+                },
             ),
             ("DenyCustomerProvidedKeys", {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}),
         ):

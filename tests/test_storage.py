@@ -16,6 +16,7 @@ from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
 from secure_sagemaker.storage import DATA_ACTIONS, AccessLogBucket, SecureBucket
 from tests.helpers import new_app, new_stack, resources, synth_with_stock_packs
+from tests.policy_eval import EXPLICIT_DENY, IMPLICIT_DENY, Request, Resolver, evaluate_statements
 
 VPCES = ["vpce-0123456789abcdef0", "vpce-0fedcba98"]
 BREAK_GLASS = ["arn:aws:iam::123456789012:role/BreakGlass", "arn:aws:iam::123456789012:role/cdk-*-cfn-exec-role-*"]
@@ -269,12 +270,18 @@ def test_secure_bucket_denies_uploads_with_other_encryption_or_key(template, ids
     assert by_sid["DenyUploadsWithOtherEncryption"] == {
         **common,
         "Sid": "DenyUploadsWithOtherEncryption",
-        "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        "Condition": {
+            "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+            "Null": {"s3:x-amz-server-side-encryption": "false"},
+        },
     }
     assert by_sid["DenyUploadsWithOtherKmsKey"] == {
         **common,
         "Sid": "DenyUploadsWithOtherKmsKey",
-        "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": arn(key)}},
+        "Condition": {
+            "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+            "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": arn(key)},
+        },
     }
     # SSE-C (a key only the uploader holds) carries neither header above, so it is denied on its own.
     assert by_sid["DenyCustomerProvidedKeys"] == {
@@ -282,6 +289,38 @@ def test_secure_bucket_denies_uploads_with_other_encryption_or_key(template, ids
         "Sid": "DenyCustomerProvidedKeys",
         "Condition": {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
     }
+
+
+_SSE = "s3:x-amz-server-side-encryption"
+_SSE_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+_SSE_C = "s3:x-amz-server-side-encryption-customer-algorithm"
+_OTHER_KEY = "arn:aws:kms:eu-west-1:111122223333:key/other"
+
+
+@pytest.mark.parametrize(
+    "headers, verdict",
+    [
+        ({}, IMPLICIT_DENY),  # no headers: default encryption applies the bucket's key; not denied
+        ({_SSE: "aws:kms", _SSE_KEY: "own"}, IMPLICIT_DENY),
+        ({_SSE: "aws:kms"}, EXPLICIT_DENY),  # S3 would use the AWS managed key aws/s3
+        ({_SSE: "aws:kms", _SSE_KEY: _OTHER_KEY}, EXPLICIT_DENY),
+        ({_SSE: "aws:kms", _SSE_KEY: "alias/own"}, EXPLICIT_DENY),
+        ({_SSE: "AES256"}, EXPLICIT_DENY),
+        ({_SSE: "aws:kms:dsse", _SSE_KEY: "own"}, EXPLICIT_DENY),
+        ({_SSE_C: "AES256"}, EXPLICIT_DENY),
+    ],
+    ids=["no-headers", "own-key", "kms-without-key", "other-key", "alias", "sse-s3", "dsse", "sse-c"],
+)
+def test_encryption_denies_hold_for_the_headers_of_an_upload(template, ids, headers, verdict):
+    """The bucket policy's verdict on an upload ("own" stands for the bucket's key ARN). The role's
+    own allow is left out, so a request that no statement denies is an implicit deny here."""
+    resolver = Resolver(template)
+    statements = resolver.resolve(policy_statements(template, ids["Data"]))
+    if headers.get(_SSE_KEY) == "own":
+        headers = {**headers, _SSE_KEY: resolver.arn(ids[SECURE["Data"][0]])}
+    target = resolver.arn(ids["Data"]) + "/raw/x.csv"
+    request = Request("s3:PutObject", target, {"aws:SecureTransport": True, "s3:TlsVersion": 1.3, **headers})
+    assert evaluate_statements(statements, request) == verdict
 
 
 def test_vpc_endpoint_mode_denies_object_data_outside_the_endpoints(template, ids):
