@@ -228,6 +228,9 @@ class SecureSageMakerBaseline(Construct):
             keys=self.keys,
             access_log_bucket=self.access_logs.bucket,
             data_event_buckets=[self.data_bucket, self.models_bucket],
+            read_data_event_prefixes=(
+                [S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)] if config.raw_data_read_events else None
+            ),
             management_events=False,
             log_retention=retention,
         )

@@ -33,6 +33,7 @@ from secure_sagemaker.audit import (
 )
 from secure_sagemaker.audit.watches import MAX_FILTER_PATTERN_LENGTH
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
+from secure_sagemaker.identity import S3Prefix
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from tests.helpers import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
 
@@ -935,3 +936,92 @@ def test_trail_and_topic_controls_removed_after_construction_fail_synthesis(tamp
 # Last, so that the cfn-lint started by the fixture has run alongside the tests above.
 def test_cfn_lint_reports_nothing(synth):
     assert synth["cfn_lint"].result() == (0, "", "")
+
+
+# --- read data events on a prefix ------------------------------------------------------------------
+
+
+def _reads_trail(stack: cdk.Stack, **kwargs: Any) -> AuditTrail:
+    return AuditTrail(stack, "Trail", keys=KeyRing(stack, "Keys"), management_events=False, **kwargs)
+
+
+def test_read_data_events_on_a_prefix_get_a_read_only_selector_of_their_own():
+    stack = new_stack()
+    data, models = s3.Bucket(stack, "Data"), s3.Bucket(stack, "Models")
+    trail = _reads_trail(
+        stack,
+        data_event_buckets=[data, models],
+        read_data_event_prefixes=[S3Prefix(data, "raw/"), S3Prefix("shared-lake", "in")],
+    )
+    writes, reads = props(Template.from_stack(stack).to_json(), logical_id(trail.trail))["EventSelectors"]
+    assert writes["ReadWriteType"] == "WriteOnly"
+    assert len(writes["DataResources"][0]["Values"]) == 2
+    assert reads == {
+        "IncludeManagementEvents": False,
+        "ReadWriteType": "ReadOnly",
+        "DataResources": [
+            {
+                "Type": "AWS::S3::Object",
+                "Values": [
+                    {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id(data), "Arn"]}, "/raw/"]]},
+                    {"Fn::Join": ["", ["arn:", PARTITION, ":s3:::shared-lake/in/"]]},
+                ],
+            }
+        ],
+    }
+
+
+def test_without_read_prefixes_the_selectors_are_unchanged():
+    stack = new_stack()
+    trail = _reads_trail(stack, data_event_buckets=[s3.Bucket(stack, "Data")])
+    (writes,) = props(Template.from_stack(stack).to_json(), logical_id(trail.trail))["EventSelectors"]
+    assert writes["ReadWriteType"] == "WriteOnly"
+
+
+@pytest.mark.parametrize(
+    "prefixes, problem",
+    [
+        ([], "is not a non-empty list"),
+        ("raw", "is not a non-empty list"),
+        (["raw"], "is not an S3Prefix"),
+        ([("bucket", "raw")], "is not an S3Prefix"),
+        ([S3Prefix("bucket", "raw/*")], "is not an S3 key prefix"),
+        ([S3Prefix("bucket", "/raw")], "is not an S3 key prefix"),
+    ],
+)
+def test_bad_read_prefixes_fail(prefixes, problem):
+    stack = new_stack()
+    with pytest.raises(PropError) as error:
+        _reads_trail(stack, data_event_buckets=[s3.Bucket(stack, "Data")], read_data_event_prefixes=prefixes)
+    _expect(error, "AuditTrail(Test/Trail)", "read_data_event_prefixes")
+    assert problem in str(error.value)
+
+
+def test_read_prefixes_with_all_data_events_fail_as_redundant():
+    stack = new_stack()
+    data = s3.Bucket(stack, "Data")
+    with pytest.raises(PropError) as error:
+        _reads_trail(
+            stack,
+            data_event_buckets=[data],
+            data_events=cloudtrail.ReadWriteType.ALL,
+            read_data_event_prefixes=[S3Prefix(data, "raw")],
+        )
+    _expect(error, "AuditTrail(Test/Trail)", "read_data_event_prefixes")
+    assert "already records" in str(error.value)
+
+
+def test_read_prefixes_count_against_cloudtrails_250_data_resources():
+    stack = new_stack()
+    buckets = [s3.Bucket.from_bucket_name(stack, f"B{n}", f"bucket-{n}") for n in range(250)]
+    with pytest.raises(PropError) as error:
+        _reads_trail(stack, data_event_buckets=buckets, read_data_event_prefixes=[S3Prefix("bucket-0", "raw")])
+    _expect(error, "AuditTrail(Test/Trail)", "read_data_event_prefixes")
+    assert "251 data resources" in str(error.value)
+
+
+def test_read_prefixes_alone_make_a_data_events_trail():
+    stack = new_stack()
+    trail = _reads_trail(stack, read_data_event_prefixes=[S3Prefix("shared-lake", "raw")])
+    (reads,) = props(Template.from_stack(stack).to_json(), logical_id(trail.trail))["EventSelectors"]
+    assert reads["ReadWriteType"] == "ReadOnly"
