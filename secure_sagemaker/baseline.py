@@ -22,6 +22,7 @@ from secure_sagemaker.identity import DEFAULT_OWNER_TAG as OWNER_TAG
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
+from secure_sagemaker.packages import PackageMirror
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
 from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
@@ -65,13 +66,18 @@ class SecureSageMakerBaseline(Construct):
     Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
     :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
     behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
+    Packages (``packageMirror``, off by default): a :class:`PackageMirror` of PyPI in CodeArtifact
+    with its interface endpoints, which the Studio role may read, so ``pip install`` works behind
+    the DNS firewall.
     Audit: an :class:`AlertTopic` for the workload's alarms, and a data-events
-    :class:`AuditTrail` that records object-level writes to the data and models buckets (the
-    account's trail records management events).
+    :class:`AuditTrail` that records object-level writes to the data and models buckets (with
+    ``rawDataReadEvents``, also reads of ``raw/`` in the data bucket; the account's trail records
+    management events).
 
     Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
     ``model_repository``, ``studio_role``, ``inference_role``, ``training_role``, ``guardrails``,
-    ``model_registry``, ``release_role``, ``data_scientist_permissions``, ``studio`` and
+    ``model_registry``, ``release_role``, ``data_scientist_permissions``, ``package_mirror`` (None
+    without ``packageMirror``), ``studio`` and
     ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
     ``endpoint`` and ``inference_api`` (a :class:`ProtectedInferenceApi`: API Gateway and AWS WAF;
     None without the demo endpoint), ``alerts``, ``audit_trail`` (the data-events trail).
@@ -97,6 +103,7 @@ class SecureSageMakerBaseline(Construct):
     release_role: ReleaseRole
     data_scientist_permissions: DataScientistPermissions
     guardrails: Guardrails
+    package_mirror: PackageMirror | None
     alerts: AlertTopic
     audit_trail: AuditTrail
     studio: SecureStudioDomain | None
@@ -120,6 +127,7 @@ class SecureSageMakerBaseline(Construct):
         retention = log_retention(config.log_retention_days)
         self._data_plane(config, retention, vpc, subnets)
         self._identity()
+        self._package_mirror(config)
         self._audit(config, retention)
         self._workloads(config)
         self._guardrails(config)
@@ -217,6 +225,12 @@ class SecureSageMakerBaseline(Construct):
             serving_prefix=MODELS_PREFIX,
             candidates_prefix=CANDIDATES_PREFIX,
         )
+
+    def _package_mirror(self, config: BaselineConfig) -> None:
+        self.package_mirror = None
+        if config.package_mirror:
+            self.package_mirror = PackageMirror(self, "PackageMirror", network=self.network, keys=self.keys)
+            self.package_mirror.grant_read(self.studio_role)
 
     def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
         self.alerts = AlertTopic(self, "Alerts", keys=self.keys, email=config.alert_email)
