@@ -300,3 +300,18 @@ def test_a_second_endpoint_for_a_service_fails():
     PackageMirror(stack, "Mirror", network=network, keys=keys)
     with pytest.raises(PropError, match="codeartifact.api.*already has an interface endpoint"):
         PackageMirror(stack, "Again", network=network, keys=keys)
+
+
+@pytest.mark.parametrize(
+    "service, actions, problem",
+    [
+        ("codeartifact.api", READ_ACTIONS, "is not an interface endpoint service"),
+        (ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API, "codeartifact:*", "is not a list of IAM actions"),
+        (ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API, [], "is not a list of IAM actions"),
+    ],
+)
+def test_add_interface_endpoint_refuses_bad_input(service, actions, problem):
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", logs_key=KeyRing(stack, "Keys").logs_key, s3_prefix_list_id=PREFIX_LIST)
+    with pytest.raises(PropError, match=problem):
+        network.add_interface_endpoint(service, actions=actions)
