@@ -48,5 +48,12 @@ if stack.baseline.inference_api is not None:
         value=stack.baseline.inference_api.invoke_url,
         description="POST JSON here, signed with SigV4 (execute-api); AWS WAF in front",
     )
+if stack.baseline.package_mirror is not None:
+    cdk.CfnOutput(
+        stack,
+        "PackageMirrorLogin",
+        value=stack.baseline.package_mirror.login_command,
+        description="Run in a Studio space to point pip at the PyPI mirror for 12 hours",
+    )
 add_all_packs(app)
 app.synth()

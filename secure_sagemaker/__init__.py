@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "SecureBucket": "secure_sagemaker.storage",
     "PrivateNetwork": "secure_sagemaker.network",
     "DnsFirewall": "secure_sagemaker.dns",
+    "PackageMirror": "secure_sagemaker.packages",
     "ExecutionRole": "secure_sagemaker.identity",
     "Guardrails": "secure_sagemaker.identity",
     "S3Prefix": "secure_sagemaker.identity",
@@ -104,6 +105,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.nag.pack import SageMakerSecurityChecks
     from secure_sagemaker.network import PrivateNetwork
     from secure_sagemaker.organization import GuardrailsServiceControlPolicy
+    from secure_sagemaker.packages import PackageMirror
     from secure_sagemaker.storage import AccessLogBucket, SecureBucket
     from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
     from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole

@@ -22,6 +22,7 @@ from secure_sagemaker.identity import DEFAULT_OWNER_TAG as OWNER_TAG
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
+from secure_sagemaker.packages import PackageMirror
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
 from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
@@ -69,13 +70,18 @@ class SecureSageMakerBaseline(Construct):
     object-level data actions except through the VPC's S3 gateway endpoint, from AWS services, from
     the ``breakGlassRoleArns`` and, on the models bucket, from the release role
     (``docs/data-perimeter.md``).
+    Packages (``packageMirror``, off by default): a :class:`PackageMirror` of PyPI in CodeArtifact
+    with its interface endpoints, which the Studio role may read, so ``pip install`` works behind
+    the DNS firewall.
     Audit: an :class:`AlertTopic` for the workload's alarms, and a data-events
-    :class:`AuditTrail` that records object-level writes to the data and models buckets (the
-    account's trail records management events), its log files under Object Lock.
+    :class:`AuditTrail` that records object-level writes to the data and models buckets (with
+    ``rawDataReadEvents``, also reads of ``raw/`` in the data bucket; the account's trail records
+    management events), its log files under Object Lock.
 
     Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
     ``model_repository``, ``studio_role``, ``inference_role``, ``training_role``, ``guardrails``,
-    ``model_registry``, ``release_role``, ``data_scientist_permissions``, ``studio`` and
+    ``model_registry``, ``release_role``, ``data_scientist_permissions``, ``package_mirror`` (None
+    without ``packageMirror``), ``studio`` and
     ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
     ``endpoint`` and ``inference_api`` (a :class:`ProtectedInferenceApi`: API Gateway and AWS WAF;
     None without the demo endpoint), ``alerts``, ``audit_trail`` (the data-events trail).
@@ -101,6 +107,7 @@ class SecureSageMakerBaseline(Construct):
     release_role: ReleaseRole
     data_scientist_permissions: DataScientistPermissions
     guardrails: Guardrails
+    package_mirror: PackageMirror | None
     alerts: AlertTopic
     audit_trail: AuditTrail
     studio: SecureStudioDomain | None
@@ -125,6 +132,7 @@ class SecureSageMakerBaseline(Construct):
         self._data_plane(config, retention, vpc, subnets)
         self._identity()
         self._data_perimeter(config)
+        self._package_mirror(config)
         self._audit(config, retention)
         self._workloads(config)
         self._guardrails(config)
@@ -235,6 +243,12 @@ class SecureSageMakerBaseline(Construct):
             endpoint, exempt_principal_arns=[*break_glass, self.release_role.role.role_arn]
         )
 
+    def _package_mirror(self, config: BaselineConfig) -> None:
+        self.package_mirror = None
+        if config.package_mirror:
+            self.package_mirror = PackageMirror(self, "PackageMirror", network=self.network, keys=self.keys)
+            self.package_mirror.grant_read(self.studio_role)
+
     def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
         self.alerts = AlertTopic(self, "Alerts", keys=self.keys, email=config.alert_email)
         if self.network.dns_firewall is not None:
@@ -245,6 +259,9 @@ class SecureSageMakerBaseline(Construct):
             keys=self.keys,
             access_log_bucket=self.access_logs.bucket,
             data_event_buckets=[self.data_bucket, self.models_bucket],
+            read_data_event_prefixes=(
+                [S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)] if config.raw_data_read_events else None
+            ),
             management_events=False,
             log_retention=retention,
             **config.trail_log_lock,

@@ -318,6 +318,14 @@ class BaselineConfig:
     #: ``allowUnfilteredDns``: create no DNS firewall and no query logging on the VPC, so workloads
     #: resolve any name (for a VPC whose DNS is filtered and logged elsewhere). Default false.
     allow_unfiltered_dns: bool = _switch(False)
+    #: ``packageMirror``: a CodeArtifact mirror of PyPI (:class:`~secure_sagemaker.packages.PackageMirror`)
+    #: with interface endpoints in the VPC, which the Studio role may read, so that ``pip install``
+    #: works behind the DNS firewall. Default false.
+    package_mirror: bool = _switch(False)
+    #: ``rawDataReadEvents``: the workload's data-events trail also records reads of ``raw/`` in the
+    #: data bucket (who read which raw object). Costs one CloudTrail data event per object read
+    #: ($0.10 per 100,000) plus its CloudWatch Logs ingestion. Default false (writes only).
+    raw_data_read_events: bool = _switch(False)
     #: ``alertEmail``: an address subscribed to the alert topic. Default unset (no subscription).
     alert_email: str | None = _text(None, _email, "one address such as 'security-team@example.com'")
     #: ``organizationRunsCloudTrail``: the organization's trail already records this account, so no

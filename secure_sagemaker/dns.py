@@ -59,9 +59,20 @@ class DnsFirewall(Construct):
 
     What this breaks: anything in the VPC that resolves a non-AWS name, such as ``pip install``
     or ``conda install`` from public indexes (they also need a route to the internet, which the
-    isolated VPC does not have), git remotes outside AWS, and reverse DNS lookups. Serve packages
-    from AWS CodeArtifact through its interface endpoints (their names are AWS names), or add
-    the names you trust to ``allowed_domains``.
+    isolated VPC does not have), git remotes outside AWS, and reverse DNS lookups. The fix for
+    pip is :class:`~secure_sagemaker.packages.PackageMirror` (context key
+    ``secure-sagemaker:packageMirror`` in the baseline): a CodeArtifact mirror of PyPI behind
+    ``codeartifact.api`` and ``codeartifact.repositories`` interface endpoints, whose names
+    (``codeartifact.<region>.amazonaws.com``, ``<domain>-<account>.d.codeartifact.<region>.amazonaws.com``)
+    are AWS names this firewall resolves. A data scientist then runs, in a Studio space::
+
+        aws codeartifact login --tool pip --domain <domain> --domain-owner <account> --repository pypi
+        pip install pandas
+
+    (``PackageMirror.login_command`` is that line; ``pip_index_url`` the index URL, used with
+    ``aws:<token>@`` from ``aws codeartifact get-authorization-token``). conda has no CodeArtifact
+    format: install conda packages from a channel you host in S3, or pip packages through the mirror.
+    Names you trust otherwise go to ``allowed_domains`` (they still need a route out of the VPC).
 
     Keyword-only props:
 

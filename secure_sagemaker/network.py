@@ -390,6 +390,34 @@ class PrivateNetwork(Construct):
         """Interface endpoint by service short name (``"sagemaker.api"``, ``"studio"``, ...)."""
         return dict(self._interface_endpoints)
 
+    def add_interface_endpoint(
+        self, service: ec2.InterfaceVpcEndpointAwsService, *, actions: Sequence[str] = ("*",)
+    ) -> ec2.InterfaceVpcEndpoint:
+        """Add an interface endpoint with private DNS for ``service`` after construction (as
+        :class:`~secure_sagemaker.packages.PackageMirror` does for CodeArtifact): in the isolated
+        subnets, behind the endpoint security group, with a policy that admits principals of this
+        account only, for ``actions`` (default every action). A VPC holds one private-DNS endpoint
+        per service, so a service this network already has an endpoint for is refused.
+        """
+        if not isinstance(service, ec2.InterfaceVpcEndpointAwsService):
+            raise self._fail(
+                "service", service, "is not an interface endpoint service", "pass an ec2.InterfaceVpcEndpointAwsService"
+            )
+        if service.short_name in self._interface_endpoints:
+            raise self._fail(
+                "service",
+                service.short_name,
+                "already has an interface endpoint in this network",
+                "use interface_endpoints[...] instead of adding it again",
+            )
+        if isinstance(actions, str) or not actions or not all(isinstance(a, str) and a for a in actions):
+            raise self._fail(
+                "actions", actions, "is not a list of IAM actions", "pass actions such as ['s3:GetObject']"
+            )
+        endpoint = self._interface_endpoint(service, actions=actions)
+        self._interface_endpoints[service.short_name] = endpoint
+        return endpoint
+
     def retain_where_studio_lives(self) -> None:
         """Keep the VPC, its isolated subnets and the workload security group when the stack is
         deleted, because a Studio domain lives in them.
@@ -745,7 +773,9 @@ class PrivateNetwork(Construct):
             acknowledge(function, rules, reason)
         return lookup.get_response_field("PrefixLists.0.PrefixListId")
 
-    def _interface_endpoint(self, service: ec2.InterfaceVpcEndpointAwsService) -> ec2.InterfaceVpcEndpoint:
+    def _interface_endpoint(
+        self, service: ec2.InterfaceVpcEndpointAwsService, *, actions: Sequence[str] = ("*",)
+    ) -> ec2.InterfaceVpcEndpoint:
         construct_id = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", service.short_name)) + "Endpoint"
         endpoint = ec2.InterfaceVpcEndpoint(
             self,
@@ -771,7 +801,7 @@ class PrivateNetwork(Construct):
                 iam.PolicyStatement(
                     sid="PrincipalsOfThisAccountOnly",
                     principals=[iam.AnyPrincipal()],
-                    actions=["*"],
+                    actions=list(actions),
                     resources=["*"],
                     conditions={"StringEquals": {"aws:PrincipalAccount": cdk.Aws.ACCOUNT_ID}},
                 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secure_sagemaker.nag import PACKS_METADATA
+from secure_sagemaker.reminders import is_reminder
 
 
 class AssemblyError(Exception):
@@ -45,6 +46,9 @@ class AssemblySummary:
     registered: list[str] = field(default_factory=list)
     #: Acknowledgments of a nag pack that suppressed nothing or name no rule: "path: id (why)".
     idle_acknowledgments: list[str] = field(default_factory=list)
+    #: Reminders (``secure_sagemaker.reminders``): construct warnings about a step left to the
+    #: user, listed and not counted as findings: "path: id".
+    reminders: list[str] = field(default_factory=list)
 
     @property
     def unacknowledged(self) -> int:
@@ -85,6 +89,7 @@ def summarise(assembly: str | Path) -> AssemblySummary:
                 folders.append(folder / props["directoryName"])
     packs: list[PackSummary] = []
     idle: list[str] = []
+    reminders: list[str] = []
     report_path = root / "validation-report.json"
     if report_path.is_file():
         from secure_sagemaker.nag.acknowledged import idle_acknowledgments
@@ -94,13 +99,24 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             for ack, problem in idle_acknowledgments(root)
         ]
         for plugin in _load_json(report_path).get("pluginReports", []):
-            violations = plugin.get("violations", [])
+            name = plugin.get("pluginName", "?")
+            violations = []
+            for violation in plugin.get("violations", []):
+                if is_reminder(name, violation):
+                    reminders += [
+                        f"{c.get('constructPath', '?')}: {violation.get('ruleName', '?').split('::', 1)[-1]}"
+                        for c in violation.get("violatingConstructs", [{}])
+                    ]
+                else:
+                    violations.append(violation)
+            if not violations and not plugin.get("suppressedViolations") and plugin.get("violations"):
+                continue  # a plugin that reported reminders only
             severities: Counter[str] = Counter()
             for violation in violations:
                 severities[violation.get("severity", "error")] += max(1, len(violation.get("violatingConstructs", [])))
             packs.append(
                 PackSummary(
-                    name=plugin.get("pluginName", "?"),
+                    name=name,
                     unacknowledged=_finding_count(violations),
                     acknowledged=_finding_count(plugin.get("suppressedViolations", [])),
                     by_severity=dict(severities),
@@ -108,7 +124,9 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             )
     reported = {p.name for p in packs}
     silent = [PackSummary(name=name, unacknowledged=0, acknowledged=0) for name in registered if name not in reported]
-    return AssemblySummary(stacks=stacks, packs=packs + silent, registered=list(registered), idle_acknowledgments=idle)
+    return AssemblySummary(
+        stacks=stacks, packs=packs + silent, registered=list(registered), idle_acknowledgments=idle, reminders=reminders
+    )
 
 
 def _registered_packs(folder: Path, artifact: dict) -> list[str]:
@@ -156,6 +174,12 @@ def render_summary(summary: AssemblySummary) -> str:
         else (f"FAILED: {summary.unacknowledged} unacknowledged finding(s); see cdk.out/validation-report.json.")
     )
     lines.append(verdict)
+    if summary.reminders:
+        lines.append(
+            f"Reminder: {len(summary.reminders)} step(s) left to you (warnings, not findings; "
+            "secure_sagemaker/reminders.py):"
+        )
+        lines += [f"  {line}" for line in summary.reminders]
     if summary.idle_acknowledgments:
         lines.append(
             f"Warning: {len(summary.idle_acknowledgments)} acknowledgment(s) suppressed nothing or name no rule "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 # tests.helpers puts the venv's Node.js first on PATH before it imports aws_cdk: import it first.
-from tests.helpers import FULL_BASELINE, BackgroundAppSynth, cdk_json_context, new_stack
+from tests.helpers import FULL_BASELINE, OPT_INS, BackgroundAppSynth, cdk_json_context, new_stack
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
@@ -38,7 +38,13 @@ def ids(synth: dict[str, Any]) -> dict[str, Any]:
 
 
 #: The app.py configurations the session synthesizes once (in the background), by fixture name.
-APP_PY_SYNTHS = {"baseline_assembly": ("full", FULL_BASELINE), "default_assembly": ("default", {})}
+APP_PY_SYNTHS = {
+    "baseline_assembly": ("full", FULL_BASELINE),
+    "default_assembly": ("default", {}),
+    "opt_ins_assembly": ("opt-ins", OPT_INS),
+}
+#: The fixtures whose synth is followed by cfn-lint when a test asks for ``<fixture>`` with ``lint``.
+_LINTED = {"baseline_assembly": "baseline_cfn_lint", "opt_ins_assembly": "opt_ins_cfn_lint"}
 
 
 def _app_py_synth(config: pytest.Config, fixture: str, *, lint: bool = False) -> BackgroundAppSynth:
@@ -59,7 +65,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     needed = {name for item in items for name in getattr(item, "fixturenames", ())}
     for fixture in APP_PY_SYNTHS:
         if fixture in needed:
-            _app_py_synth(config, fixture, lint=fixture == "baseline_assembly" and "baseline_cfn_lint" in needed)
+            _app_py_synth(config, fixture, lint=_LINTED.get(fixture) in needed)
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +80,19 @@ def default_assembly(pytestconfig: pytest.Config) -> Path:
     """app.py exactly as `cdk synth` runs it with cdk.json (the first deploy's settings: no demo
     endpoint), synthesized once per session."""
     return _app_py_synth(pytestconfig, "default_assembly").result()
+
+
+@pytest.fixture(scope="session")
+def opt_ins_assembly(pytestconfig: pytest.Config) -> Path:
+    """app.py with the opt-ins that are off in cdk.json turned on (``OPT_INS``: the package mirror,
+    read data events on ``raw/``), synthesized once per session."""
+    return _app_py_synth(pytestconfig, "opt_ins_assembly").result()
+
+
+@pytest.fixture(scope="session")
+def opt_ins_cfn_lint(pytestconfig: pytest.Config, opt_ins_assembly: Path) -> BackgroundAppSynth:
+    """cfn-lint on the opt-ins assembly's templates (``.lint_result()``)."""
+    return _app_py_synth(pytestconfig, "opt_ins_assembly")
 
 
 @pytest.fixture(scope="session")

@@ -209,6 +209,28 @@ def _kill_group(process: subprocess.Popen) -> None:
 #: The full baseline: cdk.json's settings with the demo endpoint (and so the inference API) on,
 #: which a real deployment turns on in its second step.
 FULL_BASELINE = {"secure-sagemaker:demoEndpoint": True}
+#: cdk.json's settings with what is off or unset by default turned on: the package mirror, read
+#: data events on raw/, and an alert email (which clears the no-subscriber reminders).
+OPT_INS = {
+    "secure-sagemaker:packageMirror": True,
+    "secure-sagemaker:rawDataReadEvents": True,
+    "secure-sagemaker:alertEmail": "security-team@example.com",
+}
+
+
+def unacknowledged_findings(assembly: Path) -> list[tuple[str, str, list[str]]]:
+    """Every unacknowledged violation of ``assembly``'s validation report but the reminders
+    (``secure_sagemaker.reminders``), as (plugin, rule, construct paths)."""
+    from secure_sagemaker.reminders import is_reminder
+
+    report = assembly / "validation-report.json"
+    plugins = json.loads(report.read_text())["pluginReports"] if report.exists() else []
+    return [
+        (p["pluginName"], v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
+        for p in plugins
+        for v in p["violations"]
+        if not is_reminder(p["pluginName"], v)
+    ]
 
 
 def synth_with_stock_packs(app: cdk.App) -> str | None:

@@ -18,7 +18,9 @@ from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Template
+from aws_cdk import aws_sns_subscriptions as sns_subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Annotations, Match, Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.acknowledgments import acknowledge
@@ -31,8 +33,10 @@ from secure_sagemaker.audit import (
     ComplianceRules,
     ThreatDetection,
 )
+from secure_sagemaker.audit.alerts import NO_SUBSCRIBER_WARNING
 from secure_sagemaker.audit.watches import MAX_FILTER_PATTERN_LENGTH
 from secure_sagemaker.encryption import KeyRing, new_customer_managed_key
+from secure_sagemaker.identity import S3Prefix
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from tests.helpers import CfnLint, logical_id, new_app, new_stack, props, resources, synth_with_stock_packs
 
@@ -258,6 +262,106 @@ def test_email_subscription(template, ids):
         "Protocol": "email",
         "TopicArn": {"Ref": ids["topic"]},
     }
+
+
+# --- the no-subscriber reminder ---------------------------------------------------------------------
+
+
+def _no_subscriber_warnings(alerts: AlertTopic) -> list:
+    stack = cdk.Stack.of(alerts)
+    return Annotations.from_stack(stack).find_warning(
+        f"/{stack.stack_name}/{alerts.node.id}", Match.string_like_regexp("Nobody is subscribed")
+    )
+
+
+def _subscribed_in_another_stack(stack: cdk.Stack) -> AlertTopic:
+    alerts = AlertTopic(stack, "Alerts")
+    responders = cdk.Stack(stack.node.scope, "Responders")
+    sns.Subscription(
+        responders,
+        "Pager",
+        topic=alerts.topic,
+        protocol=sns.SubscriptionProtocol.HTTPS,
+        endpoint="https://pager.example.com",
+    )
+    return alerts
+
+
+def _with(value: Any, change: Any) -> Any:
+    change(value)
+    return value
+
+
+@pytest.mark.parametrize(
+    "make, warned",
+    [
+        (lambda stack: AlertTopic(stack, "Alerts"), True),
+        (lambda stack: AlertTopic(stack, "Alerts", email="security-team@example.com"), False),
+        (
+            lambda stack: _with(
+                AlertTopic(stack, "Alerts"),
+                lambda a: a.topic.add_subscription(sns_subscriptions.SqsSubscription(sqs.Queue(stack, "Queue"))),
+            ),
+            False,
+        ),
+        (_subscribed_in_another_stack, False),
+        (
+            # a subscription to another topic does not count
+            lambda stack: _with(
+                AlertTopic(stack, "Alerts"),
+                lambda _: sns.Topic(stack, "Other").add_subscription(
+                    sns_subscriptions.SqsSubscription(sqs.Queue(stack, "Queue"))
+                ),
+            ),
+            True,
+        ),
+    ],
+    ids=["none", "email", "add_subscription", "cross-stack", "another-topic"],
+)
+def test_a_topic_without_a_subscriber_warns_at_synth(make, warned):
+    alerts = make(new_stack())
+    warnings = _no_subscriber_warnings(alerts)
+    assert bool(warnings) is warned
+    if warned:
+        assert f"[ack: {NO_SUBSCRIBER_WARNING}]" in warnings[0].entry.data
+
+
+def test_the_no_subscriber_warning_can_be_acknowledged_where_the_topic_is_subscribed_elsewhere():
+    alerts = AlertTopic(new_stack(), "Alerts")
+    cdk.Annotations.of(alerts).acknowledge_warning(NO_SUBSCRIBER_WARNING, "Subscribed by the SOC's own stack set")
+    assert _no_subscriber_warnings(alerts) == []
+
+
+def test_the_id_cdk_prints_acknowledges_it_and_no_pack_objects(tmp_path):
+    """`cdk synth` says "Acknowledge with 'Annotation::<id>'": that acknowledgment works too."""
+    from secure_sagemaker.nag import add_all_packs
+
+    app = new_app(tmp_path)
+    alerts = AlertTopic(cdk.Stack(app, "Test"), "Alerts")
+    cdk.Validations.of(alerts).acknowledge(
+        cdk.Acknowledgment(id=f"Annotation::{NO_SUBSCRIBER_WARNING}", reason="Subscribed by the SOC's own stack set")
+    )
+    add_all_packs(app)
+    app.synth()
+    report = tmp_path / "validation-report.json"
+    plugins = json.loads(report.read_text())["pluginReports"] if report.exists() else []
+    assert [v for p in plugins for v in p["violations"]] == []
+
+
+def test_the_warning_is_a_reminder_that_does_not_fail_synth_with_every_pack(tmp_path):
+    from secure_sagemaker.nag import add_all_packs
+    from secure_sagemaker.reminders import is_reminder
+
+    app = new_app(tmp_path)
+    AlertTopic(cdk.Stack(app, "Test"), "Alerts")
+    add_all_packs(app)
+    app.synth()  # raises ValidationFailed on an error finding
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    violations = [(p["pluginName"], v) for p in report["pluginReports"] for v in p["violations"]]
+    assert [(name, v["ruleName"], v["severity"]) for name, v in violations] == [
+        ("Construct Annotations", f"Annotation::{NO_SUBSCRIBER_WARNING}", "warning")
+    ]
+    assert all(is_reminder(name, v) for name, v in violations)
 
 
 # --- trail ---------------------------------------------------------------------------------------
@@ -1006,3 +1110,92 @@ def test_bad_object_lock_props_fail(props, prop):
     with pytest.raises(PropError) as error:
         AuditTrail(stack, "Trail", keys=KeyRing(stack, "Keys"), **props)
     _expect(error, "AuditTrail(Test/Trail)", prop)
+
+
+# --- read data events on a prefix ------------------------------------------------------------------
+
+
+def _reads_trail(stack: cdk.Stack, **kwargs: Any) -> AuditTrail:
+    return AuditTrail(stack, "Trail", keys=KeyRing(stack, "Keys"), management_events=False, **kwargs)
+
+
+def test_read_data_events_on_a_prefix_get_a_read_only_selector_of_their_own():
+    stack = new_stack()
+    data, models = s3.Bucket(stack, "Data"), s3.Bucket(stack, "Models")
+    trail = _reads_trail(
+        stack,
+        data_event_buckets=[data, models],
+        read_data_event_prefixes=[S3Prefix(data, "raw/"), S3Prefix("shared-lake", "in")],
+    )
+    writes, reads = props(Template.from_stack(stack).to_json(), logical_id(trail.trail))["EventSelectors"]
+    assert writes["ReadWriteType"] == "WriteOnly"
+    assert len(writes["DataResources"][0]["Values"]) == 2
+    assert reads == {
+        "IncludeManagementEvents": False,
+        "ReadWriteType": "ReadOnly",
+        "DataResources": [
+            {
+                "Type": "AWS::S3::Object",
+                "Values": [
+                    {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id(data), "Arn"]}, "/raw/"]]},
+                    {"Fn::Join": ["", ["arn:", PARTITION, ":s3:::shared-lake/in/"]]},
+                ],
+            }
+        ],
+    }
+
+
+def test_without_read_prefixes_the_selectors_are_unchanged():
+    stack = new_stack()
+    trail = _reads_trail(stack, data_event_buckets=[s3.Bucket(stack, "Data")])
+    (writes,) = props(Template.from_stack(stack).to_json(), logical_id(trail.trail))["EventSelectors"]
+    assert writes["ReadWriteType"] == "WriteOnly"
+
+
+@pytest.mark.parametrize(
+    "prefixes, problem",
+    [
+        ([], "is not a non-empty list"),
+        ("raw", "is not a non-empty list"),
+        (["raw"], "is not an S3Prefix"),
+        ([("bucket", "raw")], "is not an S3Prefix"),
+        ([S3Prefix("bucket", "raw/*")], "is not an S3 key prefix"),
+        ([S3Prefix("bucket", "/raw")], "is not an S3 key prefix"),
+    ],
+)
+def test_bad_read_prefixes_fail(prefixes, problem):
+    stack = new_stack()
+    with pytest.raises(PropError) as error:
+        _reads_trail(stack, data_event_buckets=[s3.Bucket(stack, "Data")], read_data_event_prefixes=prefixes)
+    _expect(error, "AuditTrail(Test/Trail)", "read_data_event_prefixes")
+    assert problem in str(error.value)
+
+
+def test_read_prefixes_with_all_data_events_fail_as_redundant():
+    stack = new_stack()
+    data = s3.Bucket(stack, "Data")
+    with pytest.raises(PropError) as error:
+        _reads_trail(
+            stack,
+            data_event_buckets=[data],
+            data_events=cloudtrail.ReadWriteType.ALL,
+            read_data_event_prefixes=[S3Prefix(data, "raw")],
+        )
+    _expect(error, "AuditTrail(Test/Trail)", "read_data_event_prefixes")
+    assert "already records" in str(error.value)
+
+
+def test_read_prefixes_count_against_cloudtrails_250_data_resources():
+    stack = new_stack()
+    buckets = [s3.Bucket.from_bucket_name(stack, f"B{n}", f"bucket-{n}") for n in range(250)]
+    with pytest.raises(PropError) as error:
+        _reads_trail(stack, data_event_buckets=buckets, read_data_event_prefixes=[S3Prefix("bucket-0", "raw")])
+    _expect(error, "AuditTrail(Test/Trail)", "read_data_event_prefixes")
+    assert "251 data resources" in str(error.value)
+
+
+def test_read_prefixes_alone_make_a_data_events_trail():
+    stack = new_stack()
+    trail = _reads_trail(stack, read_data_event_prefixes=[S3Prefix("shared-lake", "raw")])
+    (reads,) = props(Template.from_stack(stack).to_json(), logical_id(trail.trail))["EventSelectors"]
+    assert reads["ReadWriteType"] == "ReadOnly"

@@ -66,6 +66,39 @@ def test_clean_assembly_exits_zero(tmp_path, capsys):
     assert "OK: no unacknowledged findings." in capsys.readouterr().out
 
 
+def test_reminders_are_listed_but_not_counted_and_other_construct_warnings_still_fail(tmp_path, capsys):
+    reminder = _violation("Annotation::@secure-sagemaker/alerts:noSubscriber", ["S/Alerts"], "warning")
+    report = {
+        "pluginReports": [
+            {"pluginName": "AwsSolutions", "violations": [], "suppressedViolations": []},
+            {"pluginName": "Construct Annotations", "violations": [reminder]},
+        ]
+    }
+    summary = summarise(_assembly(tmp_path, report))
+    assert summary.unacknowledged == 0
+    assert summary.reminders == ["S/Alerts: @secure-sagemaker/alerts:noSubscriber"]
+    assert [p.name for p in summary.packs] == ["AwsSolutions"]
+    assert main(["summary", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "OK: no unacknowledged findings." in out and "Reminder: 1 step(s) left to you" in out
+    assert "S/Alerts: @secure-sagemaker/alerts:noSubscriber" in out
+
+
+@pytest.mark.parametrize(
+    "plugin, violation",
+    [
+        ("Construct Annotations", _violation("Annotation::@aws-cdk/aws-ec2:someWarning", ["S/Vpc"], "warning")),
+        ("Construct Annotations", _violation("Annotation::@secure-sagemaker/alerts:noSubscriber", ["S/A"], "error")),
+        ("AwsSolutions", _violation("@secure-sagemaker/alerts:noSubscriber", ["S/A"], "warning")),
+    ],
+    ids=["another-construct-warning", "an-error-with-the-id", "a-pack-finding-with-the-id"],
+)
+def test_only_the_listed_warning_of_the_annotations_plugin_is_a_reminder(tmp_path, plugin, violation):
+    summary = summarise(_assembly(tmp_path, {"pluginReports": [{"pluginName": plugin, "violations": [violation]}]}))
+    assert (summary.unacknowledged, summary.reminders) == (1, [])
+    assert main(["summary", str(tmp_path)]) == 1
+
+
 def test_no_report_says_no_pack_ran(tmp_path):
     assert "No nag packs ran" in render_summary(summarise(_assembly(tmp_path, None)))
 
@@ -79,6 +112,11 @@ def test_the_baseline_summary(baseline_assembly, capsys):
     assert main(["summary", str(baseline_assembly)]) == 0
     out = capsys.readouterr().out
     assert "SecureSageMakerBaseline:" in out and "OK: no unacknowledged findings." in out
+    # cdk.json sets no alertEmail: both alert topics (workload and account) remind, and pass.
+    assert sorted(summarise(baseline_assembly).reminders) == [
+        "SecureSageMakerAccountBaseline/Account/Alerts: @secure-sagemaker/alerts:noSubscriber",
+        "SecureSageMakerBaseline/Baseline/Alerts: @secure-sagemaker/alerts:noSubscriber",
+    ]
     # Every acknowledgment the library makes matches a finding: none is idle.
     assert summarise(baseline_assembly).idle_acknowledgments == []
     assert "suppressed nothing" not in out

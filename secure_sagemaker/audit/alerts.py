@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import aws_cdk as cdk
+import constructs
 import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -25,6 +26,7 @@ from secure_sagemaker.audit._common import (
     ring_key,
 )
 from secure_sagemaker.encryption import KeyRing, allow_service_on_key, new_customer_managed_key
+from secure_sagemaker.reminders import NO_SUBSCRIBER_WARNING
 
 #: The KeyRing purpose of the key that encrypts alert topics.
 ALERTS_KEY_PURPOSE = "alerts"
@@ -110,6 +112,42 @@ class TopicTarget:
         return events.RuleTargetConfig(arn=self._topic.topic_arn)
 
 
+def is_subscribed(topic: sns.ITopic) -> bool:
+    """Whether any stack of ``topic``'s app has an SNS subscription to it (an email, an
+    ``add_subscription``, an ``sns.Subscription``), in the topic's stack or another one."""
+    stack = cdk.Stack.of(topic)
+    arn_token, arn_value = topic.topic_arn, stack.resolve(topic.topic_arn)
+    for construct in topic.node.root.node.find_all():
+        if not isinstance(construct, sns.CfnSubscription):
+            continue
+        # An L2 subscription anywhere keeps the topic's own ARN token; in the topic's stack, an L1
+        # one given the resolved ARN resolves to the same value.
+        if construct.topic_arn == arn_token:
+            return True
+        if cdk.Stack.of(construct) is stack and stack.resolve(construct.topic_arn) == arn_value:
+            return True
+    return False
+
+
+@jsii.implements(constructs.IValidation)
+class _WarnWithoutSubscriber:
+    """At synth, once every subscription exists: warn when nothing in the app subscribes to the topic."""
+
+    def __init__(self, owner: "AlertTopic") -> None:
+        self._owner = owner
+
+    def validate(self) -> list[str]:
+        if not is_subscribed(self._owner.topic):
+            cdk.Annotations.of(self._owner).add_warning_v2(
+                NO_SUBSCRIBER_WARNING,
+                "Nobody is subscribed to the alert topic, so alarms and security findings reach nobody. "
+                "Subscribe a responder: email=... (secure-sagemaker:alertEmail in cdk.json), "
+                "topic.add_subscription(...) or an sns.Subscription; where the topic is subscribed outside "
+                "this app, acknowledge this warning on the AlertTopic.",
+            )
+        return []
+
+
 class AlertTopic(Construct):
     """The SNS topic that security alarms, GuardDuty findings and other alerts publish to.
 
@@ -123,6 +161,12 @@ class AlertTopic(Construct):
       (``aws:SourceAccount`` and ``aws:SourceArn``). Principals of this account publish with
       their own IAM permissions (``topic.grant_publish(role)``); no other account can.
     - Optionally one email subscription, which the recipient must confirm.
+    - At synth, a warning (``NO_SUBSCRIBER_WARNING``, ``@secure-sagemaker/alerts:noSubscriber``)
+      when no stack of the app subscribes to the topic: alarms would reach nobody. It never fails
+      synth, and ``secure-sagemaker summary`` lists it as a reminder rather than a finding
+      (``secure_sagemaker.reminders``). Subscribe with ``email``, ``topic.add_subscription`` or an
+      ``sns.Subscription`` (in any stack of the app), or, where the topic is subscribed outside the
+      app, ``cdk.Annotations.of(alert_topic).acknowledge_warning(NO_SUBSCRIBER_WARNING, reason)``.
 
     Keyword-only props:
 
@@ -221,6 +265,7 @@ class AlertTopic(Construct):
             )
         if email is not None:
             sns.Subscription(self, "Email", topic=self._topic, protocol=sns.SubscriptionProtocol.EMAIL, endpoint=email)
+        self.node.add_validation(_WarnWithoutSubscriber(self))
 
     @property
     def topic(self) -> sns.Topic:

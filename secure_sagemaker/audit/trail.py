@@ -18,12 +18,13 @@ from constructs import Construct
 
 from secure_sagemaker._enforced import enforce_rules
 from secure_sagemaker._retention import RETAINED
-from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type, s3_key_prefix
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
 from secure_sagemaker.alarms import AlarmFactory
 from secure_sagemaker.audit._common import (
     ACCOUNT,
     arn,
+    as_bucket,
     as_buckets,
     audit_key,
     key_once,
@@ -34,9 +35,11 @@ from secure_sagemaker.audit._common import (
 )
 from secure_sagemaker.audit.watches import SECURITY_WATCHES
 from secure_sagemaker.encryption import KeyRing, allow_service_on_key
+from secure_sagemaker.identity import S3Prefix
 from secure_sagemaker.storage import SecureBucket
 
-#: CloudTrail accepts at most 250 data resources across a trail's basic event selectors.
+#: CloudTrail accepts at most 250 data resources across a trail's basic event selectors (and five
+#: selectors per trail; this trail uses at most three: management, writes, reads).
 MAX_DATA_EVENT_BUCKETS = 250
 #: The trail bucket's default Object Lock retention: a year, what CIS and PCI DSS ask logs to be kept.
 DEFAULT_LOG_LOCK_DAYS = 365
@@ -73,6 +76,15 @@ def validate_trail_name(me: str, value: Any) -> None:
         )
     if not _TRAIL_NAME.match(value) or re.search(r"[._-]{2}", value) or re.match(r"^\d+\.\d+\.\d+\.\d+$", value):
         raise fail(me, "trail_name", value, "is not a valid CloudTrail trail name", fix)
+
+
+def _object_selector(read_write_type: str, values: list[str]) -> cloudtrail.CfnTrail.EventSelectorProperty:
+    """A basic event selector for S3 object data events on ``values`` (bucket or prefix ARNs)."""
+    return cloudtrail.CfnTrail.EventSelectorProperty(
+        include_management_events=False,
+        read_write_type=read_write_type,
+        data_resources=[cloudtrail.CfnTrail.DataResourceProperty(type="AWS::S3::Object", values=values)],
+    )
 
 
 class AuditTrail(Construct):
@@ -138,6 +150,15 @@ class AuditTrail(Construct):
     :param data_events: which data events: ``cloudtrail.ReadWriteType.WRITE_ONLY`` (uploads,
         deletes, tagging) or ``ALL`` (reads too, which shows exfiltration and costs more).
         Default: ``WRITE_ONLY``. Applies only with ``data_event_buckets``.
+    :param read_data_event_prefixes: key prefixes (:class:`~secure_sagemaker.identity.S3Prefix`)
+        whose object reads (``GetObject``, ``HeadObject``, ...) are also recorded, through a
+        basic event selector of its own with ``ReadWriteType: ReadOnly`` on
+        ``arn:<partition>:s3:::<bucket>/<prefix>/``, such as ``[S3Prefix(data_bucket, "raw")]`` to
+        see who read the raw data. Default: none, no read events. With ``data_events=ALL`` it is
+        refused (reads of every object are already recorded); counts against the 250 data
+        resources. Cost: one data event per object read ($0.10 per 100,000 in most Regions, plus
+        the CloudWatch Logs ingestion of the trail's log group), so a training job that reads a
+        million objects once adds about a million events.
     :param management_events: record management events (API calls that create, change or delete
         resources, console sign-ins). Default: ``True``. ``False`` makes a data-events trail for
         a workload's buckets, in an account whose account baseline (or organization) already
@@ -176,6 +197,7 @@ class AuditTrail(Construct):
         access_log_bucket: s3.IBucket | None = None,
         data_event_buckets: Sequence[s3.IBucket | SecureBucket] | None = None,
         data_events: cloudtrail.ReadWriteType = cloudtrail.ReadWriteType.WRITE_ONLY,
+        read_data_event_prefixes: Sequence[S3Prefix] | None = None,
         management_events: bool = True,
         organization_trail: bool = False,
         organization_id: str | None = None,
@@ -215,13 +237,14 @@ class AuditTrail(Construct):
         self._validate_organization(me, organization_trail, organization_id)
         log_lock = self._validate_log_lock(me, object_lock_mode, object_lock_retention, allow_log_file_deletion)
         buckets = self._validate_data_events(me, data_event_buckets, data_events)
+        read_prefixes = self._validate_read_prefixes(me, read_data_event_prefixes, data_events, len(buckets))
         require_type(me, "management_events", management_events, bool, "pass True or False")
-        if not management_events and not buckets:
+        if not management_events and not buckets and not read_prefixes:
             raise fail(
                 me,
                 "management_events",
                 False,
-                "leaves the trail recording nothing without data_event_buckets",
+                "leaves the trail recording nothing without data_event_buckets or read_data_event_prefixes",
                 "pass data_event_buckets, or keep management_events=True",
             )
         if not management_events and alert_topic is not None:
@@ -263,7 +286,7 @@ class AuditTrail(Construct):
         role, role_policy = self._logs_role(log_prefixes)
 
         selectors = None
-        if buckets:
+        if buckets or read_prefixes:
             management = (
                 [cloudtrail.CfnTrail.EventSelectorProperty(include_management_events=True, read_write_type="All")]
                 if management_events
@@ -271,15 +294,12 @@ class AuditTrail(Construct):
             )
             selectors = [
                 *management,
-                cloudtrail.CfnTrail.EventSelectorProperty(
-                    include_management_events=False,
-                    read_write_type=DATA_EVENT_TYPES[data_events.value],
-                    data_resources=[
-                        cloudtrail.CfnTrail.DataResourceProperty(
-                            type="AWS::S3::Object", values=[f"{b.bucket_arn}/" for b in buckets]
-                        )
-                    ],
+                *(
+                    [_object_selector(DATA_EVENT_TYPES[data_events.value], [f"{b.bucket_arn}/" for b in buckets])]
+                    if buckets
+                    else []
                 ),
+                *([_object_selector("ReadOnly", read_prefixes)] if read_prefixes else []),
             ]
         self._trail = cloudtrail.CfnTrail(
             self,
@@ -417,6 +437,44 @@ class AuditTrail(Construct):
                 "record fewer buckets, or use several trails",
             )
         return resolved
+
+    @staticmethod
+    def _validate_read_prefixes(me: str, prefixes: Any, data_events: Any, write_resources: int) -> list[str]:
+        """The object ARN prefixes (``arn:...:s3:::bucket/prefix/``) whose reads are recorded."""
+        prop = "read_data_event_prefixes"
+        fix = "pass a list such as [S3Prefix(baseline.data_bucket.bucket, 'raw')], or None for no read events"
+        if prefixes is None:
+            return []
+        if isinstance(prefixes, (str, bytes)) or not isinstance(prefixes, Sequence) or not prefixes:
+            raise fail(me, prop, prefixes, "is not a non-empty list of S3Prefix", fix)
+        if data_events.value == "ALL":
+            raise fail(
+                me,
+                prop,
+                list(prefixes),
+                "asks for reads that data_events=ALL already records on every object of data_event_buckets",
+                "drop read_data_event_prefixes, or keep data_events=WRITE_ONLY",
+            )
+        values = []
+        for item in prefixes:
+            if not isinstance(item, S3Prefix):
+                raise fail(me, prop, item, "is not an S3Prefix", fix)
+            if isinstance(item.bucket, str):
+                bucket_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{item.bucket}"
+            else:
+                bucket_arn = as_bucket(me, prop, item.bucket).bucket_arn
+            prefix = s3_key_prefix(me, prop, item.prefix, "raw", literal=True)
+            values.append(f"{bucket_arn}/{prefix}/")
+        if write_resources + len(values) > MAX_DATA_EVENT_BUCKETS:
+            raise fail(
+                me,
+                prop,
+                f"<{len(values)} prefixes>",
+                f"makes {write_resources + len(values)} data resources, more than the {MAX_DATA_EVENT_BUCKETS} "
+                "CloudTrail accepts across a trail's event selectors",
+                "record fewer buckets or prefixes, or use several trails",
+            )
+        return values
 
     # --- resources --------------------------------------------------------------------------
 

@@ -426,6 +426,18 @@ COVERAGE: tuple[Coverage, ...] = (
                 "allow_unfiltered_dns=True",
             ),
             Control(
+                "baseline.SecureSageMakerBaseline",
+                "pip behind the DNS firewall: a KMS-encrypted CodeArtifact mirror of PyPI (PackageMirror) reached "
+                "through interface endpoints with AWS names, open to this account only, readable by the Studio role",
+                O,
+                (
+                    "tests/test_packages.py::test_the_dns_firewall_resolves_codeartifacts_names",
+                    "tests/test_packages.py::test_resource_policies_admit_only_this_accounts_principals",
+                    "tests/test_opt_ins.py::test_the_studio_role_may_read_the_mirror",
+                ),
+                "secure-sagemaker:packageMirror=true",
+            ),
+            Control(
                 "inference.SecureModel",
                 "the container runs network-isolated inside the VPC",
                 D,
@@ -583,6 +595,16 @@ COVERAGE: tuple[Coverage, ...] = (
                 "email=...",
             ),
             Control(
+                "audit.AlertTopic",
+                "a warning at synth when nothing in the app subscribes to the topic (alarms would reach nobody), "
+                "listed by `make synth` as a reminder",
+                E,
+                (
+                    "tests/test_audit.py::test_a_topic_without_a_subscriber_warns_at_synth",
+                    "tests/test_baseline.py::test_without_alert_email_the_only_other_report_entries_are_the_no_subscriber_reminders",
+                ),
+            ),
+            Control(
                 "baseline.SecureSageMakerBaseline",
                 "every log group with a retention (one year by default) and retained",
                 E,
@@ -625,6 +647,17 @@ COVERAGE: tuple[Coverage, ...] = (
                 O,
                 ("tests/test_audit.py::test_data_event_selectors",),
                 "data_event_buckets=[...]",
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "reads of raw/ in the data bucket recorded too (a ReadOnly selector on the prefix): who read which "
+                "raw object",
+                O,
+                (
+                    "tests/test_audit.py::test_read_data_events_on_a_prefix_get_a_read_only_selector_of_their_own",
+                    "tests/test_opt_ins.py::test_the_trail_also_records_reads_of_raw_data",
+                ),
+                "secure-sagemaker:rawDataReadEvents=true",
             ),
             Control(
                 "account.SecureSageMakerAccountBaseline",
