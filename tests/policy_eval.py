@@ -332,6 +332,15 @@ class PolicyEvaluator:
             documents.append(inline["PolicyDocument"])
         return [self.resolver.resolve(s) for document in documents for s in _as_list(document["Statement"])]
 
+    def principal_context(self, role: str) -> dict[str, Any]:
+        """What IAM adds to every request of role ``role``: ``aws:PrincipalArn`` and an
+        ``aws:PrincipalTag/<key>`` for each of the role's tags (tags with literal values only)."""
+        context: dict[str, Any] = {"aws:PrincipalArn": self.resolver.arn(role)}
+        for tag in self.template["Resources"][role]["Properties"].get("Tags", []):
+            if isinstance(tag["Value"], str):
+                context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
+        return context
+
     def evaluate(self, role: str, action: str, resource: str, context: Mapping[str, Any] | None = None) -> str:
         """``"Allow"``, ``"ExplicitDeny"`` or ``"ImplicitDeny"`` for the request, made by ``role``."""
         return evaluate_statements(self.statements(role), Request(action, resource, context or {}))
