@@ -39,6 +39,10 @@ from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry
 JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 #: What a person's jobs may be: the ``aws:SourceArn`` kinds their training role trusts.
 JOB_KINDS = ("training-job", "processing-job")
+#: People one baseline holds: each adds about 47,000 characters to the workload template, which
+#: CloudFormation caps at 1,000,000 (CDK warns from 800,000), and two roles to the guardrails' role
+#: lists, which must fit one 6,144-character policy. A larger team is split into several baselines.
+MAX_PEOPLE = 10
 _NAMES_RULE = "comma-separated Studio profile names such as 'alice,bob' (1-63 letters, digits and single hyphens each)"
 
 
@@ -49,6 +53,15 @@ def names_of_people(me: str, prop: str, value: Any) -> list[str]:
     """
     require_type(me, prop, value, str, f"set {prop} to {_NAMES_RULE}")
     names = [name.strip() for name in value.split(",")]
+    if len(names) > MAX_PEOPLE:
+        raise fail(
+            me,
+            prop,
+            value,
+            f"names {len(names)} people, more than the {MAX_PEOPLE} one baseline holds (its template and "
+            "guardrails would outgrow CloudFormation's and IAM's size limits)",
+            "split the team into several baselines (stacks), each with its own dataScientists",
+        )
     seen: dict[str, str] = {}
     for name in names:
         if not name:
@@ -193,4 +206,4 @@ class PersonalWorkspace(Construct):
         return list(self._homes)
 
 
-__all__ = ["JOB_LOG_GROUPS", "PersonalWorkspace", "names_of_people"]
+__all__ = ["JOB_LOG_GROUPS", "MAX_PEOPLE", "PersonalWorkspace", "names_of_people"]

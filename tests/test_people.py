@@ -7,6 +7,7 @@ guardrails included, with the principal's own tags and ARN in the request as IAM
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import pytest
@@ -19,14 +20,15 @@ from policy_eval import ACCOUNT, ALLOW, EXPLICIT_DENY, REGION, PolicyEvaluator
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.baseline import SecureSageMakerStack
 from secure_sagemaker.config import BaselineConfig
-from secure_sagemaker.guardrail_statements import GUARDRAIL_POLICY_PATH
+from secure_sagemaker.guardrail_statements import GUARDRAIL_POLICY_PATH, _upper_bound
 from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
-from secure_sagemaker.people import PersonalWorkspace
+from secure_sagemaker.people import MAX_PEOPLE, PersonalWorkspace
 from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry
 from tests.helpers import new_app, new_stack, resources
 
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
-PEOPLE = ("alice", "bob")
+#: As many people as a baseline holds: alice and bob, whose isolation the tests check, and more.
+PEOPLE = ("alice", "bob", *(f"data-scientist-{number:02d}" for number in range(3, MAX_PEOPLE + 1)))
 PASSED = {"iam:PassedToService": "sagemaker.amazonaws.com"}
 
 
@@ -37,8 +39,9 @@ class People:
         self.template = template
         self.evaluator = PolicyEvaluator(template)
         resolver = self.evaluator.resolver
-        self.studio = {p: self.evaluator.role_id(f"BaselinePeople{p}StudioRole") for p in PEOPLE}
-        self.training = {p: self.evaluator.role_id(f"BaselinePeople{p}TrainingRole") for p in PEOPLE}
+        # Logical ids keep only the letters and digits of a construct path.
+        self.studio = {p: self.evaluator.role_id(f"BaselinePeople{p.replace('-', '')}StudioRole") for p in PEOPLE}
+        self.training = {p: self.evaluator.role_id(f"BaselinePeople{p.replace('-', '')}TrainingRole") for p in PEOPLE}
         self.shared_training = self.evaluator.role_id("BaselineTrainingExecutionRole")
         profiles = resources(template, "AWS::SageMaker::UserProfile")
         self.profile_ids = {props["Properties"]["UserProfileName"]: k for k, props in profiles.items()}
@@ -62,7 +65,9 @@ class People:
 @pytest.fixture(scope="module")
 def people_template() -> dict:
     app = new_app()
-    SecureSageMakerStack(app, "People", config=BaselineConfig(data_scientists=",".join(PEOPLE)))
+    # The largest configuration: every person, and the demo endpoint with its API.
+    config = BaselineConfig(data_scientists=",".join(PEOPLE), demo_endpoint=True)
+    SecureSageMakerStack(app, "People", config=config)
     return app.synth().get_stack_by_name("People").template
 
 
@@ -218,7 +223,24 @@ def test_two_people_share_no_physical_name(people_template: dict) -> None:
                 names[(resource["Type"], prop)].append(value)
     duplicates = {key: values for key, values in names.items() if len(values) != len(set(values))}
     assert duplicates == {}
-    assert sorted(names[("AWS::SageMaker::UserProfile", "UserProfileName")]) == list(PEOPLE)
+    assert sorted(names[("AWS::SageMaker::UserProfile", "UserProfileName")]) == sorted(PEOPLE)
+
+
+def test_a_full_team_fits_cloudformation_and_iam(people_template: dict) -> None:
+    """MAX_PEOPLE people and the demo endpoint: the template stays below the 800,000 characters
+    from which CDK warns (CloudFormation takes 1,000,000), and every guardrail policy fits IAM's
+    6,144 characters with each role ARN counted at 160 characters."""
+    assert len(json.dumps(people_template, indent=1)) < 800_000
+    for policy in resources(people_template, "AWS::IAM::ManagedPolicy").values():
+        if policy["Properties"].get("Path") == GUARDRAIL_POLICY_PATH:
+            document = _upper_bound(policy["Properties"]["PolicyDocument"])
+            assert len(json.dumps(document, separators=(",", ":"))) <= 6144
+
+
+def test_more_people_than_a_baseline_holds_fails_naming_the_key() -> None:
+    too_many = ",".join(f"p{number}" for number in range(MAX_PEOPLE + 1))
+    with pytest.raises(PropError, match=rf"BaselineConfig: data_scientists='{too_many}' names {MAX_PEOPLE + 1} people"):
+        BaselineConfig(data_scientists=too_many)
 
 
 def test_the_guardrails_govern_every_personal_role(people: People, people_template: dict) -> None:
@@ -232,6 +254,10 @@ def test_the_guardrails_govern_every_personal_role(people: People, people_templa
     for policy in guardrails:
         for role in personal:
             assert {"Ref": role} in policy["Properties"]["Roles"], role
+    # Every personal role stays within the 10 managed policies IAM attaches to a role by default.
+    managed = resources(people_template, "AWS::IAM::ManagedPolicy").values()
+    for role in personal:
+        assert sum({"Ref": role} in policy["Properties"].get("Roles", []) for policy in managed) <= 10, role
     # Passing a personal role to SageMaker is not denied by the guardrails; passing another role is.
     assert people.verdict(people.studio["alice"], "iam:PassRole", people.arn(people.training["bob"]), PASSED) != (
         EXPLICIT_DENY
