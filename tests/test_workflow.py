@@ -69,6 +69,11 @@ def test_evaluator_condition_operators() -> None:
     assert check({"StringLike": {"k": "ab?"}}, {"k": "abc"}) == ALLOW
     assert check({"NumericLessThan": {"k": "10"}}, {"k": 9}) == ALLOW
     assert check({"NumericLessThan": {"k": "10"}}, {"k": 10}) == IMPLICIT_DENY
+    # A policy variable the request does not carry makes the condition false, negated or not.
+    owner = {"StringNotEquals": {"k": "${aws:PrincipalTag/owner}"}}
+    assert check(owner, {"k": "a"}) == IMPLICIT_DENY
+    assert check(owner, {"k": "a", "aws:PrincipalTag/owner": "b"}) == ALLOW
+    assert check(owner, {"k": "b", "aws:PrincipalTag/owner": "b"}) == IMPLICIT_DENY
     # Every operator and key of one block must hold.
     assert check({"StringEquals": {"k": "a", "j": "b"}}, {"k": "a", "j": "c"}) == IMPLICIT_DENY
 
