@@ -97,6 +97,7 @@ class SecureSageMakerAccountBaseline(Construct):
                 alert_topic=self.alerts.topic,
                 access_log_bucket=self.access_logs.bucket,
                 log_retention=retention,
+                **config.trail_log_lock,
             )
             acknowledge(self.audit_trail.bucket.bucket, REPLICATION_RULES, REPLICATION_REASON)
             acknowledge(self.audit_trail.trail, ["SageMakerSecurity-TrailS3DataEvents"], _DATA_EVENTS_REASON)

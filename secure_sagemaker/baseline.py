@@ -68,9 +68,13 @@ class SecureSageMakerBaseline(Construct):
     (own profile, execution and training roles, ``work/<person>/`` and ``candidates/<person>/``),
     a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel` behind a
     :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
+    Data perimeter (unless ``allowDataAccessOutsideVpc``): the data and models buckets deny
+    object-level data actions except through the VPC's S3 gateway endpoint, from AWS services, from
+    the ``breakGlassRoleArns`` and, on the models bucket, from the release role
+    (``docs/data-perimeter.md``).
     Audit: an :class:`AlertTopic` for the workload's alarms, and a data-events
     :class:`AuditTrail` that records object-level writes to the data and models buckets (the
-    account's trail records management events).
+    account's trail records management events), its log files under Object Lock.
 
     Read-only attributes: ``keys``, ``access_logs``, ``data_bucket``, ``models_bucket``, ``network``,
     ``model_repository``, ``studio_role``, ``inference_role``, ``training_role``, ``guardrails``,
@@ -125,6 +129,7 @@ class SecureSageMakerBaseline(Construct):
         retention = log_retention(config.log_retention_days)
         self._data_plane(config, retention, vpc, subnets)
         self._identity()
+        self._data_perimeter(config)
         self._audit(config, retention)
         self._workloads(config)
         self._people(config)
@@ -224,6 +229,18 @@ class SecureSageMakerBaseline(Construct):
             candidates_prefix=CANDIDATES_PREFIX,
         )
 
+    def _data_perimeter(self, config: BaselineConfig) -> None:
+        # docs/data-perimeter.md: who reaches the buckets from where, and why each exception exists.
+        if config.allow_data_access_outside_vpc:
+            return
+        endpoint = [self.network.s3_endpoint.vpc_endpoint_id]
+        break_glass = role_arn_list(config.break_glass_role_arns)
+        self.data_bucket.restrict_to_vpc_endpoints(endpoint, exempt_principal_arns=break_glass)
+        # Release managers copy approved artifacts into models/ from their own machines.
+        self.models_bucket.restrict_to_vpc_endpoints(
+            endpoint, exempt_principal_arns=[*break_glass, self.release_role.role.role_arn]
+        )
+
     def _audit(self, config: BaselineConfig, retention: logs.RetentionDays) -> None:
         self.alerts = AlertTopic(self, "Alerts", keys=self.keys, email=config.alert_email)
         if self.network.dns_firewall is not None:
@@ -236,6 +253,7 @@ class SecureSageMakerBaseline(Construct):
             data_event_buckets=[self.data_bucket, self.models_bucket],
             management_events=False,
             log_retention=retention,
+            **config.trail_log_lock,
         )
         acknowledge(self.audit_trail.bucket.bucket, REPLICATION_RULES, REPLICATION_REASON)
 

@@ -19,7 +19,9 @@ import re
 from dataclasses import Field, dataclass, field, fields
 from typing import Any, Callable, Mapping
 
+from aws_cdk import Duration
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Node
 
 from secure_sagemaker._validation import PropError, fail, require_number, s3_key_prefix
@@ -266,6 +268,20 @@ def _role_arns(owner: str, name: str, value: str) -> None:
             raise fail(owner, name, arn, "is not an IAM role ARN", f"set {name} to {_ROLE_ARNS_RULE}")
 
 
+_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+_MAX_LOCK_DAYS = 36500
+
+
+def _lock_mode(owner: str, name: str, value: str) -> None:
+    if value not in _LOCK_MODES:
+        raise fail(owner, name, value, "is not an S3 Object Lock mode", f"set {name} to GOVERNANCE or COMPLIANCE")
+
+
+def _lock_days(owner: str, name: str, value: Any) -> None:
+    allowed = f"a whole number of days from 1 to {_MAX_LOCK_DAYS}"
+    require_number(owner, name, value, f"set {name} to {allowed}", minimum=1, maximum=_MAX_LOCK_DAYS, integer=True)
+
+
 @dataclass(frozen=True)
 class BaselineConfig:
     """What `app.py` needs to build the baseline stack.
@@ -360,9 +376,43 @@ class BaselineConfig:
     #: self-protection and escalation denies, comma-separated (``*`` allowed, e.g. for the CDK's
     #: ``cfn-exec`` role). Default unset: no role governed by the guardrails is exempt.
     guardrail_admin_role_arns: str | None = _text(None, _role_arns, _ROLE_ARNS_RULE)
+    #: ``breakGlassRoleArns``: roles that may read and write the data and models buckets' objects
+    #: from outside the VPC (incident response), comma-separated, patterns allowed. Default unset:
+    #: none (the release role is always exempt on the models bucket, docs/data-perimeter.md).
+    break_glass_role_arns: str | None = _text(None, _role_arns, _ROLE_ARNS_RULE)
+    #: ``allowDataAccessOutsideVpc``: give up the data perimeter, so the data and models buckets'
+    #: objects can be read and written from anywhere with valid credentials, not only through the
+    #: VPC's S3 endpoint. Default false.
+    allow_data_access_outside_vpc: bool = _switch(False)
+    #: ``trailObjectLockMode``: S3 Object Lock mode of the trail buckets' log files, ``GOVERNANCE``
+    #: or ``COMPLIANCE``. Default unset: ``GOVERNANCE``.
+    trail_object_lock_mode: str | None = _text(None, _lock_mode, "GOVERNANCE or COMPLIANCE")
+    #: ``trailObjectLockDays``: how long each log file is protected against overwrite and deletion,
+    #: 1..36500. Default unset: 365.
+    trail_object_lock_days: int | None = field(
+        default=None,
+        metadata={SETTING: Setting(int, f"a whole number of days from 1 to {_MAX_LOCK_DAYS}", _lock_days)},
+    )
+    #: ``allowTrailLogDeletion``: give up Object Lock on the trail buckets, so log files can be
+    #: deleted or overwritten by whoever may delete objects there. Default false.
+    allow_trail_log_deletion: bool = _switch(False)
     #: ``dataCaptureSamplingPercentage``: share of demo endpoint requests captured, 0..100.
     #: Default 100.
     data_capture_sampling_percentage: int = _whole(100, 0, 100, "percent")
+
+    @property
+    def trail_log_lock(self) -> dict[str, Any]:
+        """The Object Lock props of :class:`~secure_sagemaker.audit.AuditTrail` these settings ask for."""
+        if self.allow_trail_log_deletion:
+            return {"allow_log_file_deletion": True}
+        return {
+            "object_lock_mode": None
+            if self.trail_object_lock_mode is None
+            else s3.ObjectLockMode[self.trail_object_lock_mode],
+            "object_lock_retention": None
+            if self.trail_object_lock_days is None
+            else Duration.days(self.trail_object_lock_days),
+        }
 
     @property
     def records_configuration(self) -> bool:
@@ -433,6 +483,19 @@ def _check_together(values: Mapping[str, Any], owner: str, name: Callable[[str],
         problems.append(
             f"{owner}: {people} is set while {studio}=false, but a person's profile lives in the Studio "
             f"domain. Fix: remove {people}, or set {studio} to true."
+        )
+    if values["allow_data_access_outside_vpc"] and values["break_glass_role_arns"] is not None:
+        allow, glass = name("allow_data_access_outside_vpc"), name("break_glass_role_arns")
+        problems.append(
+            f"{owner}: {allow}=true contradicts {glass}: break-glass roles are exceptions to the data "
+            f"perimeter, which {allow}=true gives up. Fix: remove {glass}, or set {allow} to false."
+        )
+    lock = [k for k in ("trail_object_lock_mode", "trail_object_lock_days") if values[k] is not None]
+    if values["allow_trail_log_deletion"] and lock:
+        allow, given = name("allow_trail_log_deletion"), " and ".join(name(k) for k in lock)
+        problems.append(
+            f"{owner}: {allow}=true contradicts {given}: the lock settings configure the Object Lock "
+            f"that {allow}=true gives up. Fix: remove {given}, or set {allow} to false."
         )
     if values["account_baseline"] and values["stack_name"] == values["account_stack_name"]:
         workload, account = name("stack_name"), name("account_stack_name")

@@ -684,6 +684,9 @@ _NAMED_TYPES = {
     "AWS::IAM::Role": "RoleName",
     "AWS::SNS::Topic": "TopicName",
     "AWS::SageMaker::NotebookInstance": "NotebookInstanceName",
+    # Retained on deletion (the model history): after `cdk destroy`, a redeploy of the same stack
+    # finds it in its way.
+    "AWS::SageMaker::ModelPackageGroup": "ModelPackageGroupName",
 }
 
 
@@ -708,6 +711,8 @@ def _exists(account: Account, kind: str, name: str) -> bool:
             account.client("sns").get_topic_attributes(TopicArn=arn)
         elif kind == "AWS::SageMaker::NotebookInstance":
             account.client("sagemaker").describe_notebook_instance(NotebookInstanceName=name)
+        elif kind == "AWS::SageMaker::ModelPackageGroup":
+            account.client("sagemaker").describe_model_package_group(ModelPackageGroupName=name)
         else:  # pragma: no cover - every key of _NAMED_TYPES but aliases is handled above
             return False
     except Exception as exc:
@@ -844,6 +849,8 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
 
     Reads ``cloudformation:ListStackResources``, ``ecr:DescribeImages`` and ``s3:GetObject``
     (a HEAD request; with ``s3:ListBucket`` too, S3 says 404 rather than 403 for a missing object).
+    A 403 on the archive warns instead: the bucket's data perimeter admits object reads from
+    outside the VPC only from the release and break-glass roles.
     """
     config = settings.config
     demo = _key("demo_endpoint")
@@ -881,12 +888,16 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
         if not _not_found(exc):
             raise
         problems.append(f"no image tagged {tag} in ECR repository {repository} ({_key('model_image_tag')})")
+    archive_unreadable = False
     try:
         account.client("s3").head_object(Bucket=bucket, Key=key)
     except Exception as exc:
-        if not _not_found(exc):
+        # The data perimeter denies object reads from outside the VPC (docs/data-perimeter.md).
+        archive_unreadable = _code(exc) in ("403", "AccessDenied", "Forbidden")
+        if not archive_unreadable and not _not_found(exc):
             raise
-        problems.append(f"no object s3://{bucket}/{key} ({_key('model_data_key')})")
+        if not archive_unreadable:
+            problems.append(f"no object s3://{bucket}/{key} ({_key('model_data_key')})")
     if problems:
         uri = f"{account.account_id}.dkr.ecr.{account.region}.amazonaws.com/{repository}:{tag}"
         return Result(
@@ -895,6 +906,16 @@ def check_demo_model(settings: Settings, account: Account) -> Result:
             "; ".join(problems),
             remedy=f"push the image to {uri} and upload the archive to s3://{bucket}/{key}, "
             f"or point {_key('model_image_tag')} / {_key('model_data_key')} at what exists",
+        )
+    if archive_unreadable:
+        return Result(
+            "demo-model",
+            WARN,
+            f"image {repository}:{tag} exists; s3://{bucket}/{key} cannot be read from here (access denied): "
+            "the models bucket accepts object requests only through the VPC's S3 endpoint, from the release "
+            f"role and from {_key('break_glass_role_arns')}",
+            remedy="run preflight as the release role (or a break-glass role) to check the archive, "
+            "or list it from Studio",
         )
     return Result("demo-model", PASS, f"image {repository}:{tag} and s3://{bucket}/{key} exist")
 
@@ -993,6 +1014,7 @@ IAM_ACTIONS: dict[str, tuple[str, ...]] = {
         "iam:GetRole",
         "sns:GetTopicAttributes",
         "sagemaker:DescribeNotebookInstance",
+        "sagemaker:DescribeModelPackageGroup",
     ),
     "endpoint-services": ("ec2:DescribeAvailabilityZones", "ec2:DescribeVpcEndpointServices"),
     # s3:ListBucket makes S3 answer 404 rather than 403 for a missing object

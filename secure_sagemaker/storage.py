@@ -51,6 +51,20 @@ _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$")
 _PREFIX_UNSAFE = re.compile(r"[^A-Za-z0-9/_.-]")
 
+#: What the VPC endpoint restriction denies outside the endpoints: reading, writing, deleting and
+#: listing objects and their versions, tags, ACLs and retention. Bucket-management actions
+#: (``PutBucketPolicy``, ``PutEncryptionConfiguration``, ...) are left to IAM: CloudFormation calls
+#: them from outside any VPC, with its own service role, and denying them would fail the next deploy.
+DATA_ACTIONS = (
+    "s3:GetObject*",
+    "s3:PutObject*",
+    "s3:DeleteObject*",
+    "s3:RestoreObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucket*",
+)
+
 
 def validate_bucket_name(construct: str, prop: str, value: Any) -> None:
     """Fail unless ``value`` follows the S3 general purpose bucket naming rules (tokens pass)."""
@@ -293,7 +307,9 @@ class SecureBucket(Construct):
       incomplete multipart uploads are aborted after 7 days.
     - Server access logs go to ``access_log_bucket`` (or a new :class:`AccessLogBucket`).
     - Retained on stack deletion; objects are never deleted automatically.
-    - Optionally reachable only through given VPC endpoints (``allowed_vpc_endpoint_ids``).
+    - Optionally a data perimeter: object data reachable only through given VPC endpoints
+      (``allowed_vpc_endpoint_ids`` or :meth:`restrict_to_vpc_endpoints`).
+    - Optionally S3 Object Lock with a default retention (``object_lock_retention``).
     - Encryption, the public access block, disabled ACLs, versioning and the TLS denial are
       checked again at synthesis: setting the L1 bucket's or policy's properties afterwards so
       that one is lost fails ``cdk synth`` (a raw ``add_property_override`` escapes construct
@@ -316,16 +332,22 @@ class SecureBucket(Construct):
         Default: this construct's path followed by ``/``.
     :param noncurrent_version_expiration: how long overwritten or deleted object versions stay
         recoverable, at least one day. Default: ``Duration.days(90)``.
-    :param allowed_vpc_endpoint_ids: when given, every S3 request to this bucket and its objects
-        is denied unless it comes through one of these VPC endpoints (``aws:SourceVpce``), is made
-        by one of ``break_glass_principal_arns`` or by an AWS service principal. Ids look like
-        ``vpce-0123456789abcdef0``. Default: no restriction.
+    :param allowed_vpc_endpoint_ids: when given, object-level data actions (:data:`DATA_ACTIONS`:
+        reading, writing, deleting and listing objects) on this bucket are denied unless the request
+        comes through one of these VPC endpoints (``aws:SourceVpce``), is made by an AWS service
+        principal (``aws:PrincipalIsAWSService``) or by an AWS service with the caller's credentials
+        (``aws:ViaAWSService``, such as S3 calling KMS), by a service-linked role of this account, or
+        by one of ``break_glass_principal_arns``; the conditions follow AWS's data-perimeter examples.
+        Bucket-management actions are not denied, so CloudFormation can still update the bucket and
+        its policy. Ids look like ``vpce-0123456789abcdef0``. Default: no restriction.
     :param break_glass_principal_arns: IAM role or user ARNs exempt from the VPC endpoint
-        restriction (``ArnNotLike aws:PrincipalArn``, wildcards allowed); required with
-        ``allowed_vpc_endpoint_ids`` so that someone can still repair the bucket policy. Include
-        the CloudFormation execution role that deploys this stack (for the CDK bootstrap,
-        ``arn:aws:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>``), or stack
-        updates to the bucket are denied. Default: none.
+        restriction (``ArnNotLikeIfExists aws:PrincipalArn``, wildcards allowed), such as an
+        incident-response role. Only with ``allowed_vpc_endpoint_ids``. Default: none.
+    :param object_lock_retention: turn on S3 Object Lock with this default retention
+        (``s3.ObjectLockRetention.governance(Duration.days(n))`` or ``.compliance(...)``): every new
+        object version is protected against overwrite and deletion until it is that old. Object
+        Lock cannot be turned off again, and a bucket with it cannot receive server access logs.
+        Default: none (no Object Lock: data buckets must stay deletable, e.g. for erasure requests).
     :param bucket_key_enabled: ``True`` lets S3 encrypt objects under a bucket-level data key
         (S3 Bucket Keys), which cuts KMS requests and their cost. ``False`` makes S3 call KMS for
         every object, so each object is encrypted under the writer's own encryption context (a key
@@ -347,6 +369,7 @@ class SecureBucket(Construct):
         allowed_vpc_endpoint_ids: Sequence[str] | None = None,
         break_glass_principal_arns: Sequence[str] | None = None,
         bucket_key_enabled: bool = True,
+        object_lock_retention: s3.ObjectLockRetention | None = None,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
@@ -375,9 +398,22 @@ class SecureBucket(Construct):
         if access_log_prefix is not None:
             require_type(me, "access_log_prefix", access_log_prefix, str, "pass a key prefix such as 'data/'")
         validate_min_days(me, "noncurrent_version_expiration", noncurrent_version_expiration)
-        vpce_ids, break_glass = self._validate_vpc_endpoint_mode(
-            me, allowed_vpc_endpoint_ids, break_glass_principal_arns
-        )
+        if allowed_vpc_endpoint_ids is None and break_glass_principal_arns is not None:
+            raise fail(
+                me,
+                "break_glass_principal_arns",
+                break_glass_principal_arns,
+                "only applies together with allowed_vpc_endpoint_ids",
+                "drop break_glass_principal_arns, or also pass allowed_vpc_endpoint_ids",
+            )
+        if object_lock_retention is not None:
+            require_type(
+                me,
+                "object_lock_retention",
+                object_lock_retention,
+                s3.ObjectLockRetention,
+                "pass s3.ObjectLockRetention.governance(cdk.Duration.days(365)) or .compliance(...)",
+            )
         if access_log_bucket is None or isinstance(access_log_bucket, s3.Bucket):
             # A log bucket of this app gets its log-delivery statement from CDK, only with the flag.
             _require_log_delivery_by_policy(self)
@@ -413,6 +449,8 @@ class SecureBucket(Construct):
             server_access_logs_prefix=access_log_prefix,
             removal_policy=RETAINED,
             auto_delete_objects=False,
+            object_lock_enabled=True if object_lock_retention is not None else None,
+            object_lock_default_retention=object_lock_retention,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireNoncurrentVersions",
@@ -422,30 +460,40 @@ class SecureBucket(Construct):
             ],
         )
         self._deny_other_encryption()
-        if vpce_ids:
-            self._deny_outside_vpc_endpoints(vpce_ids, break_glass)
+        self._vpc_endpoint_ids: list[str] = []
+        if allowed_vpc_endpoint_ids is not None:
+            self._restrict(allowed_vpc_endpoint_ids, break_glass_principal_arns or (), "break_glass_principal_arns")
         _enforce_bucket(
             self, self._bucket, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self._key.key_arn}, kms_encrypted=True
         )
 
-    @staticmethod
-    def _validate_vpc_endpoint_mode(
-        me: str, vpce_ids: Sequence[str] | None, break_glass: Sequence[str] | None
-    ) -> tuple[list[str], list[str]]:
-        if vpce_ids is None:
-            if break_glass is not None:
-                raise fail(
-                    me,
-                    "break_glass_principal_arns",
-                    break_glass,
-                    "only applies together with allowed_vpc_endpoint_ids",
-                    "drop break_glass_principal_arns, or also pass allowed_vpc_endpoint_ids",
-                )
-            return [], []
+    def restrict_to_vpc_endpoints(
+        self, allowed_vpc_endpoint_ids: Sequence[str], *, exempt_principal_arns: Sequence[str] = ()
+    ) -> None:
+        """Deny object-level data actions (:data:`DATA_ACTIONS`) on this bucket unless the request
+        comes through one of ``allowed_vpc_endpoint_ids``, from an AWS service (a service principal,
+        or a service acting with the caller's credentials), from a service-linked role of this
+        account, or from one of ``exempt_principal_arns`` (role or user ARNs, wildcards allowed).
+
+        The same as the ``allowed_vpc_endpoint_ids`` prop, for principals created after the bucket
+        (such as a release role that people assume outside the VPC). Once per bucket.
+        """
+        self._restrict(allowed_vpc_endpoint_ids, exempt_principal_arns, "exempt_principal_arns")
+
+    def _restrict(self, allowed_vpc_endpoint_ids: Sequence[str], exempt: Sequence[str], exempt_prop: str) -> None:
+        me = describe(self)
+        if self._vpc_endpoint_ids:
+            raise fail(
+                me,
+                "allowed_vpc_endpoint_ids",
+                allowed_vpc_endpoint_ids,
+                f"is a second restriction: the bucket is already restricted to {self._vpc_endpoint_ids}",
+                "restrict the bucket once, with every endpoint and exempt principal",
+            )
         ids = _non_empty_strings(
             me,
             "allowed_vpc_endpoint_ids",
-            vpce_ids,
+            allowed_vpc_endpoint_ids,
             "pass ids such as ['vpce-0123456789abcdef0'], or None for no restriction",
         )
         for vpce in ids:
@@ -457,46 +505,61 @@ class SecureBucket(Construct):
                     "is not a VPC endpoint id",
                     "pass ids of the form vpce-0123456789abcdef0",
                 )
-        if break_glass is None:
-            raise fail(
-                me,
-                "allowed_vpc_endpoint_ids",
-                ids,
-                "is given without break_glass_principal_arns, so a mistake in the endpoint list would "
-                "lock everyone out of the bucket, its policy included",
-                "also pass break_glass_principal_arns with the ARN of an administrator role and of the "
-                "CloudFormation execution role",
-            )
-        arns = _non_empty_strings(
-            me,
-            "break_glass_principal_arns",
-            break_glass,
-            "pass IAM role ARNs such as ['arn:aws:iam::123456789012:role/Admin']",
-        )
-        for arn in arns:
+        fix = "pass IAM role ARNs such as ['arn:aws:iam::123456789012:role/Admin']"
+        if isinstance(exempt, str) or not isinstance(exempt, Sequence):
+            raise fail(me, exempt_prop, exempt, "is not a list of strings", fix)
+        for arn in exempt:
+            require_type(me, exempt_prop, arn, str, fix)
             if not is_token(arn) and not _PRINCIPAL_ARN.match(arn):
                 raise fail(
                     me,
-                    "break_glass_principal_arns",
+                    exempt_prop,
                     arn,
                     "is not an IAM principal ARN",
                     "pass ARNs such as arn:aws:iam::123456789012:role/Admin",
                 )
-        return ids, arns
+        self._vpc_endpoint_ids = ids
+        service_linked_roles = cdk.Stack.of(self).format_arn(
+            service="iam", region="", resource="role", resource_name="aws-service-role/*"
+        )
+        self._bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyDataAccessOutsideVpcEndpoints",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(DATA_ACTIONS),
+                resources=[self._bucket.bucket_arn, self._bucket.arn_for_objects("*")],
+                conditions={
+                    "StringNotEquals": {"aws:SourceVpce": ids},
+                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
+                    # Service-linked roles can only be assumed by their service (AWS's examples exempt them).
+                    "ArnNotLikeIfExists": {"aws:PrincipalArn": [service_linked_roles, *exempt]},
+                },
+            )
+        )
 
     def _deny_other_encryption(self) -> None:
-        # SSE-C requests carry no x-amz-server-side-encryption header, so the first two statements
-        # pass them; a stolen role could re-encrypt objects under a key only the thief holds. S3
-        # blocks SSE-C on new buckets by default, which a bucket setting can undo; the third cannot.
+        # A negated condition on an absent key holds (IfExists or not), so each deny also names
+        # the header it needs: an upload without encryption headers is not denied and gets the
+        # bucket's default encryption (this key). SSE-C requests carry neither header; a stolen role
+        # could re-encrypt objects under a key only the thief holds. S3 blocks SSE-C on new buckets
+        # by default, which a bucket setting can undo; the third statement cannot be.
         objects = self._bucket.arn_for_objects("*")
         for sid, conditions in (
             (
                 "DenyUploadsWithOtherEncryption",
-                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+                {
+                    "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                    "Null": {"s3:x-amz-server-side-encryption": "false"},
+                },
             ),
             (
+                # aws:kms without a key id would encrypt under the AWS managed key aws/s3.
                 "DenyUploadsWithOtherKmsKey",
-                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn}},
+                {
+                    "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                    "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self._key.key_arn},
+                },
             ),
             ("DenyCustomerProvidedKeys", {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}),
         ):
@@ -510,22 +573,6 @@ class SecureBucket(Construct):
                     conditions=conditions,
                 )
             )
-
-    def _deny_outside_vpc_endpoints(self, vpce_ids: list[str], break_glass: list[str]) -> None:
-        self._bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyAccessOutsideVpcEndpoints",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:*"],
-                resources=[self._bucket.bucket_arn, self._bucket.arn_for_objects("*")],
-                conditions={
-                    "StringNotEquals": {"aws:SourceVpce": vpce_ids},
-                    "ArnNotLike": {"aws:PrincipalArn": break_glass},
-                    "Bool": {"aws:PrincipalIsAWSService": "false"},
-                },
-            )
-        )
 
     @property
     def bucket(self) -> s3.Bucket:
@@ -541,3 +588,8 @@ class SecureBucket(Construct):
     def access_log_bucket(self) -> s3.IBucket:
         """The bucket that receives this bucket's server access logs (given or created)."""
         return self._access_log_bucket
+
+    @property
+    def vpc_endpoint_ids(self) -> Sequence[str]:
+        """The VPC endpoints object data is restricted to (empty without a restriction)."""
+        return tuple(self._vpc_endpoint_ids)

@@ -19,6 +19,14 @@ from pathlib import Path
 # is started without activating the venv; this must happen before aws_cdk is imported.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+# CDK's built-in CloudFormation validation (a WebAssembly rule engine) costs about 5 s of CPU per
+# synth, an empty app's included, and dominated the suite. Tests synthesize without it; the two
+# shared app.py synths (`BackgroundAppSynth`, `cdk synth`'s path with cdk.json's
+# `validateAgainstDefaultRules`) and `VALIDATED` runs turn it back on, and every module's
+# templates still go through cfn-lint. An explicit CDK_VALIDATION for the in-process apps wins.
+os.environ.setdefault("CDK_VALIDATION", "false")
+#: Environment that turns CDK's built-in template validation back on for a subprocess.
+VALIDATED = {"CDK_VALIDATION": "true"}
 from typing import Any  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
@@ -156,6 +164,7 @@ class BackgroundAppSynth:
                 "LINT": "1" if lint else "0",
                 "CDK_OUTDIR": str(self.assembly),
                 "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
+                **VALIDATED,
             }
             process = subprocess.Popen(["sh", "-c", self._SCRIPT], env=env, start_new_session=True)
             if only_consumer:

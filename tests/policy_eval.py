@@ -15,8 +15,13 @@ Policy variables in conditions (``${aws:PrincipalTag/owner}``) are substituted f
 :meth:`PolicyEvaluator.principal_context` supplies the role's ARN and tags. tests/guardrail_eval.py
 evaluates the guardrails' statements with this module too.
 
-Not modelled (not needed by these tests): permissions boundaries, SCPs, resource policies,
-session policies.
+``evaluate_with_resource_policy(identity, resource_policy, principal, request)`` adds a resource
+policy (a bucket policy, read with :meth:`PolicyEvaluator.bucket_policy`) for a request within one
+account: its statements apply when their ``Principal`` names the caller, an explicit deny in either
+policy wins, then an allow in either.
+
+Not modelled (not needed by these tests): permissions boundaries, SCPs, cross-account requests,
+``NotPrincipal``, session policies.
 """
 
 from __future__ import annotations
@@ -309,6 +314,41 @@ def evaluate_statements(statements: Iterable[Mapping[str, Any]], request: Reques
     return IMPLICIT_DENY
 
 
+def principal_matches(statement: Mapping[str, Any], principal: str) -> bool:
+    """Whether a resource-policy statement's ``Principal`` names ``principal``: an IAM ARN of this
+    account (matched by ``"*"``, by itself, or by the account's root ARN) or a service principal
+    such as ``cloudtrail.amazonaws.com``."""
+    if "NotPrincipal" in statement:
+        raise NotImplementedError("NotPrincipal is not modelled")
+    value = statement.get("Principal")
+    if value == "*":
+        return True
+    is_service = not principal.startswith("arn:")
+    for kind, names in value.items():
+        for name in _as_list(names):
+            if kind == "Service" and is_service and name == principal:
+                return True
+            if kind == "AWS" and not is_service:
+                if name in ("*", principal) or name in (ACCOUNT, f"arn:{PARTITION}:iam::{ACCOUNT}:root"):
+                    return True
+    return False
+
+
+def evaluate_with_resource_policy(
+    identity: Iterable[Mapping[str, Any]],
+    resource_policy: Iterable[Mapping[str, Any]],
+    principal: str,
+    request: Request,
+) -> str:
+    """IAM's verdict for a same-account ``request`` by ``principal`` under its identity statements
+    and a resource policy (both resolved): an explicit deny in either wins, then an allow in either."""
+    naming = [s for s in resource_policy if principal_matches(s, principal)]
+    verdicts = {evaluate_statements(identity, request), evaluate_statements(naming, request)}
+    if EXPLICIT_DENY in verdicts:
+        return EXPLICIT_DENY
+    return ALLOW if ALLOW in verdicts else IMPLICIT_DENY
+
+
 class PolicyEvaluator:
     """Evaluates requests against the identity policies a role carries in a synthesized template."""
 
@@ -363,6 +403,15 @@ class PolicyEvaluator:
     def allowed(self, role: str, action: str, resource: str, context: Mapping[str, Any] | None = None) -> bool:
         return self.evaluate(role, action, resource, context) == ALLOW
 
+    def bucket_policy(self, bucket: str) -> list[dict]:
+        """The resolved statements of the ``AWS::S3::BucketPolicy`` of bucket ``bucket`` (a logical id)."""
+        (document,) = [
+            r["Properties"]["PolicyDocument"]
+            for r in self.template["Resources"].values()
+            if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": bucket}
+        ]
+        return [self.resolver.resolve(s) for s in _as_list(document["Statement"])]
+
 
 __all__ = [
     "ACCOUNT",
@@ -374,4 +423,6 @@ __all__ = [
     "Request",
     "Resolver",
     "evaluate_statements",
+    "evaluate_with_resource_policy",
+    "principal_matches",
 ]

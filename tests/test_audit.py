@@ -465,9 +465,25 @@ WATCHED_EVENTS = {
         "UpdateWebACL",
         "DisassociateWebACL",
         "DeleteLoggingConfiguration",
+        "UpdateIPSet",
+        "UpdateRestApi",
+        "UpdateMethod",
+        "DeleteAuthorizer",
         "UpdateStage",
         "UpdateAccount",
+    ],
+    "DnsFirewallChanges": [
+        "$.eventSource = route53resolver.amazonaws.com",
+        "CreateFirewallRule",
+        "UpdateFirewallDomains",
         "DisassociateFirewallRuleGroup",
+        "UpdateFirewallConfig",
+        "DisassociateResolverQueryLogConfig",
+    ],
+    "KmsGrantsCreatedDirectly": [
+        "$.eventSource = kms.amazonaws.com",
+        "CreateGrant",
+        "$.userIdentity.invokedBy NOT EXISTS",
     ],
 }
 
@@ -935,3 +951,58 @@ def test_trail_and_topic_controls_removed_after_construction_fail_synthesis(tamp
 # Last, so that the cfn-lint started by the fixture has run alongside the tests above.
 def test_cfn_lint_reports_nothing(synth):
     assert synth["cfn_lint"].result() == (0, "", "")
+
+
+# --- log files under Object Lock ---------------------------------------------------------------
+
+
+def test_log_files_are_locked_in_governance_mode_for_a_year_by_default(template, ids):
+    bucket = template["Resources"][ids["trail_bucket"]]
+    assert bucket["Properties"]["ObjectLockEnabled"] is True
+    assert bucket["Properties"]["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+    }
+    # Object Lock needs versioning, and the bucket stays retained under the same logical id.
+    assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
+    # A bucket with Object Lock cannot receive server access logs; this one only sends them.
+    assert "LoggingConfiguration" in bucket["Properties"]
+
+
+def _trail_bucket_properties(**props: Any) -> dict:
+    stack = new_stack()
+    trail = AuditTrail(stack, "Trail", keys=KeyRing(stack, "Keys"), **props)
+    return Template.from_stack(stack).to_json()["Resources"][logical_id(trail.bucket.bucket)]["Properties"]
+
+
+def test_compliance_mode_and_retention_are_props():
+    properties = _trail_bucket_properties(
+        object_lock_mode=s3.ObjectLockMode.COMPLIANCE, object_lock_retention=cdk.Duration.days(2555)
+    )
+    assert properties["ObjectLockConfiguration"]["Rule"] == {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 2555}}
+
+
+def test_allow_log_file_deletion_gives_the_lock_up():
+    properties = _trail_bucket_properties(allow_log_file_deletion=True)
+    assert "ObjectLockEnabled" not in properties and "ObjectLockConfiguration" not in properties
+
+
+@pytest.mark.parametrize(
+    "props, prop",
+    [
+        ({"allow_log_file_deletion": True, "object_lock_mode": s3.ObjectLockMode.GOVERNANCE}, "object_lock_mode"),
+        ({"allow_log_file_deletion": True, "object_lock_retention": cdk.Duration.days(30)}, "object_lock_retention"),
+        ({"allow_log_file_deletion": "yes"}, "allow_log_file_deletion"),
+        ({"object_lock_mode": "GOVERNANCE"}, "object_lock_mode"),
+        ({"object_lock_retention": 365}, "object_lock_retention"),
+        ({"object_lock_retention": cdk.Duration.hours(36)}, "object_lock_retention"),
+        ({"object_lock_retention": cdk.Duration.days(0)}, "object_lock_retention"),
+        ({"object_lock_retention": cdk.Duration.days(36501)}, "object_lock_retention"),
+    ],
+)
+def test_bad_object_lock_props_fail(props, prop):
+    stack = new_stack()
+    with pytest.raises(PropError) as error:
+        AuditTrail(stack, "Trail", keys=KeyRing(stack, "Keys"), **props)
+    _expect(error, "AuditTrail(Test/Trail)", prop)

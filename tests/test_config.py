@@ -331,3 +331,43 @@ def test_app_py_reports_bad_command_line_values_by_key_without_a_traceback(tmp_p
         assert part in result.stderr
     assert "Traceback" not in result.stderr and "jsii" not in result.stderr.lower()
     assert not (tmp_path / "manifest.json").exists()
+
+
+# --- data perimeter and the trail's Object Lock -------------------------------------------------
+
+
+def test_break_glass_roles_contradict_giving_up_the_perimeter():
+    glass = "arn:aws:iam::111122223333:role/IncidentResponse"
+    message = _problem(**{P + "allowDataAccessOutsideVpc": "true", P + "breakGlassRoleArns": glass})
+    assert f"{P}allowDataAccessOutsideVpc=true contradicts {P}breakGlassRoleArns" in message
+    assert f"Fix: remove {P}breakGlassRoleArns, or set {P}allowDataAccessOutsideVpc to false." in message
+    assert _config(**{P + "breakGlassRoleArns": glass}).break_glass_role_arns == glass
+    assert "is not an IAM role ARN" in _problem(**{P + "breakGlassRoleArns": "IncidentResponse"})
+
+
+def test_trail_lock_settings_contradict_giving_up_the_lock():
+    message = _problem(**{P + "allowTrailLogDeletion": True, P + "trailObjectLockDays": 30})
+    assert f"{P}allowTrailLogDeletion=true contradicts {P}trailObjectLockDays" in message
+    assert _config(**{P + "allowTrailLogDeletion": True}).trail_log_lock == {"allow_log_file_deletion": True}
+
+
+def test_trail_lock_settings_become_audit_trail_props():
+    from aws_cdk import aws_s3 as s3
+
+    assert _config().trail_log_lock == {"object_lock_mode": None, "object_lock_retention": None}
+    lock = _config(**{P + "trailObjectLockMode": "COMPLIANCE", P + "trailObjectLockDays": "2555"}).trail_log_lock
+    assert lock["object_lock_mode"] == s3.ObjectLockMode.COMPLIANCE
+    assert lock["object_lock_retention"].to_days() == 2555
+
+
+@pytest.mark.parametrize(
+    "key, value, problem",
+    [
+        ("trailObjectLockMode", "governance", "is not an S3 Object Lock mode"),
+        ("trailObjectLockDays", 0, "trailObjectLockDays=0"),
+        ("trailObjectLockDays", 36501, "trailObjectLockDays=36501"),
+        ("allowDataAccessOutsideVpc", "yes", "is not true or false"),
+    ],
+)
+def test_bad_perimeter_and_lock_values_name_the_key(key, value, problem):
+    assert problem in _problem(**{P + key: value})

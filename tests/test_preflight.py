@@ -549,6 +549,13 @@ def test_physical_names_of_the_deployed_stack_are_its_own(aws, app_dir: Path) ->
                 RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
             ),
         ),
+        (
+            "AWS::SageMaker::ModelPackageGroup",
+            "registry-a",
+            lambda: boto3.client("sagemaker", region_name=REGION).create_model_package_group(
+                ModelPackageGroupName="registry-a"
+            ),
+        ),
     ],
 )
 def test_each_named_type_is_looked_up(aws, kind: str, name: str, create) -> None:
@@ -657,6 +664,28 @@ def test_demo_model_image_and_archive(aws, app_dir: Path) -> None:
     boto3.client("s3", region_name=REGION).put_object(Bucket="models-bucket", Key="models/demo/m.tar.gz", Body=b"x")
     ready = preflight.check_demo_model(settings(app_dir, **values), account())
     assert ready.status == PASS, ready.detail
+
+
+def test_demo_model_archive_behind_the_data_perimeter_warns(aws, app_dir: Path) -> None:
+    _workload_stack()
+    boto3.client("ecr", region_name=REGION).put_image(
+        repositoryName="model-images",
+        imageTag="v1",
+        imageManifest=json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": "sha256:" + "0" * 64},
+                "layers": [],
+            }
+        ),
+    )
+    s3, stub = stubbed("s3")
+    stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
+    with stub:
+        result = preflight.check_demo_model(settings(app_dir, demo_endpoint=True), account(s3=s3))
+    assert result.status == WARN, result.detail
+    assert "cannot be read from here" in result.detail and "run preflight as the release role" in result.remedy
 
 
 def test_demo_model_in_a_stack_without_the_repository_warns(aws, app_dir: Path) -> None:

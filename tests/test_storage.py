@@ -14,8 +14,9 @@ from aws_cdk.assertions import Template
 
 from secure_sagemaker._validation import PropError
 from secure_sagemaker.encryption import KeyRing
-from secure_sagemaker.storage import AccessLogBucket, SecureBucket
+from secure_sagemaker.storage import DATA_ACTIONS, AccessLogBucket, SecureBucket
 from tests.helpers import new_app, new_stack, resources, synth_with_stock_packs
+from tests.policy_eval import EXPLICIT_DENY, IMPLICIT_DENY, Request, Resolver, evaluate_statements
 
 VPCES = ["vpce-0123456789abcdef0", "vpce-0fedcba98"]
 BREAK_GLASS = ["arn:aws:iam::123456789012:role/BreakGlass", "arn:aws:iam::123456789012:role/cdk-*-cfn-exec-role-*"]
@@ -269,12 +270,18 @@ def test_secure_bucket_denies_uploads_with_other_encryption_or_key(template, ids
     assert by_sid["DenyUploadsWithOtherEncryption"] == {
         **common,
         "Sid": "DenyUploadsWithOtherEncryption",
-        "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        "Condition": {
+            "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+            "Null": {"s3:x-amz-server-side-encryption": "false"},
+        },
     }
     assert by_sid["DenyUploadsWithOtherKmsKey"] == {
         **common,
         "Sid": "DenyUploadsWithOtherKmsKey",
-        "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": arn(key)}},
+        "Condition": {
+            "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+            "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": arn(key)},
+        },
     }
     # SSE-C (a key only the uploader holds) carries neither header above, so it is denied on its own.
     assert by_sid["DenyCustomerProvidedKeys"] == {
@@ -284,22 +291,107 @@ def test_secure_bucket_denies_uploads_with_other_encryption_or_key(template, ids
     }
 
 
-def test_vpc_endpoint_mode_denies_everything_outside_the_endpoints(template, ids):
+_SSE = "s3:x-amz-server-side-encryption"
+_SSE_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+_SSE_C = "s3:x-amz-server-side-encryption-customer-algorithm"
+_OTHER_KEY = "arn:aws:kms:eu-west-1:111122223333:key/other"
+
+
+@pytest.mark.parametrize(
+    "headers, verdict",
+    [
+        ({}, IMPLICIT_DENY),  # no headers: default encryption applies the bucket's key; not denied
+        ({_SSE: "aws:kms", _SSE_KEY: "own"}, IMPLICIT_DENY),
+        ({_SSE: "aws:kms"}, EXPLICIT_DENY),  # S3 would use the AWS managed key aws/s3
+        ({_SSE: "aws:kms", _SSE_KEY: _OTHER_KEY}, EXPLICIT_DENY),
+        ({_SSE: "aws:kms", _SSE_KEY: "alias/own"}, EXPLICIT_DENY),
+        ({_SSE: "AES256"}, EXPLICIT_DENY),
+        ({_SSE: "aws:kms:dsse", _SSE_KEY: "own"}, EXPLICIT_DENY),
+        ({_SSE_C: "AES256"}, EXPLICIT_DENY),
+    ],
+    ids=["no-headers", "own-key", "kms-without-key", "other-key", "alias", "sse-s3", "dsse", "sse-c"],
+)
+def test_encryption_denies_hold_for_the_headers_of_an_upload(template, ids, headers, verdict):
+    """The bucket policy's verdict on an upload ("own" stands for the bucket's key ARN). The role's
+    own allow is left out, so a request that no statement denies is an implicit deny here."""
+    resolver = Resolver(template)
+    statements = resolver.resolve(policy_statements(template, ids["Data"]))
+    if headers.get(_SSE_KEY) == "own":
+        headers = {**headers, _SSE_KEY: resolver.arn(ids[SECURE["Data"][0]])}
+    target = resolver.arn(ids["Data"]) + "/raw/x.csv"
+    request = Request("s3:PutObject", target, {"aws:SecureTransport": True, "s3:TlsVersion": 1.3, **headers})
+    assert evaluate_statements(statements, request) == verdict
+
+
+def test_vpc_endpoint_mode_denies_object_data_outside_the_endpoints(template, ids):
     statements = {s.get("Sid"): s for s in policy_statements(template, ids["Private"])}
-    assert statements["DenyAccessOutsideVpcEndpoints"] == {
-        "Sid": "DenyAccessOutsideVpcEndpoints",
+    service_linked_roles = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/aws-service-role/*"],
+        ]
+    }
+    assert statements["DenyDataAccessOutsideVpcEndpoints"] == {
+        "Sid": "DenyDataAccessOutsideVpcEndpoints",
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
-        "Action": "s3:*",
+        "Action": sorted(DATA_ACTIONS),
         "Resource": [arn(ids["Private"]), objects(ids["Private"])],
         "Condition": {
             "StringNotEquals": {"aws:SourceVpce": VPCES},
-            "ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS},
-            "Bool": {"aws:PrincipalIsAWSService": "false"},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
+            "ArnNotLikeIfExists": {"aws:PrincipalArn": [service_linked_roles, *BREAK_GLASS]},
         },
     }
     for name in ("Data", "Own", "Shared"):
-        assert "DenyAccessOutsideVpcEndpoints" not in {s.get("Sid") for s in policy_statements(template, ids[name])}
+        assert "DenyDataAccessOutsideVpcEndpoints" not in {s.get("Sid") for s in policy_statements(template, ids[name])}
+
+
+@pytest.mark.parametrize(
+    "principal, context, expected",
+    [
+        ("arn:aws:iam::123456789012:role/BreakGlass", {}, "Allow"),
+        ("arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1", {}, "Allow"),
+        ("arn:aws:iam::123456789012:role/Admin", {}, "ExplicitDeny"),
+        ("arn:aws:iam::123456789012:role/Admin", {"aws:SourceVpce": VPCES[1]}, "Allow"),
+    ],
+)
+def test_break_glass_principals_read_from_outside_the_endpoints(template, ids, principal, context, expected):
+    from policy_eval import PolicyEvaluator, Request, evaluate_with_resource_policy
+
+    evaluator = PolicyEvaluator(template)
+    request = Request(
+        "s3:GetObject",
+        evaluator.resolver.arn(ids["Private"]) + "/raw/x.csv",
+        {"aws:PrincipalArn": principal, "aws:SecureTransport": True, "s3:TlsVersion": 1.2, **context},
+    )
+    admin = [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]
+    assert evaluate_with_resource_policy(admin, evaluator.bucket_policy(ids["Private"]), principal, request) == expected
+
+
+def test_a_bucket_is_restricted_once():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data", allowed_vpc_endpoint_ids=VPCES)
+    with pytest.raises(PropError, match="SecureBucket\\(Test/Data\\): allowed_vpc_endpoint_ids=.*second restriction"):
+        bucket.restrict_to_vpc_endpoints(VPCES)
+    assert bucket.vpc_endpoint_ids == tuple(VPCES)
+    later = SecureBucket(stack, "Later")
+    with pytest.raises(PropError, match="SecureBucket\\(Test/Later\\): exempt_principal_arns='Admin'"):
+        later.restrict_to_vpc_endpoints(VPCES, exempt_principal_arns=["Admin"])
+
+
+def test_object_lock_is_off_by_default_and_on_with_a_default_retention(template, ids):
+    assert all("ObjectLockEnabled" not in bucket(template, ids[name])["Properties"] for name in SECURE)
+    stack = new_stack()
+    locked = SecureBucket(stack, "Logs", object_lock_retention=s3.ObjectLockRetention.compliance(cdk.Duration.days(30)))
+    properties = Template.from_stack(stack).to_json()["Resources"][
+        stack.resolve(stack.get_logical_id(locked.bucket.node.default_child))
+    ]["Properties"]
+    assert properties["ObjectLockEnabled"] is True
+    assert properties["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 30}},
+    }
 
 
 def test_created_key_rotates_is_retained_and_usable_only_through_s3(template, ids):
@@ -390,7 +482,6 @@ def test_access_log_bucket_validates_its_name():
 @pytest.mark.parametrize(
     "props, message",
     [
-        ({"allowed_vpc_endpoint_ids": VPCES}, "allowed_vpc_endpoint_ids=.*break_glass_principal_arns"),
         (
             {"allowed_vpc_endpoint_ids": [], "break_glass_principal_arns": BREAK_GLASS},
             r"allowed_vpc_endpoint_ids=\[\] is empty",
@@ -412,9 +503,10 @@ def test_access_log_bucket_validates_its_name():
             "allowed_vpc_endpoint_ids=",
         ),
         (
-            {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": []},
-            r"break_glass_principal_arns=\[\] is empty",
+            {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": BREAK_GLASS[0]},
+            "break_glass_principal_arns=.*not a list",
         ),
+        ({"object_lock_retention": 30}, "object_lock_retention=30 is a int"),
         (
             {"allowed_vpc_endpoint_ids": VPCES, "break_glass_principal_arns": ["Admin"]},
             "break_glass_principal_arns='Admin'",

@@ -38,6 +38,10 @@ from secure_sagemaker.storage import SecureBucket
 
 #: CloudTrail accepts at most 250 data resources across a trail's basic event selectors.
 MAX_DATA_EVENT_BUCKETS = 250
+#: The trail bucket's default Object Lock retention: a year, what CIS and PCI DSS ask logs to be kept.
+DEFAULT_LOG_LOCK_DAYS = 365
+#: S3 Object Lock accepts default retentions of up to 100 years.
+MAX_LOG_LOCK_DAYS = 36500
 #: Data-event scopes this construct offers, with their CloudFormation ``ReadWriteType``.
 DATA_EVENT_TYPES = MappingProxyType({"WRITE_ONLY": "WriteOnly", "ALL": "All"})
 
@@ -91,6 +95,15 @@ class AuditTrail(Construct):
     context, the condition the key policy checks; CloudTrail writes a few objects per Region every
     five minutes, so the added KMS requests cost little.
 
+    The bucket has S3 Object Lock on, with a default retention (``object_lock_mode``, GOVERNANCE by
+    default, for ``object_lock_retention``, a year by default): every log file and digest file
+    version CloudTrail delivers is protected against overwrite and deletion until it is that old.
+    In GOVERNANCE mode only a principal allowed ``s3:BypassGovernanceRetention`` (no role of this
+    library is; an administrator with ``s3:*`` is) can delete early; in COMPLIANCE mode nobody can,
+    the root user included. ``allow_log_file_deletion=True`` gives the lock up. Object Lock cannot be
+    turned off on a bucket once on (docs/accounts-and-workloads.md says what that means for an
+    existing trail bucket).
+
     Events also go to a CloudWatch Logs log group encrypted with the logs key and kept for
     ``log_retention``; CloudTrail writes there through a role allowed only
     ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on that group's CloudTrail streams.
@@ -138,6 +151,15 @@ class AuditTrail(Construct):
         Default: none.
     :param metric_namespace: CloudWatch namespace of the metric filters' metrics.
         Default: ``"SecureSageMaker/CloudTrail"``.
+    :param object_lock_mode: the Object Lock mode of the log files' default retention:
+        ``s3.ObjectLockMode.GOVERNANCE`` (principals allowed ``s3:BypassGovernanceRetention`` can
+        still delete early) or ``COMPLIANCE`` (nobody can, until the retention ends). Default:
+        ``GOVERNANCE``. Conflicts with ``allow_log_file_deletion``.
+    :param object_lock_retention: how long each log file version is protected, whole days from 1 to
+        36500. Default: ``Duration.days(365)``. Conflicts with ``allow_log_file_deletion``.
+    :param allow_log_file_deletion: give up Object Lock on the trail bucket, so whoever may delete
+        objects there can delete or overwrite log files at once (versioning still keeps overwritten
+        versions, until someone deletes those). Default: False.
     """
 
     def __init__(
@@ -158,6 +180,9 @@ class AuditTrail(Construct):
         organization_trail: bool = False,
         organization_id: str | None = None,
         metric_namespace: str = "SecureSageMaker/CloudTrail",
+        object_lock_mode: s3.ObjectLockMode | None = None,
+        object_lock_retention: cdk.Duration | None = None,
+        allow_log_file_deletion: bool = False,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
@@ -188,6 +213,7 @@ class AuditTrail(Construct):
             me, "metric_namespace", metric_namespace, str, "pass a namespace such as 'SecureSageMaker/CloudTrail'"
         )
         self._validate_organization(me, organization_trail, organization_id)
+        log_lock = self._validate_log_lock(me, object_lock_mode, object_lock_retention, allow_log_file_deletion)
         buckets = self._validate_data_events(me, data_event_buckets, data_events)
         require_type(me, "management_events", management_events, bool, "pass True or False")
         if not management_events and not buckets:
@@ -221,7 +247,12 @@ class AuditTrail(Construct):
         self._admit_cloudtrail(key)
 
         self._bucket = SecureBucket(
-            self, "Bucket", encryption_key=key, access_log_bucket=access_log_bucket, bucket_key_enabled=False
+            self,
+            "Bucket",
+            encryption_key=key,
+            access_log_bucket=access_log_bucket,
+            bucket_key_enabled=False,
+            object_lock_retention=log_lock,
         )
         log_prefixes = [ACCOUNT] + ([organization_id] if organization_trail else [])
         self._admit_trail_to_bucket(self._bucket.bucket, log_prefixes)
@@ -314,6 +345,43 @@ class AuditTrail(Construct):
                 "is not an AWS Organizations id",
                 "pass the id such as 'o-a1b2c3d4e5'",
             )
+
+    @staticmethod
+    def _validate_log_lock(
+        me: str, mode: Any, retention: Any, allow_log_file_deletion: Any
+    ) -> s3.ObjectLockRetention | None:
+        require_type(me, "allow_log_file_deletion", allow_log_file_deletion, bool, "pass True or False")
+        if allow_log_file_deletion:
+            for prop, value in (("object_lock_mode", mode), ("object_lock_retention", retention)):
+                if value is not None:
+                    raise fail(
+                        me,
+                        prop,
+                        value.to_human_string() if isinstance(value, cdk.Duration) else getattr(value, "value", value),
+                        "sets the log files' Object Lock, which allow_log_file_deletion=True gives up",
+                        f"drop {prop}, or drop allow_log_file_deletion",
+                    )
+            return None
+        mode = s3.ObjectLockMode.GOVERNANCE if mode is None else mode
+        require_type(me, "object_lock_mode", mode, s3.ObjectLockMode, "pass s3.ObjectLockMode.GOVERNANCE or COMPLIANCE")
+        retention = cdk.Duration.days(DEFAULT_LOG_LOCK_DAYS) if retention is None else retention
+        fix = f"pass cdk.Duration.days(n) with n from 1 to {MAX_LOG_LOCK_DAYS}"
+        require_type(me, "object_lock_retention", retention, cdk.Duration, fix)
+        if retention.is_unresolved():
+            raise fail(me, "object_lock_retention", retention, "is a token", fix)
+        days = retention.to_days(integral=False)
+        if days != int(days) or not 1 <= days <= MAX_LOG_LOCK_DAYS:
+            raise fail(
+                me,
+                "object_lock_retention",
+                retention.to_human_string(),
+                f"is not a whole number of days from 1 to {MAX_LOG_LOCK_DAYS}",
+                fix,
+            )
+        days = cdk.Duration.days(int(days))
+        if mode == s3.ObjectLockMode.COMPLIANCE:
+            return s3.ObjectLockRetention.compliance(days)
+        return s3.ObjectLockRetention.governance(days)
 
     @staticmethod
     def _validate_data_events(me: str, buckets: Any, data_events: Any) -> list[s3.IBucket]:

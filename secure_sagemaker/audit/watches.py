@@ -304,7 +304,7 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
     ),
     SecurityWatch(
         "EdgeProtectionChanges",
-        "The web ACL, its logging, an API stage, API Gateway's logging role or the DNS firewall changed",
+        "The web ACL, its rules or logging, or the API (its policy, methods, authorizers, stages, logging role) changed",
         _events(
             None,
             (
@@ -313,14 +313,49 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
                 "DisassociateWebACL",
                 "DeleteLoggingConfiguration",
                 "PutLoggingConfiguration",
+                "UpdateIPSet",
+                "UpdateRuleGroup",
+                "UpdateRegexPatternSet",
+                "UpdateRestApi",
+                "PutRestApi",
+                "DeleteRestApi",
+                "PutMethod",
+                "UpdateMethod",
+                "DeleteMethod",
+                "UpdateAuthorizer",
+                "DeleteAuthorizer",
                 "UpdateStage",
                 "DeleteStage",
                 "UpdateAccount",
+            ),
+        ),
+    ),
+    SecurityWatch(
+        "DnsFirewallChanges",
+        "The DNS firewall's rules, domain lists, association or query logging changed",
+        _events(
+            "route53resolver.amazonaws.com",
+            (
+                "CreateFirewallRule",
+                "UpdateFirewallRule",
+                "DeleteFirewallRule",
+                "UpdateFirewallDomains",
+                "ImportFirewallDomains",
+                "DeleteFirewallDomainList",
                 "DisassociateFirewallRuleGroup",
                 "UpdateFirewallRuleGroupAssociation",
                 "UpdateFirewallConfig",
                 "DisassociateResolverQueryLogConfig",
+                "DeleteResolverQueryLogConfig",
             ),
         ),
+    ),
+    # SageMaker, EBS and other services create grants for their callers all the time, with the
+    # service in userIdentity.invokedBy (kms:GrantIsForAWSResource); a grant made directly is how
+    # someone hands a principal kms:Decrypt without touching the key policy.
+    SecurityWatch(
+        "KmsGrantsCreatedDirectly",
+        "A KMS grant was created by a principal rather than by an AWS service acting for it",
+        "{ ($.eventSource = kms.amazonaws.com) && ($.eventName = CreateGrant) && ($.userIdentity.invokedBy NOT EXISTS) }",
     ),
 )

@@ -478,10 +478,26 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
             Control(
                 "storage.SecureBucket",
-                "every request denied unless it comes through the named VPC endpoints (with a break-glass principal)",
+                "object reads, writes, deletes and listings denied unless they come through the named VPC "
+                "endpoints, from AWS services or from break-glass principals; bucket management stays with IAM",
                 O,
-                ("tests/test_storage.py::test_vpc_endpoint_mode_denies_everything_outside_the_endpoints",),
+                (
+                    "tests/test_storage.py::test_vpc_endpoint_mode_denies_object_data_outside_the_endpoints",
+                    "tests/test_storage.py::test_break_glass_principals_read_from_outside_the_endpoints",
+                ),
                 "allowed_vpc_endpoint_ids=[...]",
+            ),
+            Control(
+                "baseline.SecureSageMakerBaseline",
+                "a data perimeter on the data and models buckets: object data only through the VPC's S3 gateway "
+                "endpoint, from AWS services, from `breakGlassRoleArns` and (models bucket) the release role",
+                D,
+                (
+                    "tests/test_data_perimeter.py::test_a_read_through_the_vpc_endpoint_is_allowed_the_same_read_from_outside_is_denied",
+                    "tests/test_data_perimeter.py::test_the_release_role_alone_reaches_the_models_bucket_from_outside",
+                    "tests/test_data_perimeter.py::test_cloudformation_manages_the_buckets_from_outside",
+                ),
+                "secure-sagemaker:allowDataAccessOutsideVpc=true",
             ),
             Control(
                 "network.PrivateNetwork",
@@ -593,6 +609,17 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
             Control(
                 "audit.AuditTrail",
+                "log files and digests under S3 Object Lock (GOVERNANCE, a year, by default): no overwrite or "
+                "early deletion",
+                D,
+                (
+                    "tests/test_audit.py::test_log_files_are_locked_in_governance_mode_for_a_year_by_default",
+                    "tests/test_audit.py::test_compliance_mode_and_retention_are_props",
+                ),
+                "allow_log_file_deletion=True",
+            ),
+            Control(
+                "audit.AuditTrail",
                 "S3 data events (writes, or reads too) of named buckets; the baseline names its data and models "
                 "buckets",
                 O,
@@ -615,7 +642,8 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
         ),
         "With `organizationRunsCloudTrail`, making sure the organization trail covers this account; "
-        "the retention of the trail bucket (never expired by default).",
+        "the retention of the trail bucket (never expired by default); in GOVERNANCE mode, who holds "
+        "`s3:BypassGovernanceRetention` (administrators with `s3:*` do: choose COMPLIANCE to bind them too).",
     ),
     Coverage(
         "P13",

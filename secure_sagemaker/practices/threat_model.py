@@ -65,10 +65,15 @@ ASSESSMENTS: tuple[Assessment, ...] = (
             "`DnsFirewall`: names outside AWS's domains get NXDOMAIN, so data cannot be tunnelled out through DNS "
             "queries; every query is logged and blocked ones raise an alarm.",
             "`AuditTrail` and `ThreatDetection`: write data events, S3 Protection, alarms on policy changes.",
+            "`SecureSageMakerBaseline`: the data and models buckets serve object data only through the VPC's S3 "
+            "endpoint (and to AWS services, the release role and break-glass roles), so credentials copied out of "
+            "Studio do not read them from elsewhere.",
         ),
         "Theft through legitimate paths by someone with access (see C7). The trail records writes "
         "only; pass `data_events=ReadWriteType.ALL` to `AuditTrail` to see reads, at extra cost. "
-        "Restrict the buckets to your VPC endpoints with `SecureBucket(allowed_vpc_endpoint_ids=...)`.",
+        "Stolen credentials can still reach the data through an AWS service acting on their behalf "
+        "(`aws:ViaAWSService`, such as Athena) if the role may call it, and the release and break-glass "
+        "roles are exempt (docs/data-perimeter.md).",
     ),
     Assessment(
         "T4",
@@ -88,7 +93,8 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         (
             "`ExecutionRole`: writes only under named prefixes, no deletes; `Guardrails`: jobs only with approved "
             "keys and networks.",
-            "`SecureBucket` versioning; `AuditTrail` with log-file validation and write data events.",
+            "`SecureBucket` versioning; `AuditTrail` with log-file validation, write data events, and its log "
+            "files under S3 Object Lock.",
             "`ComplianceRules` re-check the bucket and role settings on every change.",
         ),
         "Insiders with legitimate write access. Versioning lets you recover, but does not prevent "
