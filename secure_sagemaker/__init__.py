@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "DataScientistPermissions": "secure_sagemaker.workflow",
     "ModelRegistry": "secure_sagemaker.workflow",
     "ReleaseRole": "secure_sagemaker.workflow",
+    # per-person isolation: one profile, execution role, training role and home prefix per person
+    "PersonalWorkspace": "secure_sagemaker.people",
     "GuardrailsServiceControlPolicy": "secure_sagemaker.organization",
     # what constructs accept: protocols our classes satisfy, and wrappers for resources made elsewhere
     "WorkloadNetwork": "secure_sagemaker.interfaces",
@@ -106,6 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see; at run 
     from secure_sagemaker.network import PrivateNetwork
     from secure_sagemaker.organization import GuardrailsServiceControlPolicy
     from secure_sagemaker.packages import PackageMirror
+    from secure_sagemaker.people import PersonalWorkspace
     from secure_sagemaker.storage import AccessLogBucket, SecureBucket
     from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
     from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole

@@ -23,6 +23,7 @@ from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
 from secure_sagemaker.inference import SecureEndpoint, SecureModel
 from secure_sagemaker.network import PrivateNetwork
 from secure_sagemaker.packages import PackageMirror
+from secure_sagemaker.people import PersonalWorkspace, names_of_people
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
 from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
@@ -63,9 +64,11 @@ class SecureSageMakerBaseline(Construct):
     a :class:`ReleaseRole` (assumed with MFA) that alone approves packages and writes ``models/``,
     and :class:`DataScientistPermissions` on the Studio role: its own profile and spaces, jobs in
     the VPC with the approved keys, pending packages and its logs.
-    Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one
-    :class:`SecureUserProfile`, a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel`
-    behind a :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
+    Workloads (each optional): a VpcOnly :class:`SecureStudioDomain` with one shared
+    :class:`SecureUserProfile`, or with ``dataScientists`` one :class:`PersonalWorkspace` per person
+    (own profile, execution and training roles, ``work/<person>/`` and ``candidates/<person>/``),
+    a :class:`SecureNotebookInstance`, and a demo :class:`SecureModel` behind a
+    :class:`SecureEndpoint`, fronted by a WAF-protected :class:`ProtectedInferenceApi`.
     Data perimeter (unless ``allowDataAccessOutsideVpc``): the data and models buckets deny
     object-level data actions except through the VPC's S3 gateway endpoint, from AWS services, from
     the ``breakGlassRoleArns`` and, on the models bucket, from the release role
@@ -82,7 +85,8 @@ class SecureSageMakerBaseline(Construct):
     ``model_repository``, ``studio_role``, ``inference_role``, ``training_role``, ``guardrails``,
     ``model_registry``, ``release_role``, ``data_scientist_permissions``, ``package_mirror`` (None
     without ``packageMirror``), ``studio`` and
-    ``user_profile`` (None without Studio), ``notebook`` (None without it), ``model`` and
+    ``user_profile`` (None without Studio, or with ``dataScientists``), ``people`` (one
+    :class:`PersonalWorkspace` per person of ``dataScientists``, else empty), ``notebook`` (None without it), ``model`` and
     ``endpoint`` and ``inference_api`` (a :class:`ProtectedInferenceApi`: API Gateway and AWS WAF;
     None without the demo endpoint), ``alerts``, ``audit_trail`` (the data-events trail).
 
@@ -112,6 +116,7 @@ class SecureSageMakerBaseline(Construct):
     audit_trail: AuditTrail
     studio: SecureStudioDomain | None
     user_profile: SecureUserProfile | None
+    people: list[PersonalWorkspace]
     notebook: SecureNotebookInstance | None
     model: SecureModel | None
     endpoint: SecureEndpoint | None
@@ -135,6 +140,7 @@ class SecureSageMakerBaseline(Construct):
         self._package_mirror(config)
         self._audit(config, retention)
         self._workloads(config)
+        self._people(config)
         self._guardrails(config)
 
     def _data_plane(
@@ -279,6 +285,7 @@ class SecureSageMakerBaseline(Construct):
                 execution_role=self.studio_role.role,
                 encryption_key=self.keys.data_key,
             )
+        if self.studio is not None and config.data_scientists is None:
             self.user_profile = SecureUserProfile(
                 self, "UserProfile", domain=self.studio, user_profile_name=config.user_profile_name
             )
@@ -298,8 +305,9 @@ class SecureSageMakerBaseline(Construct):
             models_bucket=self.models_bucket.bucket,
             serving_prefix=MODELS_PREFIX,
             release_role=self.release_role.role,
-            domain_id=self.studio.domain_id if self.studio else None,
+            domain_id=self.studio.domain_id if self.user_profile else None,
             user_profile_name=self.user_profile.user_profile_name if self.user_profile else None,
+            allow_shared_spaces=config.allow_shared_spaces,
         )
         if config.notebook:
             self.notebook = SecureNotebookInstance(
@@ -338,12 +346,47 @@ class SecureSageMakerBaseline(Construct):
                 alarm_topic=self.alerts.topic,
             )
 
+    def _people(self, config: BaselineConfig) -> None:
+        """With ``dataScientists``: per person, a profile and roles confined to their own prefixes."""
+        self.people = []
+        if self.studio is None or config.data_scientists is None:
+            return
+        scope = Construct(self, "People")
+        for person in names_of_people("context", "secure-sagemaker:dataScientists", config.data_scientists):
+            self.people.append(
+                PersonalWorkspace(
+                    scope,
+                    person,
+                    person=person,
+                    domain=self.studio,
+                    home_prefixes=[
+                        S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
+                        S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
+                    ],
+                    read_locations=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
+                    ecr_repositories=[self.model_repository],
+                    subnets=self.network.subnets,
+                    security_groups=[self.network.workload_security_group],
+                    volume_keys=[self.keys.data_key, self.keys.models_key],
+                    output_keys=[self.keys.data_key, self.keys.models_key],
+                    registry=self.model_registry,
+                    models_bucket=self.models_bucket.bucket,
+                    serving_prefix=MODELS_PREFIX,
+                    release_role=self.release_role.role,
+                    allow_shared_spaces=config.allow_shared_spaces,
+                    owner_tag=OWNER_TAG,
+                )
+            )
+            if self.package_mirror is not None:
+                self.package_mirror.grant_read(self.people[-1].studio_role)
+
     def _guardrails(self, config: BaselineConfig) -> None:
         # Last: the guardrails name the endpoint and the API's integration role.
         people = [
             iam.Role.from_role_arn(self, f"GuardedRole{number}", arn, mutable=True)
             for number, arn in enumerate(role_arn_list(config.guardrail_role_arns), 1)
         ]
+        personal_roles = [role for person in self.people for role in (person.studio_role, person.training_role)]
         endpoint_protection = {}
         if self.endpoint is not None and self.inference_api is not None:
             endpoint_protection = dict(
@@ -357,9 +400,17 @@ class SecureSageMakerBaseline(Construct):
             security_groups=[self.network.workload_security_group],
             volume_keys=[self.keys.data_key, self.keys.models_key],
             output_keys=[self.keys.data_key, self.keys.models_key],
-            execution_roles=[self.studio_role, self.inference_role, self.training_role],
-            attach_to=[self.studio_role, self.inference_role, self.training_role, self.release_role.role, *people],
+            execution_roles=[self.studio_role, self.inference_role, self.training_role, *personal_roles],
+            attach_to=[
+                self.studio_role,
+                self.inference_role,
+                self.training_role,
+                self.release_role.role,
+                *people,
+                *personal_roles,
+            ],
             admin_role_arns=role_arn_list(config.guardrail_admin_role_arns),
+            allow_shared_spaces=config.allow_shared_spaces,
             **endpoint_protection,
         )
 

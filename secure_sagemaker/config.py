@@ -228,6 +228,12 @@ def _profile_name(owner: str, name: str, value: str) -> None:
     validate_sagemaker_name(owner, name, value)
 
 
+def _people(owner: str, name: str, value: str) -> None:
+    from secure_sagemaker.people import names_of_people
+
+    names_of_people(owner, name, value)
+
+
 def _model_data_key(owner: str, name: str, value: str) -> None:
     s3_key_prefix(
         owner, name, value, "demo/model.tar.gz", max_uri_length=MAX_MODEL_DATA_URL_LENGTH, uri="model data URL"
@@ -349,6 +355,16 @@ class BaselineConfig:
     studio: bool = _switch(True)
     #: ``userProfileName``: name of the Studio user profile. Default ``data-scientist``.
     user_profile_name: str = _text("data-scientist", _profile_name, "1-63 letters, digits and single hyphens")
+    #: ``dataScientists``: one Studio user profile per person instead of the one shared profile,
+    #: comma-separated profile names such as ``alice,bob``. Each person gets their own execution and
+    #: training roles, which write only ``work/<name>/`` and ``candidates/<name>/``
+    #: (``docs/data-scientist-workflow.md``). Default unset: one profile named ``userProfileName``.
+    data_scientists: str | None = _text(
+        None, _people, "comma-separated Studio profile names such as 'alice,bob' (each 1-63 letters, digits, hyphens)"
+    )
+    #: ``allowSharedSpaces``: give up private-only Studio spaces: data scientists may create spaces
+    #: every profile of the domain uses, and open apps in them. Default false: a space is its owner's only.
+    allow_shared_spaces: bool = _switch(False)
     #: ``notebook``: create a hardened notebook instance. Default true.
     notebook: bool = _switch(True)
     #: ``demoEndpoint``: create the demo model, its endpoint and the inference API. Off by default:
@@ -469,6 +485,12 @@ def _check_together(values: Mapping[str, Any], owner: str, name: Callable[[str],
             f"rules, it also runs the recorder they need, and AWS allows one recorder per account and "
             f"Region. Fix: remove {recorder} (or set it to false), or set {rules} to false to create "
             "both here."
+        )
+    if values["data_scientists"] is not None and not values["studio"]:
+        people, studio = name("data_scientists"), name("studio")
+        problems.append(
+            f"{owner}: {people} is set while {studio}=false, but a person's profile lives in the Studio "
+            f"domain. Fix: remove {people}, or set {studio} to true."
         )
     if values["allow_data_access_outside_vpc"] and values["break_glass_role_arns"] is not None:
         allow, glass = name("allow_data_access_outside_vpc"), name("break_glass_role_arns")

@@ -9,7 +9,9 @@ they close the escalation paths built here:
   change them; ``ApprovedStudioLifecycleConfigs`` limits the ones domains and profiles name;
 - ``PresignedUrlOwnOnly`` / ``PresignedUrlNeedsOwner``: a Studio or notebook presigned URL only
   for a profile or instance whose ``owner`` tag is the caller's own ``owner`` principal tag, and
-  ``ProtectOwnerTag`` keeps that tag from being rewritten;
+  ``ProtectOwnerTag`` keeps that tag from being rewritten (on roles, ``ProtectExecutionRoles``);
+- ``PrivateSpacesOnly``: a Studio space is created only as ``Private`` (its owner's alone), unless
+  shared spaces are allowed on purpose;
 - ``Protect*``: nobody but the admin roles changes the guardrail policies, the execution roles'
   trust and policies, trails, GuardDuty, Config, keys, bucket policies, VPC routes and endpoints,
   and the Route 53 Resolver DNS firewall and query logging;
@@ -34,6 +36,9 @@ from secure_sagemaker.instance_storage import INSTANCE_STORAGE_FAMILIES
 PRINCIPAL_ARN = "aws:PrincipalArn"
 INSTANCE_TYPES = "sagemaker:InstanceTypes"
 STUDIO_LIFECYCLE_CONFIGS = "sagemaker:StudioLifecycleConfigArns"
+#: ``Private`` (only the owner's profile may use the space) or ``Shared`` (every profile of the domain).
+SPACE_SHARING_TYPE = "sagemaker:SpaceSharingType"
+PRIVATE_SPACE = "Private"
 #: The IAM path of every guardrail policy: the guardrails protect themselves by this path, since a
 #: policy cannot name its own ARN (CloudFormation would see a circular reference).
 GUARDRAIL_POLICY_PATH = "/secure-sagemaker/guardrails/"
@@ -174,6 +179,9 @@ EXECUTION_ROLE_ACTIONS = (
     "iam:DeleteRolePolicy",
     "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
+    # A person's roles carry the owner tag that presigned URLs are checked against.
+    "iam:TagRole",
+    "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
 )
 
@@ -246,6 +254,21 @@ def presigned_url_statements(admin_role_arns: Sequence[str], owner_tag: str) -> 
             ("sagemaker:AddTags", "sagemaker:DeleteTags"),
             _merge({"ForAnyValue:StringEquals": {"aws:TagKeys": [owner_tag]}}, admins),
         ),
+    ]
+
+
+def space_statements(admin_role_arns: Sequence[str], allow_shared_spaces: bool) -> list[iam.PolicyStatement]:
+    """Spaces are created ``Private`` only: a request without a sharing type (an ownerless space
+    every profile may use) or with ``Shared`` is denied, unless ``allow_shared_spaces``."""
+    if allow_shared_spaces:
+        return []
+    admins = _except_admins(admin_role_arns)
+    return [
+        _statement(
+            "PrivateSpacesOnly",
+            ("sagemaker:CreateSpace",),
+            _merge({"StringNotEquals": {SPACE_SHARING_TYPE: PRIVATE_SPACE}}, admins),
+        )
     ]
 
 

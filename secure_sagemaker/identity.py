@@ -31,7 +31,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct, IValidation
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token, s3_key_prefix
+from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type, s3_key_prefix
 from secure_sagemaker.acknowledgments import acknowledge, flatten_cfn_reference
 from secure_sagemaker.guardrail_statements import (
     DEFAULT_OWNER_TAG,
@@ -43,6 +43,7 @@ from secure_sagemaker.guardrail_statements import (
     lifecycle_statements,
     presigned_url_statements,
     self_protection_statements,
+    space_statements,
     split_statements,
     storage_type_patterns,
 )
@@ -1079,6 +1080,9 @@ class Guardrails(Construct):
         cost control belongs to budgets and quotas; the security settings hold on any type.
     :param instance_storage_families: families exempt from the volume-key denies. Default:
         :data:`~secure_sagemaker.instance_storage.INSTANCE_STORAGE_FAMILIES`, the constructs' table.
+    :param allow_shared_spaces: give up private-only Studio spaces: governed roles may then create
+        spaces that every profile of the domain uses (``sagemaker:SpaceSharingType`` ``Shared``).
+        Default False: ``CreateSpace`` is denied unless the space is ``Private`` (admins exempt).
     """
 
     def __init__(
@@ -1099,6 +1103,7 @@ class Guardrails(Construct):
         endpoint_invokers: Sequence[iam.IRole | str] = (),
         allowed_instance_types: Sequence[str] | None = None,
         instance_storage_families: Iterable[str] | None = None,
+        allow_shared_spaces: bool = False,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
@@ -1117,6 +1122,7 @@ class Guardrails(Construct):
             endpoint_invokers=endpoint_invokers,
             allowed_instance_types=allowed_instance_types,
             instance_storage_families=instance_storage_families,
+            allow_shared_spaces=allow_shared_spaces,
         )
         self._policies: list[iam.ManagedPolicy] = []
         for number, chunk in enumerate(split_statements(cdk.Stack.of(self), statements, MANAGED_POLICY_LIMIT), 1):
@@ -1305,6 +1311,7 @@ def guardrail_statements(
     allowed_instance_types: Any = None,
     instance_storage_families: Iterable[str] | None = None,
     execution_role_arns_allowed: bool = False,
+    allow_shared_spaces: bool = False,
 ) -> list[iam.PolicyStatement]:
     """Every guardrail ``Deny`` statement, validated; shared by :class:`Guardrails` and the SCP
     (which names roles of other accounts by ARN: ``execution_role_arns_allowed``)."""
@@ -1337,6 +1344,7 @@ def guardrail_statements(
         raise fail(me, "owner_tag", owner_tag, "is not a tag key", "pass a tag key such as 'owner'")
     types = _instance_types(me, allowed_instance_types)
     families = _families(me, instance_storage_families)
+    require_type(me, "allow_shared_spaces", allow_shared_spaces, bool, "pass True or False")
     return [
         *Guardrails._list_statements(approved),
         *Guardrails._key_statements(approved, storage_type_patterns(families)),
@@ -1346,6 +1354,7 @@ def guardrail_statements(
         *instance_type_statements(types),
         *lifecycle_statements(admins, lifecycle),
         *presigned_url_statements(admins, owner_tag),
+        *space_statements(admins, allow_shared_spaces),
         *self_protection_statements(admins, execution_role_arns, cdk.Stack.of(scope).partition),
     ]
 

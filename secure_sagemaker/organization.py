@@ -65,6 +65,7 @@ class GuardrailsServiceControlPolicy(Construct):
     :param allowed_instance_types: ``ml.*`` instance types or patterns allowed. Default None (no allow-list).
     :param instance_storage_families: families exempt from the volume-key denies. Default: the
         constructs' table, ``INSTANCE_STORAGE_FAMILIES``.
+    :param allow_shared_spaces: give up private-only Studio spaces (see ``Guardrails``). Default False.
     :param name: name prefix of the SCPs (``<name>-1``, ...). Default ``<stack name>-guardrails``:
         Organizations refuses a second policy of the same name, so two copies of the stack must not
         share one.
@@ -88,6 +89,7 @@ class GuardrailsServiceControlPolicy(Construct):
         endpoint_invokers: Sequence[iam.IRole | str] = (),
         allowed_instance_types: Sequence[str] | None = None,
         instance_storage_families: Iterable[str] | None = None,
+        allow_shared_spaces: bool = False,
         name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -116,6 +118,7 @@ class GuardrailsServiceControlPolicy(Construct):
             allowed_instance_types=allowed_instance_types,
             instance_storage_families=instance_storage_families,
             execution_role_arns_allowed=True,
+            allow_shared_spaces=allow_shared_spaces,
         )
         stack = cdk.Stack.of(self)
         documents = split_statements(stack, statements, SCP_SIZE_LIMIT)

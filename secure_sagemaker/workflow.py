@@ -33,6 +33,7 @@ from constructs import Construct
 from secure_sagemaker._retention import RETAINED
 from secure_sagemaker._validation import describe, fail, is_token, require_type
 from secure_sagemaker.acknowledgments import acknowledge_wildcard_resources
+from secure_sagemaker.guardrail_statements import PRIVATE_SPACE, SPACE_SHARING_TYPE
 from secure_sagemaker.identity import (
     KMS_USE_ACTIONS,
     NETWORK_ISOLATION,
@@ -57,6 +58,8 @@ RELEASE_DECISIONS = ("Approved", "Rejected")
 APPROVAL_STATUS = "sagemaker:ModelApprovalStatus"
 #: Studio checks the owner of a space (and of the apps in it) against this key.
 SPACE_OWNER = "sagemaker:OwnerUserProfileArn"
+#: ``Private`` or ``Shared``: who may use a space (the guardrails' key, see guardrail_statements).
+SPACE_SHARING = SPACE_SHARING_TYPE
 #: Present only when AddTags runs as part of a Create call (tags on create).
 TAGGING_ACTION = "sagemaker:TaggingAction"
 
@@ -320,7 +323,9 @@ class DataScientistPermissions(Construct):
     - with ``domain_id`` and ``user_profile_name``: ``CreatePresignedDomainUrl`` and
       ``DescribeUserProfile`` on that profile, ``DescribeDomain``; ``ListSpaces`` and ``ListApps``;
       creating, updating, deleting and describing spaces, and apps in them, only where
-      ``sagemaker:OwnerUserProfileArn`` is that profile;
+      ``sagemaker:OwnerUserProfileArn`` is that profile, and creating, updating and deleting them
+      (apps included) only where ``sagemaker:SpaceSharingType`` is ``Private``; with
+      ``allow_shared_spaces``, also ``Shared`` spaces of one's own, and apps in anyone's shared space;
     - ``CreateTrainingJob`` and ``CreateProcessingJob`` only with every subnet in ``subnets`` and
       every security group in ``security_groups`` (both required), a volume key among
       ``volume_keys`` and an output key among ``output_keys`` (by key ARN), network isolation and
@@ -348,6 +353,8 @@ class DataScientistPermissions(Construct):
     :param release_role: the role that approves models, denied to data scientists. Default: none.
     :param domain_id: the Studio domain. Default: none (no Studio permissions).
     :param user_profile_name: the data scientist's profile in that domain. Default: none.
+    :param allow_shared_spaces: give up private-only spaces: the person may create spaces every
+        profile of the domain uses, and open apps in other people's shared spaces. Default False.
     """
 
     def __init__(
@@ -367,9 +374,11 @@ class DataScientistPermissions(Construct):
         release_role: iam.IRole | None = None,
         domain_id: str | None = None,
         user_profile_name: str | None = None,
+        allow_shared_spaces: bool = False,
     ) -> None:
         super().__init__(scope, id)
         me = describe(self)
+        require_type(me, "allow_shared_spaces", allow_shared_spaces, bool, "pass True or False")
         target = _role_of(me, "role", role)
         training = _role_of(me, "training_role", training_role)
         require_type(me, "registry", registry, ModelRegistry, "pass the ModelRegistry for candidates")
@@ -393,7 +402,7 @@ class DataScientistPermissions(Construct):
         }
         statements = []
         if domain_id is not None:
-            statements += self._studio_statements(domain_id, user_profile_name)
+            statements += self._studio_statements(domain_id, user_profile_name, allow_shared_spaces)
         statements += self._job_statements(approved, keys, training.role_arn)
         statements += self._registry_statements(registry)
         statements += self._log_statements()
@@ -416,11 +425,15 @@ class DataScientistPermissions(Construct):
         """The data-scientist policy (attached to ``role``)."""
         return self._policy
 
-    def _studio_statements(self, domain_id: str, profile_name: str) -> list[iam.PolicyStatement]:
+    def _studio_statements(
+        self, domain_id: str, profile_name: str, allow_shared_spaces: bool
+    ) -> list[iam.PolicyStatement]:
         profile_arn = _sagemaker_arn(self, "user-profile", f"{domain_id}/{profile_name}")
         spaces = _sagemaker_arn(self, "space", f"{domain_id}/*")
         apps = _sagemaker_arn(self, "app", f"{domain_id}/*")
-        return [
+        own = {"ArnEquals": {SPACE_OWNER: profile_arn}}
+        sharing = [PRIVATE_SPACE, "Shared"] if allow_shared_spaces else [PRIVATE_SPACE]
+        statements = [
             iam.PolicyStatement(
                 sid="OpenStudioAsOwnProfile",
                 actions=["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"],
@@ -435,26 +448,40 @@ class DataScientistPermissions(Construct):
                 sid="ListSpacesAndApps", actions=["sagemaker:ListApps", "sagemaker:ListSpaces"], resources=["*"]
             ),
             iam.PolicyStatement(
-                sid="OwnSpacesAndApps",
+                sid="OwnPrivateSpacesAndApps",
                 actions=[
                     "sagemaker:CreateApp",
                     "sagemaker:CreateSpace",
                     "sagemaker:DeleteApp",
                     "sagemaker:DeleteSpace",
-                    "sagemaker:DescribeApp",
-                    "sagemaker:DescribeSpace",
                     "sagemaker:UpdateSpace",
                 ],
                 resources=[spaces, apps],
-                conditions={"ArnEquals": {SPACE_OWNER: profile_arn}},
+                conditions={**own, "StringEquals": {SPACE_SHARING: sharing}},
+            ),
+            iam.PolicyStatement(
+                sid="DescribeOwnSpacesAndApps",
+                actions=["sagemaker:DescribeApp", "sagemaker:DescribeSpace"],
+                resources=[spaces, apps],
+                conditions=own,
             ),
             iam.PolicyStatement(
                 sid="TagOwnSpacesOnCreate",
                 actions=["sagemaker:AddTags"],
                 resources=[spaces, apps],
-                conditions={"ArnEquals": {SPACE_OWNER: profile_arn}, "Null": {TAGGING_ACTION: "false"}},
+                conditions={**own, "Null": {TAGGING_ACTION: "false"}},
             ),
         ]
+        if allow_shared_spaces:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="AppsInSharedSpaces",
+                    actions=["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+                    resources=[apps],
+                    conditions={"StringEquals": {SPACE_SHARING: "Shared"}},
+                )
+            )
+        return statements
 
     def _job_statements(
         self, approved: dict[str, list[str]], keys: dict[str, list[str]], training_role_arn: str

@@ -11,13 +11,17 @@ Intrinsics resolve to fixed test values (:class:`Resolver`): account ``123456789
 ``us-east-1``, and for each logical id a fake physical name and ARN, so a test builds its request
 from the same values (``resolver.arn("BaselineTrainingRole...")``).
 
+Policy variables in conditions (``${aws:PrincipalTag/owner}``) are substituted from the request;
+:meth:`PolicyEvaluator.principal_context` supplies the role's ARN and tags. tests/guardrail_eval.py
+evaluates the guardrails' statements with this module too.
+
 ``evaluate_with_resource_policy(identity, resource_policy, principal, request)`` adds a resource
 policy (a bucket policy, read with :meth:`PolicyEvaluator.bucket_policy`) for a request within one
 account: its statements apply when their ``Principal`` names the caller, an explicit deny in either
 policy wins, then an allow in either.
 
 Not modelled (not needed by these tests): permissions boundaries, SCPs, cross-account requests,
-``NotPrincipal``, session policies, policy variables other than the pseudo parameters.
+``NotPrincipal``, session policies.
 """
 
 from __future__ import annotations
@@ -214,15 +218,26 @@ _NEGATED = {
 _POLICY_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
-def _substituted(value: str, context: Mapping[str, Any]) -> str:
+def _substituted(value: str, context: Mapping[str, Any]) -> str | None:
     """``value`` with its policy variables (``${aws:PrincipalTag/owner}``) replaced from ``context``;
-    a variable the request does not carry stays as written, so it matches nothing real."""
-    return _POLICY_VARIABLE.sub(lambda m: _string(context.get(m.group(1), m.group(0))), value)
+    None when the request does not carry one of them."""
+    missing = [m.group(1) for m in _POLICY_VARIABLE.finditer(value) if context.get(m.group(1)) is None]
+    if missing:
+        return None
+    return _POLICY_VARIABLE.sub(lambda m: _string(context[m.group(1)]), value)
 
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, Any]) -> bool:
-    """One (operator, key) entry of a Condition block, with its set and IfExists qualifiers."""
+    """One (operator, key) entry of a Condition block, with its set and IfExists qualifiers.
+
+    A policy variable the request does not carry makes the entry false (negated operators
+    included), as IAM evaluates it: a ``Deny`` that compares with ``${aws:PrincipalTag/owner}``
+    does not apply to a caller without the tag, which is why the guardrails deny that case in a
+    statement of their own.
+    """
     expected_values = [_substituted(_string(v), context) for v in _as_list(expected)]
+    if None in expected_values:
+        return False
     present = key in context and context[key] is not None
     if operator == "Null":  # "true": the key must be absent; "false": present
         return (not present) == (expected_values[0].lower() == "true")
@@ -371,6 +386,15 @@ class PolicyEvaluator:
         for inline in resources[role]["Properties"].get("Policies", []):
             documents.append(inline["PolicyDocument"])
         return [self.resolver.resolve(s) for document in documents for s in _as_list(document["Statement"])]
+
+    def principal_context(self, role: str) -> dict[str, Any]:
+        """What IAM adds to every request of role ``role``: ``aws:PrincipalArn`` and an
+        ``aws:PrincipalTag/<key>`` for each of the role's tags (tags with literal values only)."""
+        context: dict[str, Any] = {"aws:PrincipalArn": self.resolver.arn(role)}
+        for tag in self.template["Resources"][role]["Properties"].get("Tags", []):
+            if isinstance(tag["Value"], str):
+                context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
+        return context
 
     def evaluate(self, role: str, action: str, resource: str, context: Mapping[str, Any] | None = None) -> str:
         """``"Allow"``, ``"ExplicitDeny"`` or ``"ImplicitDeny"`` for the request, made by ``role``."""

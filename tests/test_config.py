@@ -166,6 +166,9 @@ def test_a_value_of_the_wrong_type_fails_naming_the_key(key, value, kind):
         ("keyAliasPrefix", "k" * 218, "is 218 characters long", "at most 217 characters"),
         ("userProfileName", "data_scientist", "is not a valid SageMaker resource name", "1-63 letters, digits"),
         ("userProfileName", "d" * 64, "is not a valid SageMaker resource name", "1-63 letters, digits"),
+        ("dataScientists", "al_ice", "is not a valid SageMaker resource name", "1-63 letters, digits"),
+        ("dataScientists", "alice,Alice", "names 'alice' twice", "list each person once"),
+        ("dataScientists", "alice,,bob", "has an empty name", "comma-separated Studio profile names"),
         ("alertEmail", "security-team", "is not an email address", "one address such as"),
         ("s3PrefixListId", "pl-XYZ", "is not a prefix list id", "describe-managed-prefix-lists"),
         ("s3PrefixListId", "com.amazonaws.eu-west-1.s3", "is not a prefix list id", "describe-managed-prefix-lists"),
@@ -205,6 +208,8 @@ def test_a_value_out_of_range_fails_naming_the_key_and_what_it_accepts(key, valu
         ("stackName", "A" + "-b" * 63 + "c"),
         ("keyAliasPrefix", "team-a/ml"),
         ("userProfileName", "d" * 63),
+        ("dataScientists", "alice, bob-2," + "d" * 63),
+        ("allowSharedSpaces", "true"),
         ("alertEmail", "security-team@example.com"),
         ("s3PrefixListId", "pl-6da54004"),
         ("modelImageTag", "2024.06.01_gpu-v2"),
@@ -243,6 +248,14 @@ def test_a_vpc_too_narrow_for_the_zones_names_both_keys():
     )
     assert f"Fix: widen {P}vpcCidr to a /18 or wider, or use fewer zones ({P}maxAzs)." in message
     _config(**{P + "vpcCidr": "10.40.0.0/18", P + "maxAzs": 3})
+
+
+def test_people_without_studio_names_both_keys():
+    message = _problem(**{P + "dataScientists": "alice", P + "studio": False})
+    assert message == (
+        f"context: {P}dataScientists is set while {P}studio=false, but a person's profile lives in the Studio "
+        f"domain. Fix: remove {P}dataScientists, or set {P}studio to true."
+    )
 
 
 def test_the_two_stacks_cannot_share_a_name():

@@ -69,6 +69,11 @@ def test_evaluator_condition_operators() -> None:
     assert check({"StringLike": {"k": "ab?"}}, {"k": "abc"}) == ALLOW
     assert check({"NumericLessThan": {"k": "10"}}, {"k": 9}) == ALLOW
     assert check({"NumericLessThan": {"k": "10"}}, {"k": 10}) == IMPLICIT_DENY
+    # A policy variable the request does not carry makes the condition false, negated or not.
+    owner = {"StringNotEquals": {"k": "${aws:PrincipalTag/owner}"}}
+    assert check(owner, {"k": "a"}) == IMPLICIT_DENY
+    assert check(owner, {"k": "a", "aws:PrincipalTag/owner": "b"}) == ALLOW
+    assert check(owner, {"k": "b", "aws:PrincipalTag/owner": "b"}) == IMPLICIT_DENY
     # Every operator and key of one block must hold.
     assert check({"StringEquals": {"k": "a", "j": "b"}}, {"k": "a", "j": "c"}) == IMPLICIT_DENY
 
@@ -213,26 +218,41 @@ def test_studio_opens_only_as_own_profile(baseline: Baseline) -> None:
     assert baseline.verdict(baseline.scientist, "sagemaker:CreatePresignedDomainUrl", other, me) != ALLOW
 
 
+PRIVATE = {"sagemaker:SpaceSharingType": "Private"}
+
+
 @pytest.mark.parametrize(
     "action", ["sagemaker:CreateSpace", "sagemaker:DescribeSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"]
 )
 def test_own_space_is_allowed_another_persons_is_denied(baseline: Baseline, action: str) -> None:
     space = f"{SAGEMAKER}:space/{baseline.domain}/lab"
-    own = {"sagemaker:OwnerUserProfileArn": baseline.profile_arn}
-    other = {"sagemaker:OwnerUserProfileArn": f"{SAGEMAKER}:user-profile/{baseline.domain}/someone-else"}
+    own = {"sagemaker:OwnerUserProfileArn": baseline.profile_arn, **PRIVATE}
+    other = {"sagemaker:OwnerUserProfileArn": f"{SAGEMAKER}:user-profile/{baseline.domain}/someone-else", **PRIVATE}
     assert baseline.verdict(baseline.scientist, action, space, own) == ALLOW
     assert baseline.verdict(baseline.scientist, action, space, other) != ALLOW
     assert baseline.verdict(baseline.scientist, action, space, {}) != ALLOW
 
 
+@pytest.mark.parametrize("action", ["sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"])
+def test_only_private_spaces_without_the_opt_in(baseline: Baseline, action: str) -> None:
+    """Without allowSharedSpaces, a space of one's own is changed only when it is Private; the
+    guardrails also deny creating any space that is not Private (test_people.py)."""
+    space = f"{SAGEMAKER}:space/{baseline.domain}/lab"
+    own = {"sagemaker:OwnerUserProfileArn": baseline.profile_arn}
+    assert baseline.verdict(baseline.scientist, action, space, {**own, "sagemaker:SpaceSharingType": "Shared"}) != ALLOW
+    assert baseline.verdict(baseline.scientist, action, space, own) != ALLOW
+
+
 def test_jupyterlab_app_only_in_own_space(baseline: Baseline) -> None:
     app = f"{SAGEMAKER}:app/{baseline.domain}/lab/jupyterlab/default"
-    own = {"sagemaker:OwnerUserProfileArn": baseline.profile_arn}
-    other = {"sagemaker:OwnerUserProfileArn": f"{SAGEMAKER}:user-profile/{baseline.domain}/someone-else"}
+    own = {"sagemaker:OwnerUserProfileArn": baseline.profile_arn, **PRIVATE}
+    other = {"sagemaker:OwnerUserProfileArn": f"{SAGEMAKER}:user-profile/{baseline.domain}/someone-else", **PRIVATE}
     assert baseline.verdict(baseline.scientist, "sagemaker:CreateApp", app, own) == ALLOW
     assert baseline.verdict(baseline.scientist, "sagemaker:CreateApp", app, other) != ALLOW
     other_domain = f"{SAGEMAKER}:app/d-other/lab/jupyterlab/default"
     assert baseline.verdict(baseline.scientist, "sagemaker:CreateApp", other_domain, own) != ALLOW
+    shared = {**own, "sagemaker:SpaceSharingType": "Shared"}
+    assert baseline.verdict(baseline.scientist, "sagemaker:CreateApp", app, shared) != ALLOW
 
 
 def test_writing_what_an_endpoint_serves_is_only_for_the_release_role(baseline: Baseline) -> None:

@@ -276,7 +276,11 @@ ASSESSMENTS: tuple[Assessment, ...] = (
             "`ExecutionRole`: no wildcard actions, prefix-scoped data; `KeyRing`: administrators cannot use keys.",
             "`SecureStudioDomain` records the user as `sts:SourceIdentity`; `AuditTrail` validates logs and "
             "alarms on IAM, key and policy changes; `ThreatDetection` flags unusual behaviour.",
+            "`PersonalWorkspace` (one per `dataScientists` entry): each person their own profile, Studio and "
+            "training roles writing only their own prefixes, presigned URLs only for their own profile; "
+            "`Guardrails` keep spaces private unless `allow_shared_spaces=True`.",
         ),
+        "Without `dataScientists` one role serves the whole team. Everyone still reads all of `raw/`. "
         "Vetting of people, separation of duties, access reviews and a break-glass procedure. The "
         "trail tells you who did it; it does not stop an administrator.",
     ),
