@@ -51,6 +51,8 @@ _ARN_FORMATS = {
     "AWS::SageMaker::ModelPackageGroup": "arn:aws:sagemaker:{region}:{account}:model-package-group/{name}",
     "AWS::SageMaker::Endpoint": "arn:aws:sagemaker:{region}:{account}:endpoint/{name}",
     "AWS::SageMaker::Model": "arn:aws:sagemaker:{region}:{account}:model/{name}",
+    "AWS::CodeArtifact::Domain": "arn:aws:codeartifact:{region}:{account}:domain/{name}",
+    "AWS::CodeArtifact::Repository": "arn:aws:codeartifact:{region}:{account}:repository/{name}",
 }
 _PSEUDO = {
     "AWS::AccountId": ACCOUNT,

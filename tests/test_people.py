@@ -65,8 +65,9 @@ class People:
 @pytest.fixture(scope="module")
 def people_template() -> dict:
     app = new_app()
-    # The largest configuration: every person, and the demo endpoint with its API.
-    config = BaselineConfig(data_scientists=",".join(PEOPLE), demo_endpoint=True)
+    # The largest configuration: every person, the demo endpoint with its API, and the package
+    # mirror (one more managed policy on every person's Studio role).
+    config = BaselineConfig(data_scientists=",".join(PEOPLE), demo_endpoint=True, package_mirror=True)
     SecureSageMakerStack(app, "People", config=config)
     return app.synth().get_stack_by_name("People").template
 
@@ -227,10 +228,12 @@ def test_two_people_share_no_physical_name(people_template: dict) -> None:
 
 
 def test_a_full_team_fits_cloudformation_and_iam(people_template: dict) -> None:
-    """MAX_PEOPLE people and the demo endpoint: the template stays below the 800,000 characters
-    from which CDK warns (CloudFormation takes 1,000,000), and every guardrail policy fits IAM's
-    6,144 characters with each role ARN counted at 160 characters."""
+    """MAX_PEOPLE people, the demo endpoint and the package mirror: the template stays below the
+    800,000 characters from which CDK warns (CloudFormation takes 1,000,000) and CloudFormation's
+    500 resources, and every guardrail policy fits IAM's 6,144 characters with each role ARN
+    counted at 160 characters."""
     assert len(json.dumps(people_template, indent=1)) < 800_000
+    assert len(people_template["Resources"]) <= 500, "CloudFormation's limit of resources per stack"
     for policy in resources(people_template, "AWS::IAM::ManagedPolicy").values():
         if policy["Properties"].get("Path") == GUARDRAIL_POLICY_PATH:
             document = _upper_bound(policy["Properties"]["PolicyDocument"])
