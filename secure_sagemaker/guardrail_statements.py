@@ -127,6 +127,8 @@ PROTECTED_CONTROLS: dict[str, tuple[str, ...]] = {
         "kms:ScheduleKeyDeletion",
     ),
     "ProtectBuckets": (
+        # Deleting or shortening the retention of a trail log file under GOVERNANCE Object Lock.
+        "s3:BypassGovernanceRetention",
         "s3:DeleteBucketPolicy",
         "s3:PutBucketObjectLockConfiguration",
         "s3:PutBucketPolicy",
