@@ -297,14 +297,7 @@ class SecureSageMakerBaseline(Construct):
             "DataScientistPermissions",
             role=self.studio_role,
             training_role=self.training_role,
-            subnets=self.network.subnets,
-            security_groups=[self.network.workload_security_group],
-            volume_keys=[self.keys.data_key, self.keys.models_key],
-            output_keys=[self.keys.data_key, self.keys.models_key],
-            registry=self.model_registry,
-            models_bucket=self.models_bucket.bucket,
-            serving_prefix=MODELS_PREFIX,
-            release_role=self.release_role.role,
+            **self._data_science_settings(),
             domain_id=self.studio.domain_id if self.user_profile else None,
             user_profile_name=self.user_profile.user_profile_name if self.user_profile else None,
             allow_shared_spaces=config.allow_shared_spaces,
@@ -346,6 +339,20 @@ class SecureSageMakerBaseline(Construct):
                 alarm_topic=self.alerts.topic,
             )
 
+    def _data_science_settings(self) -> dict[str, Any]:
+        """What every data scientist's permissions name: the approved network, keys, registry and
+        serving location (the shared profile's and each person's alike)."""
+        return dict(
+            subnets=self.network.subnets,
+            security_groups=[self.network.workload_security_group],
+            volume_keys=[self.keys.data_key, self.keys.models_key],
+            output_keys=[self.keys.data_key, self.keys.models_key],
+            registry=self.model_registry,
+            models_bucket=self.models_bucket.bucket,
+            serving_prefix=MODELS_PREFIX,
+            release_role=self.release_role.role,
+        )
+
     def _people(self, config: BaselineConfig) -> None:
         """With ``dataScientists``: per person, a profile and roles confined to their own prefixes."""
         self.people = []
@@ -365,14 +372,7 @@ class SecureSageMakerBaseline(Construct):
                     ],
                     read_locations=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
                     ecr_repositories=[self.model_repository],
-                    subnets=self.network.subnets,
-                    security_groups=[self.network.workload_security_group],
-                    volume_keys=[self.keys.data_key, self.keys.models_key],
-                    output_keys=[self.keys.data_key, self.keys.models_key],
-                    registry=self.model_registry,
-                    models_bucket=self.models_bucket.bucket,
-                    serving_prefix=MODELS_PREFIX,
-                    release_role=self.release_role.role,
+                    **self._data_science_settings(),
                     allow_shared_spaces=config.allow_shared_spaces,
                     owner_tag=OWNER_TAG,
                 )
