@@ -543,6 +543,12 @@ WATCHED_EVENTS = {
         "UpdateDomain",
         "UpdateNotebookInstance",
     ],
+    "SageMakerPresignedUrlRefused": [
+        "$.eventSource = sagemaker.amazonaws.com",
+        "CreatePresignedDomainUrl",
+        "CreatePresignedNotebookInstanceUrl",
+        '($.errorCode = "AccessDenied*")',
+    ],
     "SageMakerAccessPathChanges": [
         "$.eventSource = sagemaker.amazonaws.com",
         "CreateStudioLifecycleConfig",

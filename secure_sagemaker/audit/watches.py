@@ -250,8 +250,15 @@ SECURITY_WATCHES: tuple[SecurityWatch, ...] = (
             ),
         ),
     ),
-    # Presigned Studio and notebook URLs are not watched: every sign-in creates one, so an alarm
-    # on them would page for each login. Limiting them to the caller's own profile is a guardrail.
+    # A presigned Studio or notebook URL is created at every sign-in, so only the refused ones are
+    # watched: the guardrails refuse a URL for someone else's profile or notebook instance.
+    SecurityWatch(
+        "SageMakerPresignedUrlRefused",
+        "A presigned Studio or notebook URL was refused: someone tried to open another person's profile or instance",
+        "{ ($.eventSource = sagemaker.amazonaws.com) && (($.eventName = CreatePresignedDomainUrl) || "
+        '($.eventName = CreatePresignedNotebookInstanceUrl)) && (($.errorCode = "AccessDenied*") || '
+        '($.errorCode = "*UnauthorizedOperation")) }',
+    ),
     SecurityWatch(
         "SageMakerAccessPathChanges",
         "SageMaker lifecycle configurations (which run as root), user profiles or spaces were created or changed",
