@@ -337,7 +337,7 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
             Control(
                 "identity.Guardrails",
-                "Studio spaces created only as `Private` (their owner's alone)",
+                "Studio spaces created only as private spaces (their owner's alone), never shared",
                 D,
                 (
                     "tests/test_people.py::test_a_shared_space_needs_the_opt_in",

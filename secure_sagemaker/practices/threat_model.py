@@ -301,7 +301,7 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         (
             M(
                 "Separation of duties: `DataScientistPermissions` lets data scientists register candidates only "
-                "(`PendingManualApproval` packages in the `ModelRegistry`, artifacts under `candidates/`); only the "
+                "(packages pending manual approval in the `ModelRegistry`, artifacts under `candidates/`); only the "
                 "`ReleaseRole`, assumed with MFA, approves packages and writes `models/`, what endpoints serve. No "
                 "data-scientist, training or inference role can write a serving artifact or approve a package.",
                 _SEPARATION_OF_DUTIES,
