@@ -211,7 +211,8 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         "(at extra cost); reads of `work/` and the models bucket stay unrecorded. Stolen credentials can still "
         "reach the data through an AWS service acting on their behalf (`aws:ViaAWSService`, such as Athena) if "
         "the role may call it, and whoever may assume the release or break-glass roles reaches the objects from "
-        "anywhere (docs/data-perimeter.md).",
+        "anywhere (docs/data-perimeter.md). With `packageMirror`, CodeArtifact fetches from PyPI the packages "
+        "people name, so a package name asked for through the mirror leaves the account.",
     ),
     Assessment(
         "T4",
@@ -326,7 +327,8 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         "(SageMaker Clarify, hold-out sets from trusted sources) and review training code before "
         "release; the release role's MFA proves who approved, not that the review happened. Its trust is "
         "the account: grant `sts:AssumeRole` on it only to the people who release models. Scan findings on "
-        "images are reported, not blocking.",
+        "images are reported, not blocking. With `packageMirror`, PyPI packages arrive unvetted: pin and "
+        "review the dependencies of training code.",
     ),
     Assessment(
         "T8",
@@ -598,8 +600,9 @@ ASSESSMENTS: tuple[Assessment, ...] = (
                 ),
             ),
             M(
-                "`AuditTrail`: log-file validation and Object Lock, so tampering with the trail is detectable and "
-                "its files cannot be overwritten; `ComplianceRules` re-check the configuration independently of "
+                "`AuditTrail`: log-file validation, so tampering with the trail is detectable, and Object Lock, so "
+                "its files are not overwritten or deleted early (in GOVERNANCE mode, except by principals with "
+                "`s3:BypassGovernanceRetention`); `ComplianceRules` re-check the configuration independently of "
                 "this stack.",
                 (
                     _AUDIT + "test_trail_flags",
@@ -729,7 +732,7 @@ ASSESSMENTS: tuple[Assessment, ...] = (
                 _SEPARATION_OF_DUTIES,
             ),
             M(
-                "`Guardrails`: the people they govern cannot change the guardrails, their own roles, the trails, "
+                "`Guardrails`: the people they govern cannot change the guardrails, the execution roles, the trails, "
                 "GuardDuty, Config, keys, bucket policies or the network; `GuardrailsServiceControlPolicy` binds "
                 "account admins too.",
                 (
