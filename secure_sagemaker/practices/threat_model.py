@@ -90,7 +90,7 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         ("P1", "P17"),
         (
             M(
-                "`SecureEndpoint` captures requests only at `dataCaptureSamplingPercentage` (0 turns capture off) and "
+                "`SecureEndpoint` captures requests only at `dataCaptureSamplingPercentage` (at 0 it captures nothing) and "
                 "encrypts what it captures with a customer-managed key (in the baseline, the data bucket's key).",
                 (
                     "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket",
