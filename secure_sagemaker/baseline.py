@@ -57,9 +57,9 @@ class SecureSageMakerBaseline(Construct):
     Identity: a Studio and an inference :class:`ExecutionRole` scoped to prefixes of those buckets
     (the demo model and endpoint grant the inference role the repository and capture prefix they
     use), a training :class:`ExecutionRole` (the only role data scientists may pass to jobs), and
-    :class:`Guardrails` attached to the three execution roles and to the people's roles of
-    ``guardrailRoleArns``; with the demo endpoint, the guardrails let only the API's integration
-    role invoke it.
+    :class:`Guardrails` attached to every execution role it creates (each person's included), to
+    the release role and to the people's roles of ``guardrailRoleArns``; with the demo endpoint,
+    the guardrails let only the API's integration role invoke it.
     Workflow (``docs/data-scientist-workflow.md``): a :class:`ModelRegistry` for candidate models,
     a :class:`ReleaseRole` (assumed with MFA) that alone approves packages and writes ``models/``,
     and :class:`DataScientistPermissions` on the Studio role: its own profile and spaces, jobs in

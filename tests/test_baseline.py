@@ -303,6 +303,18 @@ def test_sagemaker_storage_uses_the_baselines_keys(baseline_template, baseline_a
         baseline_assertions.resource_count_is(cfn_type, 1)
 
 
+def test_model_images_are_immutable_scanned_and_on_the_models_key(baseline_template):
+    """A pushed tag cannot be repointed at another image, and every push is scanned (threat T7)."""
+    keys = resources(baseline_template, "AWS::KMS::Key")
+    models_key = {"Fn::GetAtt": [next(k for k in keys if "ModelsKey" in k), "Arn"]}
+    (repository,) = resources(baseline_template, "AWS::ECR::Repository").values()
+    props = repository["Properties"]
+    assert props["ImageTagMutability"] == "IMMUTABLE"
+    assert props["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert props["EncryptionConfiguration"] == {"EncryptionType": "KMS", "KmsKey": models_key}
+    assert repository["DeletionPolicy"] == "RetainExceptOnCreate"
+
+
 def test_the_endpoint_serves_from_at_least_two_instances_with_alarms_to_the_alert_topic(baseline_template):
     (config,) = resources(baseline_template, "AWS::SageMaker::EndpointConfig").values()
     assert all(v["InitialInstanceCount"] >= 2 for v in config["Properties"]["ProductionVariants"])

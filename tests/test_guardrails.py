@@ -313,6 +313,8 @@ def test_the_owner_tag_cannot_be_rewritten(baseline):
         "s3:PutBucketPolicy",
         "s3:DeleteBucketPolicy",
         "s3:BypassGovernanceRetention",
+        "s3:PutBucketVersioning",
+        "s3:PutBucketObjectLockConfiguration",
         "ec2:CreateRoute",
         "ec2:ModifyVpcEndpoint",
         "route53resolver:UpdateFirewallRule",

@@ -20,7 +20,7 @@ from secure_sagemaker.nag.rule import all_rules
 from secure_sagemaker.practices.catalogue import ENTRIES, PRACTICES, RISKS, THREATS
 from secure_sagemaker.practices.coverage import COVERAGE, Control, Mode
 from secure_sagemaker.practices.render import practices_markdown, threat_model_markdown
-from secure_sagemaker.practices.threat_model import ASSESSMENTS
+from secure_sagemaker.practices.threat_model import ASSESSMENTS, Mitigation
 from tests.helpers import ROOT
 
 SOURCE = ROOT / "tests" / "data" / "PRACTICES.md"
@@ -172,13 +172,58 @@ def test_practices_without_a_construct_say_what_the_user_must_do() -> None:
             assert len(coverage.you_own) > 40, coverage.practice
 
 
+def mitigation_problems(mitigation: Mitigation) -> list[str]:
+    """Why ``mitigation`` names no construct of the library, or a test that does not exist."""
+    problems = []
+    if not set(re.findall(r"`([A-Z]\w+)[`(]", mitigation.text)) & _library_classes():
+        problems.append(f"{mitigation.text!r} names no construct of the library in backticks")
+    if not mitigation.tests:
+        problems.append(f"no test proves {mitigation.text!r}")
+    for test in mitigation.tests:
+        if not _test_exists(test):
+            problems.append(f"{mitigation.text[:40]!r}...: no test {test}")
+    if len(set(mitigation.tests)) != len(mitigation.tests):
+        problems.append(f"{mitigation.text[:40]!r}...: a test is named twice")
+    return problems
+
+
 def test_every_threat_has_mitigations_naming_a_construct_and_a_residual_risk() -> None:
-    known = _library_classes()
     for a in ASSESSMENTS:
         assert set(a.practices) <= PRACTICE_IDS, a.threat
         assert a.practices and a.mitigations and len(a.residual) > 40, a.threat
-        for mitigation in a.mitigations:
-            assert set(re.findall(r"`([A-Z]\w+)[`(]", mitigation)) & known, (a.threat, mitigation)
+
+
+def test_every_mitigation_names_a_construct_and_tests_that_exist() -> None:
+    problems = [f"{a.threat}: {p}" for a in ASSESSMENTS for m in a.mitigations for p in mitigation_problems(m)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("mitigation", "problem"),
+    [
+        (Mitigation("encrypted buckets", ("tests/test_storage.py::test_bad_bucket_names_fail",)), "names no construct"),
+        (
+            Mitigation("`NoSuchConstruct` does it", ("tests/test_storage.py::test_bad_bucket_names_fail",)),
+            "no construct",
+        ),
+        (Mitigation("`SecureBucket` encrypts", ()), "no test proves"),
+        (Mitigation("`SecureBucket` encrypts", ("tests/test_storage.py::test_that_was_renamed",)), "no test tests/"),
+        (Mitigation("`SecureBucket` encrypts", ("tests/test_gone.py::test_x",)), "no test tests/"),
+        (
+            Mitigation("`SecureBucket` encrypts", ("tests/test_storage.py::test_bad_bucket_names_fail",) * 2),
+            "named twice",
+        ),
+    ],
+)
+def test_mitigation_problems_reports_what_does_not_exist(mitigation: Mitigation, problem: str) -> None:
+    assert any(problem in p for p in mitigation_problems(mitigation)), mitigation_problems(mitigation)
+
+
+def test_the_threat_model_shows_the_tests_of_each_mitigation() -> None:
+    text = (ROOT / "docs" / "threat-model.md").read_text()
+    for a in ASSESSMENTS:
+        for m in a.mitigations:
+            assert f"- {m.text}\n  Proved by {', '.join(f'`{t}`' for t in m.tests)}." in text, m.text
 
 
 @functools.cache

@@ -81,11 +81,12 @@ COVERAGE: tuple[Coverage, ...] = (
             Control(
                 "storage.SecureBucket",
                 "SSE-KMS with a customer-managed key and S3 Bucket Keys; uploads that ask for another encryption "
-                "or key are denied",
+                "or key, or bring their own key (SSE-C), are denied",
                 E,
                 (
                     "tests/test_storage.py::test_secure_bucket_is_sse_kms_with_bucket_key",
                     "tests/test_storage.py::test_secure_bucket_denies_uploads_with_other_encryption_or_key",
+                    "tests/test_storage.py::test_encryption_denies_hold_for_the_headers_of_an_upload",
                     "tests/test_storage.py::test_a_control_removed_after_construction_fails_synthesis",
                 ),
             ),
@@ -103,11 +104,13 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
             Control(
                 "inference.SecureEndpoint",
-                "instance volumes and captured data encrypted with the models key",
+                "instance volumes encrypted with the models key; captured data with the capture bucket's "
+                "customer-managed key (the data key in the baseline)",
                 E,
                 (
                     "tests/test_inference.py::test_endpoint_config_encrypts_volumes_with_the_models_key",
                     "tests/test_inference.py::test_data_capture_to_an_encrypted_bucket",
+                    "tests/test_baseline.py::test_sagemaker_storage_uses_the_baselines_keys",
                 ),
             ),
             Control(
@@ -124,9 +127,14 @@ COVERAGE: tuple[Coverage, ...] = (
             Control(
                 "identity.Guardrails",
                 "denies jobs, notebooks, endpoint configs and domains created through the API without an approved "
-                "volume and output key",
+                "volume and output key; jobs and endpoint configs on instance types with local NVMe storage (which "
+                "SageMaker encrypts in hardware, and where it rejects a volume key) need no volume key",
                 E,
-                ("tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",),
+                (
+                    "tests/test_identity.py::test_each_action_is_allowed_when_compliant_and_denied_per_violation",
+                    "tests/test_guardrails.py::test_volume_key_is_not_required_on_instance_types_with_local_storage",
+                    "tests/test_guardrails.py::test_notebooks_and_domains_still_need_their_volume_key",
+                ),
             ),
             Control(
                 "network.PrivateNetwork",
@@ -260,10 +268,18 @@ COVERAGE: tuple[Coverage, ...] = (
                 E,
                 ("tests/test_identity.py::test_keys_are_the_given_ones_and_the_buckets_keys",),
             ),
+            Control(
+                "identity.Guardrails",
+                "no governed role schedules a key's deletion, replaces its policy, or disables it or its rotation; "
+                "only the admin roles may",
+                E,
+                ("tests/test_guardrails.py::test_controls_are_protected_from_everyone_but_the_admins",),
+            ),
         ),
-        "Who may administer keys: the key policies trust the account, so your IAM policies decide "
-        "which people hold `kms:ScheduleKeyDeletion` and `kms:PutKeyPolicy`; deny those in an SCP "
-        "outside a break-glass role.",
+        "Who may administer keys: the key policies trust the account, so IAM decides who holds "
+        "`kms:ScheduleKeyDeletion` and `kms:PutKeyPolicy`. The guardrails deny them only to the roles "
+        "they govern, and the admin roles (`guardrailAdminRoleArns`) keep them: for everyone else, "
+        "deploy `GuardrailsServiceControlPolicy` or deny them in your own SCP outside a break-glass role.",
     ),
     Coverage(
         "P6",
@@ -288,12 +304,14 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
             Control(
                 "identity.Guardrails",
-                "attached to every execution role the baseline creates and to the roles named in "
-                "`guardrailRoleArns`; every role that may create SageMaker resources carries them",
+                "attached to every execution role the baseline creates (each person's two roles included), to the "
+                "release role and to the roles named in `guardrailRoleArns`; every role that may create SageMaker "
+                "resources carries them",
                 E,
                 (
                     "tests/test_guardrails.py::test_every_execution_role_and_named_person_carries_every_guardrail_policy",
                     "tests/test_guardrails.py::test_every_role_that_may_create_sagemaker_resources_carries_a_guardrail_deny",
+                    "tests/test_people.py::test_the_guardrails_govern_every_personal_role",
                 ),
             ),
             Control(
@@ -306,6 +324,7 @@ COVERAGE: tuple[Coverage, ...] = (
                     "tests/test_guardrails.py::test_only_admins_change_lifecycle_configs",
                     "tests/test_guardrails.py::test_domains_and_profiles_name_only_approved_lifecycle_configs",
                     "tests/test_guardrails.py::test_presigned_urls_only_for_ones_own_profile_or_instance",
+                    "tests/test_guardrails.py::test_the_owner_tag_cannot_be_rewritten",
                     "tests/test_guardrails.py::test_controls_are_protected_from_everyone_but_the_admins",
                     "tests/test_guardrails.py::test_guardrail_policies_and_execution_roles_are_protected",
                 ),
@@ -315,6 +334,42 @@ COVERAGE: tuple[Coverage, ...] = (
                 "the baseline's endpoint is invoked only by the API's integration role",
                 E,
                 ("tests/test_guardrails.py::test_only_the_integration_role_invokes_the_endpoint",),
+            ),
+            Control(
+                "identity.Guardrails",
+                "Studio spaces created only as private spaces (their owner's alone), never shared",
+                D,
+                (
+                    "tests/test_people.py::test_a_shared_space_needs_the_opt_in",
+                    "tests/test_people.py::test_allow_shared_spaces_is_what_opens_shared_spaces",
+                    "tests/test_workflow.py::test_only_private_spaces_without_the_opt_in",
+                ),
+                "allow_shared_spaces=True",
+            ),
+            Control(
+                "identity.Guardrails",
+                "an allow-list of SageMaker instance types (patterns such as `ml.m5.*`); none by default",
+                O,
+                (
+                    "tests/test_guardrails.py::test_instance_type_allow_list",
+                    "tests/test_guardrails.py::test_no_instance_type_allow_list_by_default",
+                ),
+                'allowed_instance_types=["ml.m5.*"]',
+            ),
+            Control(
+                "people.PersonalWorkspace",
+                "one Studio profile per person, with their own Studio and training roles (tagged `owner`) that "
+                "write only `work/<name>/` and `candidates/<name>/`, pass only their own training role and open "
+                "only their own profile and spaces; the trail names each person by role and source identity",
+                O,
+                (
+                    "tests/test_people.py::test_a_person_and_their_jobs_write_only_their_own_home",
+                    "tests/test_people.py::test_a_person_passes_only_their_own_training_role",
+                    "tests/test_people.py::test_a_person_opens_only_their_own_profile",
+                    "tests/test_people.py::test_a_person_cannot_use_another_persons_space",
+                    "tests/test_people.py::test_the_trail_tells_people_apart",
+                ),
+                "secure-sagemaker:dataScientists=alice,bob",
             ),
             Control(
                 "organization.GuardrailsServiceControlPolicy",
@@ -371,10 +426,13 @@ COVERAGE: tuple[Coverage, ...] = (
                 "allow_assume_without_mfa=True",
             ),
         ),
-        "Naming every data-scientist and pipeline role in `guardrailRoleArns` (or `Guardrails.attach`), "
-        "tagging each person's role and profile with `owner`, federation with MFA "
-        "for people, and periodic access reviews: the library creates the workload roles, not your "
-        "people's.",
+        "Naming every data-scientist and pipeline role in `guardrailRoleArns` (or `Guardrails.attach`); "
+        "an `owner` tag on each person's sign-in role or session (a session tag from your identity "
+        "provider), which presigned URLs are checked against (with `dataScientists` the baseline tags the "
+        "profiles and personal roles, without it the one shared profile); federation with MFA for "
+        "people, and periodic access reviews: the library creates the workload roles, not your "
+        "people's. Without `dataScientists` one Studio role serves the whole team; with it, everyone "
+        "still reads all of `raw/`.",
     ),
     Coverage(
         "P7",
@@ -748,6 +806,23 @@ COVERAGE: tuple[Coverage, ...] = (
                 E,
                 ("tests/test_baseline.py::test_the_endpoint_is_reachable_only_through_the_waf_protected_api",),
             ),
+            Control(
+                "identity.Guardrails",
+                "`sagemaker:InvokeEndpoint*` on the baseline's endpoint denied to every governed role but the API's "
+                "integration role, so the WAF, authorization and throttling cannot be bypassed through the runtime",
+                E,
+                (
+                    "tests/test_guardrails.py::test_only_the_integration_role_invokes_the_endpoint",
+                    "tests/test_guardrails.py::test_the_endpoint_arn_in_the_guardrails_is_the_endpoints_own",
+                ),
+            ),
+            Control(
+                "organization.GuardrailsServiceControlPolicy",
+                "the same invocation deny for every principal of the target accounts, account admins included",
+                O,
+                ("tests/test_guardrails.py::test_scp_denies_the_same_within_organizations_limits",),
+                'target_ids=["ou-..."]',
+            ),
         ),
         "Tuning the rate limit and managed rules to your traffic (false positives block real "
         "callers); AWS Shield Advanced if you need protection against large DDoS.",
@@ -776,9 +851,15 @@ COVERAGE: tuple[Coverage, ...] = (
             ),
             Control(
                 "audit.AuditTrail",
-                "CIS-style metric filters and alarms over the trail (root use, policy, key, network and trail changes)",
+                "a metric filter and alarm per security watch over the account trail: the CIS set (root use, "
+                "unauthorized calls, console sign-in without MFA, IAM policy, trail, Config, key, bucket policy, "
+                "security group, network and VPC changes) and changes to GuardDuty, SageMaker endpoints, domains "
+                "and profiles, new lifecycle configs, user profiles and space updates, key policies and aliases, "
+                "KMS grants made directly, role trust and long-term credentials, log groups, metric filters, "
+                "alarms and subscriptions, the WAF and API, and the DNS firewall",
                 E,
                 (
+                    "tests/test_audit.py::test_one_metric_filter_per_watch_with_its_pattern",
                     "tests/test_audit.py::test_watch_patterns_are_well_formed_and_catch_their_events",
                     "tests/test_audit.py::test_each_alarm_fires_on_one_event_and_notifies_the_topic",
                 ),
@@ -808,7 +889,10 @@ COVERAGE: tuple[Coverage, ...] = (
         "`SecureDataQualityMonitor` alarms on failed runs, not on drift, because the documented namespace "
         "of the drift metrics is inconsistent; it is not part of the baseline, and Model Monitor is closed "
         "to new customers. Model-quality, bias and explainability monitoring (they need ground truth or "
-        "Clarify). Analysis of access and flow logs beyond the alarms (Athena, Security Lake).",
+        "Clarify). Analysis of access and flow logs beyond the alarms (Athena, Security Lake). The "
+        "security watches live on the account baseline's trail: with `organizationRunsCloudTrail` there is "
+        "no such trail here, so set the same alarms up on the organization trail. Presigned Studio URLs are "
+        "not alarmed on, since every sign-in creates one (the guardrails limit them to one's own profile).",
     ),
     Coverage(
         "P16",

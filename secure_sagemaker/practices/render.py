@@ -111,6 +111,10 @@ def threat_model_markdown() -> str:
         "the VPC and the AWS APIs (interface endpoints and their policies); IAM principals and the",
         "resources (execution roles, key policies, bucket policies, `Guardrails`).",
         "",
+        "Each mitigation names the tests that fail when it stops being true. They prove it on the",
+        "synthesized templates, evaluating IAM and bucket policies as AWS would where access is the",
+        "claim; nothing here has been tested against a live AWS account.",
+        "",
         "Practices are described in [practices.md](practices.md); rules in [RULES.md](RULES.md).",
     ]
     for stage in (*STAGES, CLOUD):
@@ -121,7 +125,8 @@ def threat_model_markdown() -> str:
                 continue
             a = assessments[t.id]
             lines += ["", f"### {t.id}: {t.title}", "", "Mitigations the baseline deploys:", ""]
-            lines += [f"- {m}" for m in a.mitigations]
+            for m in a.mitigations:
+                lines += [f"- {m.text}", f"  Proved by {', '.join(f'`{t}`' for t in m.tests)}."]
             lines += [
                 "",
                 f"Practices: {_ids(a.practices)}. Rules: {_rule_list(by_threat[t.id])}.",
