@@ -856,7 +856,8 @@ COVERAGE: tuple[Coverage, ...] = (
                 "security group, network and VPC changes) and changes to GuardDuty, SageMaker endpoints, domains "
                 "and profiles, new lifecycle configs, user profiles and space updates, key policies and aliases, "
                 "KMS grants made directly, role trust and long-term credentials, log groups, metric filters, "
-                "alarms and subscriptions, the WAF and API, and the DNS firewall",
+                "alarms and subscriptions, the WAF and API, the DNS firewall, and refused presigned Studio or "
+                "notebook URLs",
                 E,
                 (
                     "tests/test_audit.py::test_one_metric_filter_per_watch_with_its_pattern",
@@ -892,7 +893,8 @@ COVERAGE: tuple[Coverage, ...] = (
         "Clarify). Analysis of access and flow logs beyond the alarms (Athena, Security Lake). The "
         "security watches live on the account baseline's trail: with `organizationRunsCloudTrail` there is "
         "no such trail here, so set the same alarms up on the organization trail. Presigned Studio URLs are "
-        "not alarmed on, since every sign-in creates one (the guardrails limit them to one's own profile).",
+        "alarmed on only when refused, since every sign-in creates one (the guardrails limit them to one's "
+        "own profile).",
     ),
     Coverage(
         "P16",

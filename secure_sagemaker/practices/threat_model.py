@@ -585,8 +585,8 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         "The console and the presigned URLs that open Studio and notebooks are reachable from anywhere "
         "to their owner: restrict them with `aws:SourceIp` or `aws:SourceVpce` conditions in your "
         "people's policies if you need to. The owner check needs an `owner` tag on each person's "
-        "sign-in role or session (a session tag from your identity provider); presigned URLs are not "
-        "alarmed on, since every sign-in creates one.",
+        "sign-in role or session (a session tag from your identity provider); only refused presigned "
+        "URLs raise an alarm, since every sign-in creates one.",
     ),
     Assessment(
         "C3",
