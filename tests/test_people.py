@@ -103,6 +103,17 @@ def test_a_person_passes_only_their_own_training_role(people: People) -> None:
         assert people.verdict(alice, "iam:PassRole", people.arn(other), PASSED) != ALLOW, other
 
 
+def test_no_person_writes_what_an_endpoint_serves_or_approves_a_package(people: People) -> None:
+    """Separation of duties holds per person too: candidates only, never models/ or an approval."""
+    ((group_id, _),) = resources(people.template, "AWS::SageMaker::ModelPackageGroup").items()
+    package = people.evaluator.resolver.arn(group_id).replace("model-package-group/", "model-package/") + "/1"
+    approve = {"sagemaker:ModelApprovalStatus": "Approved"}
+    for person in PEOPLE:
+        for role in (people.studio[person], people.training[person]):
+            assert people.verdict(role, "s3:PutObject", f"{people.models}/models/demo/model.tar.gz") != ALLOW, role
+            assert people.verdict(role, "sagemaker:UpdateModelPackage", package, approve) != ALLOW, role
+
+
 # --- profiles and spaces ------------------------------------------------------------------------
 
 

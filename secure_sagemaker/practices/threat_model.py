@@ -72,6 +72,7 @@ _SEPARATION_OF_DUTIES = (
     _WORKFLOW + "test_writing_what_an_endpoint_serves_is_only_for_the_release_role",
     _WORKFLOW + "test_no_role_but_the_release_role_writes_a_serving_artifact_or_approves",
     _WORKFLOW + "test_release_role_is_assumed_only_with_mfa",
+    _PEOPLE + "test_no_person_writes_what_an_endpoint_serves_or_approves_a_package",
 )
 _DNS = (
     "tests/test_dns.py::test_aws_names_and_the_allowed_ones_resolve_and_everything_else_is_nxdomain",
