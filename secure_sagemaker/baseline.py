@@ -38,6 +38,9 @@ RAW_DATA_PREFIX = "raw"
 WORK_PREFIX = "work"
 MODELS_PREFIX = "models"
 CANDIDATES_PREFIX = "candidates"
+#: With ``dataScientists``, the folder under ``work/`` and ``candidates/`` that the shared roles
+#: write instead of all of it: an underscore, which no Studio profile (person) name may contain.
+SHARED_FOLDER = "_shared"
 #: The log groups (and metric namespaces) of the jobs the training role runs.
 JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 #: Where the demo endpoint captures requests and responses (it grants the inference role write access there).
@@ -135,7 +138,7 @@ class SecureSageMakerBaseline(Construct):
         config = config or BaselineConfig()
         retention = log_retention(config.log_retention_days)
         self._data_plane(config, retention, vpc, subnets)
-        self._identity()
+        self._identity(config)
         self._data_perimeter(config)
         self._package_mirror(config)
         self._audit(config, retention)
@@ -189,16 +192,20 @@ class SecureSageMakerBaseline(Construct):
             removal_policy=RETAINED,
         )
 
-    def _identity(self) -> None:
+    def _identity(self, config: BaselineConfig) -> None:
         network = dict(subnets=self.network.subnets, security_groups=[self.network.workload_security_group])
+        # With dataScientists, the shared roles (the domain's default, the notebook instance's, shared
+        # spaces') stay out of everyone's home: they write SHARED_FOLDER, which no profile name can be.
+        folder = "" if config.data_scientists is None else f"/{SHARED_FOLDER}"
+        shared_writes = [
+            S3Prefix(self.data_bucket.bucket, WORK_PREFIX + folder),
+            S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX + folder),
+        ]
         self.studio_role = ExecutionRole(
             self,
             "StudioExecutionRole",
             read_buckets=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
-            write_prefixes=[
-                S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
-                S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
-            ],
+            write_prefixes=shared_writes,
             ecr_repositories=[self.model_repository],
             **network,
         )
@@ -207,10 +214,7 @@ class SecureSageMakerBaseline(Construct):
             self,
             "TrainingExecutionRole",
             read_buckets=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
-            write_prefixes=[
-                S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
-                S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
-            ],
+            write_prefixes=shared_writes,
             ecr_repositories=[self.model_repository],
             log_groups=JOB_LOG_GROUPS,
             metric_namespaces=JOB_LOG_GROUPS,

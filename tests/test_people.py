@@ -43,6 +43,7 @@ class People:
         self.studio = {p: self.evaluator.role_id(f"BaselinePeople{p.replace('-', '')}StudioRole") for p in PEOPLE}
         self.training = {p: self.evaluator.role_id(f"BaselinePeople{p.replace('-', '')}TrainingRole") for p in PEOPLE}
         self.shared_training = self.evaluator.role_id("BaselineTrainingExecutionRole")
+        self.shared_studio = self.evaluator.role_id("BaselineStudioExecutionRole")
         profiles = resources(template, "AWS::SageMaker::UserProfile")
         self.profile_ids = {props["Properties"]["UserProfileName"]: k for k, props in profiles.items()}
         self.profile_arn = {p: resolver.arn(self.profile_ids[p]) for p in PEOPLE}
@@ -94,6 +95,17 @@ def test_a_person_and_their_jobs_write_only_their_own_home(people: People, kind:
     assert people.verdict(alice, "s3:ListBucket", people.data, {"s3:prefix": "work/alice/"}) == ALLOW
     assert people.verdict(alice, "s3:ListBucket", people.data, {"s3:prefix": "work/bob/"}) != ALLOW
     assert people.verdict(alice, "s3:ListBucket", people.data, {"s3:prefix": "work/"}) != ALLOW
+
+
+def test_the_shared_roles_stay_out_of_everyones_home(people: People) -> None:
+    """The domain's default role (notebook instance, shared spaces) and the shared training role
+    write only the `_shared` folders, which no person's name can be."""
+    for role in (people.shared_studio, people.shared_training):
+        for bucket, parent in ((people.data, "work"), (people.models, "candidates")):
+            assert people.verdict(role, "s3:PutObject", f"{bucket}/{parent}/_shared/x.parquet") == ALLOW, role
+            assert people.verdict(role, "s3:PutObject", f"{bucket}/{parent}/alice/x.parquet") != ALLOW, role
+            assert people.verdict(role, "s3:PutObject", f"{bucket}/{parent}/x.parquet") != ALLOW, role
+        assert people.verdict(role, "s3:GetObject", f"{people.data}/raw/churn.csv") == ALLOW, role
 
 
 def test_a_person_passes_only_their_own_training_role(people: People) -> None:

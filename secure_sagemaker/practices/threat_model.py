@@ -757,8 +757,9 @@ ASSESSMENTS: tuple[Assessment, ...] = (
         ),
         "Without `dataScientists` one role serves the whole team. With it, everyone still reads all of "
         "`raw/`, the job log groups and the model package group, and the domain's default execution "
-        "role (`studio_role`) still reads `raw/` and writes all of `work/` and `candidates/`: it serves "
-        "the notebook instance and shared spaces (turn `notebook` off for strict isolation). Vetting of "
+        "role (`studio_role`) reads `raw/` and writes the `_shared` folders of `work/` and `candidates/` "
+        "(no person's home): it serves the notebook instance and shared spaces (turn `notebook` off if "
+        "nobody should work there). Vetting of "
         "people, access reviews and a break-glass procedure are yours; the admin roles of "
         "`guardrailAdminRoleArns` are exempt from the self-protection denies, and whoever may assume "
         "the release or break-glass roles acts as them. The trail tells you who did it; it does not "
