@@ -34,7 +34,7 @@ from secure_sagemaker.audit._common import (
     require_topic,
 )
 from secure_sagemaker.audit.watches import SECURITY_WATCHES
-from secure_sagemaker.encryption import KeyRing, allow_service_on_key
+from secure_sagemaker.encryption import KeyRing, allow_service_on_key, validate_duration_days
 from secure_sagemaker.identity import S3Prefix
 from secure_sagemaker.storage import SecureBucket
 
@@ -385,20 +385,16 @@ class AuditTrail(Construct):
         mode = s3.ObjectLockMode.GOVERNANCE if mode is None else mode
         require_type(me, "object_lock_mode", mode, s3.ObjectLockMode, "pass s3.ObjectLockMode.GOVERNANCE or COMPLIANCE")
         retention = cdk.Duration.days(DEFAULT_LOG_LOCK_DAYS) if retention is None else retention
-        fix = f"pass cdk.Duration.days(n) with n from 1 to {MAX_LOG_LOCK_DAYS}"
-        require_type(me, "object_lock_retention", retention, cdk.Duration, fix)
+        validate_duration_days(me, "object_lock_retention", retention, 1, MAX_LOG_LOCK_DAYS, "S3 Object Lock")
         if retention.is_unresolved():
-            raise fail(me, "object_lock_retention", retention, "is a token", fix)
-        days = retention.to_days(integral=False)
-        if days != int(days) or not 1 <= days <= MAX_LOG_LOCK_DAYS:
             raise fail(
                 me,
                 "object_lock_retention",
-                retention.to_human_string(),
-                f"is not a whole number of days from 1 to {MAX_LOG_LOCK_DAYS}",
-                fix,
+                retention,
+                "is a token",
+                f"pass cdk.Duration.days(n) with 1 <= n <= {MAX_LOG_LOCK_DAYS}",
             )
-        days = cdk.Duration.days(int(days))
+        days = cdk.Duration.days(int(retention.to_days()))
         if mode == s3.ObjectLockMode.COMPLIANCE:
             return s3.ObjectLockRetention.compliance(days)
         return s3.ObjectLockRetention.governance(days)
