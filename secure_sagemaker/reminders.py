@@ -26,10 +26,16 @@ ANNOTATIONS_PLUGIN = "Construct Annotations"
 _ANNOTATIONS_NAMESPACE = "Annotation"
 
 
-def is_reminder(plugin_name: str, violation: dict[str, Any]) -> bool:
-    """Whether ``violation`` of the report's ``plugin_name`` is one of :data:`REMINDERS` (a warning
-    of the construct-annotations plugin whose id is listed), rather than a finding."""
+def reminder_id(plugin_name: str, violation: dict[str, Any]) -> str | None:
+    """The id in :data:`REMINDERS` that ``violation`` of the report's ``plugin_name`` is (a warning of
+    the construct-annotations plugin whose id is listed), or None when it is a finding."""
     if plugin_name != ANNOTATIONS_PLUGIN or violation.get("severity") != "warning":
-        return False
+        return None
     rule = str(violation.get("ruleName", ""))
-    return rule.split("::", 1)[-1] in REMINDERS and rule.split("::", 1)[0] in (rule, _ANNOTATIONS_NAMESPACE)
+    namespace, _, warning = rule.rpartition("::")
+    return warning if warning in REMINDERS and namespace in ("", _ANNOTATIONS_NAMESPACE) else None
+
+
+def is_reminder(plugin_name: str, violation: dict[str, Any]) -> bool:
+    """Whether ``violation`` of the report's ``plugin_name`` is one of :data:`REMINDERS`, rather than a finding."""
+    return reminder_id(plugin_name, violation) is not None

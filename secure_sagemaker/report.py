@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secure_sagemaker.nag import PACKS_METADATA
-from secure_sagemaker.reminders import is_reminder
+from secure_sagemaker.reminders import reminder_id
 
 
 class AssemblyError(Exception):
@@ -102,10 +102,9 @@ def summarise(assembly: str | Path) -> AssemblySummary:
             name = plugin.get("pluginName", "?")
             violations = []
             for violation in plugin.get("violations", []):
-                if is_reminder(name, violation):
+                if reminder := reminder_id(name, violation):
                     reminders += [
-                        f"{c.get('constructPath', '?')}: {violation.get('ruleName', '?').split('::', 1)[-1]}"
-                        for c in violation.get("violatingConstructs", [{}])
+                        f"{c.get('constructPath', '?')}: {reminder}" for c in violation.get("violatingConstructs", [{}])
                     ]
                 else:
                     violations.append(violation)
