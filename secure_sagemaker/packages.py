@@ -237,11 +237,12 @@ class PackageMirror(Construct):
         if network is not None:
             for service in _ENDPOINT_SERVICES:
                 self._endpoints[service.short_name] = network.add_interface_endpoint(service, actions=READ_ACTIONS)
-        self._grants = 0
+        self._read_policy: iam.ManagedPolicy | None = None
 
     def grant_read(self, role: Any) -> iam.ManagedPolicy:
         """Let ``role`` (an ``iam.IRole`` or an :class:`~secure_sagemaker.identity.ExecutionRole`) log
-        pip in and read packages through ``pypi``, in a managed policy of this construct attached to it.
+        pip in and read packages through ``pypi``: the mirror's one read policy (a managed policy of
+        this construct) is attached to it, so every granted role shares that policy.
 
         ``sts:GetServiceBearerToken`` has no resource type, so its resource is ``*``, limited by
         ``sts:AWSServiceName`` to CodeArtifact (the acknowledged AwsSolutions-IAM5 finding).
@@ -255,10 +256,12 @@ class PackageMirror(Construct):
                 "is not an IAM role",
                 "pass an iam.IRole or an ExecutionRole such as baseline.studio_role",
             )
-        self._grants += 1
+        if self._read_policy is not None:
+            self._read_policy.attach_to_role(target)
+            return self._read_policy
         policy = iam.ManagedPolicy(
             self,
-            f"ReadPolicy{self._grants}" if self._grants > 1 else "ReadPolicy",
+            "ReadPolicy",
             description="Read the PyPI mirror: pip login (token, endpoint) and downloads through the pypi repository",
             roles=[target],
             statements=[
@@ -286,6 +289,7 @@ class PackageMirror(Construct):
             "resource can only be '*'; the statement is limited by sts:AWSServiceName to CodeArtifact, as in "
             "AWS's own CodeArtifact policies, and every CodeArtifact action is scoped to this domain and repository.",
         )
+        self._read_policy = policy
         return policy
 
     @property

@@ -263,6 +263,17 @@ def test_a_full_team_fits_cloudformation_and_iam(people_template: dict) -> None:
             assert len(json.dumps(document, separators=(",", ":"))) <= 6144
 
 
+def test_every_persons_studio_role_shares_the_mirrors_one_read_policy(people: People) -> None:
+    """The package mirror grants each person's Studio role (not their jobs' role) through one policy."""
+    (policy,) = [
+        p
+        for logical, p in resources(people.template, "AWS::IAM::ManagedPolicy").items()
+        if logical.startswith("BaselinePackageMirrorReadPolicy")
+    ]
+    attached = policy["Properties"]["Roles"]
+    assert attached == [{"Ref": people.shared_studio}] + [{"Ref": people.studio[person]} for person in PEOPLE]
+
+
 def test_more_people_than_a_baseline_holds_fails_naming_the_key() -> None:
     too_many = ",".join(f"p{number}" for number in range(MAX_PEOPLE + 1))
     with pytest.raises(PropError, match=rf"BaselineConfig: data_scientists='{too_many}' names {MAX_PEOPLE + 1} people"):
