@@ -26,6 +26,7 @@ from constructs import Node
 
 from secure_sagemaker._validation import PropError, fail, require_number, s3_key_prefix
 from secure_sagemaker.encryption import MAX_ROTATION_DAYS, MIN_ROTATION_DAYS
+from secure_sagemaker.storage import MAX_OBJECT_LOCK_DAYS
 
 PREFIX = "secure-sagemaker:"
 #: How messages name values that come from context (`cdk.json` or ``-c``).
@@ -269,7 +270,6 @@ def _role_arns(owner: str, name: str, value: str) -> None:
 
 
 _LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
-_MAX_LOCK_DAYS = 36500
 
 
 def _lock_mode(owner: str, name: str, value: str) -> None:
@@ -278,8 +278,10 @@ def _lock_mode(owner: str, name: str, value: str) -> None:
 
 
 def _lock_days(owner: str, name: str, value: Any) -> None:
-    allowed = f"a whole number of days from 1 to {_MAX_LOCK_DAYS}"
-    require_number(owner, name, value, f"set {name} to {allowed}", minimum=1, maximum=_MAX_LOCK_DAYS, integer=True)
+    allowed = f"a whole number of days from 1 to {MAX_OBJECT_LOCK_DAYS}"
+    require_number(
+        owner, name, value, f"set {name} to {allowed}", minimum=1, maximum=MAX_OBJECT_LOCK_DAYS, integer=True
+    )
 
 
 @dataclass(frozen=True)
@@ -399,7 +401,7 @@ class BaselineConfig:
     #: 1..36500. Default unset: 365.
     trail_object_lock_days: int | None = field(
         default=None,
-        metadata={SETTING: Setting(int, f"a whole number of days from 1 to {_MAX_LOCK_DAYS}", _lock_days)},
+        metadata={SETTING: Setting(int, f"a whole number of days from 1 to {MAX_OBJECT_LOCK_DAYS}", _lock_days)},
     )
     #: ``allowTrailLogDeletion``: give up Object Lock on the trail buckets, so log files can be
     #: deleted or overwritten by whoever may delete objects there. Default false.

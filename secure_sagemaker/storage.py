@@ -51,6 +51,9 @@ _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$")
 _PREFIX_UNSAFE = re.compile(r"[^A-Za-z0-9/_.-]")
 
+#: S3 Object Lock accepts default retentions of up to 100 years.
+MAX_OBJECT_LOCK_DAYS = 36500
+
 #: What the VPC endpoint restriction denies outside the endpoints: reading, writing, deleting and
 #: listing objects and their versions, tags, ACLs and retention. Bucket-management actions
 #: (``PutBucketPolicy``, ``PutEncryptionConfiguration``, ...) are left to IAM: CloudFormation calls

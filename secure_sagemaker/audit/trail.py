@@ -36,15 +36,13 @@ from secure_sagemaker.audit._common import (
 from secure_sagemaker.audit.watches import SECURITY_WATCHES
 from secure_sagemaker.encryption import KeyRing, allow_service_on_key, validate_duration_days
 from secure_sagemaker.identity import S3Prefix
-from secure_sagemaker.storage import SecureBucket
+from secure_sagemaker.storage import MAX_OBJECT_LOCK_DAYS, SecureBucket
 
 #: CloudTrail accepts at most 250 data resources across a trail's basic event selectors (and five
 #: selectors per trail; this trail uses at most three: management, writes, reads).
 MAX_DATA_EVENT_BUCKETS = 250
 #: The trail bucket's default Object Lock retention: a year, what CIS and PCI DSS ask logs to be kept.
 DEFAULT_LOG_LOCK_DAYS = 365
-#: S3 Object Lock accepts default retentions of up to 100 years.
-MAX_LOG_LOCK_DAYS = 36500
 #: Data-event scopes this construct offers, with their CloudFormation ``ReadWriteType``.
 DATA_EVENT_TYPES = MappingProxyType({"WRITE_ONLY": "WriteOnly", "ALL": "All"})
 
@@ -385,14 +383,14 @@ class AuditTrail(Construct):
         mode = s3.ObjectLockMode.GOVERNANCE if mode is None else mode
         require_type(me, "object_lock_mode", mode, s3.ObjectLockMode, "pass s3.ObjectLockMode.GOVERNANCE or COMPLIANCE")
         retention = cdk.Duration.days(DEFAULT_LOG_LOCK_DAYS) if retention is None else retention
-        validate_duration_days(me, "object_lock_retention", retention, 1, MAX_LOG_LOCK_DAYS, "S3 Object Lock")
+        validate_duration_days(me, "object_lock_retention", retention, 1, MAX_OBJECT_LOCK_DAYS, "S3 Object Lock")
         if retention.is_unresolved():
             raise fail(
                 me,
                 "object_lock_retention",
                 retention,
                 "is a token",
-                f"pass cdk.Duration.days(n) with 1 <= n <= {MAX_LOG_LOCK_DAYS}",
+                f"pass cdk.Duration.days(n) with 1 <= n <= {MAX_OBJECT_LOCK_DAYS}",
             )
         days = cdk.Duration.days(int(retention.to_days()))
         if mode == s3.ObjectLockMode.COMPLIANCE:
