@@ -26,7 +26,7 @@ from secure_sagemaker.packages import PackageMirror
 from secure_sagemaker.people import PersonalWorkspace, names_of_people
 from secure_sagemaker.storage import AccessLogBucket, SecureBucket
 from secure_sagemaker.studio import SecureNotebookInstance, SecureStudioDomain, SecureUserProfile
-from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
+from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole, job_execution_role
 from secure_sagemaker.zones import DeployTimeZonesStack
 
 #: S3 key prefixes of the baseline's buckets: data scientists (the Studio role) and their training
@@ -41,8 +41,6 @@ CANDIDATES_PREFIX = "candidates"
 #: With ``dataScientists``, the folder under ``work/`` and ``candidates/`` that the shared roles
 #: write instead of all of it: an underscore, which no Studio profile (person) name may contain.
 SHARED_FOLDER = "_shared"
-#: The log groups (and metric namespaces) of the jobs the training role runs.
-JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 #: Where the demo endpoint captures requests and responses (it grants the inference role write access there).
 DATA_CAPTURE_PREFIX = "data-capture"
 
@@ -210,18 +208,12 @@ class SecureSageMakerBaseline(Construct):
             **network,
         )
         # The one role data scientists may pass to processing and training jobs.
-        self.training_role = ExecutionRole(
+        self.training_role = job_execution_role(
             self,
             "TrainingExecutionRole",
             read_buckets=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
             write_prefixes=shared_writes,
             ecr_repositories=[self.model_repository],
-            log_groups=JOB_LOG_GROUPS,
-            metric_namespaces=JOB_LOG_GROUPS,
-            source_arns=[
-                cdk.Stack.of(self).format_arn(service="sagemaker", resource=kind, resource_name="*")
-                for kind in ("training-job", "processing-job")
-            ],
             **network,
         )
         # The demo model grants it pulls from the repository, the endpoint write access to its capture prefix.

@@ -33,12 +33,8 @@ from secure_sagemaker._validation import describe, fail, require_type
 from secure_sagemaker.guardrail_statements import DEFAULT_OWNER_TAG
 from secure_sagemaker.identity import BucketRef, ExecutionRole, S3Prefix
 from secure_sagemaker.studio import SecureUserProfile, StudioDomain, validate_sagemaker_name
-from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry
+from secure_sagemaker.workflow import JOB_LOG_GROUPS, DataScientistPermissions, ModelRegistry, job_execution_role
 
-#: The log groups (and metric namespaces) of the jobs a person's training role runs.
-JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
-#: What a person's jobs may be: the ``aws:SourceArn`` kinds their training role trusts.
-JOB_KINDS = ("training-job", "processing-job")
 #: People one baseline holds: each adds about 47,000 characters to the workload template, which
 #: CloudFormation caps at 1,000,000 (CDK warns from 800,000), and two roles to the guardrails' role
 #: lists, which must fit one 6,144-character policy. A larger team is split into several baselines.
@@ -142,16 +138,7 @@ class PersonalWorkspace(Construct):
         network = dict(subnets=subnets, security_groups=security_groups)
         shared = dict(read_buckets=list(read_locations), write_prefixes=self._homes, ecr_repositories=ecr_repositories)
         self._studio_role = ExecutionRole(self, "StudioRole", **shared, **network)
-        stack = cdk.Stack.of(self)
-        self._training_role = ExecutionRole(
-            self,
-            "TrainingRole",
-            **shared,
-            log_groups=JOB_LOG_GROUPS,
-            metric_namespaces=JOB_LOG_GROUPS,
-            source_arns=[stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in JOB_KINDS],
-            **network,
-        )
+        self._training_role = job_execution_role(self, "TrainingRole", **shared, **network)
         self._profile = SecureUserProfile(
             self, "Profile", domain=domain, user_profile_name=person, execution_role=self._studio_role
         )

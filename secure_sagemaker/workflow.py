@@ -65,8 +65,10 @@ TAGGING_ACTION = "sagemaker:TaggingAction"
 
 #: The jobs a data scientist may start, each guarded by the same conditions as in the guardrails.
 JOB_RESOURCES = {"sagemaker:CreateTrainingJob": "training-job", "sagemaker:CreateProcessingJob": "processing-job"}
+#: The log groups (and metric namespaces) of the jobs data scientists start.
+JOB_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 #: Log groups a data scientist may read: their jobs' and Studio's.
-DATA_SCIENTIST_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/studio")
+DATA_SCIENTIST_LOG_GROUPS = (*JOB_LOG_GROUPS, "/aws/sagemaker/studio")
 #: What writes, replaces or deletes an object: denied to data scientists under the serving prefix.
 S3_OBJECT_WRITE_ACTIONS = (
     "s3:DeleteObject",
@@ -90,6 +92,24 @@ _WILDCARD_REASON = (
     "that have no resource type (ListSpaces, ListApps, ListTrainingJobs, ListProcessingJobs, "
     "ListModelPackages)."
 )
+
+
+def job_execution_role(scope: Construct, id: str, **props: Any) -> ExecutionRole:
+    """The role data scientists pass to their processing and training jobs: an :class:`ExecutionRole`
+    with ``props`` (locations, repositories, subnets, security groups), writing the jobs' log groups
+    and metrics (:data:`JOB_LOG_GROUPS`) and trusted only by training and processing jobs of this
+    account (``aws:SourceArn``)."""
+    stack = cdk.Stack.of(scope)
+    return ExecutionRole(
+        scope,
+        id,
+        log_groups=JOB_LOG_GROUPS,
+        metric_namespaces=JOB_LOG_GROUPS,
+        source_arns=[
+            stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in JOB_RESOURCES.values()
+        ],
+        **props,
+    )
 
 
 def _prefix(me: str, prop: str, value: Any) -> str:
@@ -601,7 +621,9 @@ class DataScientistPermissions(Construct):
 
 __all__ = [
     "DATA_SCIENTIST_LOG_GROUPS",
+    "JOB_LOG_GROUPS",
     "DataScientistPermissions",
     "ModelRegistry",
     "ReleaseRole",
+    "job_execution_role",
 ]
