@@ -311,3 +311,35 @@ def new_role(scope: cdk.Stack, id: str, *, source_identity: bool = True) -> iam.
             )
         )
     return role
+
+
+def data_scientist_parts(stack: cdk.Stack, scientist: str = "Scientist") -> dict[str, Any]:
+    """The props of a ``DataScientistPermissions`` in ``stack``: an isolated VPC's subnets and a security
+    group, one rotating key for volumes and outputs, a registry, a models bucket serving ``models``,
+    and the data scientist's (``<scientist>Role``) and training roles."""
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_s3 as s3
+
+    from secure_sagemaker.workflow import ModelRegistry
+
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+    group = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    bucket = s3.Bucket(stack, "Models", encryption_key=key)
+    role = ExecutionRole(stack, scientist, log_groups=["/aws/sagemaker/studio"])
+    training = ExecutionRole(stack, "Training", log_groups=["/aws/sagemaker/TrainingJobs"])
+    return dict(
+        role=role,
+        training_role=training,
+        subnets=vpc.isolated_subnets,
+        security_groups=[group],
+        volume_keys=[key],
+        output_keys=[key],
+        registry=ModelRegistry(stack, "Registry"),
+        models_bucket=bucket,
+        serving_prefix="models",
+    )

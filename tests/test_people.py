@@ -11,9 +11,6 @@ import json
 from collections import defaultdict
 
 import pytest
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from policy_eval import ACCOUNT, ALLOW, EXPLICIT_DENY, REGION, PolicyEvaluator
 
@@ -21,10 +18,10 @@ from secure_sagemaker._validation import PropError
 from secure_sagemaker.baseline import SecureSageMakerStack
 from secure_sagemaker.config import BaselineConfig
 from secure_sagemaker.guardrail_statements import GUARDRAIL_POLICY_PATH, _upper_bound
-from secure_sagemaker.identity import ExecutionRole, Guardrails, S3Prefix
+from secure_sagemaker.identity import Guardrails, S3Prefix
 from secure_sagemaker.people import MAX_PEOPLE, PersonalWorkspace
-from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry
-from tests.helpers import new_app, new_stack, resources
+from secure_sagemaker.workflow import DataScientistPermissions
+from tests.helpers import data_scientist_parts, new_app, new_stack, resources
 
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 #: As many people as a baseline holds: alice and bob, whose isolation the tests check, and more.
@@ -177,34 +174,21 @@ def test_a_shared_space_needs_the_opt_in(people: People) -> None:
 @pytest.mark.parametrize("allow_shared_spaces", [False, True])
 def test_allow_shared_spaces_is_what_opens_shared_spaces(allow_shared_spaces: bool) -> None:
     stack = new_stack()
-    vpc = ec2.Vpc(
-        stack,
-        "Vpc",
-        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
-    )
-    group = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
-    key = kms.Key(stack, "Key", enable_key_rotation=True)
-    role = ExecutionRole(stack, "Alice", log_groups=["/aws/sagemaker/studio"])
-    training = ExecutionRole(stack, "Training", log_groups=["/aws/sagemaker/TrainingJobs"])
-    network = dict(subnets=vpc.isolated_subnets, security_groups=[group], volume_keys=[key], output_keys=[key])
+    parts = data_scientist_parts(stack, scientist="Alice")
     DataScientistPermissions(
         stack,
         "Perms",
-        role=role,
-        training_role=training,
-        registry=ModelRegistry(stack, "Registry"),
-        models_bucket=s3.Bucket(stack, "Models", encryption_key=key),
-        serving_prefix="models",
+        **parts,
         domain_id="d-team",
         user_profile_name="alice",
         allow_shared_spaces=allow_shared_spaces,
-        **network,
     )
+    network = {k: parts[k] for k in ("subnets", "security_groups", "volume_keys", "output_keys")}
     Guardrails(
         stack,
         "Guardrails",
-        execution_roles=[role, training],
-        attach_to=[role],
+        execution_roles=[parts["role"], parts["training_role"]],
+        attach_to=[parts["role"]],
         allow_shared_spaces=allow_shared_spaces,
         **network,
     )

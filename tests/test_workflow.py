@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from policy_eval import ACCOUNT, ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, REGION, PolicyEvaluator, Request
 from policy_eval import evaluate_statements as verdict
 
 from secure_sagemaker._validation import PropError
-from secure_sagemaker.identity import ExecutionRole
 from secure_sagemaker.workflow import DataScientistPermissions, ModelRegistry, ReleaseRole
-from tests.helpers import new_stack, resources
+from tests.helpers import data_scientist_parts, new_stack, resources
 
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 SERVED_MODEL = "models/demo/model.tar.gz"
@@ -331,47 +327,23 @@ def test_model_package_group_is_retained_and_admits_only_this_account(baseline_t
 # --- props --------------------------------------------------------------------------------------
 
 
-def _parts(stack: cdk.Stack) -> dict:
-    vpc = ec2.Vpc(
-        stack,
-        "Vpc",
-        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
-    )
-    group = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
-    key = kms.Key(stack, "Key", enable_key_rotation=True)
-    bucket = s3.Bucket(stack, "Models", encryption_key=key)
-    role = ExecutionRole(stack, "Scientist", log_groups=["/aws/sagemaker/studio"])
-    training = ExecutionRole(stack, "Training", log_groups=["/aws/sagemaker/TrainingJobs"])
-    return dict(
-        role=role,
-        training_role=training,
-        subnets=vpc.isolated_subnets,
-        security_groups=[group],
-        volume_keys=[key],
-        output_keys=[key],
-        registry=ModelRegistry(stack, "Registry"),
-        models_bucket=bucket,
-        serving_prefix="models",
-    )
-
-
 def test_wildcard_serving_prefix_fails_at_construct_time() -> None:
     stack = new_stack()
     with pytest.raises(PropError, match=r"DataScientistPermissions\(Test/Perms\): serving_prefix='models/\*'"):
-        DataScientistPermissions(stack, "Perms", **{**_parts(stack), "serving_prefix": "models/*"})
+        DataScientistPermissions(stack, "Perms", **{**data_scientist_parts(stack), "serving_prefix": "models/*"})
 
 
 def test_profile_without_domain_fails() -> None:
     stack = new_stack()
     with pytest.raises(PropError, match="user_profile_name='alice'.*pass both"):
-        DataScientistPermissions(stack, "Perms", **_parts(stack), user_profile_name="alice")
+        DataScientistPermissions(stack, "Perms", **data_scientist_parts(stack), user_profile_name="alice")
 
 
 def test_invalid_group_name_and_registry_type_fail() -> None:
     stack = new_stack()
     with pytest.raises(PropError, match="model_package_group_name='no_underscores'"):
         ModelRegistry(stack, "Bad", model_package_group_name="no_underscores")
-    parts = _parts(stack)
+    parts = data_scientist_parts(stack)
     with pytest.raises(PropError, match=r"ReleaseRole\(Test/Release\): registry="):
         ReleaseRole(
             stack,
@@ -385,7 +357,7 @@ def test_invalid_group_name_and_registry_type_fail() -> None:
 
 def test_release_role_without_mfa_is_an_opt_out() -> None:
     stack = new_stack()
-    parts = _parts(stack)
+    parts = data_scientist_parts(stack)
     release = ReleaseRole(
         stack,
         "Release",
@@ -406,4 +378,4 @@ def test_policy_too_large_for_iam_fails_at_construct_time() -> None:
     stack = new_stack()
     subnets = [f"subnet-{i:017x}" for i in range(200)]
     with pytest.raises(PropError, match=r"DataScientistPermissions\(Test/Perms\): .* more than the 6144"):
-        DataScientistPermissions(stack, "Perms", **{**_parts(stack), "subnets": subnets})
+        DataScientistPermissions(stack, "Perms", **{**data_scientist_parts(stack), "subnets": subnets})
