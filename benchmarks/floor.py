@@ -31,6 +31,37 @@ POLICIES = {
 }
 
 
+def load_service_modules(assembly: Path) -> list[str]:
+    """Load what an app written with the CDK's typed classes loads for the resource types of
+    ``assembly``: each ``aws_cdk.aws_<service>`` Python module, and its JavaScript module in the jsii
+    kernel (read one static member of the type's L1 class, ``Cfn<Name>.CFN_RESOURCE_TYPE_NAME``).
+
+    The *typed floor* is the floor with these loaded first: the least any app pays that builds the
+    templates with ``aws_cdk.aws_ec2.CfnVPC`` and the like, L1s as much as L2s. Returns the L1
+    classes loaded; a type with no L1 class in aws_cdk (``Custom::...``) is skipped.
+    """
+    import importlib
+
+    types: set[str] = set()
+    for artifact in stack_artifacts(assembly).values():
+        template = json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
+        types.update(resource["Type"] for resource in template.get("Resources", {}).values())
+    loaded = []
+    for cfn_type in sorted(types):
+        parts = cfn_type.split("::")
+        if len(parts) != 3 or parts[0] != "AWS":
+            continue
+        try:
+            module = importlib.import_module(f"aws_cdk.aws_{parts[1].lower()}")
+        except ImportError:
+            continue
+        l1 = getattr(module, f"Cfn{parts[2]}", None)
+        if l1 is not None:
+            assert l1.CFN_RESOURCE_TYPE_NAME == cfn_type
+            loaded.append(f"{module.__name__}.{l1.__name__}")
+    return loaded
+
+
 def stack_artifacts(assembly: Path) -> dict[str, dict[str, Any]]:
     """Stack artifact id -> its manifest entry, in manifest order."""
     manifest = json.loads((assembly / "manifest.json").read_text())

@@ -52,9 +52,10 @@ VARIANTS = {
     "all": "baseline + all five packs (add_all_packs)",
     "floor": "floor: the baseline's templates as plain CfnResource L1s, no pack",
     "floor-all": "floor + all five packs (add_all_packs), the baseline's acknowledgments replayed",
+    "floor-typed": "typed floor: the floor after loading the typed aws_cdk modules of its resource types, no pack",
 }
 #: The variants that replay a baseline assembly (see benchmarks/floor.py) instead of building it.
-FLOOR_VARIANTS = ("floor", "floor-all")
+FLOOR_VARIANTS = ("floor", "floor-all", "floor-typed")
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,7 +80,9 @@ def worker(variant: str, outdir: str, assembly: str | None = None, root: Path = 
         from secure_sagemaker.nag import add_all_packs, stock_packs
         from secure_sagemaker.nag.pack import SageMakerSecurityChecks
     if variant in FLOOR_VARIANTS:
-        from floor import replay
+        from floor import load_service_modules, replay
+    if variant == "floor-typed":
+        load_service_modules(Path(assembly))
 
     imported = time.perf_counter()
     context = {
@@ -351,7 +354,7 @@ def diff_only(template_path: Path, count: int, repeat: int) -> None:
     )
 
 
-FLOOR_ROUND = ("empty", "baseline", "floor", "all", "floor-all")
+FLOOR_ROUND = ("empty", "baseline", "floor", "floor-typed", "all", "floor-all")
 
 
 def floor_lines(repeat: int) -> list[str]:
@@ -366,7 +369,7 @@ def floor_lines(repeat: int) -> list[str]:
             runs[variant].append(run_worker(variant, outdir, assembly=work / "baseline-0"))
             print(f"  {variant:<9} round {round_ + 1}: {_brief(runs[variant][-1])}", file=sys.stderr)
     same = all(
-        same_templates(work / "baseline-0", work / f"{floor}-0") for floor in ("floor", "floor-all")
+        same_templates(work / "baseline-0", work / f"{floor}-0") for floor in ("floor", "floor-typed", "floor-all")
     ) and same_templates(work / "all-0", work / "floor-all-0")
     lines = [
         f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; {repeat} rounds of "
@@ -379,6 +382,8 @@ def floor_lines(repeat: int) -> list[str]:
     lines += ["", "| Ratio (median of the per-round ratios) | In process / whole process / CPU |", "|---|---:|"]
     for (a, b), label in {
         ("baseline", "floor"): "baseline / floor, no pack",
+        ("floor-typed", "floor"): "typed floor / floor, no pack",
+        ("baseline", "floor-typed"): "baseline / typed floor, no pack",
         ("all", "floor-all"): "baseline / floor, all five packs on both",
         ("baseline", "empty"): "baseline / empty app, no pack",
     }.items():

@@ -78,25 +78,28 @@ class _EnforcedRules:
 
         stack = cdk.Stack.of(self._resources[0])
         rendered = [render_properties(resource, stack) for resource in self._resources]
-        subject = self._resources[0].node.path
-        errors = [self._error(what, subject) for what, holds in self._identity if not _holds(holds, rendered[0])]
+        # Paths are read only for a message: each costs round trips to the jsii kernel.
+        errors = [
+            self._error(what, self._resources[0].node.path)
+            for what, holds in self._identity
+            if not _holds(holds, rendered[0])
+        ]
         if not self._rules:
             return errors
-        paths: dict[str, str] = {}
+        by_logical_id: dict[str, cdk.CfnResource] = {}
         body: dict[str, Any] = {}
         for resource, properties in zip(self._resources, rendered, strict=True):
             # A single resource needs no real logical id: nothing else of the template refers to it.
             logical_id = stack.resolve(resource.logical_id) if len(self._resources) > 1 else "Enforced"
             body[logical_id] = {"Type": resource.cfn_resource_type, "Properties": properties}
-            paths[logical_id] = resource.node.path
-        template = Template({"Resources": body}, name=self._owner, unexpanded=[])
+            by_logical_id[logical_id] = resource
+        template = Template({"Resources": body}, name=str(self._owner), unexpanded=[])
         for rule in self._rules:
             for resource in template.of_type(*rule.resource_types):
                 for verdict in evaluate(rule, resource):
                     if verdict.failed:
-                        errors.append(
-                            self._error(f"{rule.full_id} ({verdict.message})", paths[resource.logical_id], rule.fix)
-                        )
+                        path = by_logical_id[resource.logical_id].node.path
+                        errors.append(self._error(f"{rule.full_id} ({verdict.message})", path, rule.fix))
         return errors
 
     def _error(self, what: str, path: str, fix: str | None = None) -> str:

@@ -15,9 +15,50 @@ from constructs import Construct
 from secure_sagemaker._flatten import TOKENS, flatten
 
 
+class ConstructName:
+    """How error messages name a construct: its class and path, e.g. ``SecureBucket(Stack/Data)``.
+
+    Worked out when first shown, not when made: reading a path costs two round trips to the jsii
+    kernel, and constructs name themselves in every constructor while few ever fail. It formats,
+    compares and concatenates as that text.
+    """
+
+    __slots__ = ("_construct", "_text")
+
+    def __init__(self, construct: Construct) -> None:
+        self._construct: Construct | None = construct
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            assert self._construct is not None
+            self._text = f"{type(self._construct).__name__}({self._construct.node.path})"
+            self._construct = None
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (str(other) if isinstance(other, ConstructName) else other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+
 def describe(construct: Construct) -> str:
-    """How error messages name a construct: its class and path, e.g. ``SecureBucket(Stack/Data)``."""
-    return f"{type(construct).__name__}({construct.node.path})"
+    """How error messages name a construct: its class and path, e.g. ``SecureBucket(Stack/Data)``
+    (a :class:`ConstructName`, worked out when shown)."""
+    return ConstructName(construct)  # type: ignore[return-value]  # it stands in for the str it shows
 
 
 class PropError(ValueError):
@@ -29,10 +70,16 @@ def fail(construct: str, prop: str, value: Any, problem: str, fix: str) -> PropE
     return PropError(f"{construct}: {prop}={value!r} {problem}. Fix: {fix}.")
 
 
+#: What every string-encoded CDK token contains (``${Token[TOKEN.23]}``); a string without it is a literal.
+STRING_TOKEN_MARKER = "${Token["
+
+
 def is_token(value: Any) -> bool:
     """True when ``value`` is (or contains) an unresolved CDK token, which cannot be checked now."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return False
+    if isinstance(value, str) and STRING_TOKEN_MARKER not in value:
+        return False  # what Token.is_unresolved answers, without a round trip to the jsii kernel
     return cdk.Token.is_unresolved(value)
 
 

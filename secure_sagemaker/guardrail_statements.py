@@ -347,13 +347,27 @@ def split_statements(
 
     A statement too large for a document of its own is returned alone; the caller reports it.
     """
+    statements = list(statements)
+    # Resolved once, as one document: sizing each candidate document in Python then costs no round
+    # trip to the jsii kernel. A document drops duplicate statements, which would shift the pairing.
+    resolved = stack.resolve(iam.PolicyDocument(statements=statements)).get("Statement", []) if statements else []
+    if len(resolved) != len(statements):
+        resolved = [stack.resolve(iam.PolicyDocument(statements=[s]))["Statement"][0] for s in statements]
     documents: list[list[iam.PolicyStatement]] = []
     current: list[iam.PolicyStatement] = []
-    for statement in statements:
-        if current and size_upper_bound(stack, [*current, statement]) > limit:
+    current_json: list[Any] = []
+    for statement, statement_json in zip(statements, resolved, strict=True):
+        if current and _document_size([*current_json, statement_json]) > limit:
             documents.append(current)
-            current = []
+            current, current_json = [], []
         current.append(statement)
+        current_json.append(statement_json)
     if current:
         documents.append(current)
     return documents
+
+
+def _document_size(statements_json: list[Any]) -> int:
+    """:func:`size_upper_bound` of a document of already resolved statements."""
+    document = {"Statement": statements_json, "Version": "2012-10-17"}
+    return len(json.dumps(_upper_bound(document), separators=(",", ":")))

@@ -31,7 +31,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct, IValidation
 
-from secure_sagemaker._validation import PropError, describe, fail, is_token, require_type, s3_key_prefix
+from secure_sagemaker._validation import (
+    STRING_TOKEN_MARKER,
+    PropError,
+    describe,
+    fail,
+    is_token,
+    require_type,
+    s3_key_prefix,
+)
 from secure_sagemaker.acknowledgments import acknowledge, flatten_cfn_reference
 from secure_sagemaker.guardrail_statements import (
     DEFAULT_OWNER_TAG,
@@ -137,9 +145,22 @@ class S3Prefix:
     prefix: str
 
 
+#: ``_resolved`` of each token string seen. A token's string (``${Token[TOKEN.23]}``) is unique in
+#: the process, and before references are prepared for synthesis (when these are compared) a token
+#: resolves alike in every stack, so each is resolved once instead of at every comparison.
+_RESOLVED_TOKEN_TEXT: dict[str, str] = {}
+
+
 def _resolved(scope: Construct, value: Any) -> str:
     """A stable text form of ``value`` with tokens resolved, to compare and to search for ``*``."""
-    return json.dumps(cdk.Stack.of(scope).resolve(value), sort_keys=True)
+    if not isinstance(value, str):
+        return json.dumps(cdk.Stack.of(scope).resolve(value), sort_keys=True)
+    if STRING_TOKEN_MARKER not in value:
+        return json.dumps(value)  # a literal resolves to itself
+    text = _RESOLVED_TOKEN_TEXT.get(value)
+    if text is None:
+        text = _RESOLVED_TOKEN_TEXT[value] = json.dumps(cdk.Stack.of(scope).resolve(value), sort_keys=True)
+    return text
 
 
 def _as_list(me: str, prop: str, value: Any, fix: str, *, allow_empty: bool = True) -> list:
@@ -536,12 +557,19 @@ class ExecutionRole(Construct):
         that ``policy.add_statements`` brings in is not acknowledged and fails the pack. Finding ids
         are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
         """
-        by_reason: dict[str, list[str]] = {}
+        reasons, resources = [], []
         for statement in statements:
             reason = _WILDCARD_REASONS.get(statement.sid or "")
-            for resource in statement.resources:
-                flat = flatten_cfn_reference(cdk.Stack.of(self).resolve(resource))
-                if "*" in flat and reason:
+            if reason:
+                reasons.append(reason)
+                resources.append(statement.resources)
+        # One resolve for every resource, instead of a round trip to the jsii kernel for each.
+        resolved = cdk.Stack.of(self).resolve(resources) if resources else []
+        by_reason: dict[str, list[str]] = {}
+        for reason, statement_resources in zip(reasons, resolved, strict=True):
+            for resource in statement_resources:
+                flat = flatten_cfn_reference(resource)
+                if "*" in flat:
                     by_reason.setdefault(reason, []).append(f"AwsSolutions-IAM5[Resource::{flat}]")
         seen: set[str] = set()
         for reason, rules in by_reason.items():
