@@ -93,7 +93,7 @@ class _EnforcedRules:
             logical_id = stack.resolve(resource.logical_id) if len(self._resources) > 1 else "Enforced"
             body[logical_id] = {"Type": resource.cfn_resource_type, "Properties": properties}
             by_logical_id[logical_id] = resource
-        template = Template({"Resources": body}, name=str(self._owner), unexpanded=[])
+        template = Template({"Resources": body}, name="enforced", unexpanded=[])
         for rule in self._rules:
             for resource in template.of_type(*rule.resource_types):
                 for verdict in evaluate(rule, resource):

@@ -442,11 +442,13 @@ class BaselineConfig:
         Every context key with the ``secure-sagemaker:`` prefix is checked under its own name
         before anything is built; all problems are reported at once, in one :class:`PropError`.
         """
-        problems = _unknown_keys(node.get_all_context())
+        # All of it at once (one round trip to the jsii kernel), as try_get_context would find each key.
+        context = node.get_all_context()
+        problems = _unknown_keys(context)
         values: dict[str, Any] = {}
         for f in fields(cls):
             key = context_key(f.name)
-            raw = node.try_get_context(key)
+            raw = context.get(key)
             if raw is None:
                 values[f.name] = f.default
                 continue
