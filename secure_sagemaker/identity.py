@@ -341,6 +341,7 @@ class ExecutionRole(Construct):
         super().__init__(scope, id)
         self._me = describe(self)
         stack = cdk.Stack.of(self)
+        self._bucket_identities: dict[int, tuple[s3.IBucket, str]] = {}
         self._reads: list[tuple[BucketRef, str]] = []
         self._writes: list[tuple[BucketRef, str]] = []
         self._read_only: set[tuple[str, str]] = set()  # the read_buckets locations: writes must avoid them
@@ -651,7 +652,13 @@ class ExecutionRole(Construct):
         return f"{name}/{prefix}" if prefix else f"{name} (whole bucket)"
 
     def _bucket_identity(self, bucket: BucketRef) -> str:
-        return json.dumps(bucket) if isinstance(bucket, str) else _resolved(self, bucket.bucket_name)
+        if isinstance(bucket, str):
+            return json.dumps(bucket)
+        # Compared many times over (every location against every other): read each bucket's name once.
+        # The bucket is kept with it, so that its id is never reused for another bucket.
+        if id(bucket) not in self._bucket_identities:
+            self._bucket_identities[id(bucket)] = (bucket, _resolved(self, bucket.bucket_name))
+        return self._bucket_identities[id(bucket)][1]
 
     def _repositories(self, prop: str, repositories: Any) -> list[str]:
         fix = "pass ecr.IRepository objects or ARNs like arn:aws:ecr:eu-west-1:111122223333:repository/team/image"
