@@ -133,7 +133,8 @@ def validate_alias_prefix(construct: str, prop: str, value: Any) -> None:
 
 def via_service_names(services: Sequence[str]) -> list[str]:
     """The ``kms:ViaService`` values (``<service>.<region>.<url suffix>``) for ``services``."""
-    return [f"{service}.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}" for service in services]
+    region, url_suffix = cdk.Aws.REGION, cdk.Aws.URL_SUFFIX
+    return [f"{service}.{region}.{url_suffix}" for service in services]
 
 
 def key_policy(via_services: Sequence[str] = ()) -> iam.PolicyDocument:

@@ -339,7 +339,7 @@ class PrivateNetwork(Construct):
         if s3_prefix_list_id is None:
             s3_prefix_list_id = self._look_up_s3_prefix_list(logs_key, flow_log_retention)
         self._endpoint_sg, self._workload_sg = self._security_groups(vpc_cidr, s3_prefix_list_id)
-        self._interface_endpoints = {s.short_name: self._interface_endpoint(s) for s in services}
+        self._interface_endpoints = {name: self._interface_endpoint(service, name) for service, name in services}
         self._s3_endpoint = self._gateway_endpoint(external_read_buckets)
         self._flow_log_group = self._flow_log(logs_key, flow_log_retention) if create_flow_log else None
         self._dns_firewall = (
@@ -403,10 +403,11 @@ class PrivateNetwork(Construct):
             raise self._fail(
                 "service", service, "is not an interface endpoint service", "pass an ec2.InterfaceVpcEndpointAwsService"
             )
-        if service.short_name in self._interface_endpoints:
+        short_name = service.short_name
+        if short_name in self._interface_endpoints:
             raise self._fail(
                 "service",
-                service.short_name,
+                short_name,
                 "already has an interface endpoint in this network",
                 "use interface_endpoints[...] instead of adding it again",
             )
@@ -414,8 +415,8 @@ class PrivateNetwork(Construct):
             raise self._fail(
                 "actions", actions, "is not a list of IAM actions", "pass actions such as ['s3:GetObject']"
             )
-        endpoint = self._interface_endpoint(service, actions=actions)
-        self._interface_endpoints[service.short_name] = endpoint
+        endpoint = self._interface_endpoint(service, short_name, actions=actions)
+        self._interface_endpoints[short_name] = endpoint
         return endpoint
 
     def retain_where_studio_lives(self) -> None:
@@ -616,9 +617,10 @@ class PrivateNetwork(Construct):
 
     def _check_services(
         self, services: Sequence[ec2.InterfaceVpcEndpointAwsService] | None
-    ) -> list[ec2.InterfaceVpcEndpointAwsService]:
+    ) -> list[tuple[ec2.InterfaceVpcEndpointAwsService, str]]:
+        """Each service with its short name (read once: every read is a round trip to the jsii kernel)."""
         if services is None:
-            return list(SAGEMAKER_INTERFACE_ENDPOINTS)
+            return [(service, service.short_name) for service in SAGEMAKER_INTERFACE_ENDPOINTS]
         if isinstance(services, str) or not isinstance(services, Sequence):
             raise self._fail(
                 "interface_endpoints",
@@ -626,7 +628,7 @@ class PrivateNetwork(Construct):
                 "is not a list of services",
                 "pass InterfaceVpcEndpointAwsService values",
             )
-        seen: set[str] = set()
+        named: dict[str, ec2.InterfaceVpcEndpointAwsService] = {}
         for service in services:
             require_type(
                 self._name,
@@ -635,10 +637,11 @@ class PrivateNetwork(Construct):
                 ec2.InterfaceVpcEndpointAwsService,
                 "pass ec2.InterfaceVpcEndpointAwsService values",
             )
-            if service.short_name in seen:
-                raise self._fail("interface_endpoints", service.short_name, "is listed twice", "list each service once")
-            seen.add(service.short_name)
-        return list(services)
+            short_name = service.short_name
+            if short_name in named:
+                raise self._fail("interface_endpoints", short_name, "is listed twice", "list each service once")
+            named[short_name] = service
+        return [(service, short_name) for short_name, service in named.items()]
 
     def _check_prefix_list(self, prefix_list_id: str | None) -> None:
         if prefix_list_id is None or is_token(prefix_list_id):
@@ -774,9 +777,9 @@ class PrivateNetwork(Construct):
         return lookup.get_response_field("PrefixLists.0.PrefixListId")
 
     def _interface_endpoint(
-        self, service: ec2.InterfaceVpcEndpointAwsService, *, actions: Sequence[str] = ("*",)
+        self, service: ec2.InterfaceVpcEndpointAwsService, short_name: str, *, actions: Sequence[str] = ("*",)
     ) -> ec2.InterfaceVpcEndpoint:
-        construct_id = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", service.short_name)) + "Endpoint"
+        construct_id = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", short_name)) + "Endpoint"
         endpoint = ec2.InterfaceVpcEndpoint(
             self,
             construct_id,
@@ -787,7 +790,7 @@ class PrivateNetwork(Construct):
             private_dns_enabled=True,
             open=False,  # the endpoint security group already admits the VPC, by a literal CIDR
         )
-        if service.short_name in _PRESIGNED_URL_SERVICES:
+        if short_name in _PRESIGNED_URL_SERVICES:
             endpoint.add_to_policy(
                 iam.PolicyStatement(
                     sid="SageMakerActionsOnThisAccountOnly",
@@ -796,7 +799,7 @@ class PrivateNetwork(Construct):
                     resources=[cdk.Stack.of(self).format_arn(service="sagemaker", resource="*")],
                 )
             )
-        elif service.short_name not in _NO_POLICY_SERVICES:
+        elif short_name not in _NO_POLICY_SERVICES:
             endpoint.add_to_policy(
                 iam.PolicyStatement(
                     sid="PrincipalsOfThisAccountOnly",

@@ -557,6 +557,7 @@ class AuditTrail(Construct):
     def _watch(self, topic: sns.ITopic, namespace: str) -> None:
         # A watch alarms on single events; an OK five minutes later would only be noise.
         alarm_factory = AlarmFactory(self, topic, notify_ok=False)
+        period = cdk.Duration.minutes(5)
         for watch in SECURITY_WATCHES:
             metric_filter = logs.MetricFilter(
                 self,
@@ -570,7 +571,7 @@ class AuditTrail(Construct):
             self._alarms[watch.name] = alarm_factory.alarm(
                 f"{watch.name}Alarm",
                 description=f"{watch.description}. Source: CloudTrail trail {self._trail_name}.",
-                metric=metric_filter.metric(statistic="Sum", period=cdk.Duration.minutes(5)),
+                metric=metric_filter.metric(statistic="Sum", period=period),
                 threshold=1,
             )
 
