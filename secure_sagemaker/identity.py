@@ -558,17 +558,17 @@ class ExecutionRole(Construct):
         that ``policy.add_statements`` brings in is not acknowledged and fails the pack. Finding ids
         are the pack's own (``AwsSolutions-IAM5[Resource::<flattened>]``).
         """
-        reasons, resources = [], []
-        for statement in statements:
-            reason = _WILDCARD_REASONS.get(statement.sid or "")
-            if reason:
-                reasons.append(reason)
-                resources.append(statement.resources)
-        # One resolve for every resource, instead of a round trip to the jsii kernel for each.
-        resolved = cdk.Stack.of(self).resolve(resources) if resources else []
+        # Resolved as one document, as the policy will have them: reading each statement's Sid and
+        # resources through jsii would cost round trips to the kernel for every one.
+        stack = cdk.Stack.of(self)
+        rendered = stack.resolve(iam.PolicyDocument(statements=statements))["Statement"]
         by_reason: dict[str, list[str]] = {}
-        for reason, statement_resources in zip(reasons, resolved, strict=True):
-            for resource in statement_resources:
+        for statement in rendered:
+            reason = _WILDCARD_REASONS.get(statement.get("Sid", ""))
+            if not reason:
+                continue
+            resources = statement.get("Resource", [])
+            for resource in resources if isinstance(resources, list) else [resources]:
                 flat = flatten_cfn_reference(resource)
                 if "*" in flat:
                     by_reason.setdefault(reason, []).append(f"AwsSolutions-IAM5[Resource::{flat}]")
