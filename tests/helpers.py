@@ -20,9 +20,9 @@ from pathlib import Path
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 # CDK's built-in CloudFormation validation (a WebAssembly rule engine) costs about 5 s of CPU per
-# synth, an empty app's included, and dominated the suite. Tests synthesize without it; the two
-# shared app.py synths (`BackgroundAppSynth`, `cdk synth`'s path with cdk.json's
-# `validateAgainstDefaultRules`) and `VALIDATED` runs turn it back on, and every module's
+# synth, an empty app's included, and dominated the suite. Tests synthesize without it; the shared
+# app.py synths of the full baseline and the opt-ins (`BackgroundAppSynth`, `cdk synth`'s path with
+# cdk.json's `validateAgainstDefaultRules`) and `VALIDATED` runs turn it back on, and every module's
 # templates still go through cfn-lint. An explicit CDK_VALIDATION for the in-process apps wins.
 os.environ.setdefault("CDK_VALIDATION", "false")
 #: Environment that turns CDK's built-in template validation back on for a subprocess.
@@ -127,8 +127,9 @@ class CfnLint:
 
 
 class BackgroundAppSynth:
-    """app.py synthesized in the background into ``folder/assembly``, optionally followed by cfn-lint
-    on its templates, shared by every xdist worker of the session.
+    """app.py synthesized in the background into ``folder/assembly`` (with CDK's built-in template
+    validation when ``validated``), optionally followed by cfn-lint on its templates, shared by every
+    xdist worker of the session.
 
     The first caller (under a file lock) starts it; every caller waits for the files it leaves:
     ``synth.rc`` and ``synth.log``, then ``lint.rc``, ``lint.out`` and ``lint.err``. Started when the
@@ -143,7 +144,9 @@ class BackgroundAppSynth:
         'echo $? > "$DIR/lint.tmp"; mv "$DIR/lint.tmp" "$DIR/lint.rc"; fi'
     )
 
-    def __init__(self, folder: Path, *, lint: bool, only_consumer: bool, **extra_context: Any) -> None:
+    def __init__(
+        self, folder: Path, *, lint: bool, only_consumer: bool, validated: bool = True, **extra_context: Any
+    ) -> None:
         self.folder = folder
         self.assembly = folder / "assembly"
         folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +167,8 @@ class BackgroundAppSynth:
                 "LINT": "1" if lint else "0",
                 "CDK_OUTDIR": str(self.assembly),
                 "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
-                **VALIDATED,
+                # Without ``validated``, the session's CDK_VALIDATION (false unless set) applies.
+                **(VALIDATED if validated else {}),
             }
             process = subprocess.Popen(["sh", "-c", self._SCRIPT], env=env, start_new_session=True)
             if only_consumer:
