@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 # tests.helpers puts the venv's Node.js first on PATH before it imports aws_cdk: import it first.
-from tests.helpers import FULL_BASELINE, OPT_INS, BackgroundAppSynth, cdk_json_context, new_stack
+from tests.helpers import (
+    FULL_BASELINE,
+    OPT_INS,
+    BackgroundAppSynth,
+    CfnLint,
+    cdk_json_context,
+    changed_part,
+    new_stack,
+)
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
@@ -50,7 +58,7 @@ APP_PY_SYNTHS = {
     "opt_ins_assembly": ("opt-ins", OPT_INS, True),
 }
 #: The fixtures whose synth is followed by cfn-lint when a test asks for ``<fixture>`` with ``lint``.
-_LINTED = {"baseline_assembly": "baseline_cfn_lint", "opt_ins_assembly": "opt_ins_cfn_lint"}
+_LINTED = {"baseline_assembly": "baseline_cfn_lint"}
 
 
 def _app_py_synth(config: pytest.Config, fixture: str, *, lint: bool = False) -> BackgroundAppSynth:
@@ -98,9 +106,20 @@ def opt_ins_assembly(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def opt_ins_cfn_lint(pytestconfig: pytest.Config, opt_ins_assembly: Path) -> BackgroundAppSynth:
-    """cfn-lint on the opt-ins assembly's templates (``.lint_result()``)."""
-    return _app_py_synth(pytestconfig, "opt_ins_assembly")
+def opt_ins_cfn_lint(tmp_path_factory: pytest.TempPathFactory, opt_ins_assembly: Path, baseline_assembly: Path):
+    """cfn-lint (``.result()``) on what the opt-ins assembly's templates add to or change in the
+    full baseline's, which ``baseline_cfn_lint`` lints: each template's ``changed_part`` (its new
+    and changed resources and outputs, with what they refer to and what refers to them), written
+    to ``.parts`` (template file name -> resource types linted)."""
+    folder = tmp_path_factory.mktemp("opt-ins-lint")
+    parts = {}
+    for path in sorted(opt_ins_assembly.glob("*.template.json")):
+        part = changed_part(json.loads((baseline_assembly / path.name).read_text()), json.loads(path.read_text()))
+        (folder / path.name).write_text(json.dumps(part, indent=1))
+        parts[path.name] = {r["Type"] for r in part.get("Resources", {}).values()}
+    lint = CfnLint(*sorted(folder.glob("*.template.json")))
+    lint.parts = parts  # type: ignore[attr-defined]
+    return lint
 
 
 @pytest.fixture(scope="session")

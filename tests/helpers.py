@@ -9,6 +9,7 @@ import atexit
 import fcntl
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -220,6 +221,57 @@ OPT_INS = {
     "secure-sagemaker:rawDataReadEvents": True,
     "secure-sagemaker:alertEmail": "security-team@example.com",
 }
+
+
+_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+
+
+def _names_used(node: Any, found: set[str] | None = None) -> set[str]:
+    """Every logical name ``node`` refers to: Ref, GetAtt, Sub variables, DependsOn, conditions, mappings."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                found.update(re.findall(r"\$\{([A-Za-z0-9]+)[.}]", text if isinstance(text, str) else ""))
+            elif key in ("DependsOn", "Condition") and isinstance(value, (str, list)):
+                found.update([value] if isinstance(value, str) else [v for v in value if isinstance(v, str)])
+            elif key in ("Fn::If", "Fn::FindInMap") and isinstance(value, list) and isinstance(value[0], str):
+                found.add(value[0])
+            _names_used(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _names_used(value, found)
+    return found
+
+
+def changed_part(reference: dict, template: dict) -> dict:
+    """The part of ``template`` that ``reference`` (another synth of the same stack) does not lint:
+    every resource and output that is new or differs, every resource that refers to one of them,
+    and everything those refer to, transitively (so the part is a template cfn-lint accepts)."""
+    changed = [
+        (section, name)
+        for section in ("Resources", "Outputs")
+        for name, body in template.get(section, {}).items()
+        if reference.get(section, {}).get(name) != body
+    ]
+    names = {name for _, name in changed}
+    changed += [("Resources", k) for k, body in template["Resources"].items() if _names_used(body) & names]
+    keep: dict[str, set[str]] = {section: set() for section in _SECTIONS}
+    while changed:
+        section, name = changed.pop()
+        if name in keep[section]:
+            continue
+        keep[section].add(name)
+        for used in _names_used(template[section][name]):
+            changed += [(s, used) for s in _SECTIONS[:4] if used in template.get(s, {})]
+    part = {k: v for k, v in template.items() if k not in (*_SECTIONS, "Rules")}
+    part.update({s: {k: v for k, v in template[s].items() if k in keep[s]} for s in _SECTIONS if keep[s]})
+    return part
 
 
 def unacknowledged_findings(assembly: Path) -> list[tuple[str, str, list[str]]]:
