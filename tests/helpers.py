@@ -9,6 +9,7 @@ import atexit
 import fcntl
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,9 +21,9 @@ from pathlib import Path
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 # CDK's built-in CloudFormation validation (a WebAssembly rule engine) costs about 5 s of CPU per
-# synth, an empty app's included, and dominated the suite. Tests synthesize without it; the two
-# shared app.py synths (`BackgroundAppSynth`, `cdk synth`'s path with cdk.json's
-# `validateAgainstDefaultRules`) and `VALIDATED` runs turn it back on, and every module's
+# synth, an empty app's included, and dominated the suite. Tests synthesize without it; the shared
+# app.py synths of the full baseline and the opt-ins (`BackgroundAppSynth`, `cdk synth`'s path with
+# cdk.json's `validateAgainstDefaultRules`) and `VALIDATED` runs turn it back on, and every module's
 # templates still go through cfn-lint. An explicit CDK_VALIDATION for the in-process apps wins.
 os.environ.setdefault("CDK_VALIDATION", "false")
 #: Environment that turns CDK's built-in template validation back on for a subprocess.
@@ -127,8 +128,9 @@ class CfnLint:
 
 
 class BackgroundAppSynth:
-    """app.py synthesized in the background into ``folder/assembly``, optionally followed by cfn-lint
-    on its templates, shared by every xdist worker of the session.
+    """app.py synthesized in the background into ``folder/assembly`` (with CDK's built-in template
+    validation when ``validated``), optionally followed by cfn-lint on its templates, shared by every
+    xdist worker of the session.
 
     The first caller (under a file lock) starts it; every caller waits for the files it leaves:
     ``synth.rc`` and ``synth.log``, then ``lint.rc``, ``lint.out`` and ``lint.err``. Started when the
@@ -143,7 +145,9 @@ class BackgroundAppSynth:
         'echo $? > "$DIR/lint.tmp"; mv "$DIR/lint.tmp" "$DIR/lint.rc"; fi'
     )
 
-    def __init__(self, folder: Path, *, lint: bool, only_consumer: bool, **extra_context: Any) -> None:
+    def __init__(
+        self, folder: Path, *, lint: bool, only_consumer: bool, validated: bool = True, **extra_context: Any
+    ) -> None:
         self.folder = folder
         self.assembly = folder / "assembly"
         folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +168,8 @@ class BackgroundAppSynth:
                 "LINT": "1" if lint else "0",
                 "CDK_OUTDIR": str(self.assembly),
                 "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **extra_context}),
-                **VALIDATED,
+                # Without ``validated``, the session's CDK_VALIDATION (false unless set) applies.
+                **(VALIDATED if validated else {}),
             }
             process = subprocess.Popen(["sh", "-c", self._SCRIPT], env=env, start_new_session=True)
             if only_consumer:
@@ -216,6 +221,57 @@ OPT_INS = {
     "secure-sagemaker:rawDataReadEvents": True,
     "secure-sagemaker:alertEmail": "security-team@example.com",
 }
+
+
+_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+
+
+def _names_used(node: Any, found: set[str] | None = None) -> set[str]:
+    """Every logical name ``node`` refers to: Ref, GetAtt, Sub variables, DependsOn, conditions, mappings."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                found.update(re.findall(r"\$\{([A-Za-z0-9]+)[.}]", text if isinstance(text, str) else ""))
+            elif key in ("DependsOn", "Condition") and isinstance(value, (str, list)):
+                found.update([value] if isinstance(value, str) else [v for v in value if isinstance(v, str)])
+            elif key in ("Fn::If", "Fn::FindInMap") and isinstance(value, list) and isinstance(value[0], str):
+                found.add(value[0])
+            _names_used(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _names_used(value, found)
+    return found
+
+
+def changed_part(reference: dict, template: dict) -> dict:
+    """The part of ``template`` that ``reference`` (another synth of the same stack) does not lint:
+    every resource and output that is new or differs, every resource that refers to one of them,
+    and everything those refer to, transitively (so the part is a template cfn-lint accepts)."""
+    changed = [
+        (section, name)
+        for section in ("Resources", "Outputs")
+        for name, body in template.get(section, {}).items()
+        if reference.get(section, {}).get(name) != body
+    ]
+    names = {name for _, name in changed}
+    changed += [("Resources", k) for k, body in template["Resources"].items() if _names_used(body) & names]
+    keep: dict[str, set[str]] = {section: set() for section in _SECTIONS}
+    while changed:
+        section, name = changed.pop()
+        if name in keep[section]:
+            continue
+        keep[section].add(name)
+        for used in _names_used(template[section][name]):
+            changed += [(s, used) for s in _SECTIONS[:4] if used in template.get(s, {})]
+    part = {k: v for k, v in template.items() if k not in (*_SECTIONS, "Rules")}
+    part.update({s: {k: v for k, v in template[s].items() if k in keep[s]} for s in _SECTIONS if keep[s]})
+    return part
 
 
 def unacknowledged_findings(assembly: Path) -> list[tuple[str, str, list[str]]]:

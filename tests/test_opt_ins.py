@@ -30,7 +30,17 @@ def test_every_pack_leaves_nothing_unacknowledged_and_the_alert_email_leaves_no_
 
 
 def test_cfn_lint_is_clean(opt_ins_cfn_lint):
-    code, out, err = opt_ins_cfn_lint.lint_result()
+    """cfn-lint on what the opt-ins add to or change in the full baseline (linted in test_cfn_lint)."""
+    name = cdk_json_context()["secure-sagemaker:stackName"]
+    account = cdk_json_context()["secure-sagemaker:accountStackName"]
+    assert {
+        "AWS::CodeArtifact::Domain",
+        "AWS::CodeArtifact::Repository",
+        "AWS::CloudTrail::Trail",
+        "AWS::SNS::Subscription",
+    } <= opt_ins_cfn_lint.parts[f"{name}.template.json"]
+    assert "AWS::SNS::Subscription" in opt_ins_cfn_lint.parts[f"{account}.template.json"]
+    code, out, err = opt_ins_cfn_lint.result()
     assert (code, out) == (0, ""), err
 
 

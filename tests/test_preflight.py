@@ -62,8 +62,15 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def aws():
-    """moto's mocked AWS for the duration of a test."""
+    """moto's mocked AWS for the duration of a test: every backend starts empty.
+
+    moto also clears boto3's default session, so each test's ``boto3.client`` calls would load
+    the endpoint table and every service model again (about 0.3 s a session); they use the
+    tests' shared session instead (no account state lives in a session), and mock_aws puts the
+    previous default back on exit.
+    """
     with mock_aws():
+        boto3.DEFAULT_SESSION = _SESSION
         yield
 
 

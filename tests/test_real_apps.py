@@ -305,25 +305,27 @@ def test_the_first_deploy_needs_no_artifact_the_stack_cannot_hold(default_app):
     assert resources(workload, "AWS::ECR::Repository")  # where the second step pushes the image
 
 
-def test_physical_names_are_derived_from_the_stack_so_two_copies_share_none(tmp_path_factory):
-    """Two workload and two account baselines in one app (one account) share no physical name."""
+def test_physical_names_are_derived_from_the_stack_so_two_copies_share_none(
+    tmp_path_factory, baseline_template, account_template
+):
+    """Two workload and two account baselines (one account) share no physical name.
+
+    The first copy of each is app.py's full baseline (the session's synth, environment-agnostic
+    like the second), so only the second copy, under other stack names, is synthesized here.
+    """
     app = new_app(tmp_path_factory.mktemp("two-copies"), **FULL_BASELINE)
     config = BaselineConfig.from_context(app.node)
     stacks = [
         cls(app, name, config=config)
-        for cls, name in (
-            (SecureSageMakerStack, "TeamA"),
-            (SecureSageMakerStack, "TeamB"),
-            (SecureSageMakerAccountStack, "AccountA"),
-            (SecureSageMakerAccountStack, "AccountB"),
-        )
+        for cls, name in ((SecureSageMakerStack, "TeamB"), (SecureSageMakerAccountStack, "AccountB"))
     ]
     assembly = app.synth()
+    templates = {"TeamA": baseline_template, "AccountA": account_template}
+    templates.update({stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks})
     names: dict[str, set[str]] = {}
-    for stack in stacks:
-        template = assembly.get_stack_by_name(stack.stack_name).template
+    for stack_name, template in templates.items():
         own = set(template["Resources"])
-        names[stack.stack_name] = {
+        names[stack_name] = {
             f"{r['Type']}.{prop}={json.dumps(value, sort_keys=True)}"
             for r in template["Resources"].values()
             for prop, value in r.get("Properties", {}).items()

@@ -9,17 +9,19 @@ a rule, or a reason in :data:`NOT_CHECKED`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
-import cfnlint
 import pytest
 
 from secure_sagemaker.nag.rule import all_rules
 
-SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas"
+# Found without importing cfnlint: its package imports sympy and networkx (about 2 s of CPU, paid
+# by every xdist worker when it collects this module).
+SCHEMAS = Path(importlib.util.find_spec("cfnlint").origin).parent / "data" / "schemas"  # type: ignore[arg-type, union-attr]
 SECURITY_SETTING = re.compile(
     r"kms|vpc|subnet|securitygroup|networkisolation|intercontainer|rootaccess|directinternet|appnetworkaccess",
     re.IGNORECASE,
