@@ -10,6 +10,10 @@ export PATH := $(BIN):$(PATH)
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+# Python writes the bytecode of what it imports into the project's venv, so only the first run
+# compiles aws_cdk's large modules. With PYTHONDONTWRITEBYTECODE set (container images often set
+# it), every synth, test worker and test subprocess would compile them again (docs/performance.md).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: synth test install docs checkov clean
 
