@@ -122,6 +122,22 @@ def deploy(name: str, resources: dict) -> None:
     )
 
 
+def push_image(repository: str, tag: str) -> None:
+    """Push an (empty) image tagged ``tag`` to ``repository`` in the mocked account."""
+    boto3.client("ecr", region_name=REGION).put_image(
+        repositoryName=repository,
+        imageTag=tag,
+        imageManifest=json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": "sha256:" + "0" * 64},
+                "layers": [],
+            }
+        ),
+    )
+
+
 def bootstrap(version: str = "21", qualifier: str = "hnb659fds") -> None:
     """Write the CDK bootstrap version parameter into the mocked account."""
     boto3.client("ssm", region_name=REGION).put_parameter(
@@ -656,18 +672,7 @@ def test_demo_model_image_and_archive(aws, app_dir: Path) -> None:
     assert missing.status == FAIL and "push the image to" in missing.remedy
     assert "no image tagged v2 in ECR repository model-images" in missing.detail
     assert "no object s3://models-bucket/models/demo/m.tar.gz" in missing.detail
-    boto3.client("ecr", region_name=REGION).put_image(
-        repositoryName="model-images",
-        imageTag="v2",
-        imageManifest=json.dumps(
-            {
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"digest": "sha256:" + "0" * 64},
-                "layers": [],
-            }
-        ),
-    )
+    push_image("model-images", "v2")
     boto3.client("s3", region_name=REGION).put_object(Bucket="models-bucket", Key="models/demo/m.tar.gz", Body=b"x")
     ready = preflight.check_demo_model(settings(app_dir, **values), account())
     assert ready.status == PASS, ready.detail
@@ -675,18 +680,7 @@ def test_demo_model_image_and_archive(aws, app_dir: Path) -> None:
 
 def test_demo_model_archive_behind_the_data_perimeter_warns(aws, app_dir: Path) -> None:
     _workload_stack()
-    boto3.client("ecr", region_name=REGION).put_image(
-        repositoryName="model-images",
-        imageTag="v1",
-        imageManifest=json.dumps(
-            {
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"digest": "sha256:" + "0" * 64},
-                "layers": [],
-            }
-        ),
-    )
+    push_image("model-images", "v1")
     s3, stub = stubbed("s3")
     stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
     with stub:
