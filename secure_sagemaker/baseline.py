@@ -194,11 +194,7 @@ class SecureSageMakerBaseline(Construct):
         network = dict(subnets=self.network.subnets, security_groups=[self.network.workload_security_group])
         # With dataScientists, the shared roles (the domain's default, the notebook instance's, shared
         # spaces') stay out of everyone's home: they write SHARED_FOLDER, which no profile name can be.
-        folder = "" if config.data_scientists is None else f"/{SHARED_FOLDER}"
-        shared_writes = [
-            S3Prefix(self.data_bucket.bucket, WORK_PREFIX + folder),
-            S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX + folder),
-        ]
+        shared_writes = self._work_locations("" if config.data_scientists is None else SHARED_FOLDER)
         self.studio_role = ExecutionRole(
             self,
             "StudioExecutionRole",
@@ -335,6 +331,15 @@ class SecureSageMakerBaseline(Construct):
                 alarm_topic=self.alerts.topic,
             )
 
+    def _work_locations(self, folder: str = "") -> list[S3Prefix]:
+        """Where data scientists write: ``work/`` in the data bucket and ``candidates/`` in the models
+        bucket, or ``folder`` under each."""
+        suffix = f"/{folder}" if folder else ""
+        return [
+            S3Prefix(self.data_bucket.bucket, WORK_PREFIX + suffix),
+            S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX + suffix),
+        ]
+
     def _data_science_settings(self) -> dict[str, Any]:
         """What every data scientist's permissions name: the approved network, keys, registry and
         serving location (the shared profile's and each person's alike)."""
@@ -362,10 +367,7 @@ class SecureSageMakerBaseline(Construct):
                     person,
                     person=person,
                     domain=self.studio,
-                    home_prefixes=[
-                        S3Prefix(self.data_bucket.bucket, WORK_PREFIX),
-                        S3Prefix(self.models_bucket.bucket, CANDIDATES_PREFIX),
-                    ],
+                    home_prefixes=self._work_locations(),
                     read_locations=[S3Prefix(self.data_bucket.bucket, RAW_DATA_PREFIX)],
                     ecr_repositories=[self.model_repository],
                     **self._data_science_settings(),
