@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -103,28 +104,77 @@ def synth_app_py(outdir: Path, **extra_context: Any) -> Path:
     return outdir
 
 
+class _CfnLintServer:
+    """This process's cfn-lint (``tests/cfn_lint_server.py``), started on first use: it answers the
+    requests of every ``CfnLint`` of the process in the order they were made."""
+
+    _running: _CfnLintServer | None = None
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("cfn_lint_server.py"))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        atexit.register(self._stop)
+        self._sent = 0
+        self._answers: list[dict[str, Any]] = []
+
+    def _stop(self) -> None:
+        """Ends the server with the session: lints still queued for a test that was deselected
+        (`-k`) are not waited for."""
+        self._process.kill()
+        self._process.wait()
+
+    @classmethod
+    def running(cls) -> _CfnLintServer:
+        if cls._running is None or cls._running._process.poll() is not None:
+            cls._running = cls()
+        return cls._running
+
+    def request(self, templates: list[str]) -> int:
+        """Queue a lint of ``templates``; its ticket for ``answer``."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(templates) + "\n")
+        self._process.stdin.flush()
+        self._sent += 1
+        return self._sent - 1
+
+    def answer(self, ticket: int, timeout: float = 300) -> dict[str, Any]:
+        """The answer to request ``ticket``, reading (and keeping) the answers queued before it."""
+        assert self._process.stdout is not None
+        # A lint that hangs is killed, which ends the read below.
+        watchdog = threading.Timer(timeout, self._process.kill)
+        watchdog.start()
+        try:
+            while len(self._answers) <= ticket:
+                line = self._process.stdout.readline()
+                if not line:
+                    raise AssertionError(f"cfn-lint exited, or gave no answer within {timeout:.0f} s")
+                self._answers.append(json.loads(line))
+        finally:
+            watchdog.cancel()
+        return self._answers[ticket]
+
+
 class CfnLint:
-    """cfn-lint started in the background on ``templates``, so that it overlaps the tests after it.
+    """cfn-lint on ``templates``, started in the background so that it overlaps the tests after it.
 
     Linting takes about two seconds a template, almost all of it the linting itself; started as
     soon as a fixture has synthesized, it runs on the second core while the module's other tests run.
+    One cfn-lint process per test process lints them all (``_CfnLintServer``), so cfn-lint starts
+    once per xdist worker instead of once per module.
     """
 
     def __init__(self, *templates: Path) -> None:
-        cfn_lint = Path(sys.executable).parent / "cfn-lint"
-        self._process = subprocess.Popen(
-            [str(cfn_lint), "--format", "parseable", "--", *map(str, templates)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        # A run whose test was deselected (`-k`) must not outlive the session.
-        atexit.register(self._process.kill)
+        self._server = _CfnLintServer.running()
+        self._ticket = self._server.request([str(t) for t in templates])
 
     def result(self) -> tuple[int, str, str]:
         """cfn-lint's exit code, standard output (one finding a line) and standard error."""
-        stdout, stderr = self._process.communicate(timeout=300)
-        return self._process.returncode, stdout, stderr
+        answer = self._server.answer(self._ticket)
+        return answer["rc"], answer["stdout"], answer["stderr"]
 
 
 class BackgroundAppSynth:
