@@ -336,7 +336,7 @@ def _upper_bound(node: Any) -> Any:
 
 def size_upper_bound(stack: cdk.Stack, statements: Sequence[iam.PolicyStatement]) -> int:
     """Characters (whitespace excluded) a document of ``statements`` has at most once deployed."""
-    return _document_size(stack.resolve(iam.PolicyDocument(statements=list(statements)))["Statement"])
+    return _resolved_size(stack.resolve(iam.PolicyDocument(statements=list(statements))))
 
 
 def split_statements(
@@ -356,7 +356,7 @@ def split_statements(
     current: list[iam.PolicyStatement] = []
     current_json: list[Any] = []
     for statement, statement_json in zip(statements, resolved, strict=True):
-        if current and _document_size([*current_json, statement_json]) > limit:
+        if current and _resolved_size({"Statement": [*current_json, statement_json], "Version": _VERSION}) > limit:
             documents.append(current)
             current, current_json = [], []
         current.append(statement)
@@ -366,7 +366,10 @@ def split_statements(
     return documents
 
 
-def _document_size(statements_json: list[Any]) -> int:
-    """:func:`size_upper_bound` of a document of already resolved statements."""
-    document = {"Statement": statements_json, "Version": "2012-10-17"}
+#: The policy language version every document the CDK renders carries.
+_VERSION = "2012-10-17"
+
+
+def _resolved_size(document: Any) -> int:
+    """:func:`size_upper_bound` of an already resolved document."""
     return len(json.dumps(_upper_bound(document), separators=(",", ":")))
