@@ -106,7 +106,9 @@ def opt_ins_assembly(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def opt_ins_cfn_lint(tmp_path_factory: pytest.TempPathFactory, opt_ins_assembly: Path, baseline_assembly: Path):
+def opt_ins_cfn_lint(
+    tmp_path_factory: pytest.TempPathFactory, opt_ins_assembly: Path, baseline_assembly: Path
+) -> CfnLint:
     """cfn-lint (``.result()``) on what the opt-ins assembly's templates add to or change in the
     full baseline's, which ``baseline_cfn_lint`` lints: each template's ``changed_part`` (its new
     and changed resources and outputs, with what they refer to and what refers to them), written
